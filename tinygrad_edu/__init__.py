@@ -1,0 +1,37 @@
+"""tinygrad_edu: a small, readable autograd framework over NumPy.
+
+import tinygrad_edu as tg
+x = tg.Tensor([1.0, 2.0], requires_grad=True)
+(x * x).sum().backward()
+x.grad            # Tensor([2., 4.])
+"""
+
+from .autograd import BackwardStep, backward_steps, detect_anomaly, enable_grad, grad, no_grad, set_grad_enabled
+from .errors import AnomalyError, BackwardError, DTypeError, GradcheckError, GradcheckWarning, ShapeError
+from .function import Context, Function
+from .gradcheck import gradcheck, gradgradcheck
+from .tensor import Tensor, concatenate, stack, where
+
+__all__ = [
+    "AnomalyError",
+    "BackwardError",
+    "BackwardStep",
+    "Context",
+    "DTypeError",
+    "Function",
+    "GradcheckError",
+    "GradcheckWarning",
+    "ShapeError",
+    "Tensor",
+    "backward_steps",
+    "concatenate",
+    "detect_anomaly",
+    "enable_grad",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "no_grad",
+    "set_grad_enabled",
+    "stack",
+    "where",
+]

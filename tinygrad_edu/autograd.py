@@ -1,0 +1,368 @@
+"""Reverse-mode automatic differentiation: the one walk over the graph.
+
+The chain rule, for a graph of ops: walk the ops from the output back to the leaves,
+in an order where every op comes after all ops that use its output (reverse topological
+order). At each op, the upstream gradient ∂L/∂output is complete, so the op's backward
+turns it into ∂L/∂input for each input, and those are *added* to what the inputs already
+got from elsewhere (the multivariate chain rule: a tensor used twice gets two terms).
+
+``backward_steps`` is that walk, one record per op visited; ``backward()``, ``grad()``
+and the pictures in ``viz`` are all built on it, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import linecache
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .errors import AnomalyError, BackwardError
+
+if TYPE_CHECKING:
+    from .function import Context, Function
+    from .tensor import Tensor
+
+
+# ---------------------------------------------------------------------------------------
+# Grad mode: is the graph being recorded?
+# ---------------------------------------------------------------------------------------
+
+_grad_enabled = True
+
+
+def is_grad_enabled() -> bool:
+    return _grad_enabled
+
+
+class set_grad_enabled(contextlib.ContextDecorator):
+    """Turn graph recording on or off inside a ``with`` block or a decorated function."""
+
+    def __init__(self, mode: bool):
+        self.mode = mode
+        self._previous: list[bool] = []
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        self._previous.append(_grad_enabled)
+        _grad_enabled = self.mode
+
+    def __exit__(self, *exc_info: object) -> None:
+        global _grad_enabled
+        _grad_enabled = self._previous.pop()
+
+
+class no_grad(set_grad_enabled):
+    """Record no graph: for evaluation, optimizer steps and first-order backward.
+
+    with tg.no_grad():
+        prediction = model(x)
+
+    @tg.no_grad()
+    def evaluate(model, x): ...
+    """
+
+    def __init__(self) -> None:
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """Record the graph again, even inside ``no_grad``."""
+
+    def __init__(self) -> None:
+        super().__init__(True)
+
+
+# ---------------------------------------------------------------------------------------
+# Anomaly mode: find the op that first made a NaN or an infinity
+# ---------------------------------------------------------------------------------------
+
+_anomaly_mode = False
+_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+
+
+def anomaly_mode_enabled() -> bool:
+    return _anomaly_mode
+
+
+class detect_anomaly(contextlib.ContextDecorator):
+    """Raise AnomalyError as soon as an op makes NaN/inf, in forward or in backward.
+
+    The error names the op and the line of *your* code that created it. Slow: it checks
+    every array, so use it to debug, not to train.
+    """
+
+    def __init__(self) -> None:
+        self._previous: list[bool] = []
+
+    def __enter__(self) -> None:
+        global _anomaly_mode
+        self._previous.append(_anomaly_mode)
+        _anomaly_mode = True
+
+    def __exit__(self, *exc_info: object) -> None:
+        global _anomaly_mode
+        _anomaly_mode = self._previous.pop()
+
+
+def user_source_line() -> str:
+    """'file:line: code' of the innermost frame outside this package (the user's line)."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    if frame is None:
+        return "<unknown>"
+    filename, lineno = frame.f_code.co_filename, frame.f_lineno
+    code = linecache.getline(filename, lineno).strip()
+    return f"{filename}:{lineno}: {code}"
+
+
+def _all_finite(array: np.ndarray) -> bool:
+    return not np.issubdtype(array.dtype, np.inexact) or bool(np.isfinite(array).all())
+
+
+def check_forward_anomaly(ctx: Context, arrays: Sequence[np.ndarray], out: np.ndarray) -> None:
+    if all(_all_finite(a) for a in arrays) and not _all_finite(out):
+        raise AnomalyError(
+            f"{ctx.name} produced NaN/inf in forward from finite inputs; "
+            f"created at {ctx.created_at}. Check the values reaching this op "
+            "(log of 0? division by 0? exp of a large number?)."
+        )
+
+
+def _check_backward_anomaly(ctx: Context, grad_output: Tensor, grads: Sequence[Tensor | None]) -> None:
+    if not _all_finite(grad_output.data):
+        return  # not made here: the op that made it was reported, or it came from the caller
+    for index, grad in enumerate(grads):
+        if grad is not None and not _all_finite(grad.data):
+            raise AnomalyError(
+                f"{ctx.name}.backward produced NaN/inf in the gradient of input {index} "
+                f"from a finite grad_output; the op was created at {ctx.created_at}."
+            )
+
+
+# ---------------------------------------------------------------------------------------
+# The walk
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class BackwardStep:
+    """One op visited by the backward walk.
+
+    function     the op's Function subclass (e.g. ``Mul``)
+    ctx          its Context: the graph node, with settings and saved values
+    inputs       the op's input Tensors, in call order
+    output       the Tensor the op made in forward
+    grad_output  ∂L/∂output, complete: every use of ``output`` has already sent its share
+    grad_inputs  what the op sends back, ∂L/∂input for each input (None where not needed),
+                 already summed over broadcast axes to each input's shape
+    """
+
+    function: type[Function]
+    ctx: Context
+    inputs: tuple[Tensor, ...]
+    output: Tensor
+    grad_output: Tensor
+    grad_inputs: tuple[Tensor | None, ...]
+
+
+def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
+    """Every tensor that leads to ``roots`` and requires grad, each after all its parents.
+
+    Depth-first, iterative (an explicit stack, so a 100,000-op chain is fine) and
+    deterministic: parents are visited in call order.
+    """
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    for root in roots:
+        stack: list[tuple[Tensor, bool]] = [(root, False)]
+        while stack:
+            tensor, parents_done = stack.pop()
+            if parents_done:
+                order.append(tensor)
+                continue
+            if id(tensor) in visited:
+                continue
+            visited.add(id(tensor))
+            stack.append((tensor, True))
+            if tensor.grad_fn is not None:
+                for parent in reversed(tensor.grad_fn.parents):
+                    if parent.requires_grad and id(parent) not in visited:
+                        stack.append((parent, False))
+    return order
+
+
+def _initial_gradients(roots: Sequence[Tensor], grad_outputs: Sequence[object | None]) -> dict[int, Tensor]:
+    from .tensor import Tensor
+
+    if len(grad_outputs) != len(roots):
+        raise BackwardError(f"got {len(roots)} outputs but {len(grad_outputs)} gradients; give one gradient per output")
+    grads: dict[int, Tensor] = {}
+    for root, gradient in zip(roots, grad_outputs):
+        if not root.requires_grad:
+            raise BackwardError(
+                f"backward on a tensor of shape {root.shape} that does not require grad: "
+                "nothing leads back to a tensor created with requires_grad=True "
+                "(or it was computed under no_grad()). Create the inputs with "
+                "Tensor(data, requires_grad=True)."
+            )
+        if gradient is None:
+            if root.data.size != 1:
+                raise BackwardError(
+                    f"backward() on a tensor of shape {root.shape} needs a gradient: it is not a "
+                    "scalar. Try loss.sum().backward(), or pass gradient= of the same shape."
+                )
+            gradient = Tensor(np.ones_like(root.data))
+        elif isinstance(gradient, Tensor):
+            gradient = Tensor(np.array(gradient.data, dtype=root.dtype)) if not gradient.requires_grad else gradient
+        else:
+            gradient = Tensor(np.array(gradient, dtype=root.dtype))
+        if gradient.shape != root.shape:
+            raise BackwardError(
+                f"the gradient has shape {gradient.shape} but the output has shape {root.shape}; they must match"
+            )
+        key = id(root)
+        grads[key] = grads[key] + gradient if key in grads else gradient
+    return grads
+
+
+def _walk(
+    roots: Sequence[Tensor],
+    grad_outputs: Sequence[object | None],
+    retain_graph: bool,
+    create_graph: bool,
+    captured: dict[int, Tensor | None] | None,
+) -> Iterator[BackwardStep]:
+    """The walk itself. With ``captured`` (a dict keyed by id of the wanted tensors) the
+    gradients are collected there and no ``.grad`` is written, as in ``grad()``."""
+    from .broadcast import unbroadcast
+
+    grads = _initial_gradients(roots, grad_outputs)
+    order = topological_order(roots)
+    with set_grad_enabled(create_graph):
+        for tensor in reversed(order):
+            grad_output = grads.pop(id(tensor), None)
+            if grad_output is None:
+                continue  # nothing flows back through this tensor
+            if captured is not None:
+                if id(tensor) in captured:
+                    captured[id(tensor)] = grad_output
+            elif tensor.grad_fn is None or tensor.retains_grad:
+                tensor._accumulate_grad(grad_output, create_graph)
+            ctx = tensor.grad_fn
+            if ctx is None:
+                continue
+            if ctx.released:
+                raise BackwardError(
+                    f"Trying to backward through the graph a second time (at {ctx.name}): its "
+                    "saved values were freed by the first backward(). Pass retain_graph=True "
+                    "to the first backward() if you need to go back twice."
+                )
+            raw = ctx.function.backward(ctx, grad_output)
+            grad_inputs = _as_gradient_tuple(ctx, raw)
+            grad_inputs = tuple(
+                None if grad is None or not parent.requires_grad else unbroadcast(grad, parent.shape, ctx.name)
+                for parent, grad in zip(ctx.parents, grad_inputs)
+            )
+            if _anomaly_mode:
+                _check_backward_anomaly(ctx, grad_output, grad_inputs)
+            if not retain_graph:
+                ctx.release()
+            for parent, grad in zip(ctx.parents, grad_inputs):
+                if grad is not None:
+                    key = id(parent)
+                    grads[key] = grads[key] + grad if key in grads else grad
+            yield BackwardStep(ctx.function, ctx, ctx.parents, tensor, grad_output, grad_inputs)
+
+
+def _as_gradient_tuple(ctx: Context, raw: object) -> tuple[Tensor | None, ...]:
+    from .tensor import Tensor
+
+    grads = raw if isinstance(raw, tuple) else (raw,)
+    if len(grads) != len(ctx.parents):
+        raise BackwardError(
+            f"{ctx.name}.backward returned {len(grads)} gradients but the op has "
+            f"{len(ctx.parents)} inputs; return one per input (None where not needed)"
+        )
+    return tuple(g if g is None or isinstance(g, Tensor) else Tensor(np.asarray(g)) for g in grads)
+
+
+def _as_list(tensors: Tensor | Sequence[Tensor]) -> list[Tensor]:
+    from .tensor import Tensor
+
+    return [tensors] if isinstance(tensors, Tensor) else list(tensors)
+
+
+def backward_steps(
+    tensors: Tensor | Sequence[Tensor],
+    grad_tensors: object | Sequence[object] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+) -> Iterator[BackwardStep]:
+    """Run backward from ``tensors`` one op at a time, yielding a BackwardStep per op.
+
+    Leaves' ``.grad`` are accumulated as the walk reaches them, exactly as ``backward()``
+    does (it is this generator, run to the end). Consume it fully.
+    """
+    roots = _as_list(tensors)
+    if grad_tensors is None or len(roots) == 1 and not isinstance(grad_tensors, (list, tuple)):
+        grad_tensors = [grad_tensors] * len(roots) if grad_tensors is None else [grad_tensors]
+    if retain_graph is None:
+        retain_graph = create_graph
+    return _walk(roots, list(grad_tensors), retain_graph, create_graph, captured=None)
+
+
+def backward(
+    tensors: Tensor | Sequence[Tensor],
+    grad_tensors: object | Sequence[object] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+) -> None:
+    """Accumulate ∂(tensors)/∂leaf into every leaf's ``.grad``. See ``Tensor.backward``."""
+    for _ in backward_steps(tensors, grad_tensors, retain_graph, create_graph):
+        pass
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: object | Sequence[object] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Return ∂outputs/∂inputs as a tuple, one per input, without touching any ``.grad``.
+
+    ``create_graph=True`` records the gradient computation itself, so the result can be
+    differentiated again (second derivatives, Hessian-vector products).
+    """
+    roots = _as_list(outputs)
+    wanted = _as_list(inputs)
+    for index, tensor in enumerate(wanted):
+        if not tensor.requires_grad:
+            raise BackwardError(
+                f"grad(): input {index} (shape {tensor.shape}) does not require grad; create it with requires_grad=True"
+            )
+    if grad_outputs is None:
+        grad_outputs = [None] * len(roots)
+    elif len(roots) == 1 and not isinstance(grad_outputs, (list, tuple)):
+        grad_outputs = [grad_outputs]
+    if retain_graph is None:
+        retain_graph = create_graph
+    captured: dict[int, Tensor | None] = {id(tensor): None for tensor in wanted}
+    for _ in _walk(roots, list(grad_outputs), retain_graph, create_graph, captured):
+        pass
+    results = tuple(captured[id(tensor)] for tensor in wanted)
+    for index, result in enumerate(results):
+        if result is None and not allow_unused:
+            raise BackwardError(
+                f"grad(): input {index} (shape {wanted[index].shape}) was not used to compute "
+                "the outputs; pass allow_unused=True to get None for it"
+            )
+    return results

@@ -1,0 +1,152 @@
+"""Function: the contract every op follows, and Context: the node it leaves in the graph.
+
+An op is a subclass of Function with two static methods, side by side:
+
+    class Mul(Function):
+        @staticmethod
+        def forward(ctx, a, b):              # NumPy arrays in, a NumPy array out
+            ctx.save_for_backward(a, b)
+            return a * b
+
+        @staticmethod
+        def backward(ctx, grad_output):       # Tensors in, one gradient per input out
+            a, b = ctx.saved_tensors
+            return grad_output * b, grad_output * a
+
+and is used only through ``Mul.apply(x, y)``. ``apply`` runs ``forward`` on the arrays
+inside the tensors and, when gradients are being recorded, keeps the Context as the
+output's ``grad_fn``: the node the engine visits on the way back.
+
+``ctx.save_for_backward`` takes the arrays ``forward`` saw or made; ``ctx.saved_tensors``
+hands back the *Tensors* they belong to (an input, or the output), so a backward formula
+written with Tensor operations is itself differentiable (see ``create_graph``).
+Any other saved array comes back as a constant Tensor: save only inputs, the output,
+or quantities that are piecewise constant (masks), or second derivatives will be wrong.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import autograd
+from .errors import BackwardError
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+
+class Context:
+    """What an op remembers between forward and backward; also the graph node.
+
+    Attributes read by the engine and by ``viz``:
+      function          the Function subclass that made the output
+      parents           the input Tensors, in call order (never a set: order matters)
+      needs_input_grad  one bool per input: does that input want a gradient?
+      created_at        "file:line: code" of the user's line, recorded under detect_anomaly()
+    Settings such as ``axis`` are stored by ``forward`` as plain attributes (``ctx.axis = axis``).
+    """
+
+    def __init__(self, function: type[Function], parents: tuple[Tensor, ...]):
+        self.function = function
+        self.parents = parents
+        self.needs_input_grad = tuple(parent.requires_grad for parent in parents)
+        self.created_at: str | None = None
+        self._saved: tuple[np.ndarray, ...] | None = ()
+        self._input_arrays: list[np.ndarray] = []
+        self._output_ref: weakref.ref | None = None
+
+    @property
+    def name(self) -> str:
+        return self.function.__name__
+
+    def save_for_backward(self, *arrays: np.ndarray) -> None:
+        """Keep these arrays (inputs, the output, or masks) for backward. Call once, in forward."""
+        self._saved = arrays
+
+    @property
+    def saved_tensors(self) -> tuple[Tensor, ...]:
+        """The saved arrays, each as the Tensor it belongs to (input, output or constant)."""
+        if self._saved is None:
+            raise BackwardError(
+                f"{self.name}: its saved values were freed by an earlier backward(). "
+                "Trying to backward through the graph a second time: pass "
+                "retain_graph=True to the first backward() if you need to go back twice."
+            )
+        return tuple(self._tensor_for(array) for array in self._saved)
+
+    def _tensor_for(self, array: np.ndarray) -> Tensor:
+        from .tensor import Tensor
+
+        for parent, input_array in zip(self.parents, self._input_arrays):
+            if input_array is array:
+                return parent
+        output = self._output_ref() if self._output_ref is not None else None
+        if output is not None and output.data is array:
+            return output
+        return Tensor(array)
+
+    def release(self) -> None:
+        """Free what was saved; a later backward through this node raises BackwardError."""
+        self._saved = None
+        self._input_arrays = []
+
+    @property
+    def released(self) -> bool:
+        return self._saved is None
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+class Function:
+    """Base class of every op. Subclass it and write ``forward`` and ``backward``."""
+
+    @staticmethod
+    def forward(ctx: Context, *arrays: np.ndarray, **settings: Any) -> np.ndarray:
+        raise NotImplementedError("a Function subclass must define forward(ctx, *arrays)")
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor | tuple[Tensor | None, ...] | None:
+        raise NotImplementedError("a Function subclass must define backward(ctx, grad_output)")
+
+    @classmethod
+    def apply(cls, *inputs: Any, **settings: Any) -> Tensor:
+        """Run the op on Tensors (or arrays/numbers) and record it in the graph if needed."""
+        from .tensor import Tensor
+
+        parents = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+        ctx = Context(cls, parents)
+        arrays = ctx._input_arrays = _distinct_arrays(parents)
+        out = cls.forward(ctx, *arrays, **settings)
+        if not isinstance(out, np.ndarray):
+            # NumPy returns scalars from 0-d arrays; keep the saved output recognisable.
+            scalar = out
+            out = np.asarray(out)
+            ctx._saved = tuple(out if saved is scalar else saved for saved in ctx._saved)
+        requires_grad = autograd.is_grad_enabled() and any(ctx.needs_input_grad)
+        if autograd.anomaly_mode_enabled():
+            ctx.created_at = autograd.user_source_line()
+            autograd.check_forward_anomaly(ctx, arrays, out)
+        if not requires_grad:
+            return Tensor._make(out, requires_grad=False, grad_fn=None)
+        result = Tensor._make(out, requires_grad=True, grad_fn=ctx)
+        ctx._output_ref = weakref.ref(result)
+        return result
+
+
+def _distinct_arrays(parents: tuple[Tensor, ...]) -> list[np.ndarray]:
+    """The parents' arrays, with a view for a different Tensor that shares another's array.
+
+    ``saved_tensors`` finds a saved array's Tensor by identity, so two different Tensors
+    (say ``x`` and ``x.detach()``) must not hand forward the very same array object.
+    """
+    arrays = [parent.data for parent in parents]
+    for i in range(1, len(arrays)):
+        for j in range(i):
+            if arrays[i] is arrays[j] and parents[i] is not parents[j]:
+                arrays[i] = arrays[i].view()
+                break
+    return arrays

@@ -1,0 +1,389 @@
+"""Elementwise ops: each output element depends on the elements at the same position.
+
+Binary ops broadcast like NumPy. Their backward returns gradients shaped like the
+output; the engine sums them back to each input's shape (``broadcast.unbroadcast``).
+Backward formulas are written with Tensor operations, so under ``create_graph=True``
+they are recorded and can be differentiated again.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..broadcast import broadcast_shapes
+from ..function import Context, Function
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+
+def _check_broadcast(op: str, *arrays: np.ndarray) -> None:
+    """Raise ShapeError (showing the shapes) unless the arrays broadcast together."""
+    shape = arrays[0].shape
+    if any(array.shape != shape for array in arrays[1:]):
+        broadcast_shapes(*(array.shape for array in arrays), op=op)
+
+
+# ----- binary arithmetic ------------------------------------------------------------------
+
+
+class Add(Function):
+    """Sum, elementwise, with broadcasting.
+    forward:  y = a + b
+    backward: ∂L/∂a = ∂L/∂y,  ∂L/∂b = ∂L/∂y
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        _check_broadcast("add", a, b)
+        return a + b
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:
+        return grad_output, grad_output
+
+
+class Sub(Function):
+    """Difference, elementwise, with broadcasting.
+    forward:  y = a − b
+    backward: ∂L/∂a = ∂L/∂y,  ∂L/∂b = −∂L/∂y
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        _check_broadcast("sub", a, b)
+        return a - b
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor | None]:
+        grad_b = -grad_output if ctx.needs_input_grad[1] else None
+        return grad_output, grad_b
+
+
+class Mul(Function):
+    """Product, elementwise, with broadcasting.
+    forward:  y = a · b
+    backward: ∂L/∂a = ∂L/∂y · b,  ∂L/∂b = ∂L/∂y · a
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        _check_broadcast("mul", a, b)
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        a, b = ctx.saved_tensors
+        grad_a = grad_output * b if ctx.needs_input_grad[0] else None
+        grad_b = grad_output * a if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Div(Function):
+    """Quotient, elementwise, with broadcasting.
+    forward:  y = a / b
+    backward: ∂L/∂a = ∂L/∂y / b,  ∂L/∂b = −∂L/∂y · a / b²
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        _check_broadcast("div", a, b)
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        a, b = ctx.saved_tensors
+        grad_a = grad_output / b if ctx.needs_input_grad[0] else None
+        grad_b = -grad_output * a / (b * b) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Pow(Function):
+    """Power, elementwise, with broadcasting.
+    forward:  y = aᵇ
+    backward: ∂L/∂a = ∂L/∂y · b · aᵇ⁻¹,  ∂L/∂b = ∂L/∂y · aᵇ · ln a
+    NOTE: ∂L/∂b is only computed when b requires grad (ln a is NaN for a < 0).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        _check_broadcast("pow", a, b)
+        ctx.save_for_backward(a, b)
+        return a**b
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        a, b = ctx.saved_tensors
+        grad_a = grad_output * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
+        grad_b = grad_output * a**b * a.log() if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Maximum(Function):
+    """Larger of two, elementwise, with broadcasting.
+    forward:  y = max(a, b)
+    backward: ∂L/∂a = ∂L/∂y · [a > b],  ∂L/∂b = ∂L/∂y · [b > a]
+    NOTE: at a tie the gradient is split in half between a and b, as in PyTorch.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        _check_broadcast("maximum", a, b)
+        share_a = (a > b) + 0.5 * (a == b)
+        ctx.save_for_backward(share_a.astype(np.result_type(a, b)))
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        (share_a,) = ctx.saved_tensors
+        grad_a = grad_output * share_a if ctx.needs_input_grad[0] else None
+        grad_b = grad_output * (1 - share_a) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Where(Function):
+    """Choose elementwise: a where the condition holds, else b (with broadcasting).
+    forward:  y = a if c else b
+    backward: ∂L/∂a = ∂L/∂y · [c],  ∂L/∂b = ∂L/∂y · [not c];  the condition gets no gradient
+    """
+
+    @staticmethod
+    def forward(ctx: Context, condition: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        _check_broadcast("where", condition, a, b)
+        ctx.save_for_backward(condition)
+        return np.where(condition, a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[None, Tensor | None, Tensor | None]:
+        (condition,) = ctx.saved_tensors
+        grad_a = Where.apply(condition, grad_output, 0.0) if ctx.needs_input_grad[1] else None
+        grad_b = Where.apply(condition, 0.0, grad_output) if ctx.needs_input_grad[2] else None
+        return None, grad_a, grad_b
+
+
+# ----- unary ------------------------------------------------------------------------------
+
+
+class Neg(Function):
+    """Negation.
+    forward:  y = −x
+    backward: ∂L/∂x = −∂L/∂y
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        return -x
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        return -grad_output
+
+
+class Exp(Function):
+    """Exponential, elementwise.
+    forward:  y = eˣ
+    backward: ∂L/∂x = ∂L/∂y · y        (the output is saved: eˣ is its own derivative)
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        y = np.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (y,) = ctx.saved_tensors
+        return grad_output * y
+
+
+class Log(Function):
+    """Natural logarithm, elementwise.
+    forward:  y = ln x
+    backward: ∂L/∂x = ∂L/∂y / x
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.log(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        return grad_output / x
+
+
+class Sqrt(Function):
+    """Square root, elementwise.
+    forward:  y = √x
+    backward: ∂L/∂x = ∂L/∂y / (2y)
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        y = np.sqrt(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (y,) = ctx.saved_tensors
+        return grad_output / (2 * y)
+
+
+class Abs(Function):
+    """Absolute value, elementwise.
+    forward:  y = |x|
+    backward: ∂L/∂x = ∂L/∂y · sign(x)
+    NOTE: |x|'(0) is taken as 0, as in PyTorch.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(np.sign(x))
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (sign,) = ctx.saved_tensors
+        return grad_output * sign
+
+
+class Sin(Function):
+    """Sine, elementwise.
+    forward:  y = sin x
+    backward: ∂L/∂x = ∂L/∂y · cos x
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        return grad_output * x.cos()
+
+
+class Cos(Function):
+    """Cosine, elementwise.
+    forward:  y = cos x
+    backward: ∂L/∂x = −∂L/∂y · sin x
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.cos(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        return -grad_output * x.sin()
+
+
+class Clip(Function):
+    """Clamp into [low, high], elementwise (either bound may be None).
+    forward:  y = min(max(x, low), high)
+    backward: ∂L/∂x = ∂L/∂y · [low ≤ x ≤ high]
+    NOTE: at a bound the gradient passes through, as in PyTorch's clamp.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, low: float | None = None, high: float | None = None) -> np.ndarray:
+        inside = np.ones(x.shape, dtype=bool)
+        if low is not None:
+            inside &= x >= low
+        if high is not None:
+            inside &= x <= high
+        ctx.save_for_backward(inside)
+        return np.clip(x, low, high).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (inside,) = ctx.saved_tensors
+        return grad_output * inside
+
+
+# ----- activations ------------------------------------------------------------------------
+
+
+class ReLU(Function):
+    """Rectified linear unit, elementwise.
+    forward:  y = max(x, 0)
+    backward: ∂L/∂x = ∂L/∂y · [x > 0]
+    NOTE: relu'(0) is taken as 0.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        positive = x > 0
+        ctx.save_for_backward(positive)
+        return x * positive
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (positive,) = ctx.saved_tensors
+        return grad_output * positive
+
+
+class LeakyReLU(Function):
+    """Leaky ReLU, elementwise, with slope α for negative inputs.
+    forward:  y = x if x > 0 else α·x
+    backward: ∂L/∂x = ∂L/∂y · (1 if x > 0 else α)
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
+        slope = np.where(x > 0, 1, negative_slope).astype(x.dtype)
+        ctx.save_for_backward(slope)
+        return x * slope
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (slope,) = ctx.saved_tensors
+        return grad_output * slope
+
+
+class Sigmoid(Function):
+    """Logistic sigmoid, elementwise.
+    forward:  y = σ(x) = 1 / (1 + exp(−x))
+    backward: ∂L/∂x = ∂L/∂y · y · (1 − y)
+    NOTE: computed as exp(x) / (1 + exp(x)) for x < 0, so exp never overflows.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
+        y = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (y,) = ctx.saved_tensors
+        return grad_output * y * (1 - y)
+
+
+class Tanh(Function):
+    """Hyperbolic tangent, elementwise.
+    forward:  y = tanh x
+    backward: ∂L/∂x = ∂L/∂y · (1 − y²)
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        y = np.tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (y,) = ctx.saved_tensors
+        return grad_output * (1 - y * y)

@@ -1,0 +1,38 @@
+"""Matrix multiplication."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..broadcast import broadcast_shapes
+from ..errors import ShapeError
+from ..function import Context, Function
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+
+class MatMul(Function):
+    """Matrix product of the last two axes, batched over the leading ones (broadcast as NumPy).
+    forward:  Y = A @ B                     A: (…, n, k), B: (…, k, m) -> Y: (…, n, m)
+    backward: ∂L/∂A = ∂L/∂Y @ Bᵀ,  ∂L/∂B = Aᵀ @ ∂L/∂Y     (ᵀ swaps the last two axes)
+    NOTE: 1-D operands are handled by Tensor.matmul, which reshapes them to matrices first.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-2]:
+            raise ShapeError(f"matmul: a.shape={a.shape}, b.shape={b.shape}: a.shape[-1] must equal b.shape[-2]")
+        if a.ndim > 2 or b.ndim > 2:
+            broadcast_shapes(a.shape[:-2], b.shape[:-2], op="matmul (batch axes)")
+        ctx.save_for_backward(a, b)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        a, b = ctx.saved_tensors
+        grad_a = grad_output @ b.mT if ctx.needs_input_grad[0] else None
+        grad_b = a.mT @ grad_output if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b

@@ -1,0 +1,166 @@
+"""Movement ops: the same numbers, rearranged, selected or repeated.
+
+Their backward moves the gradient back to where each number came from; where a number
+was used several times (broadcast_to, repeated indices) the gradients add up.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import ShapeError
+from ..function import Context, Function
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+
+class Reshape(Function):
+    """Same elements, new shape (row-major order, as NumPy).
+    forward:  y = x.reshape(shape)
+    backward: ∂L/∂x = (∂L/∂y).reshape(x.shape)
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, shape: tuple[int, ...] = ()) -> np.ndarray:
+        ctx.input_shape = x.shape
+        try:
+            return x.reshape(shape)
+        except ValueError:
+            raise ShapeError(
+                f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) into "
+                f"shape {tuple(shape)}; the number of elements must stay the same (use -1 for one "
+                "axis to have it inferred)"
+            ) from None
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        return grad_output.reshape(ctx.input_shape)
+
+
+class Transpose(Function):
+    """Permute the axes (NumPy's transpose: reversed when no axes are given).
+    forward:  y = x.transpose(axes)
+    backward: ∂L/∂x = (∂L/∂y).transpose(inverse of axes)
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, axes: tuple[int, ...] | None = None) -> np.ndarray:
+        if axes is None:
+            axes = tuple(reversed(range(x.ndim)))
+        if sorted(np.lib.array_utils.normalize_axis_tuple(axes, x.ndim)) != list(range(x.ndim)):
+            raise ShapeError(
+                f"transpose: axes {tuple(axes)} are not a permutation of the {x.ndim} axes of a "
+                f"tensor of shape {x.shape}"
+            )
+        ctx.axes = axes
+        return x.transpose(axes)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        return grad_output.transpose(*np.argsort(ctx.axes))
+
+
+class BroadcastTo(Function):
+    """Repeat along axes of size 1 (and new leading axes) to reach ``shape``, as NumPy.
+    forward:  y = broadcast_to(x, shape)
+    backward: ∂L/∂x = ∂L/∂y summed over the repeated axes
+    NOTE: backward returns ∂L/∂y as it is: the engine's unbroadcast does the summing,
+    the same step that serves every broadcasting op.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, shape: tuple[int, ...] = ()) -> np.ndarray:
+        try:
+            return np.broadcast_to(x, shape)
+        except ValueError:
+            raise ShapeError(
+                f"broadcast_to: a tensor of shape {x.shape} cannot be broadcast to {tuple(shape)}; "
+                "each axis must match or be 1"
+            ) from None
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        return grad_output
+
+
+def has_array_index(index: tuple[Any, ...]) -> bool:
+    """True when the index uses integer or boolean arrays (NumPy's 'advanced' indexing)."""
+    return any(isinstance(part, np.ndarray) for part in index)
+
+
+class GetItem(Function):
+    """Indexing and slicing, with NumPy's rules (ints, slices, None, ..., integer arrays, masks).
+    forward:  y = x[index]
+    backward: ∂L/∂x = zeros like x, with ∂L/∂y added at x[index] (repeated indices add up)
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, index: tuple[Any, ...] = ()) -> np.ndarray:
+        ctx.input_shape = x.shape
+        ctx.index = index
+        try:
+            y = x[index]
+        except IndexError as error:
+            raise IndexError(f"indexing a tensor of shape {x.shape} with {index!r}: {error}") from None
+        # A view would let a later in-place change of x alter y; copy like advanced indexing does.
+        return np.array(y, copy=True) if np.shares_memory(y, x) else y
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        return IndexAdd.apply(grad_output, index=ctx.index, shape=ctx.input_shape)
+
+
+class IndexAdd(Function):
+    """Scatter-add: a zero tensor of ``shape`` with ``values`` added at ``index`` (GetItem's backward).
+    forward:  y = zeros(shape);  y[index] += values   (repeated indices accumulate)
+    backward: ∂L/∂values = (∂L/∂y)[index]
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Context, values: np.ndarray, index: tuple[Any, ...] = (), shape: tuple[int, ...] = ()
+    ) -> np.ndarray:
+        ctx.index = index
+        y = np.zeros(shape, dtype=values.dtype)
+        if has_array_index(index):
+            np.add.at(y, index, values)
+        else:
+            y[index] = values  # basic indexing never repeats an element
+        return y
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        return GetItem.apply(grad_output, index=ctx.index)
+
+
+class Concatenate(Function):
+    """Join tensors along an existing axis, as np.concatenate.
+    forward:  y = [x₁ | x₂ | …]    along ``axis``
+    backward: ∂L/∂xₖ = the slice of ∂L/∂y where xₖ landed
+    """
+
+    @staticmethod
+    def forward(ctx: Context, *xs: np.ndarray, axis: int = 0) -> np.ndarray:
+        ctx.axis = axis
+        ctx.sizes = [x.shape[axis] if x.ndim else 0 for x in xs]
+        try:
+            return np.concatenate(xs, axis=axis)
+        except ValueError as error:
+            shapes = ", ".join(str(x.shape) for x in xs)
+            raise ShapeError(
+                f"concatenate: shapes {shapes} along axis {axis}: {error}. All axes but the joined one must match"
+            ) from None
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, ...]:
+        grads = []
+        start = 0
+        for size, needed in zip(ctx.sizes, ctx.needs_input_grad):
+            window = [slice(None)] * grad_output.ndim
+            window[ctx.axis] = slice(start, start + size)
+            grads.append(grad_output[tuple(window)] if needed else None)
+            start += size
+        return tuple(grads)

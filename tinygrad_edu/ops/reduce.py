@@ -1,0 +1,74 @@
+"""Reductions: many elements in, one out (per remaining position).
+
+``axis`` follows NumPy: None (all axes), an int, or a tuple of ints, negative allowed;
+``keepdims=True`` keeps the reduced axes with size 1.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..function import Context, Function
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+
+def normalize_axis(axis: int | tuple[int, ...] | None, ndim: int) -> tuple[int, ...]:
+    """The reduced axes as a sorted tuple of non-negative ints."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    return tuple(sorted(np.lib.array_utils.normalize_axis_tuple(axes, ndim)))
+
+
+def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    """``shape`` with each reduced axis replaced by 1 (the keepdims=True shape)."""
+    return tuple(1 if axis in axes else size for axis, size in enumerate(shape))
+
+
+class Sum(Function):
+    """Sum over axes.
+    forward:  y = Σᵢ xᵢ            (over the reduced axes)
+    backward: ∂L/∂xᵢ = ∂L/∂y       (every element contributed once: copy the gradient back)
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Context, x: np.ndarray, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
+    ) -> np.ndarray:
+        ctx.input_shape = x.shape
+        ctx.axes = normalize_axis(axis, x.ndim)
+        return np.sum(x, axis=ctx.axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        kept = grad_output.reshape(kept_shape(ctx.input_shape, ctx.axes))
+        return kept.broadcast_to(ctx.input_shape)
+
+
+class Max(Function):
+    """Largest element over axes.
+    forward:  y = maxᵢ xᵢ
+    backward: ∂L/∂xᵢ = ∂L/∂y · [xᵢ = y] / (number of maxima)
+    NOTE: ties share the gradient equally, as in PyTorch's amax.
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Context, x: np.ndarray, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
+    ) -> np.ndarray:
+        ctx.input_shape = x.shape
+        ctx.axes = normalize_axis(axis, x.ndim)
+        y = np.max(x, axis=ctx.axes, keepdims=True)
+        is_max = x == y
+        share = is_max / np.sum(is_max, axis=ctx.axes, keepdims=True)
+        ctx.save_for_backward(share.astype(x.dtype, copy=False))
+        return y if keepdims else np.squeeze(y, axis=ctx.axes)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (share,) = ctx.saved_tensors
+        return grad_output.reshape(kept_shape(ctx.input_shape, ctx.axes)) * share

@@ -1,0 +1,530 @@
+"""Tensor: a NumPy array that remembers how it was made, so gradients can flow back.
+
+    x = Tensor([[1.0, 2.0]], requires_grad=True, name="x")
+    w = Tensor(np.random.default_rng(0).normal(size=(2, 3)), requires_grad=True)
+    y = (x @ w).relu().sum()
+    y.backward()            # x.grad and w.grad are now Tensors
+
+Every differentiable method is one line that calls an op (a Function subclass in ``ops/``),
+where forward and backward sit side by side. Names follow PyTorch; broadcasting, axis=
+and keepdims= follow NumPy.
+
+Dtypes: Python floats and lists become float32; NumPy arrays keep their dtype (float64
+stays float64); a Python number mixed with a floating Tensor takes the Tensor's dtype.
+Integer and boolean data are allowed but can never require grad.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import autograd
+from .errors import DTypeError, ShapeError
+from .function import Context
+from .ops.elementwise import (
+    Abs,
+    Add,
+    Clip,
+    Cos,
+    Div,
+    Exp,
+    LeakyReLU,
+    Log,
+    Maximum,
+    Mul,
+    Neg,
+    Pow,
+    ReLU,
+    Sigmoid,
+    Sin,
+    Sqrt,
+    Sub,
+    Tanh,
+    Where,
+)
+from .ops.linalg import MatMul
+from .ops.movement import BroadcastTo, Concatenate, GetItem, Reshape, Transpose
+from .ops.nn import LogSoftmax, Softmax
+from .ops.reduce import Max, Sum, normalize_axis
+
+Axis = int | tuple[int, ...] | None
+DEFAULT_FLOAT = np.float32
+
+
+def _to_array(data: Any, dtype: Any) -> np.ndarray:
+    """Apply the dtype rules: Python numbers and lists -> float32, NumPy keeps its dtype."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, (np.ndarray, np.generic)):
+        return np.asarray(data, dtype=dtype)
+    if not isinstance(data, (int, float, bool, list, tuple)):
+        raise TypeError(f"Tensor data must be a number, a (nested) list or a NumPy array, got {type(data).__name__}")
+    try:
+        array = np.asarray(data, dtype=dtype)
+    except ValueError as error:
+        raise ShapeError(
+            f"Tensor data is not a regular grid of numbers ({error}); every row must have the same length"
+        ) from None
+    if dtype is None and array.dtype != np.bool_:
+        if array.dtype.kind not in "iuf":
+            raise TypeError(f"Tensor data must be numbers, got elements of dtype {array.dtype}")
+        array = array.astype(DEFAULT_FLOAT)
+    return array
+
+
+class Tensor:
+    """An n-dimensional array with an optional gradient and a link to the op that made it.
+
+    data           the values, a NumPy array (shared, not copied, when you pass one in)
+    grad           ∂L/∂self as a Tensor after backward(), or None
+    requires_grad  should gradients be computed for this tensor?
+    grad_fn        the Context (graph node) of the op that made it; None for a leaf
+    name           an optional label, shown by repr and the pictures in ``viz``
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "retains_grad", "__weakref__")
+
+    # Make NumPy hand mixed expressions to Tensor: ``ndarray * Tensor`` calls Tensor.__rmul__.
+    __array_ufunc__ = None
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
+        self.data = _to_array(data, dtype)
+        if requires_grad and self.data.dtype.kind != "f":
+            raise DTypeError(
+                f"requires_grad=True needs floating-point data, got {self.data.dtype}: gradients "
+                "of integers are not defined. Convert first, e.g. Tensor(data, dtype=np.float32, "
+                "requires_grad=True)"
+            )
+        self.requires_grad = requires_grad
+        self.grad: Tensor | None = None
+        self.grad_fn: Context | None = None
+        self.name = name
+        self.retains_grad = False
+
+    @classmethod
+    def _make(cls, data: np.ndarray, requires_grad: bool, grad_fn: Context | None) -> Tensor:
+        """Wrap an op's output array (already checked) without the constructor's conversions."""
+        tensor = cls.__new__(cls)
+        tensor.data = data
+        tensor.requires_grad = requires_grad
+        tensor.grad = None
+        tensor.grad_fn = grad_fn
+        tensor.name = None
+        tensor.retains_grad = False
+        return tensor
+
+    # ----- constructors (randomness always from an explicit np.random.Generator) -----------
+
+    @staticmethod
+    def zeros(*shape: int | Sequence[int], dtype: Any = DEFAULT_FLOAT, requires_grad: bool = False) -> Tensor:
+        return Tensor(np.zeros(_shape_argument(shape), dtype=dtype), requires_grad=requires_grad)
+
+    @staticmethod
+    def ones(*shape: int | Sequence[int], dtype: Any = DEFAULT_FLOAT, requires_grad: bool = False) -> Tensor:
+        return Tensor(np.ones(_shape_argument(shape), dtype=dtype), requires_grad=requires_grad)
+
+    @staticmethod
+    def randn(
+        *shape: int | Sequence[int],
+        generator: np.random.Generator | None = None,
+        dtype: Any = DEFAULT_FLOAT,
+        requires_grad: bool = False,
+    ) -> Tensor:
+        """Standard normal samples. Pass ``generator=np.random.default_rng(seed)`` to reproduce."""
+        generator = generator if generator is not None else np.random.default_rng()
+        data = generator.standard_normal(_shape_argument(shape)).astype(dtype)
+        return Tensor(data, requires_grad=requires_grad)
+
+    @staticmethod
+    def uniform(
+        *shape: int | Sequence[int],
+        low: float = 0.0,
+        high: float = 1.0,
+        generator: np.random.Generator | None = None,
+        dtype: Any = DEFAULT_FLOAT,
+        requires_grad: bool = False,
+    ) -> Tensor:
+        """Uniform samples in [low, high)."""
+        generator = generator if generator is not None else np.random.default_rng()
+        data = generator.uniform(low, high, _shape_argument(shape)).astype(dtype)
+        return Tensor(data, requires_grad=requires_grad)
+
+    @staticmethod
+    def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = DEFAULT_FLOAT) -> Tensor:
+        return Tensor(np.arange(start, stop, step, dtype=dtype))
+
+    @staticmethod
+    def eye(n: int, m: int | None = None, dtype: Any = DEFAULT_FLOAT, requires_grad: bool = False) -> Tensor:
+        return Tensor(np.eye(n, m, dtype=dtype), requires_grad=requires_grad)
+
+    # ----- what a tensor is ----------------------------------------------------------------
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by you rather than by an op (only leaves get .grad by default)."""
+        return self.grad_fn is None
+
+    def numpy(self) -> np.ndarray:
+        """The values as a NumPy array (the same memory, not a copy)."""
+        return self.data
+
+    def item(self) -> float | int | bool:
+        if self.data.size != 1:
+            raise ShapeError(
+                f"item() needs a tensor with exactly one element, got shape {self.shape}; "
+                "reduce it first, e.g. t.sum().item()"
+            )
+        return self.data.item()
+
+    def detach(self) -> Tensor:
+        """The same values (shared memory), cut off from the graph: no grad flows through it."""
+        return Tensor._make(self.data, requires_grad=False, grad_fn=None)
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor too during backward()."""
+        self.retains_grad = True
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __bool__(self) -> bool:
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __repr__(self) -> str:
+        values = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        extras = []
+        if self.dtype != DEFAULT_FLOAT:
+            extras.append(f"dtype={self.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.name}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name is not None:
+            extras.append(f"name={self.name!r}")
+        return "Tensor(" + ", ".join([values, *extras]) + ")"
+
+    # ----- autograd --------------------------------------------------------------------------
+
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
+        """Accumulate ∂self/∂leaf into ``leaf.grad`` for every leaf that requires grad.
+
+        gradient      ∂L/∂self; may be omitted only when self has one element (it is then 1)
+        retain_graph  keep the saved values so backward() can run through the graph again
+                      (defaults to create_graph)
+        create_graph  record the backward pass too, so the gradients can be differentiated
+        Gradients add up across calls, as in PyTorch: zero them (``x.grad = None``) between steps.
+        """
+        autograd.backward(self, gradient, retain_graph, create_graph)
+
+    def _accumulate_grad(self, grad: Tensor, create_graph: bool) -> None:
+        """grad += this contribution (out of place: the engine never writes into an array)."""
+        if not create_graph and grad.dtype != self.dtype:
+            grad = Tensor._make(grad.data.astype(self.dtype), False, None)
+        self.grad = grad if self.grad is None else self.grad + grad
+
+    # ----- arithmetic (with broadcasting) ------------------------------------------------------
+
+    def _operand(self, other: Any, symbol: str) -> Tensor:
+        """Turn the other side of an operator into a Tensor (a Python number takes our dtype)."""
+        if isinstance(other, Tensor):
+            return other
+        if isinstance(other, (int, float)):
+            dtype = self.dtype if self.dtype.kind == "f" else None
+            return Tensor(np.asarray(other, dtype=dtype)) if dtype is not None else Tensor(other)
+        if isinstance(other, (np.ndarray, np.generic, list, tuple)):
+            return Tensor(other)
+        raise TypeError(
+            f"unsupported operand type for {symbol}: Tensor and {type(other).__name__}; "
+            "use a Tensor, a NumPy array or a Python number"
+        )
+
+    def __add__(self, other: Any) -> Tensor:
+        return Add.apply(self, self._operand(other, "+"))
+
+    def __radd__(self, other: Any) -> Tensor:
+        return Add.apply(self._operand(other, "+"), self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return Sub.apply(self, self._operand(other, "-"))
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return Sub.apply(self._operand(other, "-"), self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return Mul.apply(self, self._operand(other, "*"))
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return Mul.apply(self._operand(other, "*"), self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return Div.apply(self, self._operand(other, "/"))
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return Div.apply(self._operand(other, "/"), self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return Pow.apply(self, self._operand(other, "**"))
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return Pow.apply(self._operand(other, "**"), self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return self.matmul(self._operand(other, "@"))
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return self._operand(other, "@").matmul(self)
+
+    def __neg__(self) -> Tensor:
+        return Neg.apply(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    # ----- comparisons: boolean results, no gradient ----------------------------------------
+
+    def _compare(self, other: Any, symbol: str, compare: np.ufunc) -> Tensor:
+        return Tensor(compare(self.data, self._operand(other, symbol).data))
+
+    def __lt__(self, other: Any) -> Tensor:
+        return self._compare(other, "<", np.less)
+
+    def __le__(self, other: Any) -> Tensor:
+        return self._compare(other, "<=", np.less_equal)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return self._compare(other, ">", np.greater)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return self._compare(other, ">=", np.greater_equal)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, "==", np.equal)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, "!=", np.not_equal)
+
+    __hash__ = object.__hash__  # tensors are identified by identity (== compares elementwise)
+
+    # ----- elementwise functions -----------------------------------------------------------
+
+    def exp(self) -> Tensor:
+        return Exp.apply(self)
+
+    def log(self) -> Tensor:
+        return Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        return Sqrt.apply(self)
+
+    def abs(self) -> Tensor:
+        return Abs.apply(self)
+
+    def sin(self) -> Tensor:
+        return Sin.apply(self)
+
+    def cos(self) -> Tensor:
+        return Cos.apply(self)
+
+    def relu(self) -> Tensor:
+        return ReLU.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        return Sigmoid.apply(self)
+
+    def tanh(self) -> Tensor:
+        return Tanh.apply(self)
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        return LeakyReLU.apply(self, negative_slope=negative_slope)
+
+    def maximum(self, other: Any) -> Tensor:
+        return Maximum.apply(self, self._operand(other, "maximum"))
+
+    def clip(self, low: float | None = None, high: float | None = None) -> Tensor:
+        if low is None and high is None:
+            raise ValueError("clip: give low, high or both")
+        return Clip.apply(self, low=low, high=high)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        return Softmax.apply(self, axis=axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        return LogSoftmax.apply(self, axis=axis)
+
+    # ----- reductions ----------------------------------------------------------------------
+
+    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return Sum.apply(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Average: the sum divided by the number of elements summed."""
+        count = 1
+        for axis_index in normalize_axis(axis, self.ndim):
+            count *= self.shape[axis_index]
+        return self.sum(axis=axis, keepdims=keepdims) / count
+
+    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return Max.apply(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Smallest element: min(x) = −max(−x), so the gradient rule is Max's."""
+        return -((-self).max(axis=axis, keepdims=keepdims))
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """Index of the largest element (no gradient: the result is an integer)."""
+        return Tensor(np.argmax(self.data, axis=axis, keepdims=keepdims))
+
+    # ----- shape and movement ----------------------------------------------------------------
+
+    def reshape(self, *shape: int | Sequence[int]) -> Tensor:
+        return Reshape.apply(self, shape=_shape_argument(shape))
+
+    def transpose(self, *axes: int | Sequence[int]) -> Tensor:
+        """Permute the axes as NumPy does: reversed when no axes are given."""
+        return Transpose.apply(self, axes=_shape_argument(axes) if axes else None)
+
+    @property
+    def T(self) -> Tensor:
+        return self.transpose()
+
+    @property
+    def mT(self) -> Tensor:
+        """Swap the last two axes (the matrix transpose of each matrix in a batch)."""
+        axes = list(range(self.ndim))
+        axes[-2], axes[-1] = axes[-1], axes[-2]
+        return self.transpose(*axes)
+
+    def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
+        """Merge axes start_axis..end_axis into one (all of them by default)."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        start = start_axis % self.ndim
+        end = end_axis % self.ndim
+        shape = self.shape[:start] + (-1,) + self.shape[end + 1 :]
+        return self.reshape(shape)
+
+    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
+        return BroadcastTo.apply(self, shape=tuple(shape))
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return GetItem.apply(self, index=_normalize_index(index))
+
+    def matmul(self, other: Any) -> Tensor:
+        """Matrix product with NumPy's rules: 2-D, batched (…, n, k) @ (…, k, m) with broadcast
+        batch axes, and 1-D operands (a vector on the left is a row, on the right a column)."""
+        other = self._operand(other, "@")
+        if self.ndim == 0 or other.ndim == 0:
+            raise ShapeError(
+                f"matmul: a.shape={self.shape}, b.shape={other.shape}: scalars cannot be "
+                "matrix-multiplied; use * instead"
+            )
+        inner = other.shape[0] if other.ndim == 1 else other.shape[-2]
+        if self.shape[-1] != inner:
+            where_b = "b.shape[0]" if other.ndim == 1 else "b.shape[-2]"
+            raise ShapeError(f"matmul: a.shape={self.shape}, b.shape={other.shape}: a.shape[-1] must equal {where_b}")
+        a = self.reshape(1, -1) if self.ndim == 1 else self
+        b = other.reshape(-1, 1) if other.ndim == 1 else other
+        product = MatMul.apply(a, b)
+        if self.ndim > 1 and other.ndim > 1:
+            return product
+        shape = product.shape
+        if other.ndim == 1:
+            shape = shape[:-1]
+        if self.ndim == 1:
+            shape = shape[:-2] + shape[-1:] if other.ndim > 1 else shape[:-1]
+        return product.reshape(shape)
+
+
+# ----- functions on several tensors --------------------------------------------------------
+
+
+def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis (np.concatenate)."""
+    if len(tensors) == 0:
+        raise ValueError("concatenate: needs at least one tensor")
+    return Concatenate.apply(*tensors, axis=axis)
+
+
+def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join same-shaped tensors along a new axis (np.stack): each gets an axis of size 1, then
+    they are concatenated along it."""
+    if len(tensors) == 0:
+        raise ValueError("stack: needs at least one tensor")
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    shapes = {t.shape for t in tensors}
+    if len(shapes) > 1:
+        raise ShapeError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
+    ndim = tensors[0].ndim + 1
+    position = axis % ndim
+    expanded = [t.reshape(t.shape[:position] + (1,) + t.shape[position:]) for t in tensors]
+    return concatenate(expanded, axis=position)
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """Elementwise choice: a where condition is true, else b (np.where). Differentiable in a, b."""
+    condition_array = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if condition_array.dtype != np.bool_:
+        raise DTypeError(
+            f"where: the condition must be boolean, got {condition_array.dtype}; compare first, e.g. x > 0"
+        )
+    like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else Tensor(a)
+    return Where.apply(Tensor(condition_array), like._operand(a, "where"), like._operand(b, "where"))
+
+
+# ----- helpers -------------------------------------------------------------------------------
+
+
+def _shape_argument(shape: tuple[Any, ...]) -> tuple[int, ...]:
+    """Accept both f(2, 3) and f((2, 3)) for a shape."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def _normalize_index(index: Any) -> tuple[Any, ...]:
+    """Index parts as NumPy takes them: Tensors and lists become arrays."""
+    parts = index if isinstance(index, tuple) else (index,)
+    normalized = []
+    for part in parts:
+        if isinstance(part, Tensor):
+            part = part.data
+        elif isinstance(part, list):
+            part = np.asarray(part)
+        if isinstance(part, np.ndarray) and part.dtype.kind not in "biu":
+            raise IndexError(f"index arrays must be integers or booleans, got {part.dtype}")
+        normalized.append(part)
+    return tuple(normalized)

@@ -26,7 +26,6 @@ from .errors import AnomalyError, BackwardError
 
 if TYPE_CHECKING:
     from .function import Context, Function
-    from .tensor import Tensor
 
 
 # ---------------------------------------------------------------------------------------
@@ -199,8 +198,6 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
 
 
 def _initial_gradients(roots: Sequence[Tensor], grad_outputs: Sequence[object | None]) -> dict[int, Tensor]:
-    from .tensor import Tensor
-
     if len(grad_outputs) != len(roots):
         raise BackwardError(f"got {len(roots)} outputs but {len(grad_outputs)} gradients; give one gradient per output")
     grads: dict[int, Tensor] = {}
@@ -218,7 +215,7 @@ def _initial_gradients(roots: Sequence[Tensor], grad_outputs: Sequence[object | 
                     f"backward() on a tensor of shape {root.shape} needs a gradient: it is not a "
                     "scalar. Try loss.sum().backward(), or pass gradient= of the same shape."
                 )
-            gradient = Tensor(np.ones_like(root.data))
+            gradient = Tensor._make(np.ones_like(root.data), requires_grad=False, grad_fn=None)
         elif isinstance(gradient, Tensor):
             gradient = Tensor(np.array(gradient.data, dtype=root.dtype)) if not gradient.requires_grad else gradient
         else:
@@ -241,8 +238,6 @@ def _walk(
 ) -> Iterator[BackwardStep]:
     """The walk itself. With ``captured`` (a dict keyed by id of the wanted tensors) the
     gradients are collected there and no ``.grad`` is written, as in ``grad()``."""
-    from .broadcast import unbroadcast
-
     grads = _initial_gradients(roots, grad_outputs)
     order = topological_order(roots)
     with set_grad_enabled(create_graph):
@@ -258,18 +253,17 @@ def _walk(
             ctx = tensor.grad_fn
             if ctx is None:
                 continue
-            if ctx.released:
+            if ctx._saved is None:  # released by an earlier backward
                 raise BackwardError(
                     f"Trying to backward through the graph a second time (at {ctx.name}): its "
                     "saved values were freed by the first backward(). Pass retain_graph=True "
                     "to the first backward() if you need to go back twice."
                 )
-            raw = ctx.function.backward(ctx, grad_output)
-            grad_inputs = _as_gradient_tuple(ctx, raw)
-            grad_inputs = tuple(
-                None if grad is None or not parent.requires_grad else unbroadcast(grad, parent.shape, ctx.name)
-                for parent, grad in zip(ctx.parents, grad_inputs)
-            )
+            ctx.output = tensor
+            try:
+                grad_inputs = _as_gradient_tuple(ctx, ctx.function.backward(ctx, grad_output))
+            finally:
+                ctx.output = None
             if _anomaly_mode:
                 _check_backward_anomaly(ctx, grad_output, grad_inputs)
             if not retain_graph:
@@ -282,20 +276,25 @@ def _walk(
 
 
 def _as_gradient_tuple(ctx: Context, raw: object) -> tuple[Tensor | None, ...]:
-    from .tensor import Tensor
-
-    grads = raw if isinstance(raw, tuple) else (raw,)
+    """Check what an op's backward returned and sum each gradient back to its input's shape."""
+    grads = raw if type(raw) is tuple else (raw,)
     if len(grads) != len(ctx.parents):
         raise BackwardError(
             f"{ctx.name}.backward returned {len(grads)} gradients but the op has "
             f"{len(ctx.parents)} inputs; return one per input (None where not needed)"
         )
-    return tuple(g if g is None or isinstance(g, Tensor) else Tensor(np.asarray(g)) for g in grads)
+    result = []
+    for parent, grad in zip(ctx.parents, grads):
+        if grad is None or not parent.requires_grad:
+            result.append(None)
+            continue
+        if not isinstance(grad, Tensor):
+            grad = Tensor(np.asarray(grad))  # a user op may return arrays (first order only)
+        result.append(unbroadcast(grad, parent.shape, ctx.name))
+    return tuple(result)
 
 
 def _as_list(tensors: Tensor | Sequence[Tensor]) -> list[Tensor]:
-    from .tensor import Tensor
-
     return [tensors] if isinstance(tensors, Tensor) else list(tensors)
 
 
@@ -366,3 +365,8 @@ def grad(
                 "the outputs; pass allow_unused=True to get None for it"
             )
     return results
+
+
+# Imported last: these modules import this one (grad mode), and the walk needs them at run time.
+from .broadcast import unbroadcast
+from .tensor import Tensor

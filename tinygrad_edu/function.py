@@ -26,16 +26,12 @@ or quantities that are piecewise constant (masks), or second derivatives will be
 
 from __future__ import annotations
 
-import weakref
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from . import autograd
 from .errors import BackwardError
-
-if TYPE_CHECKING:
-    from .tensor import Tensor
 
 
 class Context:
@@ -46,17 +42,32 @@ class Context:
       parents           the input Tensors, in call order (never a set: order matters)
       needs_input_grad  one bool per input: does that input want a gradient?
       created_at        "file:line: code" of the user's line, recorded under detect_anomaly()
+      output            the Tensor the op made; the engine sets it only while backward runs
+                        (a permanent link would make a reference cycle output -> node -> output)
     Settings such as ``axis`` are stored by ``forward`` as plain attributes (``ctx.axis = axis``).
     """
+
+    # Fixed fields in slots keep a node small; ``__dict__`` (made only when an op stores a
+    # setting) holds the rest.
+    __slots__ = (
+        "function",
+        "parents",
+        "needs_input_grad",
+        "created_at",
+        "_saved",
+        "_input_arrays",
+        "output",
+        "__dict__",
+    )
 
     def __init__(self, function: type[Function], parents: tuple[Tensor, ...]):
         self.function = function
         self.parents = parents
-        self.needs_input_grad = tuple(parent.requires_grad for parent in parents)
+        self.needs_input_grad = tuple([parent.requires_grad for parent in parents])
         self.created_at: str | None = None
         self._saved: tuple[np.ndarray, ...] | None = ()
-        self._input_arrays: list[np.ndarray] = []
-        self._output_ref: weakref.ref | None = None
+        self._input_arrays: tuple[np.ndarray, ...] = ()
+        self.output: Tensor | None = None  # set by the engine only while backward runs
 
     @property
     def name(self) -> str:
@@ -78,20 +89,17 @@ class Context:
         return tuple(self._tensor_for(array) for array in self._saved)
 
     def _tensor_for(self, array: np.ndarray) -> Tensor:
-        from .tensor import Tensor
-
         for parent, input_array in zip(self.parents, self._input_arrays):
             if input_array is array:
                 return parent
-        output = self._output_ref() if self._output_ref is not None else None
-        if output is not None and output.data is array:
-            return output
+        if self.output is not None and self.output.data is array:
+            return self.output
         return Tensor(array)
 
     def release(self) -> None:
         """Free what was saved; a later backward through this node raises BackwardError."""
         self._saved = None
-        self._input_arrays = []
+        self._input_arrays = ()
 
     @property
     def released(self) -> bool:
@@ -115,9 +123,11 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Any, **settings: Any) -> Tensor:
         """Run the op on Tensors (or arrays/numbers) and record it in the graph if needed."""
-        from .tensor import Tensor
-
-        parents = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+        parents = inputs
+        for x in inputs:
+            if not isinstance(x, Tensor):
+                parents = tuple([x if isinstance(x, Tensor) else Tensor(x) for x in inputs])
+                break
         ctx = Context(cls, parents)
         arrays = ctx._input_arrays = _distinct_arrays(parents)
         out = cls.forward(ctx, *arrays, **settings)
@@ -126,27 +136,31 @@ class Function:
             scalar = out
             out = np.asarray(out)
             ctx._saved = tuple(out if saved is scalar else saved for saved in ctx._saved)
-        requires_grad = autograd.is_grad_enabled() and any(ctx.needs_input_grad)
-        if autograd.anomaly_mode_enabled():
+        if autograd._anomaly_mode:
             ctx.created_at = autograd.user_source_line()
             autograd.check_forward_anomaly(ctx, arrays, out)
-        if not requires_grad:
+        if not (autograd._grad_enabled and True in ctx.needs_input_grad):
             return Tensor._make(out, requires_grad=False, grad_fn=None)
-        result = Tensor._make(out, requires_grad=True, grad_fn=ctx)
-        ctx._output_ref = weakref.ref(result)
-        return result
+        return Tensor._make(out, requires_grad=True, grad_fn=ctx)
 
 
-def _distinct_arrays(parents: tuple[Tensor, ...]) -> list[np.ndarray]:
+def _distinct_arrays(parents: tuple[Tensor, ...]) -> tuple[np.ndarray, ...]:
     """The parents' arrays, with a view for a different Tensor that shares another's array.
 
     ``saved_tensors`` finds a saved array's Tensor by identity, so two different Tensors
     (say ``x`` and ``x.detach()``) must not hand forward the very same array object.
     """
-    arrays = [parent.data for parent in parents]
-    for i in range(1, len(arrays)):
+    arrays = tuple([parent.data for parent in parents])
+    if len(arrays) == 1 or len(arrays) == 2 and arrays[0] is not arrays[1]:
+        return arrays  # the common cases, decided quickly
+    distinct = list(arrays)
+    for i in range(1, len(distinct)):
         for j in range(i):
-            if arrays[i] is arrays[j] and parents[i] is not parents[j]:
-                arrays[i] = arrays[i].view()
+            if distinct[i] is distinct[j] and parents[i] is not parents[j]:
+                distinct[i] = distinct[i].view()
                 break
-    return arrays
+    return tuple(distinct)
+
+
+# Imported last: tensor.py imports this module, and Function.apply needs Tensor at run time.
+from .tensor import Tensor

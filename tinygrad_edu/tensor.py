@@ -17,38 +17,15 @@ Integer and boolean data are allowed but can never require grad.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import autograd
 from .errors import DTypeError, ShapeError
-from .function import Context
-from .ops.elementwise import (
-    Abs,
-    Add,
-    Clip,
-    Cos,
-    Div,
-    Exp,
-    LeakyReLU,
-    Log,
-    Maximum,
-    Mul,
-    Neg,
-    Pow,
-    ReLU,
-    Sigmoid,
-    Sin,
-    Sqrt,
-    Sub,
-    Tanh,
-    Where,
-)
-from .ops.linalg import MatMul
-from .ops.movement import BroadcastTo, Concatenate, GetItem, Reshape, Transpose
-from .ops.nn import LogSoftmax, Softmax
-from .ops.reduce import Max, Sum, normalize_axis
+
+if TYPE_CHECKING:
+    from .function import Context
 
 Axis = int | tuple[int, ...] | None
 DEFAULT_FLOAT = np.float32
@@ -528,3 +505,31 @@ def _normalize_index(index: Any) -> tuple[Any, ...]:
             raise IndexError(f"index arrays must be integers or booleans, got {part.dtype}")
         normalized.append(part)
     return tuple(normalized)
+
+
+# The ops are imported last: they import function.py, which needs the Tensor class defined above.
+from .ops.elementwise import (
+    Abs,
+    Add,
+    Clip,
+    Cos,
+    Div,
+    Exp,
+    LeakyReLU,
+    Log,
+    Maximum,
+    Mul,
+    Neg,
+    Pow,
+    ReLU,
+    Sigmoid,
+    Sin,
+    Sqrt,
+    Sub,
+    Tanh,
+    Where,
+)
+from .ops.linalg import MatMul
+from .ops.movement import BroadcastTo, Concatenate, GetItem, Reshape, Transpose
+from .ops.nn import LogSoftmax, Softmax
+from .ops.reduce import Max, Sum, normalize_axis

@@ -19,11 +19,10 @@ if TYPE_CHECKING:
     from ..tensor import Tensor
 
 
-def _check_broadcast(op: str, *arrays: np.ndarray) -> None:
-    """Raise ShapeError (showing the shapes) unless the arrays broadcast together."""
-    shape = arrays[0].shape
-    if any(array.shape != shape for array in arrays[1:]):
-        broadcast_shapes(*(array.shape for array in arrays), op=op)
+def _check_broadcast(op: str, a: np.ndarray, b: np.ndarray) -> None:
+    """Raise ShapeError (showing the shapes) unless a and b broadcast together."""
+    if a.shape != b.shape:
+        broadcast_shapes(a.shape, b.shape, op=op)
 
 
 # ----- binary arithmetic ------------------------------------------------------------------
@@ -153,7 +152,7 @@ class Where(Function):
 
     @staticmethod
     def forward(ctx: Context, condition: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        _check_broadcast("where", condition, a, b)
+        broadcast_shapes(condition.shape, a.shape, b.shape, op="where")
         ctx.save_for_backward(condition)
         return np.where(condition, a, b)
 

@@ -20,6 +20,8 @@ def normalize_axis(axis: int | tuple[int, ...] | None, ndim: int) -> tuple[int, 
     """The reduced axes as a sorted tuple of non-negative ints."""
     if axis is None:
         return tuple(range(ndim))
+    if isinstance(axis, int) and -ndim <= axis < ndim:
+        return (axis % ndim,)
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     return tuple(sorted(np.lib.array_utils.normalize_axis_tuple(axes, ndim)))
 
@@ -33,6 +35,8 @@ class Sum(Function):
     """Sum over axes.
     forward:  y = Σᵢ xᵢ            (over the reduced axes)
     backward: ∂L/∂xᵢ = ∂L/∂y       (every element contributed once: copy the gradient back)
+    NOTE: the reduced axes are put back with size 1 first, unless they lead (or were kept):
+    broadcasting already lines up (4,) with (3, 4), and a scalar with anything.
     """
 
     @staticmethod
@@ -45,8 +49,9 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
-        kept = grad_output.reshape(kept_shape(ctx.input_shape, ctx.axes))
-        return kept.broadcast_to(ctx.input_shape)
+        if grad_output.ndim != len(ctx.input_shape) and ctx.axes != tuple(range(len(ctx.axes))):
+            grad_output = grad_output.reshape(kept_shape(ctx.input_shape, ctx.axes))
+        return grad_output.broadcast_to(ctx.input_shape)
 
 
 class Max(Function):

@@ -1,0 +1,88 @@
+"""Engine overhead: small graphs, where Python bookkeeping rather than arithmetic dominates.
+
+    python benchmarks/engine.py
+
+1. forward + backward of (a*b + c).sum() on 4x4 float32 arrays, next to the same arithmetic
+   written by hand in NumPy (the floor no autograd can beat), and PyTorch eager if installed;
+   goal: at most 20 µs.
+2. forward + backward of a chain of 100,000 multiplications (goal: under 1 s; must not hit
+   Python's recursion limit).
+Each measurement is the median of several runs; the contenders are interleaved.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+
+from tinygrad_edu import Tensor
+
+
+def small_graph_ours(a: Tensor, b: Tensor, c: Tensor) -> None:
+    a.grad = b.grad = c.grad = None
+    (a * b + c).sum().backward()
+
+
+def small_graph_numpy(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, ...]:
+    y = (a * b + c).sum()
+    grad_y = np.ones_like(y)
+    grad_sum = np.broadcast_to(grad_y, a.shape)
+    return grad_sum * b, grad_sum * a, grad_sum
+
+
+def microseconds_per_call(fn, args, calls: int = 2000) -> float:
+    start = time.perf_counter()
+    for _ in range(calls):
+        fn(*args)
+    return (time.perf_counter() - start) / calls * 1e6
+
+
+def chain_seconds(length: int) -> float:
+    x = Tensor(np.float64(0.5), requires_grad=True)
+    start = time.perf_counter()
+    y = x
+    for _ in range(length):
+        y = y * 1.0000001
+    y.backward()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal((4, 4)).astype(np.float32) for _ in range(3)]
+    contenders = {
+        "tinygrad_edu": (small_graph_ours, [Tensor(x, requires_grad=True) for x in arrays]),
+        "numpy by hand": (small_graph_numpy, arrays),
+    }
+    try:
+        import torch
+
+        def small_graph_torch(a, b, c):
+            a.grad = b.grad = c.grad = None
+            (a * b + c).sum().backward()
+
+        contenders["pytorch eager"] = (small_graph_torch, [torch.tensor(x, requires_grad=True) for x in arrays])
+    except ImportError:
+        pass
+
+    timings: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(15):
+        for name, (fn, args) in contenders.items():
+            timings[name].append(microseconds_per_call(fn, args))
+    ours = statistics.median(timings["tinygrad_edu"])
+    print("(a*b + c).sum() forward+backward, 4x4 float32 (median of 15 x 2000 calls):")
+    for name, values in timings.items():
+        median = statistics.median(values)
+        print(f"  {name:14s} {median:7.1f} µs   ours / this = {ours / median:5.2f}x")
+    print(f"  goal: <= 20 µs -> {'met' if ours <= 20 else 'NOT met'}")
+
+    runs = [chain_seconds(100_000) for _ in range(3)]
+    median = statistics.median(runs)
+    print(f"chain of 100,000 multiplications, forward+backward: {median:.2f} s (median of 3)")
+    print(f"  goal: < 1 s -> {'met' if median < 1 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

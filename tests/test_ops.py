@@ -1,0 +1,258 @@
+"""Every op is a row in this table, and every row gets three checks:
+
+1. forward agrees with the same expression in NumPy;
+2. gradcheck: the engine's gradient agrees with central differences, in float64, against a
+   random upstream gradient;
+3. gradgradcheck: the same for second derivatives (the backward formulas are themselves
+   differentiable under create_graph=True).
+
+Inputs are drawn per row from a "domain" that keeps them where the op is smooth: positive
+for log/sqrt/pow, away from 0 for relu/abs/division, and without ties for max/maximum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import Tensor
+
+
+@dataclass
+class OpCase:
+    name: str
+    fn: Callable[..., Tensor]  # on Tensors
+    reference: Callable[..., np.ndarray]  # the same on NumPy arrays
+    shapes: tuple[tuple[int, ...], ...]
+    domain: str = "real"  # real | positive | away_from_zero | distinct
+
+
+def _sample(rng: np.random.Generator, shape: tuple[int, ...], domain: str) -> np.ndarray:
+    if domain == "positive":
+        return rng.uniform(0.5, 2.0, shape)
+    if domain == "away_from_zero":
+        return rng.uniform(0.3, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
+    if domain == "distinct":
+        # A shuffled grid with gaps of 0.1: no ties, no two values closer than the step.
+        size = int(np.prod(shape))
+        values = rng.permutation(np.arange(size)) * 0.1 - 0.05 * size + rng.uniform(-0.02, 0.02, size)
+        return values.reshape(shape)
+    return rng.standard_normal(shape)
+
+
+def _scalar_sample(rng: np.random.Generator, shapes, domain) -> list[np.ndarray]:
+    return [_sample(rng, shape, domain) for shape in shapes]
+
+
+MASK = np.array([[True, False, True, True], [False, False, True, False], [True, True, False, True]])
+CONDITION = np.array([[True], [False], [True]])
+REPEATS = np.array([2, 0, 2, 1, 2])
+
+BINARY_SHAPES = {
+    "same": ((3, 4), (3, 4)),
+    "row": ((3, 4), (4,)),
+    "column": ((3, 1), (1, 4)),
+    "scalar": ((), (2, 3)),
+    "3d": ((2, 1, 4), (3, 1)),
+}
+
+
+def _binary_cases() -> list[OpCase]:
+    cases = []
+    for label, shapes in BINARY_SHAPES.items():
+        cases += [
+            OpCase(f"add-{label}", lambda a, b: a + b, lambda a, b: a + b, shapes),
+            OpCase(f"sub-{label}", lambda a, b: a - b, lambda a, b: a - b, shapes),
+            OpCase(f"mul-{label}", lambda a, b: a * b, lambda a, b: a * b, shapes),
+            OpCase(f"div-{label}", lambda a, b: a / b, lambda a, b: a / b, shapes, "away_from_zero"),
+            OpCase(f"pow-{label}", lambda a, b: a**b, lambda a, b: a**b, shapes, "positive"),
+            OpCase(f"maximum-{label}", lambda a, b: a.maximum(b), np.maximum, shapes, "distinct"),
+        ]
+    return cases
+
+
+CASES = _binary_cases() + [
+    # operators with Python numbers and NumPy arrays on either side
+    OpCase("radd", lambda a: 2 + a, lambda a: 2 + a, ((3,),)),
+    OpCase("rsub", lambda a: 1 - a, lambda a: 1 - a, ((3,),)),
+    OpCase("rmul", lambda a: 2.5 * a, lambda a: 2.5 * a, ((3,),)),
+    OpCase("rdiv", lambda a: 3 / a, lambda a: 3 / a, ((3,),), "away_from_zero"),
+    OpCase("rpow", lambda a: 2**a, lambda a: 2**a, ((3,),)),
+    OpCase("pow-int", lambda a: a**3, lambda a: a**3, ((2, 3),)),
+    OpCase("pow-half", lambda a: a**0.5, lambda a: a**0.5, ((2, 3),), "positive"),
+    OpCase("ndarray-mul", lambda a: np.arange(3.0) * a, lambda a: np.arange(3.0) * a, ((2, 3),)),
+    OpCase("ndarray-rsub", lambda a: np.ones(3) - a, lambda a: np.ones(3) - a, ((2, 3),)),
+    OpCase("neg", lambda a: -a, lambda a: -a, ((2, 3),)),
+    # elementwise functions
+    OpCase("exp", lambda a: a.exp(), np.exp, ((2, 3),)),
+    OpCase("log", lambda a: a.log(), np.log, ((2, 3),), "positive"),
+    OpCase("sqrt", lambda a: a.sqrt(), np.sqrt, ((2, 3),), "positive"),
+    OpCase("abs", lambda a: a.abs(), np.abs, ((2, 3),), "away_from_zero"),
+    OpCase("sin", lambda a: a.sin(), np.sin, ((2, 3),)),
+    OpCase("cos", lambda a: a.cos(), np.cos, ((2, 3),)),
+    OpCase("relu", lambda a: a.relu(), lambda a: np.maximum(a, 0), ((3, 4),), "away_from_zero"),
+    OpCase("sigmoid", lambda a: a.sigmoid(), lambda a: 1 / (1 + np.exp(-a)), ((3, 4),)),
+    OpCase("tanh", lambda a: a.tanh(), np.tanh, ((3, 4),)),
+    OpCase(
+        "leaky_relu",
+        lambda a: a.leaky_relu(0.1),
+        lambda a: np.where(a > 0, a, 0.1 * a),
+        ((3, 4),),
+        "away_from_zero",
+    ),
+    OpCase("clip", lambda a: a.clip(-0.5, 0.7), lambda a: np.clip(a, -0.5, 0.7), ((4, 5),), "distinct"),
+    OpCase("clip-low", lambda a: a.clip(low=0.2), lambda a: np.clip(a, 0.2, None), ((4, 5),), "distinct"),
+    OpCase("softmax", lambda a: a.softmax(), lambda a: np.exp(a) / np.exp(a).sum(-1, keepdims=True), ((3, 4),)),
+    OpCase(
+        "softmax-axis0", lambda a: a.softmax(axis=0), lambda a: np.exp(a) / np.exp(a).sum(0, keepdims=True), ((3, 4),)
+    ),
+    OpCase(
+        "log_softmax",
+        lambda a: a.log_softmax(),
+        lambda a: a - np.log(np.exp(a).sum(-1, keepdims=True)),
+        ((3, 4),),
+    ),
+    # reductions
+    OpCase("sum", lambda a: a.sum(), np.sum, ((3, 4),)),
+    OpCase("sum-axis0", lambda a: a.sum(axis=0), lambda a: a.sum(axis=0), ((3, 4),)),
+    OpCase("sum-axis1", lambda a: a.sum(axis=1), lambda a: a.sum(axis=1), ((3, 4),)),
+    OpCase("sum-neg-keepdims", lambda a: a.sum(-1, keepdims=True), lambda a: a.sum(-1, keepdims=True), ((3, 4),)),
+    OpCase("sum-tuple", lambda a: a.sum(axis=(0, 2)), lambda a: a.sum(axis=(0, 2)), ((2, 3, 4),)),
+    OpCase(
+        "sum-tuple-keepdims",
+        lambda a: a.sum(axis=(0, 2), keepdims=True),
+        lambda a: a.sum(axis=(0, 2), keepdims=True),
+        ((2, 3, 4),),
+    ),
+    OpCase("mean", lambda a: a.mean(), np.mean, ((3, 4),)),
+    OpCase("mean-tuple", lambda a: a.mean(axis=(1, 2)), lambda a: a.mean(axis=(1, 2)), ((2, 3, 4),)),
+    OpCase("max", lambda a: a.max(), np.max, ((3, 4),), "distinct"),
+    OpCase("max-axis1", lambda a: a.max(axis=1), lambda a: a.max(axis=1), ((3, 4),), "distinct"),
+    OpCase(
+        "max-tuple-keepdims",
+        lambda a: a.max(axis=(0, 2), keepdims=True),
+        lambda a: a.max(axis=(0, 2), keepdims=True),
+        ((2, 3, 4),),
+        "distinct",
+    ),
+    OpCase("min", lambda a: a.min(), np.min, ((3, 4),), "distinct"),
+    OpCase("min-axis0", lambda a: a.min(axis=0), lambda a: a.min(axis=0), ((3, 4),), "distinct"),
+    # movement
+    OpCase("reshape", lambda a: a.reshape(4, 3), lambda a: a.reshape(4, 3), ((3, 4),)),
+    OpCase("reshape-infer", lambda a: a.reshape((2, -1)), lambda a: a.reshape(2, -1), ((3, 4),)),
+    OpCase("transpose", lambda a: a.transpose(), lambda a: a.transpose(), ((2, 3, 4),)),
+    OpCase("transpose-axes", lambda a: a.transpose(1, 0, 2), lambda a: a.transpose(1, 0, 2), ((2, 3, 4),)),
+    OpCase("T", lambda a: a.T, lambda a: a.T, ((3, 4),)),
+    OpCase("flatten", lambda a: a.flatten(), lambda a: a.reshape(-1), ((2, 3, 4),)),
+    OpCase("flatten-from-1", lambda a: a.flatten(1), lambda a: a.reshape(2, -1), ((2, 3, 4),)),
+    OpCase("broadcast_to", lambda a: a.broadcast_to((2, 3, 4)), lambda a: np.broadcast_to(a, (2, 3, 4)), ((3, 1),)),
+    OpCase("getitem-int", lambda a: a[1], lambda a: a[1], ((3, 4),)),
+    OpCase("getitem-negative-int", lambda a: a[-1, 2], lambda a: a[-1, 2], ((3, 4),)),
+    OpCase("getitem-slice", lambda a: a[1:, ::2], lambda a: a[1:, ::2], ((3, 4),)),
+    OpCase("getitem-reverse", lambda a: a[::-1], lambda a: a[::-1], ((3, 4),)),
+    OpCase("getitem-none-ellipsis", lambda a: a[None, ..., 1], lambda a: a[None, ..., 1], ((2, 3, 4),)),
+    OpCase("getitem-repeats", lambda a: a[REPEATS], lambda a: a[REPEATS], ((3, 4),)),
+    OpCase("getitem-repeats-2d", lambda a: a[REPEATS, REPEATS % 3], lambda a: a[REPEATS, REPEATS % 3], ((3, 4),)),
+    OpCase("getitem-list", lambda a: a[:, [0, 0, 3]], lambda a: a[:, [0, 0, 3]], ((3, 4),)),
+    OpCase("getitem-mask", lambda a: a[MASK], lambda a: a[MASK], ((3, 4),)),
+    OpCase("getitem-row-mask", lambda a: a[MASK[:, 0]], lambda a: a[MASK[:, 0]], ((3, 4),)),
+    # matmul: 2-D, 1-D on either side, batched, broadcast batch
+    OpCase("matmul-2d", lambda a, b: a @ b, lambda a, b: a @ b, ((3, 4), (4, 2))),
+    OpCase("matmul-vec-mat", lambda a, b: a @ b, lambda a, b: a @ b, ((4,), (4, 2))),
+    OpCase("matmul-mat-vec", lambda a, b: a @ b, lambda a, b: a @ b, ((3, 4), (4,))),
+    OpCase("matmul-vec-vec", lambda a, b: a @ b, lambda a, b: a @ b, ((4,), (4,))),
+    OpCase("matmul-batched", lambda a, b: a @ b, lambda a, b: a @ b, ((2, 3, 4), (2, 4, 5))),
+    OpCase("matmul-broadcast-batch", lambda a, b: a @ b, lambda a, b: a @ b, ((2, 1, 3, 4), (5, 4, 2))),
+    OpCase("matmul-batch-mat", lambda a, b: a @ b, lambda a, b: a @ b, ((2, 3, 4), (4, 2))),
+    OpCase("matmul-vec-batch", lambda a, b: a @ b, lambda a, b: a @ b, ((4,), (2, 4, 3))),
+    OpCase("matmul-method", lambda a, b: a.matmul(b), np.matmul, ((3, 4), (4, 2))),
+    # functions of several tensors
+    OpCase(
+        "concatenate-axis0",
+        lambda a, b: tg.concatenate([a, b]),
+        lambda a, b: np.concatenate([a, b]),
+        ((2, 3), (4, 3)),
+    ),
+    OpCase(
+        "concatenate-axis1",
+        lambda a, b, c: tg.concatenate([a, b, c], axis=1),
+        lambda a, b, c: np.concatenate([a, b, c], axis=1),
+        ((2, 1), (2, 3), (2, 2)),
+    ),
+    OpCase("stack", lambda a, b: tg.stack([a, b]), lambda a, b: np.stack([a, b]), ((2, 3), (2, 3))),
+    OpCase(
+        "stack-last", lambda a, b: tg.stack([a, b], axis=-1), lambda a, b: np.stack([a, b], axis=-1), ((2, 3), (2, 3))
+    ),
+    OpCase(
+        "where-broadcast",
+        lambda a, b: tg.where(CONDITION, a, b),
+        lambda a, b: np.where(CONDITION, a, b),
+        ((3, 4), (4,)),
+    ),
+    OpCase("where-scalar", lambda a: tg.where(MASK, a, 0.0), lambda a: np.where(MASK, a, 0.0), ((3, 4),)),
+    # a small composite, as a smoke test of several ops together
+    OpCase(
+        "composite",
+        lambda a, b: (a @ b).tanh().sum(axis=0) * b.sum(),
+        lambda a, b: np.tanh(a @ b).sum(axis=0) * b.sum(),
+        ((3, 4), (4, 2)),
+    ),
+]
+
+IDS = [case.name for case in CASES]
+
+
+def _inputs(case: OpCase, seed: int = 0) -> tuple[list[np.ndarray], list[Tensor]]:
+    rng = np.random.default_rng([seed, len(case.name), sum(map(ord, case.name))])
+    arrays = _scalar_sample(rng, case.shapes, case.domain)
+    if case.domain == "distinct" and len(arrays) == 2:
+        # keep the two operands of maximum apart too
+        arrays[1] = arrays[1] + 0.031
+    tensors = [Tensor(array.copy(), requires_grad=True, name=f"x{i}") for i, array in enumerate(arrays)]
+    return arrays, tensors
+
+
+def test_table_names_are_unique():
+    assert len(set(IDS)) == len(IDS)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_forward_matches_numpy(case: OpCase):
+    arrays, tensors = _inputs(case)
+    result = case.fn(*tensors)
+    expected = case.reference(*arrays)
+    assert isinstance(result, Tensor)
+    assert result.shape == np.shape(expected)
+    assert result.dtype == np.float64, "float64 inputs must give float64 results"
+    np.testing.assert_allclose(result.data, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_gradcheck(case: OpCase):
+    _, tensors = _inputs(case)
+    assert tg.gradcheck(case.fn, tensors)
+    out = case.fn(*tensors)
+    grads = tg.grad(out, tensors, grad_outputs=np.ones(out.shape), allow_unused=True)
+    for tensor, gradient in zip(tensors, grads):
+        assert gradient is not None and gradient.shape == tensor.shape
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_gradgradcheck(case: OpCase):
+    _, tensors = _inputs(case, seed=1)
+    assert tg.gradgradcheck(case.fn, tensors)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.domain == "real"][:12], ids=lambda c: c.name)
+def test_float32_stays_float32(case: OpCase):
+    arrays, _ = _inputs(case)
+    tensors = [Tensor(array.astype(np.float32), requires_grad=True) for array in arrays]
+    out = case.fn(*tensors)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    for tensor in tensors:
+        assert tensor.grad.dtype == np.float32

@@ -125,7 +125,18 @@ def _all_finite(array: np.ndarray) -> bool:
     return not np.issubdtype(array.dtype, np.inexact) or bool(np.isfinite(array).all())
 
 
+_running_backward = 0  # > 0 while the engine runs an op's backward formula
+
+
 def check_forward_anomaly(ctx: Context, arrays: Sequence[np.ndarray], out: np.ndarray) -> None:
+    """Remember where the op was created; raise if it made NaN/inf from finite inputs.
+
+    Ops run by a backward formula are not checked here: the check after that backward
+    names the op being differentiated, which is the one the user wrote.
+    """
+    ctx.created_at = user_source_line()
+    if _running_backward:
+        return
     if all(_all_finite(a) for a in arrays) and not _all_finite(out):
         raise AnomalyError(
             f"{ctx.name} produced NaN/inf in forward from finite inputs; "
@@ -259,11 +270,7 @@ def _walk(
                     "saved values were freed by the first backward(). Pass retain_graph=True "
                     "to the first backward() if you need to go back twice."
                 )
-            ctx.output = tensor
-            try:
-                grad_inputs = _as_gradient_tuple(ctx, ctx.function.backward(ctx, grad_output))
-            finally:
-                ctx.output = None
+            grad_inputs = _run_backward(ctx, tensor, grad_output)
             if _anomaly_mode:
                 _check_backward_anomaly(ctx, grad_output, grad_inputs)
             if not retain_graph:
@@ -273,6 +280,18 @@ def _walk(
                     key = id(parent)
                     grads[key] = grads[key] + grad if key in grads else grad
             yield BackwardStep(ctx.function, ctx, ctx.parents, tensor, grad_output, grad_inputs)
+
+
+def _run_backward(ctx: Context, output: Tensor, grad_output: Tensor) -> tuple[Tensor | None, ...]:
+    """Call the op's backward, lending it its output (for ``saved_tensors``) while it runs."""
+    global _running_backward
+    ctx.output = output
+    _running_backward += 1
+    try:
+        return _as_gradient_tuple(ctx, ctx.function.backward(ctx, grad_output))
+    finally:
+        _running_backward -= 1
+        ctx.output = None
 
 
 def _as_gradient_tuple(ctx: Context, raw: object) -> tuple[Tensor | None, ...]:

@@ -137,7 +137,6 @@ class Function:
             out = np.asarray(out)
             ctx._saved = tuple(out if saved is scalar else saved for saved in ctx._saved)
         if autograd._anomaly_mode:
-            ctx.created_at = autograd.user_source_line()
             autograd.check_forward_anomaly(ctx, arrays, out)
         if not (autograd._grad_enabled and True in ctx.needs_input_grad):
             return Tensor._make(out, requires_grad=False, grad_fn=None)

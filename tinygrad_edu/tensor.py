@@ -240,8 +240,10 @@ class Tensor:
         if isinstance(other, Tensor):
             return other
         if isinstance(other, (int, float)):
-            dtype = self.dtype if self.dtype.kind == "f" else None
-            return Tensor(np.asarray(other, dtype=dtype)) if dtype is not None else Tensor(other)
+            # Like NumPy's "weak" Python scalars: 0.1 * float64 stays float64, 2 * int64 stays int64.
+            if self.dtype.kind == "f" or self.dtype.kind in "iu" and isinstance(other, int):
+                return Tensor._make(np.asarray(other, dtype=self.dtype), requires_grad=False, grad_fn=None)
+            return Tensor(other)
         if isinstance(other, (np.ndarray, np.generic, list, tuple)):
             return Tensor(other)
         raise TypeError(

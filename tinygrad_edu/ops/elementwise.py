@@ -354,12 +354,15 @@ class Sigmoid(Function):
     """Logistic sigmoid, elementwise.
     forward:  y = σ(x) = 1 / (1 + exp(−x))
     backward: ∂L/∂x = ∂L/∂y · y · (1 − y)
-    NOTE: computed as exp(x) / (1 + exp(x)) for x < 0, so exp never overflows.
+    NOTE: computed as exp(x) / (1 + exp(x)) for x < 0, so exp never overflows; its exponent
+    is kept above ln(smallest normal number), so it never underflows either (σ(−1000) is then
+    about 1e-308 in float64 instead of a denormal: the same to every digit that matters).
     """
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
-        e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
+        smallest_exponent = np.log(np.finfo(x.dtype).tiny)
+        e = np.exp(np.maximum(-np.abs(x), smallest_exponent))  # in (0, 1]
         y = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
         ctx.save_for_backward(y)
         return y

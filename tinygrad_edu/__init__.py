@@ -7,9 +7,18 @@ x.grad            # Tensor([2., 4.])
 """
 
 from .autograd import BackwardStep, backward_steps, detect_anomaly, enable_grad, grad, no_grad, set_grad_enabled
-from .errors import AnomalyError, BackwardError, DTypeError, GradcheckError, GradcheckWarning, ShapeError
+from .errors import (
+    AnomalyError,
+    BackwardError,
+    DTypeError,
+    GradcheckError,
+    GradcheckWarning,
+    ShapeError,
+    TeachingWarning,
+)
 from .function import Context, Function
 from .gradcheck import gradcheck, gradgradcheck
+from .teaching import teaching_mode
 from .tensor import Tensor, concatenate, stack, where
 
 __all__ = [
@@ -22,6 +31,7 @@ __all__ = [
     "GradcheckError",
     "GradcheckWarning",
     "ShapeError",
+    "TeachingWarning",
     "Tensor",
     "backward_steps",
     "concatenate",
@@ -33,5 +43,6 @@ __all__ = [
     "no_grad",
     "set_grad_enabled",
     "stack",
+    "teaching_mode",
     "where",
 ]

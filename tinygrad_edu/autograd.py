@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import teaching
 from .errors import AnomalyError, BackwardError
 
 if TYPE_CHECKING:
@@ -285,6 +286,8 @@ def _walk(
 def _run_backward(ctx: Context, output: Tensor, grad_output: Tensor) -> tuple[Tensor | None, ...]:
     """Call the op's backward, lending it its output (for ``saved_tensors``) while it runs."""
     global _running_backward
+    if teaching._enabled:
+        teaching.check_saved_unchanged(ctx)
     ctx.output = output
     _running_backward += 1
     try:

@@ -28,3 +28,7 @@ class DTypeError(TypeError):
 
 class GradcheckWarning(UserWarning):
     """gradcheck was asked to compare in a precision too low to trust the result."""
+
+
+class TeachingWarning(UserWarning):
+    """A likely mistake spotted under teaching_mode(): what happened, and what to do."""

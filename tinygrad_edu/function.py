@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from . import autograd
+from . import autograd, teaching
 from .errors import BackwardError
 
 
@@ -138,6 +138,8 @@ class Function:
             ctx._saved = tuple(out if saved is scalar else saved for saved in ctx._saved)
         if autograd._anomaly_mode:
             autograd.check_forward_anomaly(ctx, arrays, out)
+        if teaching._enabled:
+            teaching.remember_saved(ctx)
         if not (autograd._grad_enabled and True in ctx.needs_input_grad):
             return Tensor._make(out, requires_grad=False, grad_fn=None)
         return Tensor._make(out, requires_grad=True, grad_fn=ctx)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import autograd
+from . import autograd, teaching
 from .errors import DTypeError, ShapeError
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ class Tensor:
     name           an optional label, shown by repr and the pictures in ``viz``
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "retains_grad", "__weakref__")
+    __slots__ = ("data", "_grad", "requires_grad", "grad_fn", "name", "retains_grad", "__weakref__")
 
     # Make NumPy hand mixed expressions to Tensor: ``ndarray * Tensor`` calls Tensor.__rmul__.
     __array_ufunc__ = None
@@ -76,7 +76,7 @@ class Tensor:
                 "requires_grad=True)"
             )
         self.requires_grad = requires_grad
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
         self.grad_fn: Context | None = None
         self.name = name
         self.retains_grad = False
@@ -87,7 +87,7 @@ class Tensor:
         tensor = cls.__new__(cls)
         tensor.data = data
         tensor.requires_grad = requires_grad
-        tensor.grad = None
+        tensor._grad = None
         tensor.grad_fn = grad_fn
         tensor.name = None
         tensor.retains_grad = False
@@ -172,6 +172,17 @@ class Tensor:
             )
         return self.data.item()
 
+    @property
+    def grad(self) -> Tensor | None:
+        """∂L/∂self after backward() (leaves, and non-leaves that called retain_grad())."""
+        if self._grad is None and teaching._enabled and self.grad_fn is not None and not self.retains_grad:
+            teaching.warn_non_leaf_grad(self)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        self._grad = value
+
     def detach(self) -> Tensor:
         """The same values (shared memory), cut off from the graph: no grad flows through it."""
         return Tensor._make(self.data, requires_grad=False, grad_fn=None)
@@ -231,7 +242,12 @@ class Tensor:
         """grad += this contribution (out of place: the engine never writes into an array)."""
         if not create_graph and grad.dtype != self.dtype:
             grad = Tensor._make(grad.data.astype(self.dtype), False, None)
-        self.grad = grad if self.grad is None else self.grad + grad
+        if self._grad is None:
+            self._grad = grad
+            return
+        if teaching._enabled:
+            teaching.warn_grad_accumulates(self)
+        self._grad = self._grad + grad
 
     # ----- arithmetic (with broadcasting) ------------------------------------------------------
 

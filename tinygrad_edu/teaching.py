@@ -1,0 +1,116 @@
+"""Teaching mode: warnings for the mistakes everyone makes once.
+
+Off by default (the checks cost time); turn it on for a block, a function, or a whole run:
+
+    with tg.teaching_mode():
+        ...
+
+    TINYGRAD_EDU_TEACHING=1 python my_script.py
+
+It warns (TeachingWarning) when
+  - backward() adds to a .grad left over from an earlier backward() (forgot zero_grad?);
+  - the .grad of a non-leaf tensor is read (backward keeps only leaves' gradients);
+  - an array saved for backward was changed in place between forward and backward;
+and gradcheck warns about float32 inputs in any mode.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import warnings
+import zlib
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .errors import TeachingWarning
+
+if TYPE_CHECKING:
+    from .function import Context
+    from .tensor import Tensor
+
+_enabled = os.environ.get("TINYGRAD_EDU_TEACHING", "") not in ("", "0")
+
+
+def teaching_mode_enabled() -> bool:
+    return _enabled
+
+
+class teaching_mode(contextlib.ContextDecorator):
+    """Turn teaching warnings on (or off, with ``teaching_mode(False)``) inside a block."""
+
+    def __init__(self, mode: bool = True):
+        self.mode = mode
+        self._previous: list[bool] = []
+
+    def __enter__(self) -> None:
+        global _enabled
+        self._previous.append(_enabled)
+        _enabled = self.mode
+
+    def __exit__(self, *exc_info: object) -> None:
+        global _enabled
+        _enabled = self._previous.pop()
+
+
+def _warn(message: str) -> None:
+    """Warn, attributing the warning to the user's line (the first frame outside this package)."""
+    from .autograd import _PACKAGE_DIR
+
+    level, frame = 2, sys._getframe(1)  # stacklevel 2 is our caller
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        level, frame = level + 1, frame.f_back
+    warnings.warn(message, TeachingWarning, stacklevel=level)
+
+
+def _describe(tensor: Tensor) -> str:
+    if tensor.name:
+        return repr(tensor.name)
+    if tensor.grad_fn is not None:
+        return f"the output of {tensor.grad_fn.name}"
+    return f"a leaf of shape {tensor.shape}"
+
+
+def warn_grad_accumulates(tensor: Tensor) -> None:
+    _warn(
+        f"{_describe(tensor)} already had a .grad from an earlier backward(); the new gradient was "
+        "added to it. If that is not what you want, zero the gradients between steps: "
+        "optimizer.zero_grad(), model.zero_grad() or x.grad = None."
+    )
+
+
+def warn_non_leaf_grad(tensor: Tensor) -> None:
+    _warn(
+        f"reading .grad of {_describe(tensor)}, which is not a leaf: backward() keeps only the "
+        "gradients of leaves, so it is None. Call t.retain_grad() before backward() to keep it, "
+        "or ask for it directly with tg.grad(loss, t)."
+    )
+
+
+def fingerprint(arrays: tuple[np.ndarray, ...]) -> tuple[int, ...]:
+    """A checksum of each array's bytes, to notice later in-place changes."""
+    return tuple(zlib.crc32(np.ascontiguousarray(array).view(np.uint8)) for array in arrays)
+
+
+def remember_saved(ctx: Context) -> None:
+    """At forward: note where the op was made and what its inputs and saved arrays held."""
+    from .autograd import user_source_line
+
+    ctx.created_at = ctx.created_at or user_source_line()
+    ctx.teaching_fingerprint = fingerprint(tuple(ctx._input_arrays) + tuple(ctx._saved or ()))
+
+
+def check_saved_unchanged(ctx: Context) -> None:
+    """At backward: warn if an input or saved array of this op was modified in place."""
+    before = getattr(ctx, "teaching_fingerprint", None)
+    if before is None or ctx._saved is None:
+        return
+    if fingerprint(tuple(ctx._input_arrays) + tuple(ctx._saved)) != before:
+        _warn(
+            f"an array used by {ctx.name} (created at {ctx.created_at}) was modified in place after "
+            "the forward pass, so its gradient is computed from the new values and is wrong. "
+            "Don't write into .data of a tensor that is part of a graph before backward(); "
+            "work on a copy (x.data.copy()) or change it after backward()."
+        )

@@ -18,8 +18,13 @@ from .errors import (
 )
 from .function import Context, Function
 from .gradcheck import gradcheck, gradgradcheck
+from .serialization import load, save
 from .teaching import teaching_mode
 from .tensor import Tensor, concatenate, stack, where
+
+# isort: split
+# nn and optim build on the engine above, so they are imported after it.
+from . import nn, optim
 
 __all__ = [
     "AnomalyError",
@@ -40,7 +45,11 @@ __all__ = [
     "grad",
     "gradcheck",
     "gradgradcheck",
+    "load",
+    "nn",
     "no_grad",
+    "optim",
+    "save",
     "set_grad_enabled",
     "stack",
     "teaching_mode",

@@ -1,0 +1,179 @@
+"""Losses, softmax and dropout as plain functions (``tg.nn.functional``, imported as F).
+
+    import tinygrad_edu.nn.functional as F
+    loss = F.cross_entropy(model(x), labels)          # logits (N, C), integer labels (N,)
+
+Every loss takes ``reduction="mean" | "sum" | "none"`` as PyTorch does: the mean or the
+sum of the per-element losses, or the per-element losses themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import DTypeError, ShapeError
+from ..ops.nn import BinaryCrossEntropy, CrossEntropy
+from ..tensor import Tensor
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(function: str, reduction: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{function}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def _reduce(losses: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return losses.mean()
+    if reduction == "sum":
+        return losses.sum()
+    return losses
+
+
+def _as_tensor(value: Any) -> Tensor:
+    return value if isinstance(value, Tensor) else Tensor(value)
+
+
+def _class_targets(function: str, targets: Any, count: int, classes: int) -> np.ndarray:
+    """Check integer class targets for (count, classes) scores; return them as an int array."""
+    array = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
+    if array.dtype.kind not in "iu":
+        raise DTypeError(
+            f"{function}: targets must be integer class indices, got dtype {array.dtype}; "
+            "convert them, e.g. labels.astype(np.int64)"
+        )
+    if array.shape != (count,):
+        raise ShapeError(
+            f"{function}: targets of shape {array.shape} do not match scores of shape ({count}, {classes}); "
+            f"expected one class index per row, shape ({count},)"
+        )
+    if array.size and (array.min() < 0 or array.max() >= classes):
+        bad = array[(array < 0) | (array >= classes)][0]
+        raise IndexError(f"{function}: target {bad} is out of range: class indices must lie in [0, {classes - 1}]")
+    return array
+
+
+def _check_scores(function: str, scores: Tensor) -> None:
+    if scores.ndim != 2:
+        raise ShapeError(
+            f"{function}: expected scores of shape (N, C) (a batch of N rows over C classes), "
+            f"got shape {scores.shape}; for a single example use x.reshape(1, -1)"
+        )
+
+
+def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """Cross-entropy between logits (N, C) and integer class targets (N,): log-softmax + NLL.
+
+        ℓᵢ = −Σ꜀ qᵢ꜀ · log softmax(xᵢ)꜀,   qᵢ꜀ = (1 − ε)·[c = tᵢ] + ε/C   (ε = label_smoothing)
+
+    Computed stably (the row maximum is subtracted), so logits of any size give finite values.
+    ``targets`` may be a Tensor or a NumPy array of integers. See ``ops.nn.CrossEntropy``.
+    """
+    _check_reduction("cross_entropy", reduction)
+    logits = _as_tensor(logits)
+    _check_scores("cross_entropy", logits)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], got {label_smoothing}")
+    target_array = _class_targets("cross_entropy", targets, *logits.shape)
+    return CrossEntropy.apply(logits, target_array, reduction=reduction, label_smoothing=label_smoothing)
+
+
+def nll_loss(log_probabilities: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of integer targets, given log-probabilities (N, C).
+
+        ℓᵢ = −log pᵢₜᵢ        (pick each row's target entry and negate it)
+
+    ``nll_loss(log_softmax(x), t)`` equals ``cross_entropy(x, t)``.
+    """
+    _check_reduction("nll_loss", reduction)
+    log_probabilities = _as_tensor(log_probabilities)
+    _check_scores("nll_loss", log_probabilities)
+    target_array = _class_targets("nll_loss", targets, *log_probabilities.shape)
+    rows = np.arange(log_probabilities.shape[0])
+    return _reduce(-log_probabilities[rows, target_array], reduction)
+
+
+def _check_same_shape(function: str, input: Tensor, target: Tensor) -> None:
+    if input.shape != target.shape:
+        raise ShapeError(
+            f"{function}: input of shape {input.shape} and target of shape {target.shape} must have the same shape"
+        )
+
+
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean squared error:  ℓᵢ = (xᵢ − yᵢ)²."""
+    _check_reduction("mse_loss", reduction)
+    input = _as_tensor(input)
+    target = input._operand(target, "mse_loss")
+    _check_same_shape("mse_loss", input, target)
+    difference = input - target
+    return _reduce(difference * difference, reduction)
+
+
+def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of probabilities p ∈ [0, 1] against targets y ∈ [0, 1]:
+
+        ℓᵢ = −(yᵢ · ln pᵢ + (1 − yᵢ) · ln(1 − pᵢ)),   each log clamped at −100 as in PyTorch
+
+    Prefer ``binary_cross_entropy_with_logits`` on raw scores: it is stable without clamping.
+    """
+    _check_reduction("binary_cross_entropy", reduction)
+    input = _as_tensor(input)
+    target = input._operand(target, "binary_cross_entropy")
+    _check_same_shape("binary_cross_entropy", input, target)
+    if input.data.size and (input.data.min() < 0 or input.data.max() > 1):
+        raise ValueError(
+            "binary_cross_entropy: input must be probabilities in [0, 1], got values in "
+            f"[{input.data.min()}, {input.data.max()}]; apply sigmoid first, or use binary_cross_entropy_with_logits"
+        )
+    return _reduce(BinaryCrossEntropy.apply(input, target), reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of σ(x) against y, computed from the logits x in the stable form
+
+        ℓᵢ = max(xᵢ, 0) − xᵢ · yᵢ + ln(1 + exp(−|xᵢ|))
+
+    which equals −(y · ln σ(x) + (1 − y) · ln(1 − σ(x))) but never overflows (exp(−|x|) ≤ 1).
+    """
+    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    input = _as_tensor(input)
+    target = input._operand(target, "binary_cross_entropy_with_logits")
+    _check_same_shape("binary_cross_entropy_with_logits", input, target)
+    losses = input.maximum(0.0) - input * target + (1 + (-input.abs()).exp()).log()
+    return _reduce(losses, reduction)
+
+
+def softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """yᵢ = exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis``, computed stably. See ``ops.nn.Softmax``."""
+    return _as_tensor(x).softmax(axis=axis)
+
+
+def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """yᵢ = xᵢ − ln Σⱼ exp(xⱼ) along ``axis``, computed stably. See ``ops.nn.LogSoftmax``."""
+    return _as_tensor(x).log_softmax(axis=axis)
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: np.random.Generator | None = None) -> Tensor:
+    """Zero each element with probability p and scale the survivors by 1/(1 − p) ("inverted"
+    dropout, as PyTorch), so the expected value is unchanged and evaluation needs no rescaling.
+
+        y = x · m / (1 − p),   mᵢ ~ Bernoulli(1 − p), drawn from ``generator``
+        ∂L/∂x = ∂L/∂y · m / (1 − p)
+
+    With training=False (or p = 0) x is returned unchanged.
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: p is a probability and must lie in [0, 1], got {p}")
+    x = _as_tensor(x)
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * np.zeros(x.shape, dtype=x.dtype)
+    generator = generator if generator is not None else np.random.default_rng()
+    keep = generator.random(x.shape) >= p
+    scale = keep.astype(x.dtype) / np.asarray(1 - p, dtype=x.dtype)
+    return x * scale

@@ -1,0 +1,218 @@
+"""Layers: Linear, the activations, Dropout, Flatten, Identity, and the losses as modules.
+
+Each layer is a Module whose ``forward`` is a line or two of Tensor operations; the math
+lives in the ops (``tinygrad_edu/ops``) and in ``nn.functional``. Layers that draw random
+numbers take ``generator: np.random.Generator | None`` (a fresh unseeded one if None).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from . import functional as F
+from . import init
+from .module import Module, Parameter
+
+
+class Linear(Module):
+    """Affine map:  y = x · Wᵀ + b,   x: (…, in_features) -> y: (…, out_features).
+
+    weight W: (out_features, in_features), bias b: (out_features,), both initialised as
+    PyTorch does: U(−1/√in_features, 1/√in_features) (kaiming_uniform_ with a = √5 for W).
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        generator: np.random.Generator | None = None,
+        dtype: Any = np.float32,
+    ):
+        super().__init__()
+        generator = generator if generator is not None else np.random.default_rng()
+        self.in_features = in_features
+        self.out_features = out_features
+        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
+        if bias:
+            bound = 1 / math.sqrt(in_features) if in_features > 0 else 0.0
+            self.bias = Parameter(np.empty(out_features, dtype=dtype))
+            init.uniform_(self.bias, -bound, bound, generator=generator)
+        else:
+            self.bias = None
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.bias is None:
+            return x @ self.weight.T
+        return x @ self.weight.T + self.bias
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class ReLU(Module):
+    """y = max(x, 0), elementwise."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.relu()
+
+
+class Sigmoid(Module):
+    """y = 1 / (1 + exp(−x)), elementwise."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.sigmoid()
+
+
+class Tanh(Module):
+    """y = tanh x, elementwise."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.tanh()
+
+
+class LeakyReLU(Module):
+    """y = x if x > 0 else negative_slope · x, elementwise."""
+
+    def __init__(self, negative_slope: float = 0.01):
+        super().__init__()
+        self.negative_slope = negative_slope
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.leaky_relu(self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class Softmax(Module):
+    """yᵢ = exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis`` (NumPy's word for PyTorch's dim)."""
+
+    def __init__(self, axis: int = -1):
+        super().__init__()
+        self.axis = axis
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.softmax(axis=self.axis)
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}"
+
+
+class LogSoftmax(Module):
+    """yᵢ = xᵢ − ln Σⱼ exp(xⱼ) along ``axis``."""
+
+    def __init__(self, axis: int = -1):
+        super().__init__()
+        self.axis = axis
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.log_softmax(axis=self.axis)
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}"
+
+
+class Dropout(Module):
+    """In training, zero each element with probability p and scale the rest by 1/(1 − p);
+    in eval() mode, pass the input through unchanged. Masks come from ``generator``."""
+
+    def __init__(self, p: float = 0.5, generator: np.random.Generator | None = None):
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: p is a probability and must lie in [0, 1], got {p}")
+        self.p = p
+        self.generator = generator if generator is not None else np.random.default_rng()
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout(x, self.p, self.training, self.generator)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Flatten(Module):
+    """Merge axes start_axis..end_axis into one: (N, 1, 28, 28) -> (N, 784) by default."""
+
+    def __init__(self, start_axis: int = 1, end_axis: int = -1):
+        super().__init__()
+        self.start_axis = start_axis
+        self.end_axis = end_axis
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.flatten(self.start_axis, self.end_axis)
+
+    def extra_repr(self) -> str:
+        return f"start_axis={self.start_axis}, end_axis={self.end_axis}"
+
+
+class Identity(Module):
+    """y = x: a placeholder layer."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x
+
+
+# ----- losses as modules ---------------------------------------------------------------------------
+
+
+class CrossEntropyLoss(Module):
+    """loss(logits, targets) = F.cross_entropy(logits, targets, reduction, label_smoothing)."""
+
+    def __init__(self, reduction: str = "mean", label_smoothing: float = 0.0):
+        super().__init__()
+        self.reduction = reduction
+        self.label_smoothing = label_smoothing
+
+    def forward(self, logits: Tensor, targets: Any) -> Tensor:
+        return F.cross_entropy(logits, targets, self.reduction, self.label_smoothing)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}, label_smoothing={self.label_smoothing}"
+
+
+class MSELoss(Module):
+    """loss(input, target) = F.mse_loss(input, target, reduction)."""
+
+    def __init__(self, reduction: str = "mean"):
+        super().__init__()
+        self.reduction = reduction
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.mse_loss(input, target, self.reduction)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}"
+
+
+class BCELoss(Module):
+    """loss(probabilities, target) = F.binary_cross_entropy(probabilities, target, reduction)."""
+
+    def __init__(self, reduction: str = "mean"):
+        super().__init__()
+        self.reduction = reduction
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.binary_cross_entropy(input, target, self.reduction)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}"
+
+
+class BCEWithLogitsLoss(Module):
+    """loss(logits, target) = F.binary_cross_entropy_with_logits(logits, target, reduction)."""
+
+    def __init__(self, reduction: str = "mean"):
+        super().__init__()
+        self.reduction = reduction
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.binary_cross_entropy_with_logits(input, target, self.reduction)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}"

@@ -1,0 +1,259 @@
+"""Module: a model made of parameters and smaller modules; Sequential: modules in a row.
+
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Linear(784, 128)      # assigning registers it, in this order
+            self.fc2 = nn.Linear(128, 10)
+
+        def forward(self, x):
+            return self.fc2(self.fc1(x).relu())
+
+    model = MLP()
+    [name for name, _ in model.named_parameters()]  # ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']
+
+Parameters and submodules are found by *attribute assignment* (``__setattr__`` records the
+name), in definition order, and stay ordinary attributes: a typo such as ``model.fc3`` is an
+AttributeError, never a silent None. Names and state-dict keys follow PyTorch, so a
+``state_dict()`` from here has the same keys and shapes as the equivalent torch model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from ..serialization import flatten
+from ..tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A Tensor that is a learnable parameter of a Module: a leaf with requires_grad=True.
+
+    Assigning one to a Module attribute registers it (``self.weight = Parameter(...)``).
+    NumPy arrays keep their dtype; lists and numbers become float32, as for Tensor.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, requires_grad: bool = True, dtype: Any = None, name: str | None = None):
+        super().__init__(data, requires_grad=requires_grad, dtype=dtype, name=name)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+
+class StateDictError(RuntimeError):
+    """load_state_dict() was given keys or shapes that do not fit the module."""
+
+
+class Module:
+    """Base class of every layer and model. Subclass it, assign parameters and submodules in
+    ``__init__`` (after ``super().__init__()``), and write ``forward``; call the module itself.
+
+    training   True after train() (the default), False after eval(); Dropout reads it
+    """
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "training", True)
+
+    # ----- registration by attribute assignment ------------------------------------------------
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(
+                f"cannot assign {name!r} before Module.__init__() ran: call super().__init__() "
+                f"first in {type(self).__name__}.__init__"
+            )
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        if isinstance(value, Parameter):
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        object.__delattr__(self, name)
+
+    # ----- running -----------------------------------------------------------------------------
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define forward(self, ...), the computation it performs")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    def train(self, mode: bool = True) -> Module:
+        """Switch this module and all submodules to training mode (or evaluation if mode=False)."""
+        for module in self.modules():
+            object.__setattr__(module, "training", mode)
+        return self
+
+    def eval(self) -> Module:
+        """Switch to evaluation mode: Dropout passes its input through unchanged."""
+        return self.train(False)
+
+    # ----- walking the tree ----------------------------------------------------------------------
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        yield from self._modules.items()
+
+    def children(self) -> Iterator[Module]:
+        for _, module in self.named_children():
+            yield module
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module and every submodule, depth first, with dotted names ("" for self)."""
+        yield prefix, self
+        for name, module in self._modules.items():
+            yield from module.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def modules(self) -> Iterator[Module]:
+        for _, module in self.named_modules():
+            yield module
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """(name, parameter) pairs with PyTorch's dotted names ("0.weight", "fc1.bias").
+
+        Each parameter appears once, even if it is shared by several modules.
+        """
+        seen: set[int] = set()
+        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        for module_name, module in modules:
+            for name, parameter in module._parameters.items():
+                if id(parameter) in seen:
+                    continue
+                seen.add(id(parameter))
+                yield (f"{module_name}.{name}" if module_name else name), parameter
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, parameter in self.named_parameters(recurse=recurse):
+            yield parameter
+
+    def zero_grad(self) -> None:
+        """Forget every parameter's gradient (sets ``.grad`` to None, as PyTorch does by default)."""
+        for parameter in self.parameters():
+            parameter.grad = None
+
+    # ----- state dict ----------------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """{name: a copy of the parameter's values}, in registration order, e.g. {"0.weight": ...}."""
+        return {name: parameter.data.copy() for name, parameter in self.named_parameters()}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> dict[str, list[str]]:
+        """Copy values from ``state_dict`` into the parameters, in place.
+
+        Nested dicts are accepted too ({"0": {"weight": ...}} means "0.weight"), so the result of
+        ``tg.load(path, unflatten=True)`` can be passed directly. With strict=True every key must
+        match a parameter and every parameter must get a value; shapes must always match.
+        Returns {"missing_keys": [...], "unexpected_keys": [...]} as PyTorch does.
+        Nothing is copied unless every check passes.
+        """
+        values = flatten(state_dict)
+        parameters = dict(self.named_parameters())
+        missing = [name for name in parameters if name not in values]
+        unexpected = [name for name in values if name not in parameters]
+        problems = []
+        for name, parameter in parameters.items():
+            if name in values:
+                shape = np.shape(values[name])
+                if shape != parameter.shape:
+                    problems.append(
+                        f"size mismatch for {name!r}: the checkpoint has shape {shape}, the parameter in "
+                        f"this model has shape {parameter.shape}"
+                    )
+        if strict and missing:
+            problems.append(f"missing key(s): {missing}")
+        if strict and unexpected:
+            problems.append(f"unexpected key(s): {unexpected}")
+        if problems:
+            raise StateDictError(
+                f"error(s) loading the state dict into {type(self).__name__}:\n  "
+                + "\n  ".join(problems)
+                + "\nCheck that the model was built with the same architecture as the one that was saved"
+                + (" (or pass strict=False to skip missing/unexpected keys)." if missing or unexpected else ".")
+            )
+        for name, parameter in parameters.items():
+            if name in values:
+                value = values[name]
+                parameter.data[...] = value.data if isinstance(value, Tensor) else value
+        return {"missing_keys": missing, "unexpected_keys": unexpected}
+
+    # ----- printing ------------------------------------------------------------------------------
+
+    def extra_repr(self) -> str:
+        """The settings shown inside the parentheses, e.g. "in_features=784, out_features=128, bias=True"."""
+        return ""
+
+    def __repr__(self) -> str:
+        """The architecture, printed as PyTorch prints it:
+
+        Sequential(
+          (0): Linear(in_features=784, out_features=128, bias=True)
+          (1): ReLU()
+        )
+        """
+        extra = self.extra_repr()
+        lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): {_indent(repr(module), 2)}" for name, module in self._modules.items()]
+        lines += child_lines
+        if not lines:
+            return f"{type(self).__name__}()"
+        if len(lines) == 1 and not child_lines:
+            return f"{type(self).__name__}({lines[0]})"
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _indent(text: str, spaces: int) -> str:
+    """Indent every line but the first (the first follows "(name): ")."""
+    first, *rest = text.split("\n")
+    return "\n".join([first] + [" " * spaces + line for line in rest])
+
+
+class Sequential(Module):
+    """Modules applied one after the other: Sequential(a, b, c)(x) = c(b(a(x))).
+
+    Submodules are named "0", "1", ... so parameters are "0.weight", "0.bias", "2.weight", ...
+    as in torch.nn.Sequential. Indexable (model[0], model[-1], model[1:]), iterable, len().
+    """
+
+    def __init__(self, *modules: Module):
+        super().__init__()
+        for index, module in enumerate(modules):
+            if not isinstance(module, Module):
+                raise TypeError(
+                    f"Sequential: argument {index} is a {type(module).__name__}, not a Module; "
+                    "pass layers such as nn.Linear(2, 3) or nn.ReLU() (instances, not classes)"
+                )
+            setattr(self, str(index), module)
+
+    def forward(self, x: Any) -> Any:
+        for module in self._modules.values():
+            x = module(x)
+        return x
+
+    def append(self, module: Module) -> Sequential:
+        setattr(self, str(len(self)), module)
+        return self
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(list(self._modules.values()))
+
+    def __getitem__(self, index: int | slice) -> Module:
+        modules = list(self._modules.values())
+        if isinstance(index, slice):
+            return Sequential(*modules[index])
+        if not -len(modules) <= index < len(modules):
+            raise IndexError(f"Sequential index {index} is out of range for {len(modules)} modules")
+        return modules[index]

@@ -312,7 +312,8 @@ def _as_gradient_tuple(ctx: Context, raw: object) -> tuple[Tensor | None, ...]:
             continue
         if not isinstance(grad, Tensor):
             grad = Tensor(np.asarray(grad))  # a user op may return arrays (first order only)
-        result.append(unbroadcast(grad, parent.shape, ctx.name))
+        same_shape = grad.data.shape == parent.data.shape  # the common case, checked cheaply
+        result.append(grad if same_shape else unbroadcast(grad, parent.data.shape, ctx.name))
     return tuple(result)
 
 

@@ -60,13 +60,13 @@ class Context:
         "__dict__",
     )
 
-    def __init__(self, function: type[Function], parents: tuple[Tensor, ...]):
+    def __init__(self, function: type[Function], parents: tuple[Tensor, ...], arrays: tuple[np.ndarray, ...]):
         self.function = function
         self.parents = parents
         self.needs_input_grad = tuple([parent.requires_grad for parent in parents])
         self.created_at: str | None = None
         self._saved: tuple[np.ndarray, ...] | None = ()
-        self._input_arrays: tuple[np.ndarray, ...] = ()
+        self._input_arrays = arrays  # what forward received, to recognise saved inputs
         self.output: Tensor | None = None  # set by the engine only while backward runs
 
     @property
@@ -128,8 +128,8 @@ class Function:
             if not isinstance(x, Tensor):
                 parents = tuple([x if isinstance(x, Tensor) else Tensor(x) for x in inputs])
                 break
-        ctx = Context(cls, parents)
-        arrays = ctx._input_arrays = _distinct_arrays(parents)
+        arrays = _distinct_arrays(parents)
+        ctx = Context(cls, parents, arrays)
         out = cls.forward(ctx, *arrays, **settings)
         if not isinstance(out, np.ndarray):
             # NumPy returns scalars from 0-d arrays; keep the saved output recognisable.
@@ -141,8 +141,8 @@ class Function:
         if teaching._enabled:
             teaching.remember_saved(ctx)
         if not (autograd._grad_enabled and True in ctx.needs_input_grad):
-            return Tensor._make(out, requires_grad=False, grad_fn=None)
-        return Tensor._make(out, requires_grad=True, grad_fn=ctx)
+            return Tensor._make(out, False, None)
+        return Tensor._make(out, True, ctx)
 
 
 def _distinct_arrays(parents: tuple[Tensor, ...]) -> tuple[np.ndarray, ...]:

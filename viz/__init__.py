@@ -1,4 +1,33 @@
 """Pictures of the computation graph and of backpropagation, step by step.
 
-Stub: drawing arrives with the viz issue.
+    import viz
+    viz.draw_graph(loss)                       # the graph, as a graphviz.Digraph
+    frames = viz.backprop_frames(loss)         # one picture per backward step
+    viz.export_stepper(frames, "out")          # numbered SVGs + index.html to step through
+
+Command line: ``python -m viz "tanh(a*b + c) * a" --values a=2,b=-3,c=10 --out out``.
+Everything reads the graph through the engine's own walk (``tinygrad_edu.backward_steps``),
+so the pictures show exactly what the engine does. Needs the ``graphviz`` Python package;
+rendering to SVG/PNG also needs Graphviz's ``dot`` program.
 """
+
+from .backprop import Frame, backprop_frames
+from .derivatives import LOCAL_DERIVATIVES, LocalDerivative, local_derivative
+from .graph import draw_graph
+from .modules import ModuleTrace, trace_modules
+from .render import Digraph, GraphvizNotFoundError
+from .stepper import export_stepper
+
+__all__ = [
+    "LOCAL_DERIVATIVES",
+    "Digraph",
+    "Frame",
+    "GraphvizNotFoundError",
+    "LocalDerivative",
+    "ModuleTrace",
+    "backprop_frames",
+    "draw_graph",
+    "export_stepper",
+    "local_derivative",
+    "trace_modules",
+]

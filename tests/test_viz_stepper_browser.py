@@ -1,0 +1,97 @@
+"""viz.export_stepper: the files it writes, and the page as headless Chromium shows it."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+import viz
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+
+
+def tanh_frames() -> list[viz.Frame]:
+    a = tg.Tensor(np.array(2.0), requires_grad=True, name="a")
+    b = tg.Tensor(np.array(-3.0), requires_grad=True, name="b")
+    c = tg.Tensor(np.array(10.0), requires_grad=True, name="c")
+    y = (a * b + c).tanh() * a
+    y.name = "y"
+    return viz.backprop_frames(y)
+
+
+@pytest.fixture(scope="module")
+def stepper(tmp_path_factory) -> Path:
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed")
+    out_dir = tmp_path_factory.mktemp("stepper")
+    return viz.export_stepper(tanh_frames(), out_dir)
+
+
+@needs_dot
+def test_export_writes_numbered_svgs_and_one_self_contained_page(stepper):
+    out_dir = stepper.parent
+    assert sorted(path.name for path in out_dir.glob("*.svg")) == [f"frame-{i:03d}.svg" for i in range(5)]
+    page = stepper.read_text(encoding="utf-8")
+    assert page.count("<svg") == 5  # every frame inline
+    assert "<?xml" not in page and "<!DOCTYPE svg" not in page
+    # Nothing is fetched: no external scripts, styles, images or fonts (SVG namespaces are only names).
+    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", page)
+    assert "@import" not in page and "url(http" not in page
+    assert 'addEventListener("keydown"' in page and "ArrowRight" in page and "ArrowLeft" in page
+    assert "location.hash" in page
+    assert "step 1 of 5" in page
+    assert page.count("data-caption=") == 5
+    assert "Step 4 of 5: Mul receives the upstream gradient" in page
+
+
+def test_export_needs_frames(tmp_path):
+    with pytest.raises(ValueError, match="no frames"):
+        viz.export_stepper([], tmp_path)
+
+
+def screenshot(page: Path, fragment: str, out: Path, scratch: Path) -> np.ndarray:
+    """Open page#fragment in headless Chromium and return the screenshot as an RGB(A) array."""
+    from matplotlib.image import imread
+
+    scratch.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, XDG_CONFIG_HOME=str(scratch / "config"), XDG_CACHE_HOME=str(scratch / "cache"))
+    command = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        "--disable-quic",
+        f"--user-data-dir={scratch / 'profile'}",
+        f"--screenshot={out}",
+        "--window-size=1200,900",
+        f"{page.as_uri()}#{fragment}",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
+    assert out.exists(), f"chromium wrote no screenshot (exit {result.returncode}): {result.stderr[-2000:]}"
+    return imread(out)
+
+
+@needs_dot
+@needs_chromium
+def test_headless_chromium_shows_different_frames_for_different_fragments(stepper, tmp_path):
+    first = screenshot(stepper, "0", tmp_path / "frame0.png", tmp_path / "chromium0")
+    fourth = screenshot(stepper, "3", tmp_path / "frame3.png", tmp_path / "chromium3")
+    for image in (first, fourth):
+        assert image.shape[:2] == (900, 1200)
+        assert image[..., :3].var() > 1e-3, "the screenshot is blank"
+    assert first.shape == fourth.shape
+    difference = np.abs(first[..., :3] - fourth[..., :3]).mean()
+    assert difference > 1e-3, "#0 and #3 show the same picture"

@@ -1,0 +1,218 @@
+"""Plots for training and evaluation, drawn with matplotlib's Agg renderer into PNG files.
+
+    plot_training_curves(history, "runs/curves.png")
+    plot_confusion_matrix(matrix, "runs/confusion.png")
+    plot_digit_grid(images, true_labels, predicted_labels, "runs/wrong.png")
+    plot_decision_boundary(predict, X, y, "runs/boundary.png")
+
+Each function builds a ``matplotlib.figure.Figure`` directly (no pyplot, so no window and no
+change to matplotlib's global backend), saves it as PNG and returns the path it wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+
+def _new_figure(width: float, height: float) -> Figure:
+    figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    FigureCanvasAgg(figure)  # attach the non-interactive Agg canvas
+    return figure
+
+
+def _save(figure: Figure, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, format="png")
+    return path
+
+
+def _series(history: Sequence[Mapping[str, Any]], key: str) -> tuple[list[float], list[float]] | None:
+    """(epochs, values) for the entries that have ``key``; None if no entry has it."""
+    epochs, values = [], []
+    for position, entry in enumerate(history):
+        if key in entry and entry[key] is not None:
+            epochs.append(float(entry.get("epoch", position + 1)))
+            values.append(float(entry[key]))
+    return (epochs, values) if values else None
+
+
+LOSS_KEYS = ("train_loss", "val_loss", "test_loss", "loss")
+ACCURACY_KEYS = ("train_accuracy", "val_accuracy", "test_accuracy", "accuracy")
+
+
+def plot_training_curves(history: Sequence[Mapping[str, Any]], path: str | Path, title: str | None = None) -> Path:
+    """Loss (left) and accuracy (right) per epoch.
+
+    history  one dict per epoch, e.g. {"epoch": 1, "train_loss": 0.31, "train_accuracy": 0.91,
+             "val_accuracy": 0.93}; any of the keys train_/val_/test_ loss and accuracy
+             are plotted (accuracy as a fraction in [0, 1] or a percentage)
+    """
+    if len(history) == 0:
+        raise ValueError("plot_training_curves: history is empty; give one dict per epoch, e.g. {'epoch': 1, ...}")
+    figure = _new_figure(10, 4)
+    loss_axes, accuracy_axes = figure.subplots(1, 2)
+    plotted = 0
+    for axes, keys, label in ((loss_axes, LOSS_KEYS, "loss"), (accuracy_axes, ACCURACY_KEYS, "accuracy")):
+        for key in keys:
+            series = _series(history, key)
+            if series is not None:
+                axes.plot(series[0], series[1], marker="o", label=key.replace("_", " "))
+                plotted += 1
+        axes.set_xlabel("epoch")
+        axes.set_ylabel(label)
+        axes.grid(True, alpha=0.3)
+        if axes.lines:
+            axes.legend()
+        else:
+            axes.text(0.5, 0.5, f"no {label} recorded", ha="center", va="center", transform=axes.transAxes)
+    if plotted == 0:
+        known = ", ".join(LOSS_KEYS + ACCURACY_KEYS)
+        raise ValueError(f"plot_training_curves: no known keys in history[0]={dict(history[0])!r}; use {known}")
+    loss_axes.set_title("loss")
+    accuracy_axes.set_title("accuracy")
+    if title:
+        figure.suptitle(title)
+    return _save(figure, path)
+
+
+def plot_confusion_matrix(
+    matrix: Any, path: str | Path, labels: Sequence[str] | None = None, title: str = "confusion matrix"
+) -> Path:
+    """matrix[true class, predicted class] = count, drawn as a heat map with the counts written in."""
+    matrix = np.asarray(matrix)
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"plot_confusion_matrix: need a square 2-D matrix, got shape {matrix.shape}")
+    classes = matrix.shape[0]
+    labels = [str(label) for label in labels] if labels is not None else [str(i) for i in range(classes)]
+    if len(labels) != classes:
+        raise ValueError(f"plot_confusion_matrix: {len(labels)} labels for a {classes}x{classes} matrix")
+    size = max(4.0, 0.55 * classes + 2)
+    figure = _new_figure(size + 1, size)
+    axes = figure.subplots()
+    image = axes.imshow(matrix, cmap="Blues")
+    figure.colorbar(image, ax=axes, shrink=0.8)
+    axes.set_xticks(range(classes), labels)
+    axes.set_yticks(range(classes), labels)
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("true")
+    axes.set_title(title)
+    threshold = matrix.max() / 2 if matrix.size else 0
+    for row in range(classes):
+        for column in range(classes):
+            value = matrix[row, column]
+            text = f"{value:.2g}" if np.issubdtype(matrix.dtype, np.floating) else str(value)
+            colour = "white" if value > threshold else "black"
+            axes.text(column, row, text, ha="center", va="center", color=colour, fontsize=8)
+    return _save(figure, path)
+
+
+def plot_digit_grid(
+    images: Any,
+    true_labels: Sequence[int],
+    predicted_labels: Sequence[int] | None,
+    path: str | Path,
+    ncols: int = 8,
+    title: str | None = None,
+) -> Path:
+    """Small images in a grid, each titled 'true 3 / predicted 5' (red where they differ).
+
+    images   (n, 28, 28) or (n, 784) (any square size works), values in any range
+    """
+    images = np.asarray(images, dtype=np.float64)
+    count = images.shape[0] if images.ndim >= 2 else 0
+    if count == 0:
+        raise ValueError(f"plot_digit_grid: need at least one image, got an array of shape {images.shape}")
+    if images.ndim == 2:
+        side = int(round(np.sqrt(images.shape[1])))
+        if side * side != images.shape[1]:
+            raise ValueError(f"plot_digit_grid: rows of {images.shape[1]} pixels are not square images; pass (n, h, w)")
+        images = images.reshape(count, side, side)
+    if len(true_labels) != count or (predicted_labels is not None and len(predicted_labels) != count):
+        raise ValueError(f"plot_digit_grid: {count} images but labels of other lengths; give one label per image")
+    if ncols < 1:
+        raise ValueError(f"plot_digit_grid: ncols must be at least 1, got {ncols}")
+    ncols = min(ncols, count)
+    nrows = -(-count // ncols)
+    figure = _new_figure(1.3 * ncols, 1.5 * nrows + (0.4 if title else 0))
+    grid = np.atleast_2d(figure.subplots(nrows, ncols, squeeze=False))
+    for position, axes in enumerate(grid.flat):
+        axes.axis("off")
+        if position >= count:
+            continue
+        axes.imshow(images[position], cmap="gray_r")
+        true = int(true_labels[position])
+        if predicted_labels is None:
+            axes.set_title(f"{true}", fontsize=9)
+        else:
+            predicted = int(predicted_labels[position])
+            colour = "black" if predicted == true else "red"
+            axes.set_title(f"true {true} / pred {predicted}", fontsize=8, color=colour)
+    if title:
+        figure.suptitle(title)
+    return _save(figure, path)
+
+
+def plot_decision_boundary(
+    predict_fn: Callable[[np.ndarray], Any],
+    X: Any,
+    y: Any,
+    path: str | Path,
+    resolution: int = 200,
+    title: str = "decision boundary",
+) -> Path:
+    """Regions of a 2-D toy problem coloured by the predicted class, with the points on top.
+
+    predict_fn  takes an (m, 2) NumPy array of points and returns, per point, a class index,
+                a probability (one number: class 1 where > 0.5) or a row of class scores
+                (the argmax wins); a Tensor result is fine too
+    X, y        the data: (n, 2) points and their n class labels
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y).reshape(-1)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"plot_decision_boundary: X must have shape (n, 2), got {X.shape}")
+    if len(y) != len(X):
+        raise ValueError(f"plot_decision_boundary: {len(X)} points but {len(y)} labels")
+    margin = 0.1 * (X.max(axis=0) - X.min(axis=0) + 1e-9)
+    low, high = X.min(axis=0) - margin, X.max(axis=0) + margin
+    xs = np.linspace(low[0], high[0], resolution)
+    ys = np.linspace(low[1], high[1], resolution)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    points = np.column_stack([grid_x.ravel(), grid_y.ravel()])
+    predictions = _as_array(predict_fn(points))
+    classes = _to_classes(predictions, len(points))
+    figure = _new_figure(6, 5)
+    axes = figure.subplots()
+    axes.contourf(grid_x, grid_y, classes.reshape(grid_x.shape), alpha=0.3, cmap="coolwarm")
+    scatter = axes.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolors="black", s=25)
+    axes.legend(*scatter.legend_elements(), title="class", loc="best")
+    axes.set_xlabel("x₁")
+    axes.set_ylabel("x₂")
+    axes.set_title(title)
+    return _save(figure, path)
+
+
+def _as_array(result: Any) -> np.ndarray:
+    """A Tensor (anything with .data) or array-like as a NumPy array."""
+    return np.asarray(result.data if hasattr(result, "data") and not isinstance(result, np.ndarray) else result)
+
+
+def _to_classes(predictions: np.ndarray, count: int) -> np.ndarray:
+    if predictions.ndim == 2 and predictions.shape[1] > 1:
+        return predictions.argmax(axis=1)
+    flat = predictions.reshape(count)
+    if (
+        np.issubdtype(flat.dtype, np.floating)
+        and flat.min() >= 0
+        and flat.max() <= 1
+        and not np.all(flat == flat.round())
+    ):
+        return (flat > 0.5).astype(int)
+    return flat.astype(int)

@@ -1,0 +1,82 @@
+"""Turning DOT source into pictures, with a clear error when Graphviz's ``dot`` is missing.
+
+The Python ``graphviz`` package only writes DOT text; drawing it needs the ``dot`` program
+from Graphviz. Without it, ``draw_graph`` still works (you get the DOT source), but
+rendering raises GraphvizNotFoundError, which says how to install Graphviz.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import graphviz
+
+INSTALL_HINT = (
+    "Graphviz's 'dot' program was not found on PATH, so the graph cannot be drawn "
+    "(its DOT source is still available as graph.source). Install Graphviz: "
+    "Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz; "
+    "Windows: winget install graphviz (then open a new terminal); conda: conda install graphviz. "
+    "Check with: dot -V"
+)
+
+
+class GraphvizNotFoundError(graphviz.ExecutableNotFound):
+    """Raised instead of graphviz.ExecutableNotFound: says how to install Graphviz."""
+
+    def __init__(self, command: str = "dot") -> None:
+        RuntimeError.__init__(self, f"{INSTALL_HINT} (tried to run {command!r})")
+
+
+class Digraph(graphviz.Digraph):
+    """graphviz.Digraph whose rendering explains how to install Graphviz when ``dot`` is missing.
+
+    Everything else is the ordinary graphviz.Digraph: ``.source`` is the DOT text,
+    ``.render(...)`` writes a file, ``.pipe(format="svg")`` returns bytes, and Jupyter shows
+    it inline.
+    """
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        try:
+            return super().render(*args, **kwargs)
+        except graphviz.ExecutableNotFound as error:
+            if isinstance(error, GraphvizNotFoundError):
+                raise
+            raise GraphvizNotFoundError() from None
+
+    def pipe(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().pipe(*args, **kwargs)
+        except graphviz.ExecutableNotFound as error:
+            if isinstance(error, GraphvizNotFoundError):
+                raise
+            raise GraphvizNotFoundError() from None
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:
+        try:
+            return super()._repr_mimebundle_(include, exclude, **kwargs)
+        except graphviz.ExecutableNotFound:
+            return {"text/plain": f"{INSTALL_HINT}\n\n{self.source}"}
+
+
+def dot_source_to_svg(source: str) -> str:
+    """Run ``dot`` on DOT text and return the SVG as a string."""
+    try:
+        return graphviz.Source(source).pipe(format="svg", encoding="utf-8")
+    except graphviz.ExecutableNotFound:
+        raise GraphvizNotFoundError() from None
+
+
+def dot_source_to_file(source: str, path: str | Path) -> Path:
+    """Render DOT text to ``path``; the format comes from the suffix (.svg, .png, .pdf)."""
+    path = Path(path)
+    file_format = path.suffix.lstrip(".").lower()
+    if file_format not in ("svg", "png", "pdf", "jpg", "jpeg"):
+        raise ValueError(f"cannot tell the picture format from {path.name!r}: end the name with .svg, .png or .pdf")
+    try:
+        data = graphviz.Source(source).pipe(format=file_format)
+    except graphviz.ExecutableNotFound:
+        raise GraphvizNotFoundError() from None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path

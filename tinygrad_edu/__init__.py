@@ -16,6 +16,7 @@ from .errors import (
     ShapeError,
     TeachingWarning,
 )
+from .explain import explain
 from .function import Context, Function
 from .gradcheck import gradcheck, gradgradcheck
 from .serialization import load, save
@@ -42,6 +43,7 @@ __all__ = [
     "concatenate",
     "detect_anomaly",
     "enable_grad",
+    "explain",
     "grad",
     "gradcheck",
     "gradgradcheck",

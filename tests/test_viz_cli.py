@@ -168,3 +168,11 @@ def test_cli_without_dot_says_how_to_install(tmp_path):
     result = run_viz("a*b", "--values", "a=1,b=2", "--out", str(tmp_path / "out"), env={"PATH": str(empty)})
     assert result.returncode == 3
     assert "apt-get install graphviz" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_deep_nesting_is_an_error_not_a_crash():
+    with pytest.raises(ExpressionError, match="too long or nested too deeply"):
+        parse("(" * 500 + "a" + ")" * 500)
+    with pytest.raises(ExpressionError, match="too long or nested too deeply"):
+        parse("a" + "+a" * 500)
+    assert value_of("a" + "+a" * 50, a=1.0) == 51.0

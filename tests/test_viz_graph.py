@@ -217,3 +217,13 @@ def test_mnist_mlp_with_nn_draws_three_layer_boxes():
     assert "0: Linear" in source and "1: ReLU" in source and "2: Linear" in source
     assert len(node_ids(source, "t")) + len(node_ids(source, "op")) < 12  # legible: a handful of nodes
     assert all(len(line) < 2000 for line in source.splitlines())  # summaries, not 100,000 numbers
+
+
+def test_no_teaching_mode_warnings(recwarn):
+    a, b, c, y = tanh_example()
+    with tg.teaching_mode():
+        y.backward(retain_graph=True)
+        viz.draw_graph(y)
+        a.grad = b.grad = c.grad = None
+        viz.backprop_frames(y)
+    assert not [str(w.message) for w in recwarn.list]

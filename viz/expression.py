@@ -28,6 +28,7 @@ import numpy as np
 from tinygrad_edu import Tensor
 
 FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos")
+MAX_DEPTH = 100  # operators, calls and parentheses per expression (keeps parse/evaluate recursion small)
 
 
 class ExpressionError(ValueError):
@@ -151,6 +152,7 @@ class _Parser:
         self.expression = expression
         self.tokens = tokenize(expression)
         self.position = 0
+        self.depth = 0
 
     @property
     def current(self) -> Token:
@@ -175,10 +177,20 @@ class _Parser:
             raise self.error(f"expected an operator (+ - * / **) before {self.current.text!r}")
         return node
 
+    def enter(self) -> None:
+        """Count one operator, call or parenthesis: at most MAX_DEPTH, so recursion stays shallow."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(
+                f"the expression is too long or nested too deeply (more than {MAX_DEPTH} operators, "
+                "calls and parentheses); a picture of it would not be readable anyway"
+            )
+
     def parse_sum(self) -> Node:
         node = self.parse_product()
         while self.current.kind == "op" and self.current.text in "+-":
             operator = self.advance()
+            self.enter()
             node = BinaryOp(operator.text, node, self.parse_product(), operator.column)
         return node
 
@@ -186,15 +198,18 @@ class _Parser:
         node = self.parse_unary()
         while self.current.kind == "op" and self.current.text in ("*", "/"):
             operator = self.advance()
+            self.enter()
             node = BinaryOp(operator.text, node, self.parse_unary(), operator.column)
         return node
 
     def parse_unary(self) -> Node:
         if self.current.kind == "op" and self.current.text == "-":
             minus = self.advance()
+            self.enter()
             return UnaryMinus(self.parse_unary(), minus.column)
         if self.current.kind == "op" and self.current.text == "+":
             self.advance()
+            self.enter()
             return self.parse_unary()
         return self.parse_power()
 
@@ -202,6 +217,7 @@ class _Parser:
         base = self.parse_atom()
         if self.current.kind == "op" and self.current.text == "**":
             operator = self.advance()
+            self.enter()
             return BinaryOp("**", base, self.parse_unary(), operator.column)
         return base
 
@@ -222,6 +238,7 @@ class _Parser:
                         f"unknown function {token.text!r}; the functions are {', '.join(FUNCTIONS)}", token
                     )
                 self.advance()
+                self.enter()
                 argument = self.parse_sum()
                 self.expect_closing(token)
                 return Call(token.text, argument, token.column)
@@ -230,6 +247,7 @@ class _Parser:
             return Name(token.text, token.column)
         if token.kind == "(":
             self.advance()
+            self.enter()
             node = self.parse_sum()
             self.expect_closing(token)
             return node

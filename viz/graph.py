@@ -328,7 +328,8 @@ def draw_graph(
         if collapse_modules and node_id in hidden_by:
             continue
         grad_text = None
-        if show_grads and value.grad is not None:
+        keeps_grad = value.grad_fn is None or value.retains_grad  # only these have .grad (no teaching warning)
+        if show_grads and keeps_grad and value.grad is not None:
             grad_text = f"grad {format_values(value.grad.data)}"
         label = value_label(structure, value, show_values, grad_text)
         container(node_id).node(node_id, label, **value_style(structure.kinds[node_id]))

@@ -7,6 +7,7 @@ x.grad            # Tensor([2., 4.])
 """
 
 from .autograd import BackwardStep, backward_steps, detect_anomaly, enable_grad, grad, no_grad, set_grad_enabled
+from .check_graph import check_graph
 from .errors import (
     AnomalyError,
     BackwardError,
@@ -40,6 +41,7 @@ __all__ = [
     "TeachingWarning",
     "Tensor",
     "backward_steps",
+    "check_graph",
     "concatenate",
     "detect_anomaly",
     "enable_grad",

@@ -1,0 +1,154 @@
+"""The model as data: parsing --arch, building the Sequential, and the run configuration."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mnist.config import TrainConfig, make_config, normalize_values, read_toml
+from mnist.model import ConfigError, ModelSpec, build_model, count_parameters, describe, parse_arch
+from tinygrad_edu import Tensor, nn
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_parse_arch():
+    assert parse_arch("784-256-128-10") == (784, 256, 128, 10)
+    assert parse_arch(" 784-10 ") == (784, 10)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("784-x-10", "malformed --arch '784-x-10'"),
+        ("784--10", "malformed --arch"),
+        ("784", "needs at least an input and an output"),
+        ("784-0-10", "every layer size must be a positive"),
+        ("100-10", "takes 100 inputs, but an MNIST image has 784 pixels"),
+        ("", "malformed --arch"),
+    ],
+)
+def test_parse_arch_errors(text, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_arch(text)
+
+
+def test_build_model_layers_and_parameter_count():
+    model = build_model(ModelSpec((784, 256, 128, 10), "tanh", 0.1), np.random.default_rng(0))
+    kinds = [type(layer).__name__ for layer in model]
+    assert kinds == ["Linear", "Tanh", "Dropout", "Linear", "Tanh", "Dropout", "Linear"]
+    assert count_parameters(model) == 784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10
+    text = describe(model)
+    assert "Sequential(" in text and "parameters: 235,146" in text
+
+
+def test_softmax_regression_has_no_hidden_layer():
+    model = build_model(ModelSpec((784, 10), "relu", 0.5), np.random.default_rng(0))
+    assert [type(layer).__name__ for layer in model] == ["Linear"]
+    output = model(Tensor(np.zeros((3, 784), dtype=np.float32)))
+    assert output.shape == (3, 10) and output.dtype == np.float32
+
+
+def test_same_seed_same_weights():
+    spec = ModelSpec((784, 32, 10), "relu", 0.0)
+    first = build_model(spec, np.random.default_rng(7)).state_dict()
+    second = build_model(spec, np.random.default_rng(7)).state_dict()
+    other = build_model(spec, np.random.default_rng(8)).state_dict()
+    assert list(first) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert all(np.array_equal(first[key], second[key]) for key in first)
+    assert not np.array_equal(first["0.weight"], other["0.weight"])
+    assert first["0.weight"].dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        (dict(activation="swish"), "unknown activation 'swish'"),
+        (dict(dropout=1.0), "dropout must be in"),
+        (dict(arch=(10, 10)), "takes 10 inputs"),
+    ],
+)
+def test_model_spec_errors(spec, message):
+    with pytest.raises(ConfigError, match=message):
+        ModelSpec(**spec)
+
+
+def test_dropout_layers_share_the_generator():
+    generator = np.random.default_rng(0)
+    model = build_model(ModelSpec((784, 16, 16, 10), "relu", 0.5), generator)
+    dropouts = [layer for layer in model if isinstance(layer, nn.Dropout)]
+    assert len(dropouts) == 2 and all(layer.generator is generator for layer in dropouts)
+
+
+def test_config_defaults_and_layers():
+    config = make_config({"epochs": 3}, normalize_values({"batch-size": "full", "arch": "784-64-10"}, "test"))
+    assert config.epochs == 3 and config.batch_size == "full" and config.arch == (784, 64, 10)
+    assert TrainConfig().to_dict()["arch"] == "784-512-256-10"
+
+
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ({"epochs": 0}, "--epochs must be a positive"),
+        ({"epochs": -2}, "--epochs must be a positive"),
+        ({"lr": 0.0}, "--lr must be a positive"),
+        ({"lr": -0.1}, "--lr must be a positive"),
+        ({"batch_size": 0}, "--batch-size must be a positive"),
+        ({"optimizer": "rmsprop"}, "unknown optimizer 'rmsprop'"),
+        ({"schedule": "linear"}, "unknown schedule"),
+        ({"loss": "hinge"}, "unknown loss"),
+        ({"weight_decay": -1.0}, "weight-decay must be >= 0"),
+    ],
+)
+def test_config_errors(values, message):
+    with pytest.raises(ConfigError, match=message):
+        make_config(values)
+
+
+def test_read_toml(tmp_path):
+    path = tmp_path / "run.toml"
+    path.write_text('arch = [784, 64, 10]\nactivation = "tanh"\nbatch-size = 64\nlr = 1\nepochs = 2\n')
+    config = make_config(read_toml(path))
+    assert config.arch == (784, 64, 10) and config.activation == "tanh"
+    assert config.batch_size == 64 and config.lr == 1.0 and isinstance(config.lr, float)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("epochs = ", "not valid TOML"),
+        ("colour = 'blue'\n", "unknown setting 'colour'"),
+        ("arch = '7-12'\n", "takes 7 inputs"),
+        ("arch = [784, 'a', 10]\n", "arch must hold whole numbers"),
+    ],
+)
+def test_read_toml_errors(tmp_path, content, message):
+    path = tmp_path / "run.toml"
+    path.write_text(content)
+    with pytest.raises(ConfigError, match=message):
+        make_config(read_toml(path))
+    with pytest.raises(ConfigError, match="config file not found"):
+        read_toml(tmp_path / "missing.toml")
+
+
+def test_model_command_prints_the_model():
+    result = subprocess.run(
+        [sys.executable, "-m", "mnist.model", "--arch", "784-64-10", "--activation", "sigmoid"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Sigmoid()" in result.stdout and "parameters: 50,890" in result.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "mnist.model", "--arch", "28-10"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1

@@ -21,6 +21,13 @@ def test_linear_shapes_and_formula():
     assert y.dtype == np.float32 and y.shape == (4, 3)
 
 
+def test_linear_weight_gradient_shares_the_weights_memory_order():
+    layer = nn.Linear(6, 4)
+    layer(Tensor(np.ones((3, 6), dtype=np.float32))).sum().backward()
+    assert layer.weight.grad.data.strides == layer.weight.data.strides  # so optimizer steps need no transposing
+    assert layer.state_dict()["weight"].flags["C_CONTIGUOUS"]  # checkpoints are ordinary row-major arrays
+
+
 def test_linear_without_bias():
     layer = nn.Linear(5, 3, bias=False)
     assert layer.bias is None and [name for name, _ in layer.named_parameters()] == ["weight"]
@@ -55,7 +62,10 @@ def test_linear_gradients_float64():
     def fn(x, weight, bias):
         return x @ weight.T + bias
 
-    assert tg.gradcheck(fn, [x, layer.weight, layer.bias])
+    # NOTE: gradcheck perturbs x.data.reshape(-1), which is a copy (not a view) for the column-major
+    # weight, so it is given a row-major copy with the same values (see gradcheck._numerical).
+    weight = Tensor(np.ascontiguousarray(layer.weight.data), requires_grad=True)
+    assert tg.gradcheck(fn, [x, weight, layer.bias])
     layer(x).sum().backward()
     np.testing.assert_allclose(layer.bias.grad.data, [2.0, 2.0, 2.0])
     np.testing.assert_allclose(layer.weight.grad.data, np.tile(x.data.sum(axis=0), (3, 1)))

@@ -37,7 +37,11 @@ class Linear(Module):
         generator = generator if generator is not None else np.random.default_rng()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
+        # NOTE: stored column-major (order="F"), so weight.T is an ordinary row-major matrix. The
+        # engine hands back ∂L/∂W as the transpose of the row-major ∂L/∂Wᵀ = xᵀ·∂L/∂y, so weight and
+        # gradient then share one memory order, and the optimizer's NumPy arithmetic on them runs
+        # without strided (transposing) passes, several times faster. Values and shape are as usual.
+        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype, order="F"))
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
         if bias:
             bound = 1 / math.sqrt(in_features) if in_features > 0 else 0.0

@@ -51,13 +51,13 @@ class Adam(Optimizer):
         weight_decay = group["weight_decay"]
         if not state:
             state["step"] = 0
-            state["exp_avg"] = np.zeros_like(param.data)
-            state["exp_avg_sq"] = np.zeros_like(param.data)
+            state["exp_avg"] = np.zeros_like(grad, dtype=param.dtype)  # laid out like grad: see scratch()
+            state["exp_avg_sq"] = np.zeros_like(grad, dtype=param.dtype)
         state["step"] += 1
         step = state["step"]
         exp_avg = state["exp_avg"]
         exp_avg_sq = state["exp_avg_sq"]
-        scratch = self.scratch(param)
+        scratch = self.scratch(param, grad)
 
         if weight_decay != 0:
             if self.decoupled_weight_decay:
@@ -74,7 +74,7 @@ class Adam(Optimizer):
         bias_correction2 = 1 - beta2**step
         step_size = lr / bias_correction1
         denominator = np.sqrt(exp_avg_sq, out=scratch)  # √v / √(1 − β₂ᵗ) + ε
-        denominator /= math.sqrt(bias_correction2)
+        denominator *= 1 / math.sqrt(bias_correction2)  # (a multiplication is cheaper than a division)
         denominator += group["eps"]
         update = np.divide(exp_avg, denominator, out=scratch)
         update *= step_size

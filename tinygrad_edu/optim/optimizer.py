@@ -86,11 +86,16 @@ class Optimizer:
         """Apply one step of the rule to one parameter; subclasses write it."""
         raise NotImplementedError(f"{type(self).__name__} must define update(param, grad, state, group)")
 
-    def scratch(self, param: Tensor) -> np.ndarray:
-        """A work array shaped like ``param``, allocated once and reused (saves a copy per step)."""
+    def scratch(self, param: Tensor, grad: np.ndarray) -> np.ndarray:
+        """A work array for ``param``'s step, allocated once and reused (saves a copy per step).
+
+        It is laid out in memory like the gradient, which may be a transposed view (Linear's
+        weight gradient is): NumPy runs several times faster when all operands of an
+        operation share one memory order, so state buffers follow the gradient's layout too.
+        """
         buffer = self._scratch.get(id(param))
-        if buffer is None:
-            buffer = self._scratch[id(param)] = np.empty_like(param.data)
+        if buffer is None or buffer.strides != grad.strides or buffer.dtype != param.dtype:
+            buffer = self._scratch[id(param)] = np.empty_like(grad, dtype=param.dtype)
         return buffer
 
     # ----- saving and resuming -----------------------------------------------------------------
@@ -166,7 +171,7 @@ class Optimizer:
 def _copy(value: Any) -> Any:
     """Arrays are copied (later steps must not change a saved state); tuples become arrays."""
     if isinstance(value, np.ndarray):
-        return value.copy()
+        return np.array(value, copy=True)  # keeps the memory order, unlike value.copy()
     if isinstance(value, tuple):
         return np.array(value, dtype=np.float64)
     return value

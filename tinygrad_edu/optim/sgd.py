@@ -56,7 +56,7 @@ class SGD(Optimizer):
         lr = group["lr"]
         momentum = group["momentum"]
         weight_decay = group["weight_decay"]
-        scratch = self.scratch(param)
+        scratch = self.scratch(param, grad)
         if weight_decay != 0:
             grad = np.add(grad, np.multiply(param.data, weight_decay, out=scratch), out=scratch)  # g + λθ
         if momentum != 0:

@@ -58,10 +58,8 @@ def test_export_needs_frames(tmp_path):
         viz.export_stepper([], tmp_path)
 
 
-def screenshot(page: Path, fragment: str, out: Path, scratch: Path) -> np.ndarray:
-    """Open page#fragment in headless Chromium and return the screenshot as an RGB(A) array."""
-    from matplotlib.image import imread
-
+def chromium(page: Path, fragment: str, action: str, scratch: Path) -> subprocess.CompletedProcess:
+    """Run headless Chromium on page#fragment with a fresh profile; ``action`` is --screenshot=... or --dump-dom."""
     scratch.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, XDG_CONFIG_HOME=str(scratch / "config"), XDG_CACHE_HOME=str(scratch / "cache"))
     command = [
@@ -75,11 +73,18 @@ def screenshot(page: Path, fragment: str, out: Path, scratch: Path) -> np.ndarra
         "--disable-sync",
         "--disable-quic",
         f"--user-data-dir={scratch / 'profile'}",
-        f"--screenshot={out}",
+        action,
         "--window-size=1200,900",
         f"{page.as_uri()}#{fragment}",
     ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
+
+
+def screenshot(page: Path, fragment: str, out: Path, scratch: Path) -> np.ndarray:
+    """Open page#fragment in headless Chromium and return the screenshot as an RGB(A) array."""
+    from matplotlib.image import imread
+
+    result = chromium(page, fragment, f"--screenshot={out}", scratch)
     assert out.exists(), f"chromium wrote no screenshot (exit {result.returncode}): {result.stderr[-2000:]}"
     return imread(out)
 
@@ -95,3 +100,13 @@ def test_headless_chromium_shows_different_frames_for_different_fragments(steppe
     assert first.shape == fourth.shape
     difference = np.abs(first[..., :3] - fourth[..., :3]).mean()
     assert difference > 1e-3, "#0 and #3 show the same picture"
+
+
+@needs_dot
+@needs_chromium
+def test_the_page_opens_at_the_frame_named_in_the_address(stepper, tmp_path):
+    dom = chromium(stepper, "3", "--dump-dom", tmp_path / "chromium").stdout
+    assert 'id="counter">step 4 of 5<' in dom
+    shown = re.findall(r'id="frame-(\d+)"[^>]*style="display: block', dom)
+    assert shown == ["3"]
+    assert re.search(r'id="caption">Step 4 of 5: Mul receives', dom)

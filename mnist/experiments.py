@@ -1,0 +1,251 @@
+"""Small controlled experiments, each changing one thing: ``python -m mnist.experiments NAME``.
+
+    python -m mnist.experiments lr                  # learning rates of plain SGD
+    python -m mnist.experiments activation          # sigmoid vs tanh vs ReLU
+    python -m mnist.experiments arch                # 784-10 (softmax regression) ... 784-256-128-10
+    python -m mnist.experiments loss                # mean squared error vs cross-entropy
+    python -m mnist.experiments optimizer           # SGD vs momentum vs Adam
+    python -m mnist.experiments arch --epochs 2 --limit 10000      # quicker
+    python -m mnist.experiments --preset nielsen    # a classic from-scratch setup (see PRESETS)
+
+Every run of an experiment shares the base settings (784-128-10, ReLU, cross-entropy, no
+dropout, constant learning rate, seed 0) except the one being compared. The results go to
+``--out`` (default ``runs/experiments/<name>/``): ``results.md`` (the markdown table, also
+printed), ``results.json`` and ``<name>.png`` (test accuracy per epoch, when matplotlib is
+installed).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .config import make_config
+from .model import ConfigError
+from .train import OneLineParser, RunError, TrainingRun, _one_line, load_data, write_json
+
+BASE = {
+    "arch": (784, 128, 10),
+    "activation": "relu",
+    "dropout": 0.0,
+    "loss": "ce",
+    "schedule": "none",
+    "batch_size": 128,
+    "seed": 0,
+}
+
+
+@dataclass
+class Experiment:
+    """A question, and the runs (label, settings) that answer it."""
+
+    question: str
+    runs: list[tuple[str, dict[str, Any]]]
+    epochs: int = 5
+    base: dict[str, Any] = field(default_factory=dict)
+
+
+EXPERIMENTS = {
+    "lr": Experiment(
+        "How does the learning rate of plain SGD change training?",
+        [(f"lr {lr:g}", {"lr": lr}) for lr in (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)],
+        base={"optimizer": "sgd"},
+    ),
+    "activation": Experiment(
+        "Sigmoid, tanh or ReLU in the hidden layer (SGD, lr 0.1)?",
+        [(name, {"activation": name}) for name in ("sigmoid", "tanh", "relu")],
+        base={"optimizer": "sgd", "lr": 0.1},
+    ),
+    "arch": Experiment(
+        "How much does depth and width buy (Adam, lr 1e-3)?",
+        [
+            (text, {"arch": tuple(int(size) for size in text.split("-"))})
+            for text in ("784-10", "784-10-10", "784-64-10", "784-128-10", "784-256-128-10")
+        ],
+        base={"optimizer": "adam", "lr": 1e-3},
+    ),
+    "loss": Experiment(
+        "Mean squared error (on softmax outputs) or cross-entropy (SGD, lr 0.1)?",
+        [("mse", {"loss": "mse"}), ("cross-entropy", {"loss": "ce"})],
+        base={"optimizer": "sgd", "lr": 0.1},
+    ),
+    "optimizer": Experiment(
+        "SGD, SGD with momentum 0.9, or Adam, each at its usual learning rate?",
+        [
+            ("sgd lr 0.1", {"optimizer": "sgd", "lr": 0.1}),
+            ("momentum 0.9 lr 0.01", {"optimizer": "momentum", "lr": 0.01}),
+            ("momentum 0.9 lr 0.05", {"optimizer": "momentum", "lr": 0.05}),
+            ("adam lr 1e-3", {"optimizer": "adam", "lr": 1e-3}),
+        ],
+    ),
+}
+
+# Classic from-scratch setups, reproduced with this framework (one run each).
+PRESETS = {
+    "fullbatch": Experiment(
+        "784-64-10 ReLU, full-batch gradient descent, lr 0.5, 100 epochs (reported: ~90%)",
+        [("784-64-10 full-batch GD", {"arch": (784, 64, 10), "batch_size": "full", "optimizer": "sgd", "lr": 0.5})],
+        epochs=100,
+    ),
+    "tiny": Experiment(
+        "784-10-10 ReLU, full-batch gradient descent, lr 0.1, 500 epochs (the 'NN from scratch' video: ~85%)",
+        [("784-10-10 full-batch GD", {"arch": (784, 10, 10), "batch_size": "full", "optimizer": "sgd", "lr": 0.1})],
+        epochs=500,
+    ),
+    "nielsen": Experiment(
+        "784-30-10 sigmoid, mean squared error, mini-batches of 10, 30 epochs (Nielsen's network.py: ~95%)",
+        [
+            (
+                "784-30-10 sigmoid MSE",
+                {
+                    "arch": (784, 30, 10),
+                    "activation": "sigmoid",
+                    "loss": "mse",
+                    "batch_size": 10,
+                    "optimizer": "sgd",
+                    "lr": 30.0,
+                },
+            )
+        ],
+        epochs=30,
+    ),
+    "best": Experiment(
+        "The >= 98.8% recipe: 784-1024-1024-10 ReLU, dropout 0.2, Adam 1e-3, one-cycle, batch 128, 20 epochs",
+        [
+            (
+                "784-1024-1024-10 dropout 0.2",
+                {
+                    "arch": (784, 1024, 1024, 10),
+                    "dropout": 0.2,
+                    "optimizer": "adam",
+                    "lr": 1e-3,
+                    "schedule": "onecycle",
+                },
+            )
+        ],
+        epochs=20,
+    ),
+}
+
+
+def run_experiment(
+    experiment: Experiment, epochs: int, limit: int | None, data_dir: str | None, log: Any = print
+) -> list[dict[str, Any]]:
+    """Train every run of the experiment; one result dict per run (diverged runs are marked)."""
+    results = []
+    loaded = load_data(data_dir)
+    for label, settings in experiment.runs:
+        config = make_config(BASE, experiment.base, settings, {"epochs": epochs, "limit": limit, "data_dir": data_dir})
+        log(f"--- {label}")
+        run = TrainingRun(config, loaded)
+        diverged = None
+        try:
+            run.run(None, show_progress=False, log=lambda line: log("    " + line))
+        except RunError as error:
+            diverged = _one_line(error)
+            log(f"    {diverged}")
+        final = run.history[-1] if run.history else {}
+        results.append(
+            {
+                "label": label,
+                "config": config.to_dict(),
+                "history": run.history,
+                "diverged": diverged,
+                "train_loss": final.get("train_loss"),
+                "train_accuracy": final.get("train_accuracy"),
+                "test_accuracy": final.get("test_accuracy"),
+                "train_seconds": round(run.train_seconds, 2),
+            }
+        )
+    return results
+
+
+def markdown_table(results: list[dict[str, Any]]) -> str:
+    lines = [
+        "| run | epochs | final train loss | train accuracy | test accuracy | training seconds |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for result in results:
+        if result["diverged"] and not result["history"]:
+            lines.append(f"| {result['label']} | 0 | diverged | - | - | {result['train_seconds']:.1f} |")
+            continue
+        note = " (diverged)" if result["diverged"] else ""
+        lines.append(
+            f"| {result['label']}{note} | {len(result['history'])} | {result['train_loss']:.4f} | "
+            f"{100 * result['train_accuracy']:.2f}% | {100 * result['test_accuracy']:.2f}% | "
+            f"{result['train_seconds']:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def plot_results(results: list[dict[str, Any]], title: str, path: Path) -> str | None:
+    """Test accuracy per epoch, one line per run; a note instead when matplotlib is missing."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return "note: matplotlib is not installed, so no plot was drawn (pip install matplotlib)"
+    figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(11, 4))
+    for result in results:
+        epochs = [record["epoch"] for record in result["history"]]
+        loss_axes.plot(
+            epochs, [record["train_loss"] for record in result["history"]], marker="o", label=result["label"]
+        )
+        accuracy_axes.plot(
+            epochs, [100 * record["test_accuracy"] for record in result["history"]], marker="o", label=result["label"]
+        )
+    loss_axes.set(xlabel="epoch", ylabel="training loss", yscale="log", title="training loss")
+    accuracy_axes.set(xlabel="epoch", ylabel="test accuracy (%)", title="test accuracy")
+    accuracy_axes.legend(fontsize="small")
+    figure.suptitle(title)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = OneLineParser(prog="python -m mnist.experiments", description=__doc__.split("\n")[0])
+    parser.add_argument("name", nargs="?", choices=sorted(EXPERIMENTS), help="the experiment to run")
+    parser.add_argument("--preset", choices=sorted(PRESETS), help="run a classic setup instead")
+    parser.add_argument("--epochs", type=int, help="epochs per run (default: the experiment's, 5 for most)")
+    parser.add_argument("--limit", type=int, help="train on the first N training images only")
+    parser.add_argument("--data-dir", help="a folder of IDX files (default: the shipped MNIST)")
+    parser.add_argument("--out", help="results folder (default runs/experiments/<name>/)")
+    args = parser.parse_args(argv)
+    if (args.name is None) == (args.preset is None):
+        parser.error("give one experiment name or --preset NAME")
+    name = args.name or args.preset
+    experiment = EXPERIMENTS[name] if args.name else PRESETS[name]
+    epochs = args.epochs if args.epochs is not None else experiment.epochs
+    print(experiment.question)
+    try:
+        results = run_experiment(experiment, epochs, args.limit, args.data_dir)
+    except (ConfigError, ValueError) as error:
+        print(f"error: {_one_line(error)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; no results written", file=sys.stderr)
+        return 130
+    out_dir = Path(args.out) if args.out else Path("runs") / "experiments" / name
+    out_dir.mkdir(parents=True, exist_ok=True)
+    settings = f"{epochs} epochs" + (f", first {args.limit} training images" if args.limit else ", all 60000")
+    table = markdown_table(results)
+    text = f"## {name}: {experiment.question}\n\n{settings}\n\n{table}\n"
+    (out_dir / "results.md").write_text(text, encoding="utf-8")
+    write_json(out_dir / "results.json", {"name": name, "question": experiment.question, "results": results})
+    note = plot_results(results, f"{name}: {settings}", out_dir / f"{name}.png")
+    print()
+    print(text)
+    if note:
+        print(note, file=sys.stderr)
+    print(f"written to {out_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -66,6 +66,9 @@ def unflatten(flat: Mapping[str, Any]) -> dict[str, Any]:
     return nested
 
 
+_unflatten = unflatten  # load() below has a parameter of that name
+
+
 def _as_array(key: str, value: Any) -> np.ndarray:
     if isinstance(value, Tensor):
         value = value.data
@@ -134,6 +137,3 @@ def load(path: PathLike, unflatten: bool = False) -> dict[str, Any]:
             "The file may be truncated or of another format; save it again with tg.save"
         ) from None
     return _unflatten(flat) if unflatten else flat
-
-
-_unflatten = unflatten

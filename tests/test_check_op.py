@@ -1,0 +1,181 @@
+"""check_op: every built-in op passes every contract; a wrong op fails with a report that says why."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import Function
+from tinygrad_edu.nn import functional as F
+from tinygrad_edu.testing import check_op
+
+TARGETS = np.array([2, 0, 1, 2])
+
+# (name, fn, shapes, options): one row per built-in op, with the shapes it takes.
+BUILT_IN_OPS = [
+    ("add", lambda a, b: a + b, [(2, 3), (3,)], {}),
+    ("sub", lambda a, b: a - b, [(2, 3), (2, 1)], {}),
+    ("mul", lambda a, b: a * b, [(3,), (2, 3)], {}),
+    ("div", lambda a, b: a / b, [(2, 3), (3,)], {"domain": ("real", "positive")}),
+    ("pow", lambda a, b: a**b, [(2, 3), (3,)], {"domain": "positive"}),
+    ("maximum", lambda a, b: a.maximum(b), [(2, 3), (3,)], {}),
+    ("where", lambda a, b: tg.where(a > 0, a, b), [(2, 3), (3,)], {}),
+    ("neg", lambda x: -x, [(2, 3)], {}),
+    ("exp", lambda x: x.exp(), [(2, 3)], {}),
+    ("log", lambda x: x.log(), [(2, 3)], {"domain": "positive"}),
+    ("sqrt", lambda x: x.sqrt(), [(2, 3)], {"domain": "positive"}),
+    ("abs", lambda x: x.abs(), [(2, 3)], {}),
+    ("sin", lambda x: x.sin(), [(2, 3)], {}),
+    ("cos", lambda x: x.cos(), [(2, 3)], {}),
+    ("relu", lambda x: x.relu(), [(2, 3)], {}),
+    ("leaky_relu", lambda x: x.leaky_relu(0.1), [(2, 3)], {}),
+    ("sigmoid", lambda x: x.sigmoid(), [(2, 3)], {}),
+    ("tanh", lambda x: x.tanh(), [(2, 3)], {}),
+    ("clip", lambda x: x.clip(-0.5, 0.5), [(2, 3)], {}),
+    ("softmax", lambda x: x.softmax(axis=1), [(2, 3)], {}),
+    ("log_softmax", lambda x: x.log_softmax(axis=0), [(2, 3)], {}),
+    ("sum", lambda x: x.sum(axis=1), [(2, 3)], {}),
+    ("sum keepdims", lambda x: x.sum(axis=(0, 2), keepdims=True), [(2, 3, 2)], {}),
+    ("mean", lambda x: x.mean(axis=0), [(2, 3)], {}),
+    ("max", lambda x: x.max(axis=1), [(2, 3)], {}),
+    ("min", lambda x: x.min(), [(2, 3)], {}),
+    ("reshape", lambda x: x.reshape(3, 2), [(2, 3)], {}),
+    ("transpose", lambda x: x.transpose(2, 0, 1), [(2, 3, 4)], {}),
+    ("flatten", lambda x: x.flatten(), [(2, 3)], {}),
+    ("broadcast_to", lambda x: x.broadcast_to((2, 3)), [(3,)], {}),
+    ("getitem slice", lambda x: x[1:, ::2], [(3, 4)], {}),
+    ("getitem repeats", lambda x: x[np.array([0, 2, 0])], [(3, 2)], {}),
+    ("getitem mask", lambda x: x[np.array([True, False, True])], [(3, 2)], {}),
+    ("matmul", lambda a, b: a @ b, [(2, 3), (3, 4)], {"broadcast": False}),
+    ("matmul batched", lambda a, b: a @ b, [(2, 2, 3), (3, 4)], {"broadcast": False}),
+    ("matmul vector", lambda a, b: a @ b, [(3,), (3, 2)], {"broadcast": False}),
+    ("concatenate", lambda a, b: tg.concatenate([a, b], axis=1), [(2, 3), (2, 1)], {"broadcast": False}),
+    ("stack", lambda a, b: tg.stack([a, b], axis=0), [(2, 3), (2, 3)], {"broadcast": False}),
+    ("cross_entropy", lambda x: F.cross_entropy(x, TARGETS), [(4, 3)], {}),
+    ("mse_loss", lambda a, b: F.mse_loss(a, b), [(4, 3), (4, 3)], {"broadcast": False}),
+    ("binary_cross_entropy", lambda p: F.binary_cross_entropy(p, [0.0, 1.0, 1.0]), [(3,)], {"domain": "probability"}),
+]
+
+
+@pytest.mark.parametrize("name, fn, shapes, options", BUILT_IN_OPS, ids=[row[0] for row in BUILT_IN_OPS])
+def test_every_built_in_op_passes(name, fn, shapes, options):
+    report = check_op(fn, *shapes, examples=8, name=name, **options)
+    assert report.ok, str(report)
+    assert report["gradcheck"].status == "passed"
+    assert report["gradgradcheck"].status == "passed"
+    if len(shapes) >= 2 and options.get("broadcast", True):
+        assert report["broadcasting"].status == "passed"
+
+
+class SoftplusWrongBackward(Function):
+    """softplus(x) = ln(1 + eˣ), with the derivative of ... eˣ instead of σ(x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * x.exp()
+
+
+def test_a_wrong_backward_fails_gradcheck_with_the_reason():
+    report = check_op(lambda x: SoftplusWrongBackward.apply(x), (2, 3), name="softplus")
+    assert not report.ok
+    assert report["forward runs"].status == "passed"
+    assert report["gradient shapes"].status == "passed"
+    assert report["gradcheck"].status == "FAILED"
+    assert "analytic" in report["gradcheck"].detail and "numerical" in report["gradcheck"].detail
+    text = str(report)
+    assert text.startswith("check_op(softplus) on shapes (2, 3): FAILED")
+    assert "FAILED    gradcheck" in text
+
+
+class UpcastingMul(Function):
+    """a·b that computes in float64 whatever it is given: breaks the dtype contract."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a.astype(np.float64) * b
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        return grad_output * b, grad_output * a
+
+
+class NoBroadcastAdd(Function):
+    """a + b whose backward forgets that the engine only unbroadcasts gradients it is given
+    shaped like the output: it returns the wrong shape for a broadcast input."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output, grad_output.sum()
+
+
+def test_a_dtype_change_is_reported():
+    report = check_op(lambda a, b: UpcastingMul.apply(a, b), (3,), (3,), examples=5)
+    assert report["float32 -> float32"].status == "FAILED"
+    assert "float64" in report["float32 -> float32"].detail
+    assert report["float64 -> float64"].status == "passed"
+
+
+def test_a_broadcasting_bug_is_found_by_the_fuzz_with_the_shapes():
+    report = check_op(lambda a, b: NoBroadcastAdd.apply(a, b), (3,), (3,), examples=20, second_order=False)
+    assert report["gradcheck"].status == "FAILED"  # Σ over all elements is wrong even without broadcasting
+    assert report["broadcasting"].status == "FAILED"
+    assert "input shapes" in report["broadcasting"].detail
+
+
+def test_shapes_and_domains_are_validated():
+    with pytest.raises(ValueError, match="one shape per input"):
+        check_op(lambda x: x)
+    with pytest.raises(ValueError, match="unknown domain"):
+        check_op(lambda x: x.exp(), (2,), domain="complex")
+
+
+# ----- docs/adding_an_op.md and examples/softplus_op.py run -----------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def code_blocks(markdown, language):
+    return re.findall(rf"^```{language}\n(.*?)^```$", markdown, flags=re.DOTALL | re.MULTILINE)
+
+
+def test_the_adding_an_op_walkthrough_runs_and_shows_its_real_output(capsys):
+    markdown = (REPO / "docs" / "adding_an_op.md").read_text(encoding="utf-8")
+    program = "\n".join(code_blocks(markdown, "python"))
+    exec(compile(program, "adding_an_op.md", "exec"), {"__name__": "adding_an_op"})
+    printed = capsys.readouterr().out
+    shown = code_blocks(markdown, "text")
+    check_op_reports = [block for block in shown if block.startswith("check_op(")]
+    assert len(check_op_reports) == 2
+    for block in check_op_reports:  # pasted verbatim from a real run
+        assert block in printed
+    assert "first failure: SoftplusWrong (op 2)" in printed
+
+
+def test_the_softplus_example_script_runs():
+    result = subprocess.run(
+        [sys.executable, str(REPO / "examples" / "softplus_op.py")], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "check_op(softplus) on shapes (3, 4): OK" in result.stdout
+    assert "check_op(softplus_wrong) on shapes (3, 4): FAILED" in result.stdout
+    example = (REPO / "examples" / "softplus_op.py").read_text(encoding="utf-8")
+    markdown = (REPO / "docs" / "adding_an_op.md").read_text(encoding="utf-8")
+    for block in code_blocks(markdown, "python"):  # the doc is the example, in pieces
+        for line in block.strip().splitlines():
+            assert line in example, line

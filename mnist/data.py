@@ -92,6 +92,9 @@ def _uncompressed_name(path: Path) -> str:
 def read_idx(path: str | Path, checksums: dict[str, str] | None = None) -> np.ndarray:
     """Read one IDX file (gzip or raw) into a NumPy array shaped as its header declares.
 
+    Single-byte data comes back read-only, as a view of the decompressed bytes (no copy:
+    the training set is 47 MB); copy it (``array.copy()``) to change it.
+
     checksums  {uncompressed file name: SHA-256 hex}; when it lists this file, the decompressed
                bytes must match. ``None`` reads the SHA256SUMS beside the file, if any.
     Raises IDXError on a bad magic number, an unknown type, a size mismatch or a checksum mismatch.
@@ -135,7 +138,9 @@ def read_idx(path: str | Path, checksums: dict[str, str] | None = None) -> np.nd
             f"({declared} bytes)"
         )
     array = np.frombuffer(content, dtype=dtype, offset=header_size).reshape(shape)
-    return array.astype(dtype.newbyteorder("="))  # a writable copy in native byte order
+    if not dtype.isnative:
+        array = array.astype(dtype.newbyteorder("="))
+    return array
 
 
 # ----- the MNIST pair of files ---------------------------------------------------------------
@@ -192,7 +197,7 @@ def load(split: str = "train", data_dir: str | Path | None = None) -> tuple[np.n
 
 def to_float(images: np.ndarray) -> np.ndarray:
     """uint8 images (N, 28, 28) -> float32 rows (N, 784) scaled to [0, 1]. Done once, not per batch."""
-    x = images.reshape(len(images), -1).astype(np.float32)
+    x = images.reshape(len(images), images[0].size if len(images) else IMAGE_SIDE * IMAGE_SIDE).astype(np.float32)
     x *= np.float32(1.0 / 255.0)
     return x
 

@@ -104,3 +104,17 @@ def test_inputs_are_restored_after_perturbation():
     before = x.data.copy()
     tg.gradcheck(lambda a: a.exp(), [x])
     np.testing.assert_array_equal(x.data, before)
+
+
+@pytest.mark.parametrize("layout", ["fortran", "transposed", "strided"])
+def test_inputs_in_any_memory_layout(layout):
+    base = np.arange(1.0, 13.0).reshape(3, 4)
+    data = {
+        "fortran": np.asfortranarray(base),
+        "transposed": base.T.copy().T,
+        "strided": np.arange(1.0, 25.0).reshape(3, 8)[:, ::2],
+    }[layout]
+    x = Tensor(data, requires_grad=True)
+    assert tg.gradcheck(lambda w: (w * w * np.arange(4.0)).sum(axis=1), [x])
+    with pytest.raises(GradcheckError):
+        tg.gradcheck(lambda w: WrongSquare.apply(w), [x])

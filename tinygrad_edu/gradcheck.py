@@ -49,15 +49,14 @@ def _numerical(
 ) -> np.ndarray:
     """Central differences of Σ vₖ·outputₖ with respect to every element of x."""
     numerical = np.zeros(x.shape, dtype=np.float64)
-    flat = x.data.reshape(-1)  # a view: writing into it perturbs x
-    for i in range(flat.size):
-        original = flat[i]
-        flat[i] = original + eps
+    for index in np.ndindex(x.shape):  # writes go into x.data itself, whatever its memory order
+        original = x.data[index]
+        x.data[index] = original + eps
         plus = _weighted_sum(_as_tuple(fn(*inputs)), upstream)
-        flat[i] = original - eps
+        x.data[index] = original - eps
         minus = _weighted_sum(_as_tuple(fn(*inputs)), upstream)
-        flat[i] = original
-        numerical.reshape(-1)[i] = (plus - minus) / (2 * eps)
+        x.data[index] = original
+        numerical[index] = (plus - minus) / (2 * eps)
     return numerical
 
 

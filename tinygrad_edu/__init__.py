@@ -6,6 +6,8 @@ x = tg.Tensor([1.0, 2.0], requires_grad=True)
 x.grad            # Tensor([2., 4.])
 """
 
+# autograd comes first: it loads the engine in the one order that works (tensor.py, then
+# function.py and the ops, which need each other at run time; see the ends of those files).
 from .autograd import BackwardStep, backward_steps, detect_anomaly, enable_grad, grad, no_grad, set_grad_enabled
 from .check_graph import check_graph
 from .errors import (

@@ -1,0 +1,256 @@
+"""One epoch of MNIST training through tinygrad_edu, against the same recipe written by hand.
+
+    python benchmarks/mlp_epoch.py                 # 5 interleaved repeats
+    python benchmarks/mlp_epoch.py --repeats 9 --threads 1
+
+The recipe: 784-128-10 MLP, ReLU, cross-entropy, plain SGD lr 0.1, batches of 128, float32,
+the 60,000 training images shuffled once per epoch. The contenders:
+
+  ours     tinygrad_edu: nn.Sequential, F.cross_entropy, loss.backward(), optim.SGD
+  numpy    the same arithmetic by hand: forward, stable softmax cross-entropy, the backward pass
+           derived on paper (no gradient for the input batch), SGD updates in place
+  torch    PyTorch eager, if installed (the same recipe with torch.nn / torch.optim)
+
+They start from the same weights, see the same batches, and run interleaved (ours, numpy, torch,
+ours, numpy, torch, ...) in one process, so a slow moment of the machine hits them all.
+Printed: the median seconds per epoch, the ratios to hand-written NumPy (goal: ours <= 1.10x),
+and the peak memory of this process and of a default `python -m mnist.train` epoch (goal:
+<= 300 MiB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+import numpy as np  # noqa: E402
+
+import tinygrad_edu as tg  # noqa: E402
+from mnist import data  # noqa: E402
+from tinygrad_edu import nn, optim  # noqa: E402
+from tinygrad_edu.nn import functional as F  # noqa: E402
+
+SIZES = (784, 128, 10)
+LEARNING_RATE = 0.1
+BATCH_SIZE = 128
+
+
+# ----- the contenders: each trains one epoch over the given batch order ------------------------
+
+
+class Ours:
+    name = "ours"
+
+    def __init__(self, weights: list[tuple[np.ndarray, np.ndarray]]):
+        self.model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+        self.model.load_state_dict(state_dict_of(weights))
+        self.optimizer = optim.SGD(self.model.parameters(), lr=LEARNING_RATE)
+
+    def epoch(self, x: np.ndarray, y: np.ndarray, order: np.ndarray) -> float:
+        loss = None
+        for start in range(0, len(order), BATCH_SIZE):
+            index = order[start : start + BATCH_SIZE]
+            loss = F.cross_entropy(self.model(tg.Tensor(x[index])), y[index])
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+        return float(loss.data)
+
+    def weights(self) -> list[np.ndarray]:
+        return list(self.model.state_dict().values())
+
+
+class HandWrittenNumPy:
+    """The floor: the same arithmetic, no graph, every buffer reused where NumPy allows."""
+
+    name = "numpy"
+
+    def __init__(self, weights: list[tuple[np.ndarray, np.ndarray]]):
+        (w1, b1), (w2, b2) = weights
+        # weights stored (in, out) so the forward is x @ w, as a hand-written MLP usually is
+        self.w1 = np.ascontiguousarray(w1.T)
+        self.b1 = b1.copy()
+        self.w2 = np.ascontiguousarray(w2.T)
+        self.b2 = b2.copy()
+
+    def epoch(self, x: np.ndarray, y: np.ndarray, order: np.ndarray) -> float:
+        w1, b1, w2, b2 = self.w1, self.b1, self.w2, self.b2
+        lr = np.float32(LEARNING_RATE)
+        loss = 0.0
+        for start in range(0, len(order), BATCH_SIZE):
+            index = order[start : start + BATCH_SIZE]
+            xb = x[index]
+            yb = y[index]
+            count = len(index)
+            rows = np.arange(count)
+            # forward
+            h = xb @ w1
+            h += b1
+            np.maximum(h, 0, out=h)  # ReLU in place: h > 0 is also the backward mask
+            logits = h @ w2
+            logits += b2
+            # stable softmax cross-entropy: subtract the row max, then log-sum-exp
+            logits -= logits.max(axis=1, keepdims=True)
+            np.exp(logits, out=logits)
+            sums = logits.sum(axis=1, keepdims=True)
+            logits /= sums  # now the softmax probabilities p
+            loss = float(-np.log(logits[rows, yb]).mean())
+            # backward: dL/dlogits = (p − onehot) / N
+            grad_logits = logits
+            grad_logits[rows, yb] -= 1
+            grad_logits /= np.float32(count)
+            grad_w2 = h.T @ grad_logits
+            grad_b2 = grad_logits.sum(axis=0)
+            grad_h = grad_logits @ w2.T
+            grad_h *= h > 0
+            grad_w1 = xb.T @ grad_h  # no gradient for the input batch: nobody needs it
+            grad_b1 = grad_h.sum(axis=0)
+            # SGD, in place
+            grad_w1 *= lr
+            w1 -= grad_w1
+            grad_b1 *= lr
+            b1 -= grad_b1
+            grad_w2 *= lr
+            w2 -= grad_w2
+            grad_b2 *= lr
+            b2 -= grad_b2
+        return loss
+
+    def weights(self) -> list[np.ndarray]:
+        return [self.w1.T, self.b1, self.w2.T, self.b2]
+
+
+class Torch:
+    name = "torch"
+
+    def __init__(self, weights: list[tuple[np.ndarray, np.ndarray]]):
+        import torch
+
+        self.torch = torch
+        self.model = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+        self.model.load_state_dict(
+            {key: torch.from_numpy(value.copy()) for key, value in state_dict_of(weights).items()}
+        )
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=LEARNING_RATE)
+
+    def epoch(self, x: np.ndarray, y: np.ndarray, order: np.ndarray) -> float:
+        torch = self.torch
+        x_all = torch.from_numpy(x)
+        y_all = torch.from_numpy(y)
+        order_all = torch.from_numpy(order)
+        loss = None
+        for start in range(0, len(order), BATCH_SIZE):
+            index = order_all[start : start + BATCH_SIZE]
+            loss = torch.nn.functional.cross_entropy(self.model(x_all[index]), y_all[index])
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+        return float(loss)
+
+    def weights(self) -> list[np.ndarray]:
+        return [value.detach().numpy() for value in self.model.state_dict().values()]
+
+
+def state_dict_of(weights: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, np.ndarray]:
+    (w1, b1), (w2, b2) = weights
+    return {"0.weight": w1, "0.bias": b1, "2.weight": w2, "2.bias": b2}
+
+
+# ----- measuring -------------------------------------------------------------------------------
+
+
+def initial_weights(generator: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
+    """PyTorch's default Linear initialisation, float32, weights shaped (out, in)."""
+    weights = []
+    for in_features, out_features in zip(SIZES[:-1], SIZES[1:]):
+        bound = 1 / np.sqrt(in_features)
+        weight = generator.uniform(-bound, bound, (out_features, in_features)).astype(np.float32)
+        bias = generator.uniform(-bound, bound, out_features).astype(np.float32)
+        weights.append((weight, bias))
+    return weights
+
+
+def default_training_peak_mib() -> float | None:
+    """Peak resident memory of one default epoch of python -m mnist.train, in a child process."""
+    with tempfile.TemporaryDirectory() as folder:
+        command = [sys.executable, "-m", "mnist.train", "--epochs", "1", "--no-progress", "--out", folder + "/run"]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if result.returncode != 0:
+        print(f"(default training failed: {result.stderr.strip()})")
+        return None
+    # ru_maxrss of children is the largest child so far; this child is by far the largest
+    return max(before, after) / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=5, help="epochs per contender (interleaved)")
+    parser.add_argument("--threads", type=int, help="BLAS threads (sets OPENBLAS/OMP/MKL_NUM_THREADS)")
+    parser.add_argument("--skip-memory", action="store_true", help="do not measure the default training run")
+    args = parser.parse_args()
+    if args.threads is not None:
+        for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[variable] = str(args.threads)
+        print("note: BLAS reads the thread count at import; pass it in the environment to be sure")
+
+    images, labels = data.load("train")
+    x = data.to_float(images)
+    y = labels.astype(np.int64)
+    generator = np.random.default_rng(0)
+    weights = initial_weights(generator)
+    contenders = [Ours(weights), HandWrittenNumPy(weights)]
+    try:
+        import torch
+
+        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", torch.get_num_threads())))
+        contenders.append(Torch(weights))
+    except ImportError:
+        print("PyTorch is not installed: comparing with hand-written NumPy only")
+
+    times: dict[str, list[float]] = {contender.name: [] for contender in contenders}
+    for repeat in range(args.repeats):
+        order = generator.permutation(len(x))
+        losses = {}
+        for contender in contenders:
+            start = time.perf_counter()
+            losses[contender.name] = contender.epoch(x, y, order)
+            times[contender.name].append(time.perf_counter() - start)
+        shown = ", ".join(f"{name} {times[name][-1]:.3f} s (loss {losses[name]:.4f})" for name in times)
+        print(f"repeat {repeat + 1}/{args.repeats}: {shown}")
+
+    # same data, same start, same order: the weights must agree (float32 rounding aside)
+    reference = contenders[1].weights()
+    for contender in contenders:
+        difference = max(float(np.max(np.abs(a - b))) for a, b in zip(contender.weights(), reference))
+        print(f"{contender.name:>6}: largest weight difference from hand-written NumPy {difference:.2e}")
+
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    print()
+    print("| contender | median s/epoch | ratio to hand-written NumPy |")
+    print("|---|---:|---:|")
+    for name, median in medians.items():
+        print(f"| {name} | {median:.3f} | {median / medians['numpy']:.2f}x |")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak memory of this benchmark process: {peak:.0f} MiB")
+    if not args.skip_memory:
+        training_peak = default_training_peak_mib()
+        if training_peak is not None:
+            verdict = "ok" if training_peak <= 300 else "over the 300 MiB goal"
+            print(f"peak memory of a default `python -m mnist.train` epoch: {training_peak:.0f} MiB ({verdict})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

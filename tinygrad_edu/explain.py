@@ -178,7 +178,8 @@ class Explanation:
                 terms = " + ".join(format_number(path.product) for path in self.paths)
                 element = self.index if self.index is not None and not scalar else ()
                 total = format_number(self.path_sum[element] if self.path_sum.ndim else self.path_sum)
-                lines.append(f"  sum of the paths: ∂{y}/∂{x_element} = {terms} = {total}")
+                sum_text = f"{terms} = {total}" if len(self.paths) > 1 else total
+                lines.append(f"  sum of the paths: ∂{y}/∂{x_element} = {sum_text}")
             else:
                 lines.append(f"  sum of the paths: ∂{y}/∂{x} = " + format_array(self.path_sum, indent=4))
         if self.omitted or len(self.by_node) > 1 and self.total_paths > len(self.by_node):

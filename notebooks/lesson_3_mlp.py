@@ -1,0 +1,146 @@
+"""Lesson 3: from one neuron to an MLP.
+
+Generated from notebooks/build_notebooks.py (edit it there, then rebuild); the same lesson as
+lesson_3_mlp.ipynb, for those without Jupyter:
+
+    python notebooks/lesson_3_mlp.py
+"""
+
+# # Lesson 3: from one neuron to a multi-layer perceptron
+#
+# Many neurons side by side are a matrix multiplication; layers of them, with a
+# non-linearity between, are an MLP. On the way we meet **broadcasting** (and why the bias
+# gradient is a sum), the **softmax**, and a **cross-entropy** that does not blow up.
+
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+import tinygrad_edu as tg
+import viz
+from tinygrad_edu import Tensor, nn, optim
+from tinygrad_edu.nn import functional as F
+from viz.plots import plot_decision_boundary
+
+OUT = Path(tempfile.mkdtemp(prefix="lesson3-"))  # pictures go here, never into the repository
+IN_NOTEBOOK = "ipykernel" in sys.modules
+print("pictures are written to", OUT)
+
+
+def show(picture, name="picture"):
+    """Show a picture inline in Jupyter; as a plain script, save it into OUT and say where."""
+    if IN_NOTEBOOK:
+        from IPython.display import Image, display
+
+        display(Image(filename=str(picture)) if isinstance(picture, Path) else picture)
+    elif isinstance(picture, Path):
+        print(f"[picture: {picture}]")
+    elif isinstance(picture, viz.Frame):
+        print(f"[picture: {picture.render(OUT / (name + '.svg'))}]")
+    else:  # a graphviz graph
+        print(f"[picture: {picture.render(OUT / name, format='svg', cleanup=True)}]")
+
+
+# ## A layer is a matrix product, and the bias broadcasts
+#
+# A batch of 4 points with 2 features, a layer of 3 neurons: `X @ W` has shape (4, 3), and the
+# bias of shape (3,) is *broadcast*, added to each of the 4 rows. Since every row used the same
+# bias, its gradient is the **sum over the batch**: the engine sums broadcast gradients back to
+# each input's shape, in one place.
+
+rng = np.random.default_rng(0)
+X = Tensor(rng.normal(size=(4, 2)), name="X")
+W = Tensor(rng.normal(size=(2, 3)), requires_grad=True, name="W")
+bias = Tensor(np.zeros(3), requires_grad=True, name="bias")
+H = X @ W + bias
+print("X", X.shape, "@ W", W.shape, "+ bias", bias.shape, "->", H.shape)
+upstream = rng.normal(size=(4, 3))
+H.backward(upstream)
+print("bias.grad:            ", bias.grad.data)
+print("upstream summed over 0:", upstream.sum(axis=0))
+show(viz.draw_graph(H), "layer")
+
+# ## Softmax and cross-entropy, naive and stable
+#
+# With more than two classes, the last layer gives one score (logit) per class and the softmax
+# turns them into probabilities: $p_i = e^{z_i} / \sum_j e^{z_j}$. The cross-entropy is
+# $-\ln p_{\text{target}}$. Written naively, $e^{1000}$ overflows to infinity, and
+# $\infty / \infty$ is NaN.
+
+logits = Tensor([[1000.0, 0.0, -1000.0], [2.0, 1.0, 0.1]], requires_grad=True)
+targets = np.array([0, 1])
+with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    naive_probabilities = logits.exp() / logits.exp().sum(axis=1, keepdims=True)
+    naive_loss = -naive_probabilities.log()[np.arange(2), targets].mean()
+print("naive probabilities:", naive_probabilities.data.tolist())
+print("naive loss:", naive_loss.item())
+
+# Subtracting the largest logit changes nothing mathematically
+# ($e^{z_i - m} / \sum_j e^{z_j - m}$ is the same fraction) and makes every exponent $\le 0$.
+# Better still, compute $\ln p$ directly: $\ln p_i = (z_i - m) - \ln \sum_j e^{z_j - m}$
+# (log-sum-exp). That is what `log_softmax` and `F.cross_entropy` do, and the gradient,
+# $p - \text{onehot}(\text{target})$ divided by the batch size, is finite too.
+
+print("log_softmax:", logits.log_softmax(axis=1).data.tolist())
+loss = F.cross_entropy(logits, targets)
+loss.backward()
+print("stable loss:", loss.item())
+print("gradient (p - onehot) / 2:", logits.grad.data.round(4).tolist())
+
+# ## Data one neuron cannot separate
+#
+# Three interleaved spirals. A single layer (softmax regression) can only draw straight
+# boundaries; a hidden layer of 32 tanh neurons bends them.
+
+
+def spirals(points_per_class, classes, rng):
+    X, y = [], []
+    for k in range(classes):
+        radius = np.linspace(0.05, 1, points_per_class)
+        angle = np.linspace(k * 4, (k + 1) * 4, points_per_class) + rng.normal(0, 0.2, points_per_class)
+        X.append(np.column_stack([radius * np.sin(angle), radius * np.cos(angle)]))
+        y.append(np.full(points_per_class, k))
+    return np.concatenate(X).astype(np.float32), np.concatenate(y)
+
+
+X, y = spirals(100, 3, np.random.default_rng(1))
+
+
+def train(model, steps=300, lr=0.02):
+    optimizer = optim.Adam(model.parameters(), lr=lr)
+    for _ in range(steps):
+        loss = F.cross_entropy(model(Tensor(X)), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    with tg.no_grad():
+        accuracy = np.mean(model(Tensor(X)).data.argmax(axis=1) == y)
+    return loss.item(), accuracy
+
+
+def predict_with(model):
+    def predict(points):
+        with tg.no_grad():
+            return model(Tensor(points.astype(np.float32)))
+
+    return predict
+
+
+rng = np.random.default_rng(0)
+linear = nn.Linear(2, 3, generator=rng)
+mlp = nn.Sequential(nn.Linear(2, 32, generator=rng), nn.Tanh(), nn.Linear(32, 3, generator=rng))
+for label, model in (("one layer", linear), ("MLP 2-32-3", mlp)):
+    loss, accuracy = train(model)
+    title = f"{label}: loss {loss:.3f}, accuracy {100 * accuracy:.0f}%"
+    print(title)
+    path = OUT / f"{label[:3]}.png"
+    show(plot_decision_boundary(predict_with(model), X, y, path, resolution=100, title=title))
+
+
+# ## Exercises
+#
+# 1. Replace `nn.Tanh()` by `nn.ReLU()`. How do the boundaries change shape?
+# 2. How few hidden neurons still separate the spirals?
+# 3. Print `mlp` and count its parameters: `sum(p.size for p in mlp.parameters())`.

@@ -1,0 +1,128 @@
+"""Lesson 4: MNIST, train, evaluate, look at the mistakes.
+
+Generated from notebooks/build_notebooks.py (edit it there, then rebuild); the same lesson as
+lesson_4_mnist.ipynb, for those without Jupyter:
+
+    python notebooks/lesson_4_mnist.py
+"""
+
+# # Lesson 4: handwritten digits
+#
+# MNIST: 70,000 images of 28×28 pixels, each a digit 0–9. The data ships with this
+# repository (`mnist/data/`), so everything runs offline. We train a small MLP on a subset
+# (fast enough for class), evaluate it on the 10,000 test images, and look at what it gets
+# wrong.
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import viz
+from mnist import data
+from mnist.config import make_config
+from mnist.evaluate import evaluate_logits, format_report
+from mnist.train import TrainingRun, predict
+from viz.plots import plot_confusion_matrix, plot_digit_grid, plot_training_curves
+
+OUT = Path(tempfile.mkdtemp(prefix="lesson4-"))  # pictures go here, never into the repository
+IN_NOTEBOOK = "ipykernel" in sys.modules
+print("pictures are written to", OUT)
+
+
+def show(picture, name="picture"):
+    """Show a picture inline in Jupyter; as a plain script, save it into OUT and say where."""
+    if IN_NOTEBOOK:
+        from IPython.display import Image, display
+
+        display(Image(filename=str(picture)) if isinstance(picture, Path) else picture)
+    elif isinstance(picture, Path):
+        print(f"[picture: {picture}]")
+    elif isinstance(picture, viz.Frame):
+        print(f"[picture: {picture.render(OUT / (name + '.svg'))}]")
+    else:  # a graphviz graph
+        print(f"[picture: {picture.render(OUT / name, format='svg', cleanup=True)}]")
+
+
+# ## The data
+
+images, labels = data.load("train")
+print("train images:", images.shape, images.dtype, " labels:", labels[:16])
+show(plot_digit_grid(images[:16], labels[:16], None, OUT / "first_digits.png", title="the first 16"))
+
+# ## Train
+#
+# The model is data: `arch=(784, 128, 10)` is 784 pixels in, 128 hidden ReLU neurons, 10 scores
+# out. We train on the first 8,000 images for 2 epochs (the full default run,
+# `python -m mnist.train`, reaches about 98% in under a minute).
+
+config = make_config({"arch": (784, 128, 10), "epochs": 2, "limit": 8000, "dropout": 0.0, "seed": 0})
+run = TrainingRun(config)
+print(run.model)
+run.run(None, show_progress=False)
+show(plot_training_curves(run.history, OUT / "curves.png", title="784-128-10 on 8,000 images"))
+
+# ## Evaluate: accuracy per digit and the confusion matrix
+
+logits = predict(run.model, run.splits.x_test)
+evaluation = evaluate_logits(logits, run.splits.y_test)
+print(format_report(evaluation))
+show(plot_confusion_matrix(evaluation.confusion, OUT / "confusion.png"))
+
+# Row = true digit, column = prediction. The diagonal is right; the largest off-diagonal
+# cells are the confusions (4 vs 9, 3 vs 5, 7 vs 2 are the classics).
+#
+# ## The most confident mistakes
+#
+# Which wrong answers did the model give with the highest probability? Some are sloppy
+# digits a person would misread too; some are genuine model errors.
+
+wrong = evaluation.most_confident_mistakes(16)
+print("confidence:", evaluation.confidence[wrong].round(3))
+show(
+    plot_digit_grid(
+        run.splits.x_test[wrong],
+        evaluation.labels[wrong],
+        evaluation.predictions[wrong],
+        OUT / "most_wrong.png",
+        title="most confident mistakes",
+    )
+)
+
+# ## What did the first layer learn?
+#
+# Each hidden neuron has 784 weights, one per pixel: draw them as an image. Many look like
+# blurry strokes or blobs: templates the neuron responds to.
+
+first_layer = run.model[0]
+print("weight shape (out, in):", first_layer.weight.shape)
+templates = first_layer.weight.data[:16]
+show(plot_digit_grid(templates, list(range(16)), None, OUT / "weights.png", title="first-layer weights"))
+
+# ## The same from the command line
+#
+# ```
+# python -m mnist.train --arch 784-128-10 --epochs 3 --limit 10000 --out runs/quick
+# python -m mnist.evaluate runs/quick/checkpoint.npz
+# ```
+#
+# Here with a tiny run into the temporary folder:
+
+run_dir = OUT / "cli-run"
+command = [sys.executable, "-m", "mnist.train", "--arch", "784-32-10", "--epochs", "1", "--limit", "2000"]
+result = subprocess.run([*command, "--out", str(run_dir)], capture_output=True, text=True, timeout=120)
+print(result.stdout[-600:])
+result = subprocess.run(
+    [sys.executable, "-m", "mnist.evaluate", str(run_dir / "checkpoint.npz")],
+    capture_output=True,
+    text=True,
+    timeout=120,
+)
+print(result.stdout[:200])
+print(sorted(path.name for path in run_dir.iterdir()))
+
+# ## Exercises
+#
+# 1. Train on all 60,000 images (`limit=None`). How much does the accuracy gain?
+# 2. Which digit is hardest? Is it the same with a bigger hidden layer?
+# 3. Look at the confusion matrix: which pair of digits is confused most, in both directions?

@@ -1,0 +1,148 @@
+"""Lesson 5: writing a new op and proving its gradient.
+
+Generated from notebooks/build_notebooks.py (edit it there, then rebuild); the same lesson as
+lesson_5_new_op.ipynb, for those without Jupyter:
+
+    python notebooks/lesson_5_new_op.py
+"""
+
+# # Lesson 5: write a new op, and prove its gradient right
+#
+# Every op in tinygrad_edu is a `Function` with a `forward` (NumPy arrays in, an array out)
+# and a `backward` (the gradient of the output in, one gradient per input out). We add
+# **softplus**, $\ln(1 + e^x)$, a smooth ReLU, and then make every mistake on purpose to see
+# how the tools catch it. (The full walk-through: `docs/adding_an_op.md`.)
+
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+import tinygrad_edu as tg
+import viz
+from tinygrad_edu import Function, Tensor
+from tinygrad_edu.nn import functional as F
+from tinygrad_edu.testing import check_op
+
+OUT = Path(tempfile.mkdtemp(prefix="lesson5-"))  # pictures go here, never into the repository
+IN_NOTEBOOK = "ipykernel" in sys.modules
+print("pictures are written to", OUT)
+
+
+def show(picture, name="picture"):
+    """Show a picture inline in Jupyter; as a plain script, save it into OUT and say where."""
+    if IN_NOTEBOOK:
+        from IPython.display import Image, display
+
+        display(Image(filename=str(picture)) if isinstance(picture, Path) else picture)
+    elif isinstance(picture, Path):
+        print(f"[picture: {picture}]")
+    elif isinstance(picture, viz.Frame):
+        print(f"[picture: {picture.render(OUT / (name + '.svg'))}]")
+    else:  # a graphviz graph
+        print(f"[picture: {picture.render(OUT / name, format='svg', cleanup=True)}]")
+
+
+# ## The op
+#
+# Math first: $\frac{d}{dx} \ln(1 + e^x) = \frac{e^x}{1 + e^x} = \sigma(x)$. And a stable
+# forward: $\ln(1 + e^{-|x|}) + \max(x, 0)$ never overflows.
+
+
+class Softplus(Function):
+    """Softplus, elementwise.
+    forward:  y = ln(1 + eˣ) = ln(1 + e^(−|x|)) + max(x, 0)
+    backward: ∂L/∂x = ∂L/∂y · σ(x)
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * x.sigmoid()
+
+
+x = Tensor([-1000.0, -1.0, 0.0, 1.0, 1000.0])
+print(Softplus.apply(x))
+
+
+# ## `check_op`: every contract a built-in op meets
+#
+# Shapes and dtypes (float32 stays float32), the gradient against central differences
+# (`gradcheck`, in float64, with a random upstream gradient), second derivatives
+# (`gradgradcheck`), and, for ops with several inputs, broadcasting on shapes drawn by
+# hypothesis.
+
+print(check_op(lambda x: Softplus.apply(x), (3, 4), name="softplus"))
+
+# ## A wrong backward
+#
+# Differentiate once too often, $\sigma(x)(1 - \sigma(x))$ instead of $\sigma(x)$, and see
+# which check fails and what it says.
+
+
+class SoftplusWrong(Softplus):
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        s = x.sigmoid()
+        return grad_output * s * (1 - s)
+
+
+report = check_op(lambda x: SoftplusWrong.apply(x), (3, 4), name="softplus_wrong")
+print(report)
+print("ok?", report.ok)
+
+
+# ## Finding the wrong op inside a model: `tg.check_graph`
+#
+# `gradcheck` of a whole loss tells you *that* something is wrong. `tg.check_graph(fn, *inputs)`
+# runs `fn`, then checks every op it recorded, each alone, on the inputs it actually saw, and
+# names the first op whose backward disagrees, with your line of code.
+
+rng = np.random.default_rng(0)
+images = Tensor(rng.normal(size=(8, 5)))
+labels = np.array([0, 1, 2, 1, 0, 2, 2, 1])
+w1 = Tensor(rng.normal(size=(5, 4)) * 0.5, requires_grad=True, name="w1")
+w2 = Tensor(rng.normal(size=(4, 3)) * 0.5, requires_grad=True, name="w2")
+
+
+def loss_fn(w1, w2):
+    hidden = SoftplusWrong.apply(images @ w1)
+    logits = hidden @ w2
+    return F.cross_entropy(logits, labels)
+
+
+try:
+    tg.gradcheck(loss_fn, [w1, w2])
+except tg.GradcheckError as error:
+    print("gradcheck of the whole loss:", str(error).splitlines()[0], "\n")
+
+report = tg.check_graph(loss_fn, w1, w2)
+print(report)
+
+
+# Where the culprit sits in the graph (op 2, between the two matrix products):
+
+show(viz.draw_graph(loss_fn(w1, w2), show_values=False), "model_graph")
+
+# ## Kinks are not bugs
+#
+# ReLU has no derivative at exactly 0: from the left the slope is 0, from the right 1. The
+# engine picks 0 (a convention, like PyTorch). `check_graph` notices that the two one-sided
+# slopes differ and reports a *kink*, not an error.
+
+z = Tensor(np.array([0.0, 1.5, -2.0]), requires_grad=True, name="z")
+print(tg.check_graph(lambda z: (z.relu() * 3).sum(), z))
+
+# ## Exercises
+#
+# 1. Write `Square` ($x^2$) with the bug `grad_output * x` (forgot the 2). What does `check_op` say?
+# 2. Write a two-input op `SmoothMax(a, b) = ln(eᵃ + eᵇ)` and run `check_op(fn, (2, 3), (3,))`:
+#    the broadcasting check draws other shapes too.
+# 3. Forget `ctx.save_for_backward` and use a Python attribute instead. Which check catches it?

@@ -1,0 +1,86 @@
+"""The lessons: every notebook runs top to bottom, in time, without writing into the repository;
+the committed notebooks and scripts are exactly what notebooks/build_notebooks.py generates."""
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+LESSONS = sorted(NOTEBOOKS.glob("lesson_*.ipynb"))
+SECONDS_PER_LESSON = 60
+
+
+def files_in(folder):
+    return {
+        path.relative_to(folder): path.stat().st_mtime_ns
+        for path in folder.rglob("*")
+        if "__pycache__" not in path.parts
+    }
+
+
+def test_there_are_at_least_six_lessons_each_with_a_script():
+    assert len(LESSONS) >= 6
+    for notebook in LESSONS:
+        assert notebook.with_suffix(".py").exists(), f"{notebook.name} has no plain-Python twin"
+
+
+def test_the_files_are_generated_from_build_notebooks_without_outputs():
+    result = subprocess.run(
+        [sys.executable, str(NOTEBOOKS / "build_notebooks.py"), "--check"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    for notebook in LESSONS:
+        content = json.loads(notebook.read_text(encoding="utf-8"))
+        for cell in content["cells"]:
+            if cell["cell_type"] == "code":
+                assert cell["outputs"] == [] and cell["execution_count"] is None, f"{notebook.name} has outputs"
+
+
+@pytest.mark.parametrize("notebook", LESSONS, ids=[path.stem for path in LESSONS])
+def test_the_notebook_runs_top_to_bottom(notebook):
+    before = files_in(NOTEBOOKS)
+    content = nbformat.read(notebook, as_version=4)
+    client = nbclient.NotebookClient(
+        content, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+    )
+    start = time.perf_counter()
+    client.execute()  # raises CellExecutionError, with the cell and the traceback, if a cell fails
+    seconds = time.perf_counter() - start
+    assert seconds < SECONDS_PER_LESSON, f"{notebook.name} took {seconds:.0f} s"
+    errors = [output for cell in content.cells for output in cell.get("outputs", []) if output.output_type == "error"]
+    assert errors == []
+    printed = "".join(
+        output.get("text", "")
+        for cell in content.cells
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "stream"
+    )
+    assert "pictures are written to" in printed
+    pictures = [
+        output
+        for cell in content.cells
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "display_data" and {"image/png", "image/svg+xml"} & set(output["data"])
+    ]
+    assert pictures, f"{notebook.name} shows no picture"
+    assert files_in(NOTEBOOKS) == before, "the notebook wrote into the repository"
+
+
+def test_a_lesson_runs_as_a_plain_script():
+    result = subprocess.run(
+        [sys.executable, "-m", "notebooks.lesson_1_chain_rule"],
+        cwd=NOTEBOOKS.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "they agree ✓" in result.stdout
+    assert "[picture: " in result.stdout and "index.html" in result.stdout

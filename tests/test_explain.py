@@ -123,6 +123,9 @@ def test_errors_say_what_to_do():
     y = x * 2
     with pytest.raises(ValueError, match="index="):
         tg.explain(y, x, show=False)
+    total = y.sum()
+    with pytest.raises(ValueError, match="the leaf itself"):
+        tg.explain(total, total, show=False)
     unrelated = Tensor(1.0, requires_grad=True)
     with pytest.raises(ValueError, match="does not depend"):
         tg.explain(y.sum(), unrelated, show=False)

@@ -32,6 +32,10 @@ an op is checked only if re-running it reproduces its recorded output; otherwise
 says "skipped" and why. Source lines come from ``ctx.created_at`` (build the graph under
 ``tg.detect_anomaly()`` to have them).
 
+The recorded inputs are read from the tensors themselves (the saved values are not needed),
+so the check works before or after backward(); but call it before an optimizer step changes
+the parameters in place, or the inputs it re-runs with are no longer the ones the op saw.
+
 The result is a GraphCheck report: ``ok``, ``rows`` (one per op, in forward order),
 ``first_failure``, and a readable table as ``str(report)``.
 """

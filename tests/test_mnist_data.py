@@ -218,6 +218,8 @@ def test_batches_cover_every_example_once_and_are_seeded():
     np.testing.assert_array_equal(in_order, y)
     with pytest.raises(ValueError, match="batch_size must be positive"):
         next(data.batches(x, y, 0))
+    ((full_x, full_y),) = data.batches(x, y, 10, np.random.default_rng(0))
+    assert full_x is x and full_y is y  # full batch: no shuffle, no copy
 
 
 def test_split_validation():

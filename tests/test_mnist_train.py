@@ -316,3 +316,13 @@ def test_default_out_dir_is_under_runs(tmp_path):
     assert result.returncode == 0, result.stderr
     (run_dir,) = (tmp_path / "runs").iterdir()
     assert (run_dir / "checkpoint.npz").is_file() and (run_dir / "metrics.json").is_file()
+
+
+def test_out_dir_with_another_runs_metrics_is_refused(tmp_path):
+    (tmp_path / "metrics.json").write_text("{}")
+    result = train(*QUICK, "--epochs", 1, "--out", tmp_path)
+    assert_clean_failure(result, "already holds the metrics.json of another run")
+    assert (tmp_path / "metrics.json").read_text() == "{}"
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("x")
+    assert_clean_failure(train(*QUICK, "--epochs", 1, "--out", not_a_folder), "exists and is not a folder")

@@ -98,6 +98,7 @@ LESSON_1 = Lesson(
             import tinygrad_edu as tg
             import viz
             from tinygrad_edu import Tensor
+            from viz.graph import graph_structure
             """,
             "lesson1",
         ),
@@ -169,6 +170,23 @@ LESSON_1 = Lesson(
         code(
             """
             explanation = tg.explain(L, a)
+            """
+        ),
+        md(
+            """
+            Each path is returned too: `explanation.paths[k].tensors` and `.contexts` (the ops) are the
+            nodes along it, so we can draw it. Here is path 1, the one through $e$, $d$ and $t$:
+            """
+        ),
+        code(
+            """
+            structure = graph_structure(L)  # the node ids draw_graph uses
+            picture = viz.draw_graph(L)
+            for tensor in explanation.paths[0].tensors:
+                picture.node(structure.value_id(tensor), color="red", penwidth="3")
+            for ctx in explanation.paths[0].contexts:
+                picture.node(structure.op_id(ctx), color="red", penwidth="3")
+            show(picture, "path_1")
             """
         ),
         md(

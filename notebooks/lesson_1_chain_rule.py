@@ -28,6 +28,7 @@ import numpy as np
 import tinygrad_edu as tg
 import viz
 from tinygrad_edu import Tensor
+from viz.graph import graph_structure
 
 OUT = Path(tempfile.mkdtemp(prefix="lesson1-"))  # pictures go here, never into the repository
 IN_NOTEBOOK = "ipykernel" in sys.modules
@@ -99,6 +100,17 @@ print(f"dL/da by hand:  {direct + through_e:.6f}")
 # path, adds the paths, and checks the sum against the engine's gradient.
 
 explanation = tg.explain(L, a)
+
+# Each path is returned too: `explanation.paths[k].tensors` and `.contexts` (the ops) are the
+# nodes along it, so we can draw it. Here is path 1, the one through $e$, $d$ and $t$:
+
+structure = graph_structure(L)  # the node ids draw_graph uses
+picture = viz.draw_graph(L)
+for tensor in explanation.paths[0].tensors:
+    picture.node(structure.value_id(tensor), color="red", penwidth="3")
+for ctx in explanation.paths[0].contexts:
+    picture.node(structure.op_id(ctx), color="red", penwidth="3")
+show(picture, "path_1")
 
 # Is the engine right? A derivative is a limit, so we can estimate it with a small step $h$
 # (central differences): $\frac{f(a+h) - f(a-h)}{2h}$.

@@ -2,6 +2,7 @@
 the committed notebooks and scripts are exactly what notebooks/build_notebooks.py generates."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -51,9 +52,10 @@ def needs_dot(notebook):
 
 
 @pytest.mark.parametrize("notebook", LESSONS, ids=[path.stem for path in LESSONS])
-def test_the_notebook_runs_top_to_bottom(notebook):
+def test_the_notebook_runs_top_to_bottom(notebook, tmp_path, monkeypatch):
     if needs_dot(notebook) and shutil.which("dot") is None:
         pytest.skip("Graphviz's dot is not installed")
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the kernel inherits it: the lesson's pictures land here
     before = files_in(NOTEBOOKS)
     content = nbformat.read(notebook, as_version=4)
     client = nbclient.NotebookClient(
@@ -80,13 +82,16 @@ def test_the_notebook_runs_top_to_bottom(notebook):
     ]
     assert pictures, f"{notebook.name} shows no picture"
     assert files_in(NOTEBOOKS) == before, "the notebook wrote into the repository"
+    folder = printed.split("pictures are written to", 1)[1].split()[0]
+    assert Path(folder).parent == tmp_path, "the lesson's picture folder is not a temporary folder"
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
-def test_a_lesson_runs_as_a_plain_script():
+def test_a_lesson_runs_as_a_plain_script(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "notebooks.lesson_1_chain_rule"],
         cwd=NOTEBOOKS.parent,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
         capture_output=True,
         text=True,
         timeout=120,
@@ -94,3 +99,4 @@ def test_a_lesson_runs_as_a_plain_script():
     assert result.returncode == 0, result.stderr
     assert "they agree ✓" in result.stdout
     assert "[picture: " in result.stdout and "index.html" in result.stdout
+    assert any(tmp_path.rglob("index.html"))

@@ -28,6 +28,16 @@ takes it as an input), which always adds up to the gradient.
 
 The graph must still be there: call explain before backward(), or after
 backward(retain_graph=True).
+
+Drawing a path: each ``Path`` has ``.tensors`` (output ... leaf) and ``.contexts`` (the ops),
+which ``viz`` can highlight with its own node ids:
+
+    structure = viz.graph.graph_structure(y)
+    picture = viz.draw_graph(y)
+    for tensor in explanation.paths[0].tensors:
+        picture.node(structure.value_id(tensor), color="red", penwidth="3")
+    for ctx in explanation.paths[0].contexts:
+        picture.node(structure.op_id(ctx), color="red", penwidth="3")
 """
 
 from __future__ import annotations

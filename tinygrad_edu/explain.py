@@ -174,7 +174,8 @@ class Explanation:
                 factors = " × ".join(format_number(edge.local_derivative) for edge in path.edges)
                 symbols = " · ".join(f"∂{self.name_of(e.child)}/∂{self.name_of(e.parent)}" for e in path.edges)
                 lines.append(f"          {symbols}")
-                lines.append(f"          = {factors} = {format_number(path.product)}")
+                product = format_number(path.product)
+                lines.append(f"          = {factors} = {product}" if len(path.edges) > 1 else f"          = {product}")
             else:
                 lines.append("          (not elementwise: its contribution to the whole of " + x + ")")
                 lines.append("          = " + format_array(path.contribution, indent=12))

@@ -403,3 +403,19 @@ class TestAnomaly:
 
         with pytest.raises(AnomalyError), np.errstate(invalid="ignore"):
             f(leaf([-1.0]))
+
+
+class TestGradientArguments:
+    def test_list_gradient_for_one_output(self):
+        x = leaf([1.0, 2.0])
+        (x * 3).backward(gradient=[1.0, -1.0])
+        np.testing.assert_allclose(x.grad.data, [3.0, -3.0])
+        (gx,) = tg.grad(x * 3, x, grad_outputs=[2.0, 0.5])
+        np.testing.assert_allclose(gx.data, [6.0, 1.5])
+
+    def test_one_gradient_per_output_for_several(self):
+        x = leaf([1.0, 2.0])
+        tg.backward([x * 2, x.sum()], [np.array([1.0, 0.0]), None])
+        np.testing.assert_allclose(x.grad.data, [3.0, 1.0])
+        with pytest.raises(BackwardError, match="got 2 outputs but 1 gradients"):
+            tg.grad([x * 2, x * 3], x, grad_outputs=[np.ones(2)])

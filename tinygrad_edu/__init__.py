@@ -8,7 +8,16 @@ x.grad            # Tensor([2., 4.])
 
 # autograd comes first: it loads the engine in the one order that works (tensor.py, then
 # function.py and the ops, which need each other at run time; see the ends of those files).
-from .autograd import BackwardStep, backward_steps, detect_anomaly, enable_grad, grad, no_grad, set_grad_enabled
+from .autograd import (
+    BackwardStep,
+    backward,
+    backward_steps,
+    detect_anomaly,
+    enable_grad,
+    grad,
+    no_grad,
+    set_grad_enabled,
+)
 from .check_graph import check_graph
 from .errors import (
     AnomalyError,
@@ -42,6 +51,7 @@ __all__ = [
     "ShapeError",
     "TeachingWarning",
     "Tensor",
+    "backward",
     "backward_steps",
     "check_graph",
     "concatenate",

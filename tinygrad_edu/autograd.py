@@ -321,6 +321,15 @@ def _as_list(tensors: Tensor | Sequence[Tensor]) -> list[Tensor]:
     return [tensors] if isinstance(tensors, Tensor) else list(tensors)
 
 
+def _roots_and_gradients(tensors: Tensor | Sequence[Tensor], gradients: object) -> tuple[list[Tensor], list[object]]:
+    """One gradient per output: for a single Tensor, ``gradients`` is its gradient (any array-like);
+    for a sequence of outputs, a sequence with one entry (or None) each."""
+    if isinstance(tensors, Tensor):
+        return [tensors], [gradients]
+    roots = list(tensors)
+    return roots, [None] * len(roots) if gradients is None else list(gradients)
+
+
 def backward_steps(
     tensors: Tensor | Sequence[Tensor],
     grad_tensors: object | Sequence[object] | None = None,
@@ -332,12 +341,10 @@ def backward_steps(
     Leaves' ``.grad`` are accumulated as the walk reaches them, exactly as ``backward()``
     does (it is this generator, run to the end). Consume it fully.
     """
-    roots = _as_list(tensors)
-    if grad_tensors is None or len(roots) == 1 and not isinstance(grad_tensors, (list, tuple)):
-        grad_tensors = [grad_tensors] * len(roots) if grad_tensors is None else [grad_tensors]
+    roots, gradients = _roots_and_gradients(tensors, grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
-    return _walk(roots, list(grad_tensors), retain_graph, create_graph, captured=None)
+    return _walk(roots, gradients, retain_graph, create_graph, captured=None)
 
 
 def backward(
@@ -364,21 +371,17 @@ def grad(
     ``create_graph=True`` records the gradient computation itself, so the result can be
     differentiated again (second derivatives, Hessian-vector products).
     """
-    roots = _as_list(outputs)
+    roots, gradients = _roots_and_gradients(outputs, grad_outputs)
     wanted = _as_list(inputs)
     for index, tensor in enumerate(wanted):
         if not tensor.requires_grad:
             raise BackwardError(
                 f"grad(): input {index} (shape {tensor.shape}) does not require grad; create it with requires_grad=True"
             )
-    if grad_outputs is None:
-        grad_outputs = [None] * len(roots)
-    elif len(roots) == 1 and not isinstance(grad_outputs, (list, tuple)):
-        grad_outputs = [grad_outputs]
     if retain_graph is None:
         retain_graph = create_graph
     captured: dict[int, Tensor | None] = {id(tensor): None for tensor in wanted}
-    for _ in _walk(roots, list(grad_outputs), retain_graph, create_graph, captured):
+    for _ in _walk(roots, gradients, retain_graph, create_graph, captured):
         pass
     results = tuple(captured[id(tensor)] for tensor in wanted)
     for index, result in enumerate(results):

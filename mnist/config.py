@@ -38,6 +38,7 @@ class TrainConfig:
     arch: tuple[int, ...] = (784, 512, 256, 10)
     activation: str = "relu"
     dropout: float = 0.2
+    input_dropout: float = 0.0
     epochs: int = 12
     batch_size: int | str = 128  # an int, or "full" for full-batch gradient descent
     lr: float = 1e-3
@@ -53,7 +54,7 @@ class TrainConfig:
     data_dir: str | None = None
 
     def model_spec(self) -> ModelSpec:
-        return ModelSpec(self.arch, self.activation, self.dropout)
+        return ModelSpec(self.arch, self.activation, self.dropout, self.input_dropout)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: arch as '784-512-256-10'."""
@@ -124,7 +125,7 @@ def normalize_values(values: dict[str, Any], source: str) -> dict[str, Any]:
             parse_arch(format_arch(value))
         elif key == "batch_size":
             value = parse_batch_size(value)
-        elif key in ("lr", "weight_decay", "momentum", "dropout") and isinstance(value, int):
+        elif key in ("lr", "weight_decay", "momentum", "dropout", "input_dropout") and isinstance(value, int):
             value = float(value)
         elif key == "activation" and value not in ACTIVATIONS:
             raise ConfigError(f"unknown activation {value!r}; choose one of {', '.join(ACTIVATIONS)}")

@@ -5,7 +5,8 @@
     print(model)                          # Sequential((0): Linear(784 -> 256), (1): ReLU(), ...)
 
 ``arch`` lists the layer sizes, input first: 784 (28x28 pixels) in, one score per class out.
-Between two Linear layers comes the activation and, when dropout > 0, a Dropout layer.
+Between two Linear layers comes the activation and, when dropout > 0, a Dropout layer;
+input_dropout > 0 puts a Dropout on the pixels before the first layer.
 ``784-10`` has no hidden layer: it is softmax regression, the linear baseline.
 
     python -m mnist.model --arch 784-256-128-10 --activation relu --dropout 0.1
@@ -41,6 +42,7 @@ class ModelSpec:
     arch: tuple[int, ...] = (784, 512, 256, 10)
     activation: str = "relu"
     dropout: float = 0.0
+    input_dropout: float = 0.0  # dropout on the pixels themselves, before the first layer
 
     def __post_init__(self) -> None:
         validate_arch(self.arch)
@@ -48,6 +50,8 @@ class ModelSpec:
             raise ConfigError(f"unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}")
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout must be in [0, 1), got {self.dropout}")
+        if not 0.0 <= self.input_dropout < 1.0:
+            raise ConfigError(f"input dropout must be in [0, 1), got {self.input_dropout}")
 
     @property
     def arch_text(self) -> str:
@@ -90,6 +94,8 @@ def build_model(spec: ModelSpec, generator: np.random.Generator) -> nn.Sequentia
     The initial weights and the dropout masks both draw from ``generator``.
     """
     layers: list[nn.Module] = []
+    if spec.input_dropout > 0:
+        layers.append(nn.Dropout(spec.input_dropout, generator=generator))
     pairs = list(zip(spec.arch[:-1], spec.arch[1:]))
     for index, (in_features, out_features) in enumerate(pairs):
         layers.append(nn.Linear(in_features, out_features, generator=generator))

@@ -439,6 +439,7 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument(
         "--dropout", type=float, help=f"dropout rate after each hidden layer (default {defaults.dropout})"
     )
+    model.add_argument("--input-dropout", type=float, help="dropout rate on the input pixels (default 0)")
     training = parser.add_argument_group("training")
     training.add_argument("--epochs", type=int, help=f"total epochs (default {defaults.epochs})")
     training.add_argument("--batch-size", help=f"an integer or 'full' (default {defaults.batch_size})")
@@ -465,8 +466,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 FLAG_FIELDS = (
-    "arch activation dropout epochs batch_size lr optimizer momentum weight_decay schedule loss seed standardize "
-    "data_dir limit val"
+    "arch activation dropout input_dropout epochs batch_size lr optimizer momentum weight_decay schedule loss seed "
+    "standardize data_dir limit val"
 ).split()
 
 

@@ -152,3 +152,11 @@ def test_model_command_prints_the_model():
     )
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_input_dropout_comes_first():
+    model = build_model(ModelSpec((784, 16, 10), "relu", 0.0, input_dropout=0.2), np.random.default_rng(0))
+    assert [type(layer).__name__ for layer in model] == ["Dropout", "Linear", "ReLU", "Linear"]
+    assert list(model.state_dict()) == ["1.weight", "1.bias", "3.weight", "3.bias"]
+    with pytest.raises(ConfigError, match="input dropout must be in"):
+        ModelSpec(input_dropout=-0.1)

@@ -16,7 +16,10 @@ The checkpoint is written after every epoch, atomically. Ctrl-C stops at once an
 last completed epoch's checkpoint, so ``--resume`` picks up exactly where that epoch ended:
 randomness comes from one np.random.Generator (seeded with --seed) whose state is saved, and
 each epoch's shuffle from a generator seeded with (seed, epoch). Same seed, same machine:
-the same numbers, epoch by epoch.
+the same numbers, epoch by epoch. Resuming with a larger ``--epochs`` extends the run; the
+learning-rate schedule (built for the total number of epochs) is then stretched from that
+point on, so bit-for-bit equality with a single run holds for the same ``--epochs`` (or with
+``--schedule none``, where the schedule does not depend on the length).
 """
 
 from __future__ import annotations

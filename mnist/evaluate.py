@@ -88,7 +88,7 @@ def draw_pictures(evaluation: Evaluation, images: np.ndarray, out_dir: Path, cou
     try:
         from viz.plots import plot_confusion_matrix, plot_digit_grid
     except ImportError as error:
-        return [f"note: no pictures drawn: viz.plots is unavailable ({error}); it needs matplotlib"]
+        return [f"note: no pictures drawn: could not import viz.plots ({error}); pip install matplotlib graphviz"]
     classes = len(evaluation.confusion)
     plot_confusion_matrix(evaluation.confusion, out_dir / CONFUSION_NAME, labels=[str(c) for c in range(classes)])
     wrong = evaluation.most_confident_mistakes(count)

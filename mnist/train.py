@@ -415,7 +415,7 @@ def plot_curves(history: list[dict[str, Any]], path: Path) -> str | None:
     try:
         from viz.plots import plot_training_curves
     except ImportError as error:
-        return f"note: no curves plotted: viz.plots is unavailable ({error}); it needs matplotlib"
+        return f"note: no curves plotted: could not import viz.plots ({error}); pip install matplotlib graphviz"
     plot_training_curves(history, path)
     return None
 

@@ -146,6 +146,7 @@ CASES = _binary_cases() + [
     OpCase("reshape-infer", lambda a: a.reshape((2, -1)), lambda a: a.reshape(2, -1), ((3, 4),)),
     OpCase("transpose", lambda a: a.transpose(), lambda a: a.transpose(), ((2, 3, 4),)),
     OpCase("transpose-axes", lambda a: a.transpose(1, 0, 2), lambda a: a.transpose(1, 0, 2), ((2, 3, 4),)),
+    OpCase("transpose-negative-axes", lambda a: a.transpose(-1, 0, 1), lambda a: a.transpose(2, 0, 1), ((2, 3, 4),)),
     OpCase("T", lambda a: a.T, lambda a: a.T, ((3, 4),)),
     OpCase("flatten", lambda a: a.flatten(), lambda a: a.reshape(-1), ((2, 3, 4),)),
     OpCase("flatten-from-1", lambda a: a.flatten(1), lambda a: a.reshape(2, -1), ((2, 3, 4),)),
@@ -194,6 +195,20 @@ CASES = _binary_cases() + [
         ((3, 4), (4,)),
     ),
     OpCase("where-scalar", lambda a: tg.where(MASK, a, 0.0), lambda a: np.where(MASK, a, 0.0), ((3, 4),)),
+    # the fully connected layer, one op
+    OpCase(
+        "linear",
+        lambda x, w, b: tg.nn.functional.linear(x, w, b),
+        lambda x, w, b: x @ w.T + b,
+        ((4, 3), (2, 3), (2,)),
+    ),
+    OpCase(
+        "linear-batched",
+        lambda x, w, b: tg.nn.functional.linear(x, w, b),
+        lambda x, w, b: x @ w.T + b,
+        ((2, 4, 3), (2, 3), (2,)),
+    ),
+    OpCase("linear-no-bias", lambda x, w: tg.nn.functional.linear(x, w), lambda x, w: x @ w.T, ((4, 3), (2, 3))),
     # a small composite, as a smoke test of several ops together
     OpCase(
         "composite",

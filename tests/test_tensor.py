@@ -108,9 +108,18 @@ class TestShapeErrors:
         with pytest.raises(ShapeError, match="matmul \\(batch axes\\)"):
             Tensor(np.ones((2, 3, 4))) @ Tensor(np.ones((3, 4, 5)))
 
+    def test_linear_names_shapes(self):
+        with pytest.raises(ShapeError, match=r"x\.shape=\(4, 3\), weight\.shape=\(2, 5\), bias\.shape=\(2,\)"):
+            tg.nn.functional.linear(Tensor(np.ones((4, 3))), Tensor(np.ones((2, 5))), Tensor(np.ones(2)))
+
     def test_reshape_names_shapes(self):
         with pytest.raises(ShapeError, match=r"shape \(2, 3\) \(6 elements\) into shape \(4, 2\)"):
             Tensor(np.ones((2, 3))).reshape(4, 2)
+
+    def test_transpose_needs_a_permutation(self):
+        for axes in [(0, 0), (0, 2), (0,)]:
+            with pytest.raises(ShapeError, match="not a permutation of the 2 axes"):
+                Tensor(np.ones((2, 3))).transpose(*axes)
 
     def test_item_of_many_elements(self):
         with pytest.raises(ShapeError, match=r"exactly one element, got shape \(3,\)"):

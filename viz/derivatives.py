@@ -159,6 +159,12 @@ LOCAL_DERIVATIVES: dict[str, LocalDerivative] = {
         ("∂(A@B)/∂A: Yᵢⱼ = Σₖ AᵢₖBₖⱼ, so ∂Yᵢⱼ/∂Aᵢₖ = Bₖⱼ", "∂(A@B)/∂B: ∂Yᵢⱼ/∂Bₖⱼ = Aᵢₖ"),
         ("∂L/∂A = ∂L/∂Y @ Bᵀ", "∂L/∂B = Aᵀ @ ∂L/∂Y"),
     ),
+    "Affine": LocalDerivative(
+        "y = x · Wᵀ + b",
+        ("x", "W", "b"),
+        ("∂y/∂x: yᵢⱼ = Σₖ xᵢₖWⱼₖ + bⱼ, so ∂yᵢⱼ/∂xᵢₖ = Wⱼₖ", "∂yᵢⱼ/∂Wⱼₖ = xᵢₖ", "∂yᵢⱼ/∂bⱼ = 1"),
+        ("∂L/∂x = ∂L/∂y · W", "∂L/∂W = (∂L/∂y)ᵀ · x", "∂L/∂b = Σᵢ ∂L/∂yᵢ"),
+    ),
     "Softmax": LocalDerivative(
         "yᵢ = exp(xᵢ) / Σⱼ exp(xⱼ)",
         ("x",),

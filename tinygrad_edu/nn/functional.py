@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DTypeError, ShapeError
-from ..ops.nn import BinaryCrossEntropy, CrossEntropy
+from ..ops.nn import Affine, BinaryCrossEntropy, CrossEntropy
 from ..tensor import Tensor
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -62,6 +62,16 @@ def _check_scores(function: str, scores: Tensor) -> None:
             f"{function}: expected scores of shape (N, C) (a batch of N rows over C classes), "
             f"got shape {scores.shape}; for a single example use x.reshape(1, -1)"
         )
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = x · Wᵀ + b, the fully connected layer (weight: (out_features, in_features)).
+
+    With a bias it is the single op ``ops.nn.Affine``; without one, x @ weight.T.
+    """
+    if bias is None:
+        return _as_tensor(x) @ weight.T
+    return Affine.apply(x, weight, bias)
 
 
 def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:

@@ -37,10 +37,10 @@ class Linear(Module):
         generator = generator if generator is not None else np.random.default_rng()
         self.in_features = in_features
         self.out_features = out_features
-        # NOTE: stored column-major (order="F"), so weight.T is an ordinary row-major matrix. The
-        # engine hands back ∂L/∂W as the transpose of the row-major ∂L/∂Wᵀ = xᵀ·∂L/∂y, so weight and
-        # gradient then share one memory order, and the optimizer's NumPy arithmetic on them runs
-        # without strided (transposing) passes, several times faster. Values and shape are as usual.
+        # NOTE: stored column-major (order="F"): weight.T is then an ordinary row-major (in, out)
+        # matrix, as in NumPy written by hand, and it shares its memory order with the gradient
+        # ops.nn.Affine computes, so the optimizer's arithmetic needs no strided passes.
+        # Values and shape are as usual.
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype, order="F"))
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
         if bias:
@@ -51,9 +51,7 @@ class Linear(Module):
             self.bias = None
 
     def forward(self, x: Tensor) -> Tensor:
-        if self.bias is None:
-            return x @ self.weight.T
-        return x @ self.weight.T + self.bias
+        return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

@@ -48,19 +48,27 @@ class Transpose(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axes: tuple[int, ...] | None = None) -> np.ndarray:
+        ndim = x.ndim
         if axes is None:
-            axes = tuple(reversed(range(x.ndim)))
-        if sorted(np.lib.array_utils.normalize_axis_tuple(axes, x.ndim)) != list(range(x.ndim)):
+            axes = tuple(range(ndim - 1, -1, -1))
+        if len(axes) != ndim or any(not -ndim <= axis < ndim for axis in axes):
             raise ShapeError(
-                f"transpose: axes {tuple(axes)} are not a permutation of the {x.ndim} axes of a "
-                f"tensor of shape {x.shape}"
+                f"transpose: axes {tuple(axes)} are not a permutation of the {ndim} axes of a tensor of shape {x.shape}"
+            )
+        axes = tuple(axis % ndim for axis in axes)  # negative axes count from the end
+        if sorted(axes) != list(range(ndim)):
+            raise ShapeError(
+                f"transpose: axes {axes} are not a permutation of the {ndim} axes of a tensor of shape {x.shape}"
             )
         ctx.axes = axes
         return x.transpose(axes)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
-        return grad_output.transpose(*np.argsort(ctx.axes))
+        inverse = [0] * len(ctx.axes)  # axis ctx.axes[i] of x became axis i of y
+        for position, axis in enumerate(ctx.axes):
+            inverse[axis] = position
+        return grad_output.transpose(*inverse)
 
 
 class BroadcastTo(Function):

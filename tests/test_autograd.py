@@ -419,3 +419,17 @@ class TestGradientArguments:
         np.testing.assert_allclose(x.grad.data, [3.0, 1.0])
         with pytest.raises(BackwardError, match="got 2 outputs but 1 gradients"):
             tg.grad([x * 2, x * 3], x, grad_outputs=[np.ones(2)])
+
+
+def test_backward_steps_leaves_grad_mode_alone_between_steps():
+    x = leaf([1.0, 2.0])
+    y = (x * x).sin().sum()
+    modes = [(x * 2).requires_grad for _ in tg.backward_steps(y)]
+    assert modes and all(modes), "the caller's code between steps must still record graphs"
+    with tg.no_grad():
+        z = (x * x).sum()
+    w = (x * 3).sum()
+    for _ in tg.backward_steps(w, create_graph=True):
+        with tg.no_grad():
+            assert not (x * 2).requires_grad
+    assert z.grad_fn is None

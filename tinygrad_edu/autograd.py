@@ -252,49 +252,58 @@ def _walk(
     gradients are collected there and no ``.grad`` is written, as in ``grad()``."""
     grads = _initial_gradients(roots, grad_outputs)
     order = topological_order(roots)
-    with set_grad_enabled(create_graph):
-        for tensor in reversed(order):
-            grad_output = grads.pop(id(tensor), None)
-            if grad_output is None:
-                continue  # nothing flows back through this tensor
-            if captured is not None:
-                if id(tensor) in captured:
-                    captured[id(tensor)] = grad_output
-            elif tensor.grad_fn is None or tensor.retains_grad:
+    for tensor in reversed(order):
+        grad_output = grads.pop(id(tensor), None)
+        if grad_output is None:
+            continue  # nothing flows back through this tensor
+        if captured is not None:
+            if id(tensor) in captured:
+                captured[id(tensor)] = grad_output
+        elif tensor.grad_fn is None or tensor.retains_grad:
+            with set_grad_enabled(create_graph):
                 tensor._accumulate_grad(grad_output, create_graph)
-            ctx = tensor.grad_fn
-            if ctx is None:
-                continue
-            if ctx._saved is None:  # released by an earlier backward
-                raise BackwardError(
-                    f"Trying to backward through the graph a second time (at {ctx.name}): its "
-                    "saved values were freed by the first backward(). Pass retain_graph=True "
-                    "to the first backward() if you need to go back twice."
-                )
-            grad_inputs = _run_backward(ctx, tensor, grad_output)
-            if _anomaly_mode:
-                _check_backward_anomaly(ctx, grad_output, grad_inputs)
-            if not retain_graph:
-                ctx.release()
-            for parent, grad in zip(ctx.parents, grad_inputs):
-                if grad is not None:
-                    key = id(parent)
-                    grads[key] = grads[key] + grad if key in grads else grad
-            yield BackwardStep(ctx.function, ctx, ctx.parents, tensor, grad_output, grad_inputs)
+        ctx = tensor.grad_fn
+        if ctx is None:
+            continue
+        if ctx._saved is None:  # released by an earlier backward
+            raise BackwardError(
+                f"Trying to backward through the graph a second time (at {ctx.name}): its "
+                "saved values were freed by the first backward(). Pass retain_graph=True "
+                "to the first backward() if you need to go back twice."
+            )
+        grad_inputs = _run_backward(ctx, tensor, grad_output, grads, create_graph)
+        if not retain_graph:
+            ctx.release()
+        # Between steps the caller's own grad mode is in force: yield only after restoring it.
+        yield BackwardStep(ctx.function, ctx, ctx.parents, tensor, grad_output, grad_inputs)
 
 
-def _run_backward(ctx: Context, output: Tensor, grad_output: Tensor) -> tuple[Tensor | None, ...]:
-    """Call the op's backward, lending it its output (for ``saved_tensors``) while it runs."""
-    global _running_backward
+def _run_backward(
+    ctx: Context, output: Tensor, grad_output: Tensor, grads: dict[int, Tensor], create_graph: bool
+) -> tuple[Tensor | None, ...]:
+    """One step of the chain rule: call the op's backward and add what it sends to each input's
+    running total in ``grads``. Graph recording is on only with create_graph, and only here;
+    the op is lent its output (for ``saved_tensors``) while its backward runs."""
+    global _running_backward, _grad_enabled
     if teaching._enabled:
         teaching.check_saved_unchanged(ctx)
+    caller_grad_mode = _grad_enabled
+    _grad_enabled = create_graph
     ctx.output = output
     _running_backward += 1
     try:
-        return _as_gradient_tuple(ctx, ctx.function.backward(ctx, grad_output))
+        grad_inputs = _as_gradient_tuple(ctx, ctx.function.backward(ctx, grad_output))
+        if _anomaly_mode:
+            _check_backward_anomaly(ctx, grad_output, grad_inputs)
+        for parent, grad in zip(ctx.parents, grad_inputs):
+            if grad is not None:
+                key = id(parent)
+                grads[key] = grads[key] + grad if key in grads else grad
+        return grad_inputs
     finally:
         _running_backward -= 1
         ctx.output = None
+        _grad_enabled = caller_grad_mode
 
 
 def _as_gradient_tuple(ctx: Context, raw: object) -> tuple[Tensor | None, ...]:

@@ -260,7 +260,10 @@ def _walk(
             if id(tensor) in captured:
                 captured[id(tensor)] = grad_output
         elif tensor.grad_fn is None or tensor.retains_grad:
-            with set_grad_enabled(create_graph):
+            if create_graph:  # record the sum too; otherwise gradients are constants anyway
+                with enable_grad():
+                    tensor._accumulate_grad(grad_output, create_graph)
+            else:
                 tensor._accumulate_grad(grad_output, create_graph)
         ctx = tensor.grad_fn
         if ctx is None:

@@ -86,10 +86,6 @@ _anomaly_mode = False
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 
 
-def anomaly_mode_enabled() -> bool:
-    return _anomaly_mode
-
-
 class detect_anomaly(contextlib.ContextDecorator):
     """Raise AnomalyError as soon as an op makes NaN/inf, in forward or in backward.
 
@@ -268,7 +264,7 @@ def _walk(
         ctx = tensor.grad_fn
         if ctx is None:
             continue
-        if ctx._saved is None:  # released by an earlier backward
+        if ctx.released:
             raise BackwardError(
                 f"Trying to backward through the graph a second time (at {ctx.name}): its "
                 "saved values were freed by the first backward(). Pass retain_graph=True "

@@ -34,10 +34,6 @@ if TYPE_CHECKING:
 _enabled = os.environ.get("TINYGRAD_EDU_TEACHING", "") not in ("", "0")
 
 
-def teaching_mode_enabled() -> bool:
-    return _enabled
-
-
 class teaching_mode(contextlib.ContextDecorator):
     """Turn teaching warnings on (or off, with ``teaching_mode(False)``) inside a block."""
 

@@ -51,15 +51,12 @@ class Transpose(Function):
         ndim = x.ndim
         if axes is None:
             axes = tuple(range(ndim - 1, -1, -1))
-        if len(axes) != ndim or any(not -ndim <= axis < ndim for axis in axes):
+        normalized = tuple(axis % ndim for axis in axes if -ndim <= axis < ndim)  # negative: from the end
+        if len(normalized) != len(axes) or sorted(normalized) != list(range(ndim)):
             raise ShapeError(
                 f"transpose: axes {tuple(axes)} are not a permutation of the {ndim} axes of a tensor of shape {x.shape}"
             )
-        axes = tuple(axis % ndim for axis in axes)  # negative axes count from the end
-        if sorted(axes) != list(range(ndim)):
-            raise ShapeError(
-                f"transpose: axes {axes} are not a permutation of the {ndim} axes of a tensor of shape {x.shape}"
-            )
+        axes = normalized
         ctx.axes = axes
         return x.transpose(axes)
 

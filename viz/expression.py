@@ -20,7 +20,7 @@ the column, and ``str(error)`` shows the expression with a caret under the spot.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -270,21 +270,27 @@ def parse(expression: str) -> Node:
     return _Parser(expression).parse()
 
 
-def names_in(node: Node) -> list[str]:
-    """The variable names in the tree, each once, in order of first appearance."""
-    found: list[str] = []
+def _name_nodes(node: Node) -> Iterator[Name]:
+    """Every Name in the tree, in reading order (left to right)."""
     stack = [node]
     while stack:
         current = stack.pop()
         if isinstance(current, Name):
-            if current.name not in found:
-                found.append(current.name)
+            yield current
         elif isinstance(current, UnaryMinus):
             stack.append(current.operand)
         elif isinstance(current, BinaryOp):
             stack.extend([current.right, current.left])
         elif isinstance(current, Call):
             stack.append(current.argument)
+
+
+def names_in(node: Node) -> list[str]:
+    """The variable names in the tree, each once, in order of first appearance."""
+    found: list[str] = []
+    for name_node in _name_nodes(node):
+        if name_node.name not in found:
+            found.append(name_node.name)
     return found
 
 
@@ -341,19 +347,7 @@ def make_leaves(expression: str, values: Mapping[str, float]) -> dict[str, Tenso
 
 
 def _first_column(node: Node, name: str) -> int:
-    stack = [node]
-    columns = []
-    while stack:
-        current = stack.pop()
-        if isinstance(current, Name) and current.name == name:
-            columns.append(current.column)
-        elif isinstance(current, UnaryMinus):
-            stack.append(current.operand)
-        elif isinstance(current, BinaryOp):
-            stack.extend([current.left, current.right])
-        elif isinstance(current, Call):
-            stack.append(current.argument)
-    return min(columns) if columns else 0
+    return min((name_node.column for name_node in _name_nodes(node) if name_node.name == name), default=0)
 
 
 def evaluate(node: Node, leaves: Mapping[str, Tensor], name_intermediates: bool = True) -> Tensor:

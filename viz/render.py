@@ -7,6 +7,8 @@ rendering raises GraphvizNotFoundError, which says how to install Graphviz.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,17 @@ class GraphvizNotFoundError(graphviz.ExecutableNotFound):
         RuntimeError.__init__(self, f"{INSTALL_HINT} (tried to run {command!r})")
 
 
+@contextlib.contextmanager
+def explain_missing_dot() -> Iterator[None]:
+    """Turn graphviz's bare ExecutableNotFound into GraphvizNotFoundError, which says how to install dot."""
+    try:
+        yield
+    except GraphvizNotFoundError:
+        raise
+    except graphviz.ExecutableNotFound:
+        raise GraphvizNotFoundError() from None
+
+
 class Digraph(graphviz.Digraph):
     """graphviz.Digraph whose rendering explains how to install Graphviz when ``dot`` is missing.
 
@@ -37,20 +50,12 @@ class Digraph(graphviz.Digraph):
     """
 
     def render(self, *args: Any, **kwargs: Any) -> str:
-        try:
+        with explain_missing_dot():
             return super().render(*args, **kwargs)
-        except graphviz.ExecutableNotFound as error:
-            if isinstance(error, GraphvizNotFoundError):
-                raise
-            raise GraphvizNotFoundError() from None
 
     def pipe(self, *args: Any, **kwargs: Any) -> Any:
-        try:
+        with explain_missing_dot():
             return super().pipe(*args, **kwargs)
-        except graphviz.ExecutableNotFound as error:
-            if isinstance(error, GraphvizNotFoundError):
-                raise
-            raise GraphvizNotFoundError() from None
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:
         try:
@@ -61,10 +66,8 @@ class Digraph(graphviz.Digraph):
 
 def dot_source_to_svg(source: str) -> str:
     """Run ``dot`` on DOT text and return the SVG as a string."""
-    try:
+    with explain_missing_dot():
         return graphviz.Source(source).pipe(format="svg", encoding="utf-8")
-    except graphviz.ExecutableNotFound:
-        raise GraphvizNotFoundError() from None
 
 
 def dot_source_to_file(source: str, path: str | Path) -> Path:
@@ -73,10 +76,8 @@ def dot_source_to_file(source: str, path: str | Path) -> Path:
     file_format = path.suffix.lstrip(".").lower()
     if file_format not in ("svg", "png", "pdf", "jpg", "jpeg"):
         raise ValueError(f"cannot tell the picture format from {path.name!r}: end the name with .svg, .png or .pdf")
-    try:
+    with explain_missing_dot():
         data = graphviz.Source(source).pipe(format=file_format)
-    except graphviz.ExecutableNotFound:
-        raise GraphvizNotFoundError() from None
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path

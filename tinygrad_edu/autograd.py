@@ -183,7 +183,8 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
     """Every tensor that leads to ``roots`` and requires grad, each after all its parents.
 
     Depth-first, iterative (an explicit stack, so a 100,000-op chain is fine) and
-    deterministic: parents are visited in call order.
+    deterministic: parents are visited in call order. A tensor goes on the stack twice:
+    once to visit its parents, once more (marked done) to be placed after them.
     """
     order: list[Tensor] = []
     visited: set[int] = set()
@@ -193,15 +194,13 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
             tensor, parents_done = stack.pop()
             if parents_done:
                 order.append(tensor)
-                continue
-            if id(tensor) in visited:
-                continue
-            visited.add(id(tensor))
-            stack.append((tensor, True))
-            if tensor.grad_fn is not None:
-                for parent in reversed(tensor.grad_fn.parents):
-                    if parent.requires_grad and id(parent) not in visited:
-                        stack.append((parent, False))
+            elif id(tensor) not in visited:
+                visited.add(id(tensor))
+                stack.append((tensor, True))
+                if tensor.grad_fn is not None:
+                    for parent in reversed(tensor.grad_fn.parents):
+                        if parent.requires_grad and id(parent) not in visited:
+                            stack.append((parent, False))
     return order
 
 
@@ -223,7 +222,7 @@ def _initial_gradients(roots: Sequence[Tensor], grad_outputs: Sequence[object | 
                     f"backward() on a tensor of shape {root.shape} needs a gradient: it is not a "
                     "scalar. Try loss.sum().backward(), or pass gradient= of the same shape."
                 )
-            gradient = Tensor._make(np.ones_like(root.data), requires_grad=False, grad_fn=None)
+            gradient = Tensor._make(np.array(1, root.dtype).reshape(root.shape), requires_grad=False, grad_fn=None)
         elif isinstance(gradient, Tensor):
             gradient = Tensor(np.array(gradient.data, dtype=root.dtype)) if not gradient.requires_grad else gradient
         else:
@@ -245,25 +244,27 @@ def _walk(
     captured: dict[int, Tensor | None] | None,
 ) -> Iterator[BackwardStep]:
     """The walk itself. With ``captured`` (a dict keyed by id of the wanted tensors) the
-    gradients are collected there and no ``.grad`` is written, as in ``grad()``."""
+    gradients are collected there and no ``.grad`` is written, as in ``grad()``.
+
+    ``grads`` holds, for each tensor not yet reached, the sum of the gradients sent to it so far.
+    """
     grads = _initial_gradients(roots, grad_outputs)
-    order = topological_order(roots)
-    for tensor in reversed(order):
+    for tensor in reversed(topological_order(roots)):
         grad_output = grads.pop(id(tensor), None)
         if grad_output is None:
             continue  # nothing flows back through this tensor
+        ctx = tensor.grad_fn
         if captured is not None:
             if id(tensor) in captured:
                 captured[id(tensor)] = grad_output
-        elif tensor.grad_fn is None or tensor.retains_grad:
+        elif ctx is None or tensor.retains_grad:
             if create_graph:  # record the sum too; otherwise gradients are constants anyway
                 with enable_grad():
                     tensor._accumulate_grad(grad_output, create_graph)
             else:
                 tensor._accumulate_grad(grad_output, create_graph)
-        ctx = tensor.grad_fn
         if ctx is None:
-            continue
+            continue  # a leaf: nothing further back
         if ctx.released:
             raise BackwardError(
                 f"Trying to backward through the graph a second time (at {ctx.name}): its "
@@ -280,9 +281,9 @@ def _walk(
 def _run_backward(
     ctx: Context, output: Tensor, grad_output: Tensor, grads: dict[int, Tensor], create_graph: bool
 ) -> tuple[Tensor | None, ...]:
-    """One step of the chain rule: call the op's backward and add what it sends to each input's
-    running total in ``grads``. Graph recording is on only with create_graph, and only here;
-    the op is lent its output (for ``saved_tensors``) while its backward runs."""
+    """One step of the chain rule: call the op's backward, shape each gradient like its input,
+    and add it to that input's running total in ``grads``. Graph recording is on only with
+    create_graph, and only here; the op is lent its output (for ``saved_tensors``) meanwhile."""
     global _running_backward, _grad_enabled
     if teaching._enabled:
         teaching.check_saved_unchanged(ctx)
@@ -291,38 +292,32 @@ def _run_backward(
     ctx.output = output
     _running_backward += 1
     try:
-        grad_inputs = _as_gradient_tuple(ctx, ctx.function.backward(ctx, grad_output))
+        raw = ctx.function.backward(ctx, grad_output)
+        returned = raw if type(raw) is tuple else (raw,)
+        if len(returned) != len(ctx.parents):
+            raise BackwardError(
+                f"{ctx.name}.backward returned {len(returned)} gradients but the op has "
+                f"{len(ctx.parents)} inputs; return one per input (None where not needed)"
+            )
+        grad_inputs = []
+        for parent, grad in zip(ctx.parents, returned):
+            if grad is None or not parent.requires_grad:
+                grad_inputs.append(None)
+                continue
+            if not isinstance(grad, Tensor):
+                grad = Tensor(np.asarray(grad))  # a user op may return arrays (first order only)
+            if grad.data.shape != parent.data.shape:
+                grad = unbroadcast(grad, parent.data.shape, ctx.name)
+            key = id(parent)
+            grads[key] = grads[key] + grad if key in grads else grad
+            grad_inputs.append(grad)
         if _anomaly_mode:
             _check_backward_anomaly(ctx, grad_output, grad_inputs)
-        for parent, grad in zip(ctx.parents, grad_inputs):
-            if grad is not None:
-                key = id(parent)
-                grads[key] = grads[key] + grad if key in grads else grad
-        return grad_inputs
+        return tuple(grad_inputs)
     finally:
         _running_backward -= 1
         ctx.output = None
         _grad_enabled = caller_grad_mode
-
-
-def _as_gradient_tuple(ctx: Context, raw: object) -> tuple[Tensor | None, ...]:
-    """Check what an op's backward returned and sum each gradient back to its input's shape."""
-    grads = raw if type(raw) is tuple else (raw,)
-    if len(grads) != len(ctx.parents):
-        raise BackwardError(
-            f"{ctx.name}.backward returned {len(grads)} gradients but the op has "
-            f"{len(ctx.parents)} inputs; return one per input (None where not needed)"
-        )
-    result = []
-    for parent, grad in zip(ctx.parents, grads):
-        if grad is None or not parent.requires_grad:
-            result.append(None)
-            continue
-        if not isinstance(grad, Tensor):
-            grad = Tensor(np.asarray(grad))  # a user op may return arrays (first order only)
-        same_shape = grad.data.shape == parent.data.shape  # the common case, checked cheaply
-        result.append(grad if same_shape else unbroadcast(grad, parent.data.shape, ctx.name))
-    return tuple(result)
 
 
 def _as_list(tensors: Tensor | Sequence[Tensor]) -> list[Tensor]:

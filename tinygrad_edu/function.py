@@ -86,7 +86,7 @@ class Context:
                 "Trying to backward through the graph a second time: pass "
                 "retain_graph=True to the first backward() if you need to go back twice."
             )
-        return tuple(self._tensor_for(array) for array in self._saved)
+        return tuple([self._tensor_for(array) for array in self._saved])
 
     def _tensor_for(self, array: np.ndarray) -> Tensor:
         for parent, input_array in zip(self.parents, self._input_arrays):
@@ -135,14 +135,15 @@ class Function:
             # NumPy returns scalars from 0-d arrays; keep the saved output recognisable.
             scalar = out
             out = np.asarray(out)
-            ctx._saved = tuple(out if saved is scalar else saved for saved in ctx._saved)
+            if ctx._saved:
+                ctx._saved = tuple([out if saved is scalar else saved for saved in ctx._saved])
         if autograd._anomaly_mode:
             autograd.check_forward_anomaly(ctx, arrays, out)
         if teaching._enabled:
             teaching.remember_saved(ctx)
-        if not (autograd._grad_enabled and True in ctx.needs_input_grad):
-            return Tensor._make(out, False, None)
-        return Tensor._make(out, True, ctx)
+        if autograd._grad_enabled and True in ctx.needs_input_grad:
+            return Tensor._make(out, True, ctx)
+        return Tensor._make(out, False, None)
 
 
 def _distinct_arrays(parents: tuple[Tensor, ...]) -> tuple[np.ndarray, ...]:
@@ -151,10 +152,11 @@ def _distinct_arrays(parents: tuple[Tensor, ...]) -> tuple[np.ndarray, ...]:
     ``saved_tensors`` finds a saved array's Tensor by identity, so two different Tensors
     (say ``x`` and ``x.detach()``) must not hand forward the very same array object.
     """
-    arrays = tuple([parent.data for parent in parents])
-    if len(arrays) == 1 or len(arrays) == 2 and arrays[0] is not arrays[1]:
-        return arrays  # the common cases, decided quickly
-    distinct = list(arrays)
+    if len(parents) == 1:
+        return (parents[0].data,)  # the common cases, decided quickly
+    if len(parents) == 2 and parents[0].data is not parents[1].data:
+        return (parents[0].data, parents[1].data)
+    distinct = [parent.data for parent in parents]
     for i in range(1, len(distinct)):
         for j in range(i):
             if distinct[i] is distinct[j] and parents[i] is not parents[j]:

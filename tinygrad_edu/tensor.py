@@ -240,7 +240,7 @@ class Tensor:
 
     def _accumulate_grad(self, grad: Tensor, create_graph: bool) -> None:
         """grad += this contribution (out of place: the engine never writes into an array)."""
-        if not create_graph and grad.dtype != self.dtype:
+        if not create_graph and grad.data.dtype != self.data.dtype:
             grad = Tensor._make(grad.data.astype(self.dtype), False, None)
         if self._grad is None:
             self._grad = grad

@@ -45,7 +45,7 @@ class Sum(Function):
     ) -> np.ndarray:
         ctx.input_shape = x.shape
         ctx.axes = normalize_axis(axis, x.ndim)
-        return np.sum(x, axis=ctx.axes, keepdims=keepdims)
+        return x.sum(axis=ctx.axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:

@@ -223,14 +223,15 @@ def _initial_gradients(roots: Sequence[Tensor], grad_outputs: Sequence[object | 
                     "scalar. Try loss.sum().backward(), or pass gradient= of the same shape."
                 )
             gradient = Tensor._make(np.array(1, root.dtype).reshape(root.shape), requires_grad=False, grad_fn=None)
-        elif isinstance(gradient, Tensor):
-            gradient = Tensor(np.array(gradient.data, dtype=root.dtype)) if not gradient.requires_grad else gradient
         else:
-            gradient = Tensor(np.array(gradient, dtype=root.dtype))
-        if gradient.shape != root.shape:
-            raise BackwardError(
-                f"the gradient has shape {gradient.shape} but the output has shape {root.shape}; they must match"
-            )
+            if not isinstance(gradient, Tensor):
+                gradient = Tensor(np.array(gradient, dtype=root.dtype))
+            elif not gradient.requires_grad:
+                gradient = Tensor(np.array(gradient.data, dtype=root.dtype))
+            if gradient.shape != root.shape:
+                raise BackwardError(
+                    f"the gradient has shape {gradient.shape} but the output has shape {root.shape}; they must match"
+                )
         key = id(root)
         grads[key] = grads[key] + gradient if key in grads else gradient
     return grads

@@ -183,8 +183,8 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
     """Every tensor that leads to ``roots`` and requires grad, each after all its parents.
 
     Depth-first, iterative (an explicit stack, so a 100,000-op chain is fine) and
-    deterministic: parents are visited in call order. A tensor goes on the stack twice:
-    once to visit its parents, once more (marked done) to be placed after them.
+    deterministic: parents are visited in call order. A tensor made by an op goes on the
+    stack twice: once to visit its parents, once more (marked done) to be placed after them.
     """
     order: list[Tensor] = []
     visited: set[int] = set()
@@ -196,11 +196,13 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
                 order.append(tensor)
             elif id(tensor) not in visited:
                 visited.add(id(tensor))
+                if tensor.grad_fn is None:
+                    order.append(tensor)  # a leaf: no parents to wait for
+                    continue
                 stack.append((tensor, True))
-                if tensor.grad_fn is not None:
-                    for parent in reversed(tensor.grad_fn.parents):
-                        if parent.requires_grad and id(parent) not in visited:
-                            stack.append((parent, False))
+                for parent in reversed(tensor.grad_fn.parents):
+                    if parent.requires_grad and id(parent) not in visited:
+                        stack.append((parent, False))
     return order
 
 

@@ -1,6 +1,6 @@
 """Train the MLP on MNIST: ``python -m mnist.train``.
 
-    python -m mnist.train                                   # defaults: ~98.5% test accuracy in ~16 s
+    python -m mnist.train                                   # defaults: ~98.5% test accuracy in 16-30 s
     python -m mnist.train --arch 784-128-10 --epochs 3 --limit 5000 --out runs/quick
     python -m mnist.train --resume runs/quick/checkpoint.npz --epochs 5
 

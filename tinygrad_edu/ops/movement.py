@@ -74,7 +74,7 @@ class BroadcastTo(Function):
     backward: ∂L/∂x = ∂L/∂y summed over the repeated axes
     NOTE: backward returns ∂L/∂y as it is: the engine's unbroadcast does the summing,
     the same step that serves every broadcasting op.
-    A single number (the gradient of a full sum) is spread with np.full, which is four times
+    A single number (the gradient of a full sum) is spread with np.full, nearly four times
     faster than np.broadcast_to on small arrays; anything else becomes a read-only view.
     """
 

@@ -87,9 +87,9 @@ def main() -> None:
     contenders = {
         "training step": training_step,
         "SGD(momentum=0.9).step()": sgd.step,
-        "  the same in NumPy by hand": by_hand.sgd,
+        "  SGD by hand in NumPy": by_hand.sgd,
         "Adam.step()": adam.step,
-        "  the same in NumPy by hand ": by_hand.adam,
+        "  Adam by hand in NumPy": by_hand.adam,
     }
     for fn in contenders.values():
         fn()  # warm up: allocate state buffers

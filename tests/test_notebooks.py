@@ -1,4 +1,5 @@
-"""The lessons: every notebook runs top to bottom, in time, without writing into the repository;
+"""The lessons: every notebook runs top to bottom without writing into the repository (how long each
+takes is measured by benchmarks/lessons.py, never asserted here: a busy machine must not fail the suite);
 the committed notebooks and scripts are exactly what notebooks/build_notebooks.py generates."""
 
 import json
@@ -6,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,6 @@ nbclient = pytest.importorskip("nbclient")
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 LESSONS = sorted(NOTEBOOKS.glob("lesson_*.ipynb"))
-SECONDS_PER_LESSON = 60
 
 
 def files_in(folder):
@@ -59,12 +58,9 @@ def test_the_notebook_runs_top_to_bottom(notebook, tmp_path, monkeypatch):
     before = files_in(NOTEBOOKS)
     content = nbformat.read(notebook, as_version=4)
     client = nbclient.NotebookClient(
-        content, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+        content, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
     )
-    start = time.perf_counter()
     client.execute()  # raises CellExecutionError, with the cell and the traceback, if a cell fails
-    seconds = time.perf_counter() - start
-    assert seconds < SECONDS_PER_LESSON, f"{notebook.name} took {seconds:.0f} s"
     errors = [output for cell in content.cells for output in cell.get("outputs", []) if output.output_type == "error"]
     assert errors == []
     printed = "".join(

@@ -169,7 +169,8 @@ print(f"after 100 steps: loss {loss.item():.4f}")
 #
 # Try each exercise first. In the notebook each solution is folded away: click the three dots
 # (or the bar left of the cell) to open it. As a script, the solutions run here, at the end.
-# They share one helper: the gradient-descent loop above, as a function of the data and the rate.
+# They share two helpers: the gradient-descent loop above as a function of the data and the rate, and
+# one that trains a neuron and draws its decision boundary.
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 def descend(X, y, lr, steps=100):
@@ -187,6 +188,20 @@ def descend(X, y, lr, steps=100):
         b.data = b.data - lr * b.grad.data
         history.append({"epoch": step, "train_loss": loss.item(), "train_accuracy": np.mean((z.data > 0) == y)})
     return w, b, history
+
+
+def train_and_show(X, y, name, label):
+    """Train a neuron on (X, y) for 300 steps, draw its boundary, and return its final accuracy."""
+    w, b, history = descend(X, y, lr=0.5, steps=300)
+    accuracy = history[-1]["train_accuracy"]
+
+    def predict(points):
+        with tg.no_grad():
+            return (Tensor(points) @ w + b).sigmoid()
+
+    title = f"{label}: accuracy {100 * accuracy:.0f}%"
+    show(plot_decision_boundary(predict, X, y, OUT / f"{name}.png", resolution=100, title=title))
+    return accuracy
 
 
 # %% [markdown]
@@ -224,17 +239,7 @@ overlap_rng = np.random.default_rng(1)
 X_overlap = np.concatenate(
     [overlap_rng.normal([-0.3, -0.3], 0.8, size=(n, 2)), overlap_rng.normal([0.3, 0.3], 0.8, size=(n, 2))]
 )
-w_overlap, b_overlap, overlap_history = descend(X_overlap, y, lr=0.5, steps=300)
-overlap_accuracy = overlap_history[-1]["train_accuracy"]
-
-
-def predict_overlap(points):
-    with tg.no_grad():
-        return (Tensor(points) @ w_overlap + b_overlap).sigmoid()
-
-
-title = f"overlapping clouds: accuracy {100 * overlap_accuracy:.0f}%"
-show(plot_decision_boundary(predict_overlap, X_overlap, y, OUT / "overlap.png", resolution=100, title=title))
+overlap_accuracy = train_and_show(X_overlap, y, "overlap", "overlapping clouds")
 # No: the best line still leaves the mixed points in the middle on the wrong side (here 72% right).
 assert 0.55 < overlap_accuracy < 0.9
 
@@ -253,17 +258,7 @@ angle = ring_rng.uniform(0, 2 * np.pi, n)
 radius = ring_rng.normal(2.0, 0.2, n)
 ring = np.column_stack([radius * np.cos(angle), radius * np.sin(angle)])
 X_ring = np.concatenate([ring, ring_rng.normal(0, 0.5, (n, 2))])  # class 0: the ring; class 1: the centre
-w_ring, b_ring, ring_history = descend(X_ring, y, lr=0.5, steps=300)
-ring_accuracy = ring_history[-1]["train_accuracy"]
-
-
-def predict_ring(points):
-    with tg.no_grad():
-        return (Tensor(points) @ w_ring + b_ring).sigmoid()
-
-
-title = f"a ring around a cloud: accuracy {100 * ring_accuracy:.0f}%"
-show(plot_decision_boundary(predict_ring, X_ring, y, OUT / "ring.png", resolution=100, title=title))
+ring_accuracy = train_and_show(X_ring, y, "ring", "a ring around a cloud")
 # Any line cuts the ring: one side of it holds the centre AND part of the ring. The neuron can do little
 # better than guessing; it needs a curved boundary, which is what a hidden layer gives (lesson 3).
 assert ring_accuracy < 0.75

@@ -113,3 +113,11 @@ def test_piping_evaluate_into_head_ends_quietly(tmp_path):
     )
     assert f"wrote {tmp_path / 'again' / 'confusion_matrix.png'}" in full.stdout
     assert f"wrote {tmp_path / 'again' / 'most_wrong.png'}" in full.stdout
+
+
+@pytest.mark.parametrize("command", ["mnist.train", "mnist.evaluate", "mnist.experiments", "viz"])
+def test_help_is_plain_text(command):
+    result = subprocess.run([sys.executable, "-m", command, "--help"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "``" not in result.stdout, "reStructuredText markup in --help"
+    assert result.stdout.startswith(f"usage: python -m {command}")

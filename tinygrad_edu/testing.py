@@ -246,7 +246,7 @@ def _broadcasting_check(
         from hypothesis import seed as hypothesis_seed
         from hypothesis.extra.numpy import mutually_broadcastable_shapes
     except ImportError:
-        return Check(name, SKIPPED, "hypothesis is not installed (pip install hypothesis)")
+        return Check(name, SKIPPED, 'hypothesis is not installed (pip install "tinygrad_edu[test]")')
     tried: list[tuple[tuple[int, ...], ...]] = []
     strategy = mutually_broadcastable_shapes(num_shapes=len(domains), min_dims=0, max_dims=3, max_side=3)
 

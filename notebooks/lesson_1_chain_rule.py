@@ -135,6 +135,7 @@ show(picture, "path_1")
 # Is the engine right? A derivative is a limit, so we can estimate it with a small step $h$
 # (central differences): $\frac{f(a+h) - f(a-h)}{2h}$.
 
+
 # %%
 def f(a, b, c):
     return np.tanh(a * b + c) * a
@@ -206,6 +207,7 @@ print("open this page in a browser and step with the arrow keys:", page)
 # $\tanh$ steep, and where is it flat? Compute $d = a b + c$ first.
 # </details>
 
+
 # %% tags=["solution"] jupyter={"source_hidden": true}
 def gradients_for(c_value):
     """dL/da, dL/db, dL/dc and t for L = tanh(a*b + c) * a at a = 2, b = -3."""
@@ -217,8 +219,10 @@ def gradients_for(c_value):
 
 for c_value in (10.0, 0.5, 6.0):
     da, db, dc, t_at = gradients_for(c_value)
-    print(f"c = {c_value:4}: d = {-6 + c_value:5}  1 - t² = {1 - t_at**2:.2e}  dL/da = {da:+.5f}  "
-          f"dL/db = {db:+.5f}  dL/dc = {dc:+.5f}")
+    print(
+        f"c = {c_value:4}: d = {-6 + c_value:5}  1 - t² = {1 - t_at**2:.2e}  dL/da = {da:+.5f}  "
+        f"dL/db = {db:+.5f}  dL/dc = {dc:+.5f}"
+    )
 # With c = 0.5, d = -5.5 sits even further out on the flat part of tanh than d = 4 did: 1 - t² drops
 # from 1.3e-3 to 6.7e-5, so the gradients through t SHRINK (dL/da keeps its direct term t ≈ -1).
 # They grow when d is near 0, where tanh is steepest: c = 6 gives 1 - t² = 1 and dL/dc = a = 2.
@@ -233,6 +237,7 @@ assert np.isclose(gradients_for(6.0)[2], 2.0)
 # `b * b` is one multiplication whose two inputs are both `b`: each input slot is a path of its
 # own. Count the paths through `e` too.
 # </details>
+
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 def leaves():

@@ -172,6 +172,7 @@ print(f"after 100 steps: loss {loss.item():.4f}")
 # They share two helpers: the gradient-descent loop above as a function of the data and the rate, and
 # one that trains a neuron and draws its decision boundary.
 
+
 # %% tags=["solution"] jupyter={"source_hidden": true}
 def descend(X, y, lr, steps=100):
     """Gradient descent on one neuron from the lesson's bad start; (w, b, history)."""

@@ -112,6 +112,7 @@ print("gradient (p - onehot) / 2:", logits.grad.data.round(4).tolist())
 # Three interleaved spirals. A single layer (softmax regression) can only draw straight
 # boundaries; a hidden layer of 32 tanh neurons bends them.
 
+
 # %%
 def spirals(points_per_class, classes, rng):
     X, y = [], []

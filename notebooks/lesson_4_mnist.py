@@ -160,6 +160,7 @@ print(sorted(path.name for path in run_dir.iterdir()))
 # (or the bar left of the cell) to open it. As a script, the solutions run here, at the end.
 # They share one helper: train a model like the lesson's and evaluate it on the test set.
 
+
 # %% tags=["solution"] jupyter={"source_hidden": true}
 def train_and_evaluate(**settings):
     """Train like the lesson (2 epochs, seed 0) with these settings changed; the test-set Evaluation."""

@@ -60,6 +60,7 @@ def show(picture, name="picture"):
 # Math first: $\frac{d}{dx} \ln(1 + e^x) = \frac{e^x}{1 + e^x} = \sigma(x)$. And a stable
 # forward: $\ln(1 + e^{-|x|}) + \max(x, 0)$ never overflows.
 
+
 # %%
 class Softplus(Function):
     """Softplus, elementwise.
@@ -98,6 +99,7 @@ print(check_op(lambda x: Softplus.apply(x), (3, 4), name="softplus"))
 #
 # Differentiate once too often, $\sigma(x)(1 - \sigma(x))$ instead of $\sigma(x)$, and see
 # which check fails and what it says.
+
 
 # %%
 class SoftplusWrong(Softplus):
@@ -180,6 +182,7 @@ print(tg.check_graph(lambda z: (z.relu() * 3).sum(), z))
 # Which check compares the backward with the slope measured from the forward alone?
 # </details>
 
+
 # %% tags=["solution"] jupyter={"source_hidden": true}
 class SquareWrong(Function):
     """y = x², with the classic mistake: backward forgets the 2 of ∂y/∂x = 2x."""
@@ -211,6 +214,7 @@ assert [check.name for check in square_report.failures] == ["gradcheck"]
 # \sigma(b - a)$. Return gradients shaped like the broadcast output: the engine sums them back to
 # each input's shape.
 # </details>
+
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 class SmoothMax(Function):
@@ -244,6 +248,7 @@ assert smooth_report.ok
 # A plain attribute holds a NumPy array, not the input Tensor. What does `backward` then compute
 # from, when its own graph is recorded (`create_graph=True`)?
 # </details>
+
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 class SoftplusAttribute(Function):

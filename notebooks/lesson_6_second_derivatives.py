@@ -189,6 +189,7 @@ assert count_ops(first) == count_ops(second) == 2
 # $(\nabla f(w + h e_i) - \nabla f(w - h e_i)) / 2h$.
 # </details>
 
+
 # %% tags=["solution"] jupyter={"source_hidden": true}
 def gradient_at(point):
     point = Tensor(point, requires_grad=True)

@@ -144,6 +144,7 @@ loss_results = experiment("loss")
 # (or the bar left of the cell) to open it. As a script, the solutions run here, at the end.
 # To stay quick in class they rerun the learning-rate experiment only; the others change the same way.
 
+
 # %% tags=["solution"] jupyter={"source_hidden": true}
 def ranking(results):
     """The runs' labels, best test accuracy first (runs that diverged last)."""
@@ -204,8 +205,10 @@ for seed_0, seed_1 in zip(lr_results, seed_1_results, strict=True):
     seed_changes.append(abs(seed_0["test_accuracy"] - seed_1["test_accuracy"]))
     print(f"{seed_0['label']:10}  {100 * seed_0['test_accuracy']:6.2f}%  {100 * seed_1['test_accuracy']:6.2f}%")
 accuracies = [result["test_accuracy"] for result in lr_results if not result["diverged"]]
-print(f"largest change from the seed: {100 * max(seed_changes):.2f} points; "
-      f"spread between learning rates: {100 * (max(accuracies) - min(accuracies)):.2f} points")
+print(
+    f"largest change from the seed: {100 * max(seed_changes):.2f} points; "
+    f"spread between learning rates: {100 * (max(accuracies) - min(accuracies)):.2f} points"
+)
 # The seed moves most runs by a few points on 2,000 images, and the unstable large rates by much more
 # (lr 1: 57% with seed 0, 72% with seed 1), while the learning rates span about 60 points. So the big
 # differences are real, but runs a few points apart are a tie at this size: rerun with other seeds.

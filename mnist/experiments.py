@@ -237,7 +237,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     out_dir = Path(args.out) if args.out else Path("runs") / "experiments" / name
     out_dir.mkdir(parents=True, exist_ok=True)
-    settings = f"{epochs} epochs" + (f", first {args.limit} training images" if args.limit else ", all 60000")
+    images = f"first {args.limit} training images" if args.limit else "all 60000"
+    settings = f"{epochs} epoch{'s' if epochs != 1 else ''}, {images}"
     table = markdown_table(results)
     text = f"## {name}: {experiment.question}\n\n{settings}\n\n{table}\n"
     (out_dir / "results.md").write_text(text, encoding="utf-8")

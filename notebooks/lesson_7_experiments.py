@@ -133,7 +133,8 @@ loss_results = experiment("loss")
 # %% [markdown]
 # ## Exercises
 #
-# 1. Re-run with `IMAGES = 6000` and `EPOCHS = 4` (twelve times the training steps). Do the rankings change?
+# 1. Train on 5,000 images for 3 epochs (nearly four times the steps), tested on the same images. Do the
+#    rankings change?
 # 2. Change the seed (`EXPERIMENTS['lr'].base['seed'] = 1`): how much of each difference is noise?
 # 3. Design your own experiment: batch size 16 vs 128 vs "full".
 
@@ -162,20 +163,20 @@ def ranking(results):
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 small_subset, small_epochs = subset, EPOCHS
-subset = (train_images[:6000], train_labels[:6000], test_images[:6000], test_labels[:6000])
-EPOCHS = 4
+subset = (train_images[:5000], train_labels[:5000], test_images[:IMAGES], test_labels[:IMAGES])
+EPOCHS = 3
 try:
     longer_lr_results = experiment("lr")
 finally:
     subset, EPOCHS = small_subset, small_epochs
 print("2,000 images, 2 epochs:", ranking(lr_results))
-print("6,000 images, 4 epochs:", ranking(longer_lr_results))
+print("5,000 images, 3 epochs:", ranking(longer_lr_results))
 for short, long in zip(lr_results, longer_lr_results, strict=True):
     print(f"{short['label']:9} {100 * short['test_accuracy']:6.2f}% -> {100 * long['test_accuracy']:6.2f}%")
-# Yes. The slow rates were only slow, not wrong: with twelve times the steps they gain tens of points. The
-# best rate of a short run is not the best of a longer one. The large rates' test accuracy jumps from epoch
-# to epoch (see the plot): each big step overshoots, so their place depends on where the last epoch stops.
-# lr 3 stays at chance (10%). Which rate is "best" depends on the budget: report the budget with the ranking.
+# Yes. Every rate that learns gains 10 to 30 points, and the order changes: the best rate of a short run
+# is not the best of a longer one. The slow rates were only slow, not wrong. The large rates' test accuracy
+# jumps from epoch to epoch (see the plot): each big step overshoots, so their place depends on where the
+# last epoch stops. lr 3 stays at chance (10%). Report the training budget with any ranking of rates.
 for short, long in zip(lr_results, longer_lr_results, strict=True):
     if short["label"] in ("lr 0.003", "lr 0.01", "lr 0.03"):
         assert long["test_accuracy"] > short["test_accuracy"] + 0.05, short["label"]

@@ -262,6 +262,13 @@ def test_second_derivatives_of_zero_get_a_hint_naming_the_likely_cause(op, cause
     assert "likely cause: " + op.__name__ in detail and cause in detail
 
 
+def test_gradgradcheck_itself_names_the_likely_cause():
+    x = tg.Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+    with pytest.raises(tg.GradcheckError, match=r"analytic 0(.|\n)*likely cause: CtxSquare.backward"):
+        tg.gradgradcheck(lambda x: CtxSquare.apply(x), [x])
+    assert tg.gradgradcheck(lambda x: (x * x).exp(), [x])
+
+
 def test_shapes_and_domains_are_validated():
     with pytest.raises(ValueError, match="one shape per input"):
         check_op(lambda x: x)
@@ -303,3 +310,12 @@ def test_the_softplus_example_script_runs():
     for block in code_blocks(markdown, "python"):  # the doc is the example, in pieces
         for line in block.strip().splitlines():
             assert line in example, line
+
+
+def test_a_kink_report_says_what_its_one_sided_slopes_are():
+    """ReLU at 0 has slopes 0 and 1; the report shows 0 and v[0], the random upstream weight, and says so."""
+    z = tg.Tensor(np.array([0.0, 1.5, -2.0]), requires_grad=True, name="z")
+    report = tg.check_graph(lambda z: (z.relu() * 3).sum(), z)
+    text = str(report)
+    assert "from the right" in text
+    assert "weighted by the random upstream gradient v" in text and "0 and the v of that element" in text

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .autograd import grad, no_grad
-from .explain import _backward_one, format_number, plain_float, product_text, sum_text
+from .explain import _backward_one, format_number, heading, plain_float, product_text, sum_text, verdict
 from .forward import op_jvp
 from .function import Context
 from .tensor import Tensor
@@ -132,9 +132,7 @@ class ElementExplanation:
     def __str__(self) -> str:
         y = self.label(self.output, self.index)
         x = self.label(self.leaf, self.element)
-        plural = "path" if self.total_paths == 1 else "paths"
-        lines = [f"∂{y}/∂{x}: the chain rule over the {self.total_paths} {plural} from {y} back to {x}"]
-        lines.append("(each path contributes the product of its local derivatives, factors of 1 left out; they add up)")
+        lines = heading(y, x, self.total_paths)
         for number, path in enumerate(self.paths, start=1):
             lines.append(f"  path {number}: {self.describe_path(path)}")
             lines.append(f"          = {product_text([edge.local_derivative for edge in path.edges])}")
@@ -165,8 +163,7 @@ class ElementExplanation:
                 lines.append(f"    ... {len(self.groups) - len(self.paths)} more elements")
             total = sum(group.contribution for group in self.groups)
             lines.append(f"    sum over the {len(self.groups)} elements: {format_number(total)}")
-        lines.append(f"  tg.grad says:    ∂{y}/∂{x} = {format_number(self.gradient)}")
-        lines.append("  they agree ✓" if self.matches else "  they DISAGREE ✗ (a backward or jvp formula is wrong?)")
+        lines += verdict(y, x, format_number(self.gradient), self.matches)
         return "\n".join(lines)
 
     def __repr__(self) -> str:

@@ -177,9 +177,7 @@ class Explanation:
         x = self.leaf_name
         scalar = self.leaf.data.size == 1
         x_element = x if scalar or self.index is None else f"{x}[{', '.join(map(str, self.index))}]"
-        plural = "path" if self.total_paths == 1 else "paths"
-        lines = [f"∂{y}/∂{x}: the chain rule over the {self.total_paths} {plural} from {y} back to {x}"]
-        lines.append("(each path contributes the product of its local derivatives, factors of 1 left out; they add up)")
+        lines = heading(y, x, self.total_paths)
         for number, path in enumerate(self.paths, start=1):
             lines.append(f"  path {number}: {self.describe_path(path)}")
             if path.elementwise:
@@ -209,8 +207,7 @@ class Explanation:
             for node in self.by_node:
                 where = f"{node.ctx.name} (input {node.position}) -> {self.name_of(node.output)}"
                 lines.append(f"    via {where}: " + format_array(node.contribution, indent=8))
-        lines.append(f"  tg.grad says:    ∂{y}/∂{x} = {gradient_text}")
-        lines.append("  they agree ✓" if self.matches else "  they DISAGREE ✗ (a backward formula is wrong?)")
+        lines += verdict(y, x, gradient_text, self.matches)
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -482,6 +479,21 @@ def plain_float(value: Any, dtype: np.dtype) -> float:
     if np.dtype(dtype).itemsize < 8:
         return float(str(np.dtype(dtype).type(value)))
     return float(value)
+
+
+def heading(y: str, x: str, total_paths: int) -> list[str]:
+    """The first two lines of an explanation."""
+    plural = "path" if total_paths == 1 else "paths"
+    return [
+        f"∂{y}/∂{x}: the chain rule over the {total_paths} {plural} from {y} back to {x}",
+        "(each path contributes the product of its local derivatives, factors of 1 left out; they add up)",
+    ]
+
+
+def verdict(y: str, x: str, gradient_text: str, matches: bool) -> list[str]:
+    """The last two lines: the engine's gradient, and whether the paths add up to it."""
+    agreement = "  they agree ✓" if matches else "  they DISAGREE ✗ (a backward or jvp formula is wrong?)"
+    return [f"  tg.grad says:    ∂{y}/∂{x} = {gradient_text}", agreement]
 
 
 def format_number(value: Any) -> str:

@@ -36,6 +36,38 @@ from .teaching import teaching_mode
 from .tensor import Tensor, concatenate, stack, where
 
 # isort: split
+# PyTorch's spelling of the surface: factories, dtypes, tg.cat, tg.manual_seed (creation.py, random.py).
+from .creation import (
+    arange,
+    double,
+    eye,
+    float16,
+    float32,
+    float64,
+    from_numpy,
+    full,
+    full_like,
+    half,
+    int32,
+    int64,
+    long,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    tensor,
+    uint8,
+    zeros,
+    zeros_like,
+)
+from .creation import bool_ as bool
+from .random import default_generator, manual_seed
+from .tensor import ValuesIndices, cat
+
+# isort: split
 # nn and optim build on the engine above, so they are imported after it.
 from . import nn, optim
 
@@ -70,4 +102,34 @@ __all__ = [
     "stack",
     "teaching_mode",
     "where",
+    # PyTorch's spelling (creation.py, random.py)
+    "ValuesIndices",
+    "arange",
+    "bool",
+    "cat",
+    "default_generator",
+    "double",
+    "eye",
+    "float16",
+    "float32",
+    "float64",
+    "from_numpy",
+    "full",
+    "full_like",
+    "half",
+    "int32",
+    "int64",
+    "long",
+    "manual_seed",
+    "ones",
+    "ones_like",
+    "rand",
+    "rand_like",
+    "randint",
+    "randn",
+    "randn_like",
+    "tensor",
+    "uint8",
+    "zeros",
+    "zeros_like",
 ]

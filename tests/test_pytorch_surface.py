@@ -9,6 +9,10 @@ the tests at the end compare with it directly.
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +21,8 @@ import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
 from tinygrad_edu import BackwardError, DTypeError, ShapeError, Tensor, nn
 
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "examples" / "pytorch_style_mlp.py"
 RNG = np.random.default_rng(14)
 M = np.array([[1.0, 5.0, 5.0], [4.0, 2.0, 6.0]])  # a tie in row 0: 5 at columns 1 and 2
 
@@ -654,6 +660,26 @@ def test_gradients_through_the_loss_modules():
     assert tg.gradcheck(lambda x: nn.BCEWithLogitsLoss()(x, BINARY), [logits])
 
 
+# ----- the PyTorch-style MNIST script ------------------------------------------------------------------
+
+
+def run_example(script: Path) -> str:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    arguments = ["--epochs", "1", "--limit", "1000"]
+    result = subprocess.run(
+        [sys.executable, str(script), *arguments], capture_output=True, text=True, timeout=600, env=env, cwd=REPO
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_the_pytorch_style_mlp_script_trains():
+    output = run_example(EXAMPLE)
+    assert "(layers): ModuleList(" in output and "235,146 parameters" in output
+    accuracy = float(output.rsplit("(", 1)[1].split("%")[0])
+    assert accuracy > 50.0, output  # 1,000 images, one epoch: about 75%; chance is 10%
+
+
 # ----- optional: the same calls in PyTorch ---------------------------------------------------------------
 
 
@@ -771,3 +797,13 @@ def test_init_and_module_walks_match_pytorch(torch):
     ours.apply(lambda m: visited_ours.append(type(m).__name__))
     theirs.apply(lambda m: visited_theirs.append(type(m).__name__))
     assert visited_ours == visited_theirs
+
+
+def test_the_mlp_script_is_a_pytorch_script(torch, tmp_path):
+    """Put torch where the example says tg (and tinygrad_edu): it runs under PyTorch unchanged."""
+    source = EXAMPLE.read_text(encoding="utf-8")
+    source = source.replace("import tinygrad_edu as tg", "import torch as tg").replace("tinygrad_edu", "torch")
+    script = tmp_path / "pytorch_mlp.py"
+    script.write_text(source, encoding="utf-8")
+    output = run_example(script)
+    assert "235,146 parameters" in output and "accuracy" in output

@@ -122,6 +122,11 @@ def randint(
     return Tensor(generator_or_default(generator).integers(low, high, tuple(size)).astype(dtype))
 
 
+def randperm(n: int, generator: np.random.Generator | None = None) -> Tensor:
+    """0..n−1 in random order, int64 (for shuffling a data set)."""
+    return Tensor(generator_or_default(generator).permutation(n).astype(np.int64))
+
+
 def randn_like(input: Tensor, generator: np.random.Generator | None = None, dtype: Any = None) -> Tensor:
     return randn(input.shape, generator=generator, dtype=input.dtype if dtype is None else dtype)
 

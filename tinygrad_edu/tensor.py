@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from .function import Context
 
 Axis = int | tuple[int, ...] | None
+Flag = bool | None  # keepdims= / keepdim= (None: not given)
 DEFAULT_FLOAT = np.float32
 
 
@@ -444,30 +445,18 @@ class Tensor:
         return -((-self).max(axis=axis, keepdims=keepdims_or_keepdim("min", keepdims, keepdim)))
 
     def argmax(
-        self,
-        axis: int | None = None,
-        keepdims: bool | None = None,
-        *,
-        dim: int | None = None,
-        keepdim: bool | None = None,
+        self, axis: int | None = None, keepdims: bool | None = None, *, dim: int | None = None, keepdim: Flag = None
     ) -> Tensor:
         """Index of the largest element, int64 (no gradient: the result is an integer)."""
-        axis = axis_or_dim("argmax", axis, dim)
         keepdims = keepdims_or_keepdim("argmax", keepdims, keepdim)
-        return Tensor(np.argmax(self.data, axis=axis, keepdims=keepdims).astype(np.int64))
+        return Tensor(np.argmax(self.data, axis=axis_or_dim("argmax", axis, dim), keepdims=keepdims).astype(np.int64))
 
     def argmin(
-        self,
-        axis: int | None = None,
-        keepdims: bool | None = None,
-        *,
-        dim: int | None = None,
-        keepdim: bool | None = None,
+        self, axis: int | None = None, keepdims: bool | None = None, *, dim: int | None = None, keepdim: Flag = None
     ) -> Tensor:
         """Index of the smallest element, int64 (no gradient)."""
-        axis = axis_or_dim("argmin", axis, dim)
         keepdims = keepdims_or_keepdim("argmin", keepdims, keepdim)
-        return Tensor(np.argmin(self.data, axis=axis, keepdims=keepdims).astype(np.int64))
+        return Tensor(np.argmin(self.data, axis=axis_or_dim("argmin", axis, dim), keepdims=keepdims).astype(np.int64))
 
     def _values_and_indices(self, arg_function: Any, dim: int, keepdim: bool) -> ValuesIndices:
         """PyTorch's max/min(dim): pick x at its arg-max/min, so the gradient reaches that element only."""

@@ -557,7 +557,6 @@ class Tensor:
             shape = shape[:-2] + shape[-1:] if other.ndim > 1 else shape[:-1]
         return product.reshape(shape)
 
-
     # ----- PyTorch's names ----------------------------------------------------------------------
     # Each is a one-line alias or a short composition of the methods above, with PyTorch's
     # meaning, so a PyTorch script reads the same here. No new ops except Cast (ops/cast.py).
@@ -663,9 +662,6 @@ class Tensor:
             return Cast.apply(self, dtype=np.dtype(dtype))
         return Tensor(self.data.astype(dtype))
 
-    def type(self, dtype: Any) -> Tensor:
-        return self.to(dtype)
-
     def float(self) -> Tensor:
         """float32 (``x.to(np.float32)``)."""
         return self.to(np.float32)
@@ -746,7 +742,9 @@ class Tensor:
     # In place, as PyTorch's trailing underscore says. Allowed where no graph is being recorded
     # (under tg.no_grad(), or on tensors such as x.grad that neither require grad nor meet one
     # that does); otherwise refused with what to write instead: the graph records no in-place ops.
-    # NOTE: like NumPy, this writes into the array the tensor shares with you (Tensor(array)).
+    # NOTE: like NumPy, this writes into the array the tensor shares with you (Tensor(array)), and
+    # nothing counts versions yet: changing a tensor that an op saved for backward, before that
+    # backward runs, makes its gradient wrong.
 
     def _in_place(self, name: str, other: Any, values: Any) -> Tensor:
         if autograd._grad_enabled and (self.requires_grad or isinstance(other, Tensor) and other.requires_grad):

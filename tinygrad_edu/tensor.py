@@ -511,18 +511,21 @@ class Tensor:
         return self.transpose(*axes)
 
     def flatten(
-        self, start_axis: int = 0, end_axis: int = -1, *, start_dim: int | None = None, end_dim: int | None = None
+        self,
+        start_axis: int | None = None,
+        end_axis: int | None = None,
+        *,
+        start_dim: int | None = None,
+        end_dim: int | None = None,
     ) -> Tensor:
         """Merge axes start_axis..end_axis into one (all of them by default).
         PyTorch's names start_dim=/end_dim= mean the same."""
-        if start_dim is not None:
-            start_axis = start_dim
-        if end_dim is not None:
-            end_axis = end_dim
+        start_axis = axis_or_dim("flatten", start_axis, start_dim, ("start_axis", "start_dim")) or 0
+        end_axis = axis_or_dim("flatten", end_axis, end_dim, ("end_axis", "end_dim"))
         if self.ndim == 0:
             return self.reshape(1)
         start = start_axis % self.ndim
-        end = end_axis % self.ndim
+        end = -1 % self.ndim if end_axis is None else end_axis % self.ndim
         shape = self.shape[:start] + (-1,) + self.shape[end + 1 :]
         return self.reshape(shape)
 
@@ -861,11 +864,13 @@ def check_device(device: str) -> None:
         )
 
 
-def axis_or_dim(function: str, axis: Any, dim: Any) -> Any:
+def axis_or_dim(function: str, axis: Any, dim: Any, names: tuple[str, str] = ("axis", "dim")) -> Any:
     """The axis from NumPy's axis= or PyTorch's dim= (a list of dims becomes a tuple)."""
     if axis is not None and dim is not None:
+        numpy_name, pytorch_name = names
         raise TypeError(
-            f"{function}: got both axis={axis!r} and dim={dim!r}; give one (axis= is NumPy's name, dim= PyTorch's)"
+            f"{function}: got both {numpy_name}={axis!r} and {pytorch_name}={dim!r}; give one "
+            f"({numpy_name}= is NumPy's name, {pytorch_name}= PyTorch's)"
         )
     chosen = dim if dim is not None else axis
     return tuple(chosen) if isinstance(chosen, list) else chosen

@@ -147,11 +147,18 @@ class Flatten(Module):
     PyTorch's names start_dim=/end_dim= mean the same."""
 
     def __init__(
-        self, start_axis: int = 1, end_axis: int = -1, *, start_dim: int | None = None, end_dim: int | None = None
+        self,
+        start_axis: int | None = None,
+        end_axis: int | None = None,
+        *,
+        start_dim: int | None = None,
+        end_dim: int | None = None,
     ):
         super().__init__()
-        self.start_axis = start_axis if start_dim is None else start_dim
-        self.end_axis = end_axis if end_dim is None else end_dim
+        start = axis_or_dim("Flatten", start_axis, start_dim, ("start_axis", "start_dim"))
+        end = axis_or_dim("Flatten", end_axis, end_dim, ("end_axis", "end_dim"))
+        self.start_axis = 1 if start is None else start
+        self.end_axis = -1 if end is None else end
 
     def forward(self, x: Tensor) -> Tensor:
         return x.flatten(self.start_axis, self.end_axis)

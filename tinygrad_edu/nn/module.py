@@ -57,6 +57,11 @@ class Module:
     training   True after train() (the default), False after eval(); Dropout reads it
     """
 
+    # Set in __init__ (through object.__setattr__); declared here for type checkers.
+    _parameters: dict[str, Parameter]
+    _modules: dict[str, Module]
+    training: bool
+
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})

@@ -9,8 +9,9 @@ Every loss takes ``reduction="mean" | "sum" | "none"`` as PyTorch does: the mean
 sum of the per-element losses, or the per-element losses themselves.
 
 Dtypes: a target given as a NumPy array, list or number takes the input's floating dtype,
-so ``F.mse_loss(float32 output, float64 array)`` is a float32 loss, as in PyTorch; a target
-given as a Tensor promotes as NumPy does (float32 with float64 gives float64).
+so ``F.mse_loss(float32 output, float64 array)`` is a float32 loss (NumPy's float64 default
+does not upcast a float32 model); a target given as a Tensor promotes as NumPy and PyTorch
+do (float32 with float64 gives float64).
 (There is no F.gelu: no GELU op exists yet.)
 """
 

@@ -7,7 +7,8 @@ Put ``torch`` where it says ``tg`` and it is a PyTorch script (the data come fro
 project's ``mnist.data`` instead of torchvision, and the loader is a few lines instead of
 DataLoader). Every name below means what it means in PyTorch: ``x.view(x.size(0), -1)``,
 ``output.argmax(dim=1, keepdim=True)``, ``nn.CrossEntropyLoss()``, ``nn.ModuleList``,
-``model.apply(init_weights)``, ``tg.manual_seed``, ``.to(device)``, ``.item()``.
+``model.apply(init_weights)``, ``tg.manual_seed``, ``tg.cuda.is_available()``, ``.to(device)``,
+``.item()``.
 """
 
 import argparse
@@ -83,7 +84,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     tg.manual_seed(args.seed)
-    device = "cpu"
+    device = tg.device("cuda" if tg.cuda.is_available() else "cpu")
     train_images, train_labels = data.load("train")
     test_images, test_labels = data.load("test")
     if args.limit is not None:

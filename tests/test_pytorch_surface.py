@@ -354,6 +354,38 @@ def test_an_explicit_generator_is_independent_of_the_default_one():
         tg.manual_seed(1.5)
 
 
+def test_module_level_functions_have_pytorchs_meaning():
+    x = Tensor(M)
+    values, predicted = tg.max(x, 1)  # torch.max(outputs, 1): the classic accuracy line
+    np.testing.assert_array_equal(values.data, [5.0, 6.0])
+    np.testing.assert_array_equal(predicted.data, [1, 2])
+    assert tg.max(x).item() == 6.0 and tg.min(x).item() == 1.0
+    assert tg.min(x, 0, keepdim=True).indices.tolist() == [[0, 1, 0]]
+    np.testing.assert_array_equal(tg.max(x, tg.full((2, 3), 4.5)).data, [[4.5, 5.0, 5.0], [4.5, 4.5, 6.0]])
+    np.testing.assert_array_equal(tg.min(x, tg.full((2, 3), 4.5)).data, [[1.0, 4.5, 4.5], [4.0, 2.0, 4.5]])
+    assert tg.argmax(x, dim=1).tolist() == [1, 2] and tg.argmin(x).item() == 0
+    assert tg.sum(x, 1).tolist() == [11.0, 12.0] and tg.mean(x, dim=0, keepdim=True).shape == (1, 3)
+    assert tg.sum(M).item() == 23.0  # a NumPy array is wrapped first
+    assert tg.flatten(tg.zeros(2, 3, 4), 1).shape == (2, 12) and tg.matmul(x, x.t()).shape == (2, 2)
+    np.testing.assert_allclose(tg.softmax(x, 1).sum(dim=1).data, [1.0, 1.0])
+    np.testing.assert_allclose(tg.log_softmax(x, dim=0).exp().sum(0).data, [1.0, 1.0, 1.0])
+    assert tg.clamp(x, max=2).tolist() == [[1.0, 2.0, 2.0], [2.0, 2.0, 2.0]]
+    assert tg.abs(-x).tolist() == M.tolist() and tg.relu(-x).tolist() == [[0.0] * 3] * 2
+    np.testing.assert_allclose(tg.log(tg.exp(x)).data, M)
+    np.testing.assert_allclose(tg.sqrt(x * x).data, M)
+    np.testing.assert_allclose(tg.sigmoid(x).data, 1 / (1 + np.exp(-M)))
+    np.testing.assert_allclose(tg.tanh(x).data, np.tanh(M))
+    assert tg.maximum(x, 4.5).tolist() == [[4.5, 5.0, 5.0], [4.5, 4.5, 6.0]]
+
+
+def test_the_usual_device_lines_pick_the_cpu():
+    assert tg.cuda.is_available() is False and tg.cuda.device_count() == 0
+    device = tg.device("cuda" if tg.cuda.is_available() else "cpu")
+    assert device == "cpu" and tg.zeros(2).to(device).device == "cpu"
+    with pytest.raises(RuntimeError, match="no cuda device"):
+        tg.device("cuda")
+
+
 # ----- nn.functional -------------------------------------------------------------------------------------
 
 
@@ -724,6 +756,23 @@ TORCH_CASES = [
     ("F.relu", lambda t, x: t.nn.functional.relu(x)),
     ("F.leaky_relu", lambda t, x: t.nn.functional.leaky_relu(x, 0.2)),
     ("F.one_hot", lambda t, x: t.nn.functional.one_hot(x.argmax(dim=2), 4)),
+    ("tg.max dim values", lambda t, x: t.max(x, 1)[0]),
+    ("tg.max dim indices", lambda t, x: t.max(x, 1)[1]),
+    ("tg.min dim keepdim", lambda t, x: t.min(x, 2, keepdim=True).values),
+    ("tg.max of two tensors", lambda t, x: t.max(x, -x)),
+    ("tg.min of two tensors", lambda t, x: t.min(x, -x)),
+    ("tg.max of all", lambda t, x: t.max(x)),
+    ("tg.argmax", lambda t, x: t.argmax(x, dim=1)),
+    ("tg.sum dims keepdim", lambda t, x: t.sum(x, (0, 2), keepdim=True)),
+    ("tg.mean dim", lambda t, x: t.mean(x, 1)),
+    ("tg.softmax", lambda t, x: t.softmax(x, 1)),
+    ("tg.log_softmax", lambda t, x: t.log_softmax(x, dim=2)),
+    ("tg.exp log sqrt abs", lambda t, x: t.sqrt(t.exp(t.abs(x))) + t.log(t.abs(x) + 1)),
+    ("tg.relu sigmoid tanh", lambda t, x: t.relu(x) * t.sigmoid(x) + t.tanh(x)),
+    ("tg.clamp", lambda t, x: t.clamp(x, min=-0.2)),
+    ("tg.flatten", lambda t, x: t.flatten(x, 1)),
+    ("tg.matmul", lambda t, x: t.matmul(x, x.permute(0, 2, 1))),
+    ("tg.maximum", lambda t, x: t.maximum(x, x * 0)),
 ]
 
 

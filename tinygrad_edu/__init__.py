@@ -36,7 +36,8 @@ from .teaching import teaching_mode
 from .tensor import Tensor, concatenate, stack, where
 
 # isort: split
-# PyTorch's spelling of the surface: factories, dtypes, tg.cat, tg.manual_seed (creation.py, random.py).
+# PyTorch's spelling of the surface: factories, dtypes, tg.cat, tg.manual_seed, tg.max(x, 1) ...
+# (creation.py, random.py, functions.py, cuda.py).
 from .creation import (
     arange,
     double,
@@ -65,12 +66,34 @@ from .creation import (
     zeros_like,
 )
 from .creation import bool_ as bool
+from .functions import (
+    abs,
+    argmax,
+    argmin,
+    clamp,
+    device,
+    exp,
+    flatten,
+    log,
+    log_softmax,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    relu,
+    sigmoid,
+    softmax,
+    sqrt,
+    sum,
+    tanh,
+)
 from .random import default_generator, manual_seed
 from .tensor import ValuesIndices, cat
 
 # isort: split
 # nn and optim build on the engine above, so they are imported after it.
-from . import nn, optim
+from . import cuda, nn, optim
 
 __all__ = [
     "AnomalyError",
@@ -103,14 +126,22 @@ __all__ = [
     "stack",
     "teaching_mode",
     "where",
-    # PyTorch's spelling (creation.py, random.py)
+    # PyTorch's spelling (creation.py, random.py, functions.py, cuda.py)
     "ValuesIndices",
+    "abs",
     "arange",
+    "argmax",
+    "argmin",
     "bool",
     "cat",
+    "clamp",
+    "cuda",
     "default_generator",
+    "device",
     "double",
+    "exp",
     "eye",
+    "flatten",
     "float16",
     "float32",
     "float64",
@@ -120,8 +151,15 @@ __all__ = [
     "half",
     "int32",
     "int64",
+    "log",
+    "log_softmax",
     "long",
     "manual_seed",
+    "matmul",
+    "max",
+    "maximum",
+    "mean",
+    "min",
     "ones",
     "ones_like",
     "rand",
@@ -130,6 +168,12 @@ __all__ = [
     "randn",
     "randn_like",
     "randperm",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "sqrt",
+    "sum",
+    "tanh",
     "tensor",
     "uint8",
     "zeros",

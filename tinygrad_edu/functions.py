@@ -78,14 +78,17 @@ def abs(input: Any) -> Tensor:
 
 
 def relu(input: Any) -> Tensor:
+    """y = max(x, 0). See ``ops.elementwise.ReLU``."""
     return _tensor(input).relu()
 
 
 def sigmoid(input: Any) -> Tensor:
+    """y = 1 / (1 + exp(−x)), without overflow. See ``ops.elementwise.Sigmoid``."""
     return _tensor(input).sigmoid()
 
 
 def tanh(input: Any) -> Tensor:
+    """y = tanh x. See ``ops.elementwise.Tanh``."""
     return _tensor(input).tanh()
 
 

@@ -22,6 +22,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import DTypeError, ShapeError
+from ..functions import relu as relu  # F.relu is tg.relu (the "as" marks a re-export)
+from ..functions import sigmoid as sigmoid
+from ..functions import tanh as tanh
 from ..ops.nn import Affine, BinaryCrossEntropy, CrossEntropy
 from ..random import generator_or_default
 from ..tensor import Tensor, axis_or_dim
@@ -179,21 +182,7 @@ def log_softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None) -
 
 
 # ----- activations: the Tensor methods, under PyTorch's functional names --------------------------
-
-
-def relu(input: Tensor) -> Tensor:
-    """y = max(x, 0). See ``ops.elementwise.ReLU``."""
-    return _as_tensor(input).relu()
-
-
-def sigmoid(input: Tensor) -> Tensor:
-    """y = 1 / (1 + exp(−x)), without overflow. See ``ops.elementwise.Sigmoid``."""
-    return _as_tensor(input).sigmoid()
-
-
-def tanh(input: Tensor) -> Tensor:
-    """y = tanh x. See ``ops.elementwise.Tanh``."""
-    return _as_tensor(input).tanh()
+# F.relu, F.sigmoid and F.tanh are tg.relu, tg.sigmoid and tg.tanh (imported above).
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:

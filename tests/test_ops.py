@@ -23,6 +23,7 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor
+from tinygrad_edu.ops.cast import Cast
 
 
 @dataclass
@@ -212,6 +213,8 @@ CASES = _binary_cases() + [
         ((2, 4, 3), (2, 3), (2,)),
     ),
     OpCase("linear-no-bias", lambda x, w: tg.nn.functional.linear(x, w), lambda x, w: x @ w.T, ((4, 3), (2, 3))),
+    # Cast float64 -> float64 keeps the values exact, so the checks see its rule alone (x.to(dtype))
+    OpCase("cast", lambda a: Cast.apply(a, dtype=np.float64) * a, lambda a: a * a, ((3, 4),)),
     # a small composite, as a smoke test of several ops together
     OpCase(
         "composite",

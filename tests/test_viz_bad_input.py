@@ -9,6 +9,7 @@ since a test running as root cannot make a folder read-only with chmod.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -167,7 +168,9 @@ def test_bad_input_exits_2_naming_the_flag(tmp_path, arguments, words, fault):
     else:
         target = tmp_path / ("ro" if fault == "read-only" else "full")
         command = [sys.executable, "-c", FAULTS[fault].format(target=str(target)) + RUN_VIZ, *arguments]
-    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+    # Run in tmp_path, so that a case which wrongly writes into the current folder leaves no trace.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 2, f"exit {result.returncode}\nstdout: {result.stdout[-2000:]}\n{result.stderr[-3000:]}"
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
     for word in words:
@@ -178,3 +181,4 @@ def test_bad_input_exits_2_naming_the_flag(tmp_path, arguments, words, fault):
         assert sorted(path.name for path in (tmp_path / "full").iterdir()) == []
     if fault == "read-only":
         assert not (tmp_path / "ro" / "new").exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a-file.txt", "full", "ro"], "nothing written"

@@ -135,7 +135,10 @@ def expression_behind_double_dash(argv: Sequence[str]) -> list[str]:
         if argument.startswith("-") and not argument.startswith("--") and argument not in ("-", "-h"):
             if not _PLAIN_NUMBER.match(argument):
                 del argv[position]
-                return argv if "--" in argv else [*argv, "--", argument]
+                if "--" not in argv:
+                    return [*argv, "--", argument]
+                argv.insert(argv.index("--") + 1, argument)
+                return argv
     return argv
 
 

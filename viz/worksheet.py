@@ -142,7 +142,7 @@ def _describe(program: Program, structure: GraphStructure) -> list[_Node]:
         kind = structure.kinds[node_id]
         if kind == "constant":
             continue
-        numbers = ["= " + line for line in number_lines(tensor.data)]
+        numbers = [("= " if row == 0 else "  ") + line for row, line in enumerate(number_lines(tensor.data))]
         answer = number_lines(gradients[id(tensor)])
         nodes.append(_Node(node_id, kind, titles.get(node_id, short[node_id]), short[node_id], numbers, answer))
     return nodes

@@ -215,8 +215,7 @@ class _Builder:
         self.assigned: dict[str, str] = {}  # name -> the text of the statement that assigns it
 
     def error(self, message: str, node: ast.AST) -> ExpressionError:
-        line, column = location(self.source, node)
-        return ExpressionError(message, self.source, column, line)
+        return ExpressionError.at(message, self.source, node)
 
     def run(self, tree: ast.Module) -> Program:
         for statement in tree.body:

@@ -74,6 +74,12 @@ class ExpressionError(ValueError):
         self.line = line
         super().__init__(self.pretty())
 
+    @classmethod
+    def at(cls, message: str, source: str, node: ast.AST) -> ExpressionError:
+        """The error at a node of the tree ``ast.parse(source)`` made."""
+        line, column = location(source, node)
+        return cls(message, source, column, line)
+
     def pretty(self) -> str:
         """'error at column 5: ...' (or 'line 2, column 5'), the line, and a caret under the spot."""
         lines = self.expression.split("\n")
@@ -171,8 +177,7 @@ class _Checker:
         self.operations = 0
 
     def error(self, message: str, node: ast.AST) -> ExpressionError:
-        line, column = location(self.source, node)
-        return ExpressionError(message, self.source, column, line)
+        return ExpressionError.at(message, self.source, node)
 
     def check_module(self, tree: ast.Module) -> None:
         for statement in tree.body:
@@ -257,8 +262,7 @@ def literal_array(node: ast.expr, source: str) -> np.ndarray:
     """A number or a list of numbers (signed) as a float64 array; ExpressionError otherwise."""
 
     def error(message: str, at: ast.AST) -> ExpressionError:
-        line, column = location(source, at)
-        return ExpressionError(message, source, column, line)
+        return ExpressionError.at(message, source, at)
 
     def number(element: ast.expr) -> float:
         sign = 1.0

@@ -3,6 +3,7 @@ test_viz_bad_input.py)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -155,3 +156,14 @@ def test_flags_are_checked_before_the_output_folder_is_made(tmp_path):
     result = run_viz("a*b", "--values", "a=1", "--out", str(tmp_path / "never"))
     assert result.returncode == 2 and "no value for 'b'" in result.stderr
     assert not (tmp_path / "never").exists()
+
+
+def test_staging_folders_of_killed_runs_are_removed(tmp_path):
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = tmp_path / f"{viz.cli.STAGING_PREFIX}{int(finished.stdout)}-abc"
+    alive = tmp_path / f"{viz.cli.STAGING_PREFIX}{os.getpid()}-abc"
+    for folder in (dead, alive):
+        folder.mkdir()
+        (folder / "index.html").write_text("<html", encoding="utf-8")  # half written
+    viz.cli.remove_stale_staging(tmp_path)
+    assert not dead.exists() and alive.exists()

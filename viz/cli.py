@@ -8,7 +8,7 @@
     python -m viz "a*b + c" --values a=2,b=-3,c=10 --graph-only --out out      -> out/graph.svg, .png
     python -m viz "sin(x) * x" --values x=1 --second-order --out out           -> the graph of ∂f/∂x
     python -m viz "p = sigmoid(w*x); L = -log(p)" --values w=1,x=2 --worksheet --out out
-        -> out/worksheet.pdf (values, empty gradient boxes) and out/answers.pdf (A4 landscape)
+        -> out/worksheet.pdf, A4 landscape: page 1 values and empty gradient boxes, page 2 the answers
     python -m viz --mnist --out out                                            -> the MNIST MLP, by layer
 
 The language of EXPR is in viz/expression.py. An argument that starts with a single '-' and is
@@ -85,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(
         prog=PROG,
         description="Draw the computation graph of a formula and backpropagation through it, step by step.",
-        epilog='example: python -m viz "tanh(a*b + c) * a" --values a=2,b=-3,c=10 --out out',
+        epilog='example: python -m viz "tanh(a*b + c) * a" --values a=2,b=-3,c=10 --out out. '
+        'An EXPR that starts with a minus ("-a*b") needs no "--".',
     )
     parser.add_argument(
         "expression",
@@ -107,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument(
         "--worksheet",
         action="store_true",
-        help="write worksheet.pdf (the forward graph with values and empty gradient boxes) and answers.pdf",
+        help="write worksheet.pdf: the forward graph with values and empty gradient boxes, then a page of answers",
     )
     mode.add_argument("--mnist", action="store_true", help="draw the MNIST MLP (784-128-10) for one small batch")
     parser.add_argument(
@@ -252,24 +253,49 @@ def prepare_out_dir(text: str) -> Path:
     return out_dir
 
 
+STAGING_PREFIX = ".viz-partial-"
+
+
 @contextlib.contextmanager
 def staged_writes(out_dir: Path) -> Iterator[Path]:
     """A hidden folder inside ``out_dir`` to write into. On success every file in it is flushed to
     disk (fsync) and moved into ``out_dir`` (os.replace, atomic); on any error, or Ctrl-C, the
-    folder is removed, so ``out_dir`` never holds a half-written file."""
-    staging = Path(tempfile.mkdtemp(prefix=".viz-partial-", dir=out_dir))
+    folder is removed, so ``out_dir`` never holds a half-written file. Folders left by a run that
+    was killed (its process id is in the name) are removed first."""
+    remove_stale_staging(out_dir)
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=out_dir))
     try:
         yield staging
         for path in sorted(staging.iterdir()):
-            descriptor = os.open(path, os.O_RDONLY)
-            try:
-                os.fsync(descriptor)
-            finally:
-                os.close(descriptor)
+            fsync(path)
         for path in sorted(staging.iterdir()):
             os.replace(path, out_dir / path.name)
+        fsync(out_dir)  # the renames themselves
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def fsync(path: Path) -> None:
+    """Flush a file's (or a folder's) data to the disk."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def remove_stale_staging(out_dir: Path) -> None:
+    """Remove the staging folders of runs that no longer exist (killed with kill -9, say)."""
+    for folder in out_dir.glob(f"{STAGING_PREFIX}*"):
+        pid_text = folder.name[len(STAGING_PREFIX) :].split("-")[0]
+        if not pid_text.isdigit():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (PermissionError, OverflowError):
+            pass  # alive (another user's), or not a process id: leave it
 
 
 def run_program(program: Program, out_dir: Path, graph_only: bool, second_order: bool, worksheet: bool) -> None:

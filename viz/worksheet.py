@@ -45,6 +45,7 @@ LINE_HEIGHT = 1.45  # of the font size
 PAD = 0.1  # inches inside a box
 TITLE_CHARS = 14  # a longer title is wrapped onto several lines
 MOST_NUMBERS_SHOWN = 12  # a bigger tensor shows its shape instead of its numbers
+HANDWRITING_ROWS = 1.8  # an empty box is at least this many lines tall, to write in by hand
 
 FILL = {"parameter": "#cfe2ff", "constant": "#e9ecef", "intermediate": "#ffffff", "output": "#ffe08a"}
 ANSWER_COLOUR = "#c0392b"
@@ -112,7 +113,8 @@ class _Node:
         self.answer = answer  # the gradient's lines, shown on the answer page only
         widest = max(len(text) for text in [*self.title, self.box_label, *lines, *answer])
         self.width = max(widest * CHAR_WIDTH * FONT_SIZE / 72 + 3 * PAD, 0.9)
-        rows = len(self.title) + len(lines) + 1 + len(answer)  # title, numbers, the box's label, the box
+        self.box_rows = max(len(answer), HANDWRITING_ROWS)
+        rows = len(self.title) + len(lines) + 1 + self.box_rows  # title, numbers, the box's label, the box
         self.height = rows * LINE_HEIGHT * FONT_SIZE / 72 + 3 * PAD
 
 
@@ -259,11 +261,11 @@ def _draw_node(axes, node: _Node, centre: tuple[float, float], scale: float, ans
     label = node.box_label.replace("∂L/", f"∂{loss}/", 1)
     axes.text(x + pad, cursor, label, fontsize=font * 0.9, va="center", color="#333333")
     box_top = cursor - line / 2
-    box_height = len(node.answer) * line + pad
+    box_height = node.box_rows * line + pad
     axes.add_patch(Rectangle((x + pad, box_top - box_height), width - 2 * pad, box_height, fc="white", ec="#333333"))
     if answers or node.kind == "output":  # the worksheet gives the start: ∂L/∂L = 1
         for row, text in enumerate(node.answer):
-            middle = box_top - pad / 2 - (row + 0.5) * line
+            middle = box_top - box_height / 2 - (row - (len(node.answer) - 1) / 2) * line
             axes.text(x + 1.5 * pad, middle, text, fontsize=font, family="monospace", va="center", color=ANSWER_COLOUR)
 
 

@@ -269,7 +269,10 @@ def staged_writes(out_dir: Path) -> Iterator[Path]:
         for path in sorted(staging.iterdir()):
             fsync(path)
         for path in sorted(staging.iterdir()):
-            os.replace(path, out_dir / path.name)
+            target = out_dir / path.name
+            if path.is_dir() and target.is_dir():  # a folder of pictures is replaced as a whole
+                shutil.rmtree(target)
+            os.replace(path, target)
         fsync(out_dir)  # the renames themselves
     finally:
         shutil.rmtree(staging, ignore_errors=True)

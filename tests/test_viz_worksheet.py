@@ -38,7 +38,7 @@ def page_texts(figure) -> list[str]:
 def test_numbers_are_short_and_matrices_keep_their_rows():
     assert number_lines(np.array(-0.0)) == ["0"]
     assert number_lines(np.array(1 / 3)) == ["0.3333"]
-    assert number_lines(np.array([1.0, -2.5, 3.0])) == ["[   1, -2.5,    3]"]
+    assert number_lines(np.array([1.0, -2.5, 3.0])) == ["[   1]", "[-2.5]", "[   3]"]  # a column
     assert number_lines(np.array([[1.0, 2.0], [3.0, 40.0]])) == ["[ 1,  2]", "[ 3, 40]"]
     assert number_lines(np.zeros((4, 4))) == ["shape (4, 4)"]
 

@@ -43,7 +43,7 @@ MAX_SCALE = 1.5
 CHAR_WIDTH = 0.6  # of the font size: DejaVu Sans Mono exactly, DejaVu Sans a little less
 LINE_HEIGHT = 1.45  # of the font size
 PAD = 0.1  # inches inside a box
-TITLE_CHARS = 14  # a longer title is wrapped onto several lines
+TITLE_CHARS = 10  # a longer title is wrapped onto several lines
 MOST_NUMBERS_SHOWN = 12  # a bigger tensor shows its shape instead of its numbers
 HANDWRITING_ROWS = 1.8  # an empty box is at least this many lines tall, to write in by hand
 
@@ -67,7 +67,8 @@ FORMULAS = {
 
 
 def number_lines(array: np.ndarray) -> list[str]:
-    """The numbers, 4 significant digits: '2.5', '[1, -2, 3]', or one line per row of a matrix."""
+    """The numbers, 4 significant digits: '2.5', a vector as a column (one line per number), a
+    matrix one line per row."""
     array = np.asarray(array, dtype=np.float64) + 0.0  # + 0.0 turns -0 into 0
     if array.size > MOST_NUMBERS_SHOWN:
         return [f"shape {array.shape}"]
@@ -75,7 +76,7 @@ def number_lines(array: np.ndarray) -> list[str]:
     if array.ndim == 0:
         return [str(texts)]
     width = max(len(text) for text in texts.reshape(-1))
-    rows = texts.reshape(-1, array.shape[-1]) if array.ndim > 1 else texts.reshape(1, -1)
+    rows = texts.reshape(-1, array.shape[-1]) if array.ndim > 1 else texts.reshape(-1, 1)  # vectors as columns
     return ["[" + ", ".join(text.rjust(width) for text in row) + "]" for row in rows]
 
 

@@ -135,7 +135,7 @@ def test_a_failed_write_leaves_the_old_page_whole(tmp_path, monkeypatch, capsys)
     assert main(["a*b + a", "--values", "a=3,b=4", "--out", str(out)]) == 2
     error = capsys.readouterr().err
     assert error.strip().splitlines() == [
-        "python -m viz: error: --out: could not write index.html: No space left on device"
+        f"python -m viz: error: --out: could not write {out / 'index.html'}: No space left on device"
     ]
     assert (out / "index.html").read_bytes() == before  # the old page, whole
     assert not [path for path in out.iterdir() if path.name.startswith(".")]  # the staging folder is gone

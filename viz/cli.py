@@ -172,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return EXIT_NO_GRAPHVIZ
     except OSError as error:
-        where = shorten(str(error.filename or args.out), 80)
+        where = shorten(str(Path(args.out) / Path(error.filename).name if error.filename else args.out), 80)
         print(f"{PROG}: error: --out: could not write {where}: {error.strerror or error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -1,10 +1,11 @@
 """python -m viz given bad input: every case exits 2 with a one-line message that names the flag.
 
 One table, one test. Each row runs ``python -m viz ...`` in a subprocess and checks that it
-exits with code 2, prints no Python traceback, and names the flag (or, for a mistake in the
-expression, points at its column). Rows with a ``fault`` run the same command with a fault
-injected before viz starts (a read-only folder, a disk that fills up while the page is written),
-since a test running as root cannot make a folder read-only with chmod.
+exits with code 2, prints no Python traceback, and says in one line what is wrong, naming the
+flag (or, for a mistake in the expression, points at its column with a caret). Rows with a
+``fault`` run the same command with a fault injected before viz starts (a read-only folder, a
+disk that fills up while the page is written), since a test running as root cannot make a
+folder read-only with chmod.
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ CASES = [
     ("values-twice", ["a*b", "--values", "a=1,a=2,b=3"], ["--values", "'a'"], None),
     ("values-infinite", ["a*b", "--values", "a=1e999,b=2"], ["--values", "'a'"], None),
     ("values-nan", ["a*b", "--values", "a=nan,b=2"], ["--values", "'a'"], None),
-    ("values-missing", ["a*b", "--values", "a=1"], ["--values", "'b'"], None),
+    ("values-missing", ["a*b", "--values", "a=1"], ["--values", "'b'", "column"], None),
     ("values-unused", ["a*b", "--values", "a=1,b=2,c=3"], ["--values", "'c'"], None),
     ("values-ragged-matrix", ["sum(W)", "--values", "W=[[1,2],[3]]"], ["--values", "'W'"], None),
     ("values-long-number", ["a*b", "--values", "a=" + "1" * LONG + ",b=2"], ["--values", "'a'"], None),
@@ -175,6 +176,11 @@ def test_bad_input_exits_2_naming_the_flag(tmp_path, arguments, words, fault):
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
     for word in words:
         assert word in result.stderr, f"{word!r} not in the message:\n{result.stderr[-3000:]}"
+    lines = result.stderr.strip().splitlines()
+    if "column" in words:  # the message, the line of the program, and a caret under the spot
+        assert len(lines) == 3 and lines[2].strip() == "^", result.stderr[-3000:]
+    else:
+        assert len(lines) == 1, f"expected one line, got:\n{result.stderr[-3000:]}"
     assert len(result.stderr) < 2000, "the message should be short, not the whole input echoed back"
     if fault == "disk-full":
         # Nothing half-written is left behind: no index.html, no temporary files.

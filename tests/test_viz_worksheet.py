@@ -51,6 +51,8 @@ def test_gradients_come_from_the_engine_walk():
     assert gradients[id(program.named["z"])] == pytest.approx(2.0)
     assert gradients[id(program.output)] == pytest.approx(1.0)
     assert program.leaves["a"].grad.item() == pytest.approx(-12.0)  # as after backward()
+    again = gradients_by_tensor(program.output)  # the graph is kept: a second page gives the same
+    assert again[id(program.leaves["a"])] == pytest.approx(-12.0)
 
 
 @needs_dot

@@ -83,20 +83,17 @@ def number_lines(array: np.ndarray) -> list[str]:
 def gradients_by_tensor(output: Tensor) -> dict[int, np.ndarray]:
     """id(tensor) -> ∂output/∂tensor, for every tensor the backward walk reaches.
 
-    Runs the engine's walk once (``backward_steps``, as ``backward()`` does): an op's output
-    gets the complete upstream gradient of its step, a leaf gets its ``.grad`` at the end.
+    Reads the engine's walk (``backward_steps``, as ``backward()`` runs it, keeping the graph):
+    an op's output gets the complete upstream gradient of its step, a leaf the sum of what the
+    ops that use it send back. As after ``backward()``, the leaves' ``.grad`` grow by it too.
     """
-    gradients = {}
-    leaves = {}
-    for step in tg.backward_steps(output):
+    gradients = {id(output): np.ones_like(output.data)}  # ∂L/∂L = 1, also when L is a leaf
+    for step in tg.backward_steps(output, retain_graph=True):
         gradients[id(step.output)] = step.grad_output.data
-        for parent in step.inputs:
-            if parent.requires_grad and parent.grad_fn is None:
-                leaves[id(parent)] = parent
-    for key, leaf in leaves.items():
-        gradients[key] = leaf.grad.data
-    if output.grad_fn is None:  # a program that is one leaf: ∂L/∂L = 1
-        gradients[id(output)] = np.ones_like(output.data)
+        for parent, grad in zip(step.inputs, step.grad_inputs):
+            if grad is not None and parent.grad_fn is None:
+                key = id(parent)
+                gradients[key] = gradients[key] + grad.data if key in gradients else grad.data
     return gradients
 
 

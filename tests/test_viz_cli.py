@@ -167,3 +167,13 @@ def test_staging_folders_of_killed_runs_are_removed(tmp_path):
         (folder / "index.html").write_text("<html", encoding="utf-8")  # half written
     viz.cli.remove_stale_staging(tmp_path)
     assert not dead.exists() and alive.exists()
+
+
+@needs_dot
+def test_graph_only_draws_a_vector_output_that_the_stepper_refuses(tmp_path):
+    values = "W=[[1,2],[3,4]],x=[1,2]"
+    result = run_viz("y = W@x", "--values", values, "--graph-only", "--out", str(tmp_path / "graph"))
+    assert result.returncode == 0, result.stderr
+    assert "<svg" in (tmp_path / "graph" / "graph.svg").read_text(encoding="utf-8")
+    result = run_viz("y = W@x", "--values", values, "--out", str(tmp_path / "stepper"))
+    assert result.returncode == 2 and "the output y has shape (2,)" in result.stderr

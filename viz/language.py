@@ -130,23 +130,27 @@ def parse(source: str) -> ast.Module:
 def location(source: str, node: ast.AST) -> tuple[int, int]:
     """(line, 0-based column in characters) of a node; ast counts columns in UTF-8 bytes."""
     line = getattr(node, "lineno", 1)
-    text = source.split("\n")[line - 1] if line - 1 < len(source.split("\n")) else ""
-    byte_offset = getattr(node, "col_offset", 0)
-    return line, len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore"))
+    return line, _characters(source, line, getattr(node, "col_offset", 0))
 
 
 def operator_location(source: str, node: ast.BinOp) -> tuple[int, int]:
     """Where a binary operator's symbol is: the first character after the left operand that is
     not a space or a parenthesis."""
-    line, column = location(source, node.left)
-    if node.left.end_lineno == node.right.lineno == line:
-        text = source.split("\n")[line - 1]
-        _, column = location(source, node.left)
-        end = len(text.encode("utf-8")[: node.left.end_col_offset].decode("utf-8", errors="ignore"))
-        while end < len(text) and text[end] in " \t()":
-            end += 1
-        column = end
+    if node.left.end_lineno != node.right.lineno:  # the operator ends a line: point at the left operand
+        return location(source, node.left)
+    line = node.right.lineno
+    text = source.split("\n")[line - 1]
+    column = _characters(source, line, node.left.end_col_offset)
+    while column < len(text) and text[column] in " \t()":
+        column += 1
     return line, column
+
+
+def _characters(source: str, line: int, byte_offset: int) -> int:
+    """How many characters the first ``byte_offset`` bytes of a line hold."""
+    lines = source.split("\n")
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore"))
 
 
 _FORBIDDEN = {

@@ -192,7 +192,7 @@ def build(
     if unused:
         inputs = ", ".join(program.leaves) or "none"
         raise ValueError(f"--values: {shorten(unused[0])!r} is not an input of the program (its inputs: {inputs})")
-    if require_scalar and program.output.size != 1:
+    if require_scalar and program.output.numel() != 1:
         line, column = location(source, tree.body[-1])
         raise ExpressionError(
             f"the output {program.output_name} has shape {program.output.shape}; backpropagation starts from "

@@ -156,9 +156,9 @@ class ElementExplanation:
             )
             for group in self.groups[: max(len(self.paths), 1)]:
                 via = self.label(group.tensor, group.index)
-                count = f"{group.paths} paths" if group.paths != 1 else "1 path"
+                paths = f"{group.paths} paths" if group.paths != 1 else "1 path"
                 terms = product_text([group.upstream, group.local_derivative])
-                lines.append(f"    via {via} ({group.ctx.name}, {count}): {terms}")
+                lines.append(f"    via {via} ({group.ctx.name}, {paths}): {terms}")
             if len(self.groups) > len(self.paths):
                 lines.append(f"    ... {len(self.groups) - len(self.paths)} more elements")
             total = sum(group.contribution for group in self.groups)

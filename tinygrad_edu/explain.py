@@ -185,7 +185,8 @@ class Explanation:
                 edges = [edge for edge in path.edges if edge.local_derivative != 1] or path.edges[:1]
                 symbols = " · ".join(f"∂{self.name_of(e.child)}/∂{self.name_of(e.parent)}" for e in edges)
                 lines.append(f"          {symbols}")
-                lines.append(f"          = {product_text([edge.local_derivative for edge in path.edges])}")
+                factors = [edge.local_derivative for edge in path.edges if edge.local_derivative is not None]
+                lines.append(f"          = {product_text(factors)}")
             else:
                 lines.append("          (not elementwise: its contribution to the whole of " + x + ")")
                 lines.append("          = " + format_array(path.contribution, indent=12))
@@ -196,7 +197,7 @@ class Explanation:
         gradient_text = format_array(self.gradient, indent=4)
         if self.omitted == 0:
             if all(path.elementwise for path in self.paths):
-                terms = sum_text([path.product for path in self.paths])
+                terms = sum_text([path.product for path in self.paths if path.product is not None])
                 element = self.index if self.index is not None and not scalar else ()
                 total = format_number(self.path_sum[element] if self.path_sum.ndim else self.path_sum)
                 adding_up = f"{terms} = {total}" if len(self.paths) > 1 else total

@@ -67,7 +67,7 @@ class Context:
         self.created_at: str | None = None
         self._saved: tuple[np.ndarray, ...] | None = ()
         self._input_arrays = arrays  # what forward received, to recognise saved inputs
-        self.output: Tensor | None = None  # set by the engine only while backward runs
+        self.output: Any = None  # the Tensor, set by the engine only while backward or jvp runs
 
     if TYPE_CHECKING:  # settings are plain attributes (ctx.axis = axis): tell the type checker they are welcome
 
@@ -133,7 +133,7 @@ class Function:
         raise NotImplementedError("a Function subclass must define backward(ctx, grad_output)")
 
     @staticmethod
-    def jvp(ctx: Context, *input_tangents: Tensor | None) -> Tensor:
+    def jvp(ctx: Context, *input_tangents: Any) -> Tensor:  # each op names its tangents (None: no tangent)
         """Forward mode: the output's tangent ẏ = Σₖ ∂y/∂xₖ · ẋₖ from the inputs' tangents ẋₖ
         (None for an input without one). Used by ``tg.jvp`` and ``tg.jacobian(mode="forward")``."""
         raise NotImplementedError(

@@ -336,6 +336,7 @@ def _jvp_against_differences(
     """'' if tg.jvp's J·v matches (f(x + εv) − f(x − εv)) / 2ε for a random v, else what differs."""
     directions = _random_directions(inputs, seed)
     _, tangent = jvp(fn, tuple(inputs), tuple(Tensor(v) for v in directions))
+    assert isinstance(tangent, Tensor), "check_op's fn returns one Tensor"
     plus = fn(*[Tensor(x.data + eps * v) for x, v in zip(inputs, directions)]).data
     minus = fn(*[Tensor(x.data - eps * v) for x, v in zip(inputs, directions)]).data
     numerical = np.asarray((plus - minus) / (2 * eps), dtype=np.float64)
@@ -362,6 +363,7 @@ def _adjoint_check(
     directions = _random_directions(inputs, seed)
     try:
         output, tangent = jvp(fn, tuple(inputs), tuple(Tensor(v) for v in directions))
+        assert isinstance(output, Tensor) and isinstance(tangent, Tensor), "check_op's fn returns one Tensor"
         upstream = np.random.default_rng(seed + 17).standard_normal(output.shape)
         grads = grad(fn(*inputs), inputs, grad_outputs=Tensor(upstream.astype(output.dtype)), allow_unused=True)
     except Exception as error:

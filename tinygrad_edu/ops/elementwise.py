@@ -8,7 +8,7 @@ they are recorded and can be differentiated again.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -46,7 +46,7 @@ class Add(Function):
 
     @staticmethod
     def jvp(ctx: Context, a_dot: Tensor | None, b_dot: Tensor | None) -> Tensor:
-        y_dot = 0.0  # each input that moves adds its term
+        y_dot: Any = 0.0  # each input that moves adds its term (a Tensor from the first on)
         if a_dot is not None:
             y_dot = y_dot + a_dot
         if b_dot is not None:
@@ -73,7 +73,7 @@ class Sub(Function):
 
     @staticmethod
     def jvp(ctx: Context, a_dot: Tensor | None, b_dot: Tensor | None) -> Tensor:
-        y_dot = 0.0
+        y_dot: Any = 0.0  # a Tensor once the first tangent is added
         if a_dot is not None:
             y_dot = y_dot + a_dot
         if b_dot is not None:
@@ -104,7 +104,7 @@ class Mul(Function):
     @staticmethod
     def jvp(ctx: Context, a_dot: Tensor | None, b_dot: Tensor | None) -> Tensor:
         a, b = ctx.saved_tensors
-        y_dot = 0.0
+        y_dot: Any = 0.0  # a Tensor once the first tangent is added
         if a_dot is not None:
             y_dot = y_dot + a_dot * b
         if b_dot is not None:
@@ -135,7 +135,7 @@ class Div(Function):
     @staticmethod
     def jvp(ctx: Context, a_dot: Tensor | None, b_dot: Tensor | None) -> Tensor:
         a, b = ctx.saved_tensors
-        y_dot = 0.0
+        y_dot: Any = 0.0  # a Tensor once the first tangent is added
         if a_dot is not None:
             y_dot = y_dot + a_dot / b
         if b_dot is not None:
@@ -167,7 +167,7 @@ class Pow(Function):
     @staticmethod
     def jvp(ctx: Context, a_dot: Tensor | None, b_dot: Tensor | None) -> Tensor:
         a, b = ctx.saved_tensors
-        y_dot = 0.0
+        y_dot: Any = 0.0  # a Tensor once the first tangent is added
         if a_dot is not None:
             y_dot = y_dot + a_dot * b * a ** (b - 1)
         if b_dot is not None:
@@ -200,7 +200,7 @@ class Maximum(Function):
     @staticmethod
     def jvp(ctx: Context, a_dot: Tensor | None, b_dot: Tensor | None) -> Tensor:
         (share_a,) = ctx.saved_tensors
-        y_dot = 0.0
+        y_dot: Any = 0.0  # a Tensor once the first tangent is added
         if a_dot is not None:
             y_dot = y_dot + a_dot * share_a
         if b_dot is not None:
@@ -229,7 +229,7 @@ class Where(Function):
         return None, grad_a, grad_b
 
     @staticmethod
-    def jvp(ctx: Context, condition_dot: None, a_dot: Tensor | None, b_dot: Tensor | None) -> Tensor:
+    def jvp(ctx: Context, condition_dot: None, a_dot: Tensor | float | None, b_dot: Tensor | float | None) -> Tensor:
         (condition,) = ctx.saved_tensors
         a_dot = 0.0 if a_dot is None else a_dot
         b_dot = 0.0 if b_dot is None else b_dot

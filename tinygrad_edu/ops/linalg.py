@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -41,7 +41,7 @@ class MatMul(Function):
     @staticmethod
     def jvp(ctx: Context, a_dot: Tensor | None, b_dot: Tensor | None) -> Tensor:
         a, b = ctx.saved_tensors
-        y_dot = 0.0
+        y_dot: Any = 0.0  # a Tensor once the first tangent is added
         if a_dot is not None:
             y_dot = y_dot + a_dot @ b
         if b_dot is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -108,7 +108,7 @@ class Affine(Function):
     @staticmethod
     def jvp(ctx: Context, x_dot: Tensor | None, weight_dot: Tensor | None, bias_dot: Tensor | None) -> Tensor:
         x, weight = ctx.saved_tensors
-        y_dot = 0.0
+        y_dot: Any = 0.0  # a Tensor once the first tangent is added
         if x_dot is not None:
             y_dot = y_dot + x_dot @ weight.T
         if weight_dot is not None:
@@ -221,7 +221,7 @@ class BinaryCrossEntropy(Function):
     @staticmethod
     def jvp(ctx: Context, p_dot: Tensor | None, y_dot: Tensor | None) -> Tensor:
         p, y = ctx.saved_tensors
-        loss_dot = 0.0
+        loss_dot: Any = 0.0  # a Tensor once the first tangent is added
         if p_dot is not None:
             loss_dot = loss_dot + p_dot * (p - y) / (p * (1 - p)).maximum(1e-12)
         if y_dot is not None:

@@ -37,12 +37,16 @@ _STYLE = """
   body { font-family: Helvetica, Arial, sans-serif; background: #fafafa; color: #222;
          display: flex; flex-direction: column; overflow: hidden; }
   header { padding: 6px 12px; background: #fff; border-bottom: 1px solid #ddd; flex: none; }
-  .controls { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; }
-  h1 { font-size: 18px; margin: 0 12px 0 0; font-weight: bold; }
+  .controls { display: flex; flex-wrap: nowrap; align-items: center; gap: 8px; overflow: hidden; }
+  .controls > * { flex: none; }
+  .controls > h1 { flex: 0 1 auto; }
+  h1 { font-size: 18px; margin: 0 12px 0 0; font-weight: bold; max-width: 28%;
+       white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
   button { font-size: 16px; padding: 3px 10px; white-space: nowrap; cursor: pointer; }
   button[aria-pressed="true"] { background: #ffe08a; }
   #counter { font-weight: bold; font-size: 18px; min-width: 9em; }
-  #heading { font-size: 18px; color: #555; }
+  #heading { font-size: 18px; color: #555; flex: 1 1 auto !important; min-width: 0;
+             white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
   .hint { color: #666; font-size: 14px; }
   #stage { flex: 1 1 auto; min-height: 0; overflow: auto; position: relative; display: flex; }
   .picture { margin: auto; }
@@ -117,14 +121,17 @@ _SCRIPT = """
     panel.style.height = (tallest + 12) + "px";
   }
 
+  // The picture fills the stage as it is at the page's first zoom level; zooming in then
+  // grows it like the text around it (the stage scrolls), and a resized window refits it.
+  var fitted = null;
   function fitPicture() {
-    var zoom = (window.devicePixelRatio || 1) / baseRatio;
-    var width = (stage.clientWidth - 8) * zoom;
-    var height = (stage.clientHeight - 8) * zoom;
+    if (fitted === null || (window.devicePixelRatio || 1) === baseRatio) {
+      fitted = { width: stage.clientWidth - 8, height: stage.clientHeight - 8 };
+    }
     var svgs = document.querySelectorAll(".picture svg");
     for (var i = 0; i < svgs.length; i++) {
       var box = svgs[i].viewBox.baseVal;
-      var scale = Math.min(width / box.width, height / box.height);
+      var scale = Math.min(fitted.width / box.width, fitted.height / box.height);
       svgs[i].style.width = (box.width * scale) + "px";
       svgs[i].style.height = (box.height * scale) + "px";
     }

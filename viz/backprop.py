@@ -201,7 +201,7 @@ class _Walk:
         focus = {"op": current_op, "output": output_node, "receiving": receiving, "step": step}
         answer = self._picture(focus)
         question = self._picture(focus, hide=set(receiving))
-        heading = f"backward through {op_symbol(step.ctx)}, which made {self.name(step.output)}"
+        heading = f"backward through {op_symbol(step.ctx)}"
         draft = self._draft(heading, f"Step {number} of {total - 1}", lines, answer, question)
         draft.update(highlighted=current_op, step=step)
         self.done_ops.add(current_op)

@@ -299,7 +299,7 @@ def value_label(
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">{cells}</TABLE>>'
 
 
-OP_SYMBOLS = {"Add": "+", "Sub": "−", "Mul": "×", "Div": "÷", "MatMul": "@", "Neg": "−x", "Pow": "xⁿ"}
+OP_SYMBOLS = {"Add": "+", "Sub": "−", "Mul": "×", "Div": "÷", "MatMul": "@", "Neg": "neg", "Pow": "pow"}
 
 
 def op_symbol(ctx: Context) -> str:

@@ -172,10 +172,11 @@ class _Walk:
 
     def forward_frame(self, total: int) -> dict[str, Any]:
         roots = ", ".join(f"{self.name(root)} = {values_inline(root.data)}" for root in self.structure.roots)
-        lines = [
-            Line(f"forward pass: every node shows its value; {roots}"),
-            Line("next: the backward pass, one op at a time, from the output back to the leaves"),
-        ]
+        lines = [Line(f"forward pass: every node shows its value; {roots}")]
+        root_names = [self.name(root) for root in self.structure.roots]
+        if root_names != ["L"]:  # the frames write ∂L/∂…: say what L is
+            lines.append(Line(f"backward: ∂L/∂n for every node n, where L = {', '.join(root_names)}"))
+        lines.append(Line("next: the backward pass, one op at a time, from the output back to the leaves"))
         return self._draft("forward pass", f"Step 0 of {total - 1}", lines, self._picture())
 
     def step_frame(self, step: BackwardStep, number: int, total: int) -> dict[str, Any]:

@@ -51,6 +51,7 @@ FUNCTION_NAMES = {
     "CrossEntropy": "cross_entropy",
     "BinaryCrossEntropy": "bce",
 }
+_REARRANGING = {"BroadcastTo": "broadcast", "Reshape": "reshape"}
 _SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
@@ -124,6 +125,9 @@ def expression_names(values: Sequence[Tensor]) -> dict[int, str]:
             expression = _fit(tensor.grad_fn, parents)
         expressions[id(tensor)] = expression
         names[id(tensor)] = expression.text
+        rearranged = _REARRANGING.get(tensor.grad_fn.function.__name__) if tensor.grad_fn and not tensor.name else None
+        if rearranged:  # its sums read as its input ("x @ W + b"), the node itself says what happened
+            names[id(tensor)] = shorten(f"{rearranged}({expression.text})", MAX_EXPRESSION_CHARS + 11)
     return names
 
 
@@ -169,8 +173,8 @@ def _compose(ctx, operands: list[Expression]) -> Expression:
         return Expression(f"|{texts[0]}|")
     if op == "Transpose":
         return Expression(f"{_operand(operands[0], ATOM)}ᵀ")
-    if op in ("BroadcastTo", "Reshape"):
-        return operands[0]  # the same numbers, arranged differently: called as its input
+    if op in _REARRANGING:
+        return operands[0]  # the same numbers, arranged differently: read as its input
     if op == "GetItem":
         return Expression(f"{_operand(operands[0], ATOM)}[…]")
     name = FUNCTION_NAMES.get(op, op.lower())

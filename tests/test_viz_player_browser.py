@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_viz_backprop import matmul_example  # L = sum(tanh(x @ W)), x 2×3 and W 3×2
 
 import tinygrad_edu as tg
 import viz
@@ -53,18 +54,7 @@ def log_loss_neuron() -> tg.Tensor:
     return loss
 
 
-def matmul() -> tg.Tensor:
-    generator = np.random.default_rng(0)
-    x = tg.Tensor(generator.normal(size=(2, 3)).round(1), requires_grad=True, name="x")
-    w = tg.Tensor(generator.normal(size=(3, 2)).round(1), requires_grad=True, name="W")
-    y = x @ w
-    y.name = "y"
-    loss = y.tanh().sum()
-    loss.name = "L"
-    return loss
-
-
-EXAMPLES = {"neuron": neuron, "log-loss": log_loss_neuron, "matmul": matmul}
+EXAMPLES = {"neuron": neuron, "log-loss": log_loss_neuron, "matmul": matmul_example}
 
 
 @pytest.fixture(scope="module")

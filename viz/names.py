@@ -83,15 +83,23 @@ def wrap(text: str) -> str:
     return f"({text})"
 
 
-def _has_top_level_operator(text: str) -> bool:
+def _top_level(text: str) -> list[tuple[int, str]]:
+    """(position, character) of every character of ``text`` outside all brackets."""
+    found = []
     depth = 0
     for position, char in enumerate(text):
         if char in "([{":
             depth += 1
         elif char in ")]}":
             depth -= 1
-        elif depth == 0 and (char in " ·/+@^" or (char == "−" and position > 0)):
-            return True
+        elif depth == 0:
+            found.append((position, char))
+    return found
+
+
+def _has_top_level_operator(text: str) -> bool:
+    if any(char in " ·/+@^" or (char == "−" and position > 0) for position, char in _top_level(text)):
+        return True
     return text.startswith("−") and len(text) > 1 and not _is_number(text)
 
 
@@ -188,14 +196,9 @@ def break_lines(text: str, width: int = 14) -> list[str]:
     than widening its box (the graph is laid out left to right, so width is what is scarce).
     """
     pieces = []
-    depth = 0
     start = 0
-    for position, char in enumerate(text):
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif depth == 0 and char == " " and text[position + 1 : position + 2] in ("+", "−", "@"):
+    for position, char in _top_level(text):
+        if char == " " and text[position + 1 : position + 2] in ("+", "−", "@"):
             pieces.append(text[start:position])
             start = position + 1
     pieces.append(text[start:])

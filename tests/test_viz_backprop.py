@@ -13,7 +13,7 @@ import tinygrad_edu as tg
 import tinygrad_edu.ops as ops_package
 import viz
 from tinygrad_edu.ops import elementwise, linalg, movement, nn, reduce
-from viz.graph import HIGHLIGHT_COLOUR
+from viz.labels import HIGHLIGHT_COLOUR
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 

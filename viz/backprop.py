@@ -31,15 +31,14 @@ import numpy as np
 from tinygrad_edu import BackwardStep, Tensor, backward_steps
 
 from .formulas import Line, gradient_symbol, step_lines, sum_line, values_inline
-from .graph import (
+from .graph import GraphStructure, graph_structure
+from .labels import (
     DONE_COLOUR,
     FONT_SIZE,
     GRADIENT_COLOUR,
     HIGHLIGHT_COLOUR,
     OP_COLOUR,
-    GraphStructure,
     gradient_html,
-    graph_structure,
     op_symbol,
     stage_label,
     value_style,

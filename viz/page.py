@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 
 from .backprop import Frame
-from .graph import CONSTANT_COLOUR, DONE_COLOUR, GRADIENT_COLOUR, HIGHLIGHT_COLOUR, OUTPUT_COLOUR, PARAMETER_COLOUR
+from .labels import CONSTANT_COLOUR, DONE_COLOUR, GRADIENT_COLOUR, HIGHLIGHT_COLOUR, OUTPUT_COLOUR, PARAMETER_COLOUR
 
 _LEGEND = (
     (PARAMETER_COLOUR, "leaf that requires grad"),

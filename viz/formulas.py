@@ -43,13 +43,16 @@ class Line:
         return self.text + ("?" if self.answer else "")
 
 
-# (symbolic local derivative from the names, its value from the arrays), per input position.
-# Names: ``n`` has the inputs' names and ``n.y`` the output's; arrays likewise in ``v``.
+# Per input position: (the local derivative ∂y/∂input written with the names, its value).
 Rule = tuple[Callable[["Names"], str], Callable[["Names"], np.ndarray]]
 
 
 @dataclass(frozen=True)
 class Names:
+    """What a rule reads: ``n.x`` (or ``n.inputs[0]``), ``n.b`` and ``n.y`` are the names of
+    the first input, the second input and the output; ``input_values``/``output_value`` their
+    forward values."""
+
     inputs: tuple[str, ...]
     output: str
     input_values: tuple[np.ndarray, ...] = ()

@@ -153,6 +153,15 @@ def test_no_internal_ids_and_no_minus_zero_in_any_frame():
     assert all(len(names.display_name(value)) <= 24 for value in names.values)
 
 
+def test_names_with_operators_are_put_in_parentheses_after_the_d():
+    b = scalar(1.0, "b")
+    square = b * b
+    square.name = "b*b"  # a name as a parser might give it
+    frames = viz.backprop_frames(square.exp())
+    assert "sends: ∂L/∂b = ∂L/∂(b*b) × b = 2.718 × 1 = 2.718" in lines_of(frames[2])
+    assert viz.formulas.wrap("−x") == "(−x)" and viz.formulas.wrap("-3") == "-3" and viz.formulas.wrap("x1") == "x1"
+
+
 def test_one_step_is_not_called_steps():
     frames = viz.backprop_frames(scalar(1.0, "a").exp())
     assert frames[-1].caption.startswith("Step 2 of 2: Done after 1 step:")

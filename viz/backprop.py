@@ -250,6 +250,7 @@ class _Walk:
             node_id = structure.value_id(tensor)
             kind = structure.kinds[node_id]
             style = value_style(kind)
+            style["tooltip"] = self.name(tensor)  # what a pointer resting on the box shows
             if focus and node_id == focus["output"]:
                 style.update(color=GRADIENT_COLOUR, penwidth="4")
             elif focus and node_id in focus["receiving"]:

@@ -98,9 +98,10 @@ def _top_level(text: str) -> list[tuple[int, str]]:
 
 
 def _has_top_level_operator(text: str) -> bool:
-    if any(char in " ·/+@^" or (char == "−" and position > 0) for position, char in _top_level(text)):
+    """Does ``text`` contain an operator outside brackets? (A user's name may be "b*b".)"""
+    if any(char in " ·/+@^*×%" or (char in "−-" and position > 0) for position, char in _top_level(text)):
         return True
-    return text.startswith("−") and len(text) > 1 and not _is_number(text)
+    return text[:1] in ("−", "-") and len(text) > 1 and not _is_number(text)
 
 
 def _is_number(text: str) -> bool:

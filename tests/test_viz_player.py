@@ -65,3 +65,14 @@ def test_export_stepper_writes_nothing_when_drawing_fails(tmp_path, monkeypatch)
     with pytest.raises(viz.GraphvizNotFoundError):
         viz.export_stepper(frames, tmp_path / "out")
     assert not list((tmp_path / "out").iterdir())
+
+
+@needs_dot
+def test_export_stepper_removes_the_frames_of_an_earlier_longer_walk(tmp_path):
+    x = tg.Tensor(np.array(0.5), requires_grad=True, name="x")
+    viz.export_stepper(viz.backprop_frames(x.exp().sin().cos()), tmp_path)  # 5 frames
+    (tmp_path / "notes.svg").write_text("mine", encoding="utf-8")
+    viz.export_stepper(viz.backprop_frames(example()), tmp_path)  # 4 frames
+    assert sorted(path.name for path in tmp_path.glob("*.svg")) == [f"frame-{i:03d}.svg" for i in range(4)] + [
+        "notes.svg"
+    ]

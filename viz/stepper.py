@@ -63,4 +63,7 @@ def export_stepper(
         write_text_atomically(out_dir / frame_filename(index), frame.svg())
     index_path = out_dir / "index.html"
     write_text_atomically(index_path, page)
+    for stale in out_dir.glob("frame-[0-9][0-9][0-9].svg"):  # left by an earlier, longer walk
+        if int(stale.stem[len("frame-") :]) >= len(frames):
+            stale.unlink()
     return index_path

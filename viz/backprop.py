@@ -228,7 +228,9 @@ class _Walk:
             "done: every leaf holds its gradient", f"Step {total - 1} of {total - 1}", lines, self._picture(final=True)
         )
 
-    def _draft(self, heading: str, prefix: str, lines: list[Line], picture: Picture, question: Picture | None = None):
+    def _draft(
+        self, heading: str, prefix: str, lines: list[Line], picture: Picture, question: Picture | None = None
+    ) -> dict[str, Any]:
         text = "; ".join(line.full for line in lines)
         caption = f"{prefix}: {text[0].upper()}{text[1:]}."
         return {"heading": heading, "caption": caption, "lines": lines, "picture": picture, "question": question}

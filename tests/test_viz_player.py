@@ -76,3 +76,20 @@ def test_export_stepper_removes_the_frames_of_an_earlier_longer_walk(tmp_path):
     assert sorted(path.name for path in tmp_path.glob("*.svg")) == [f"frame-{i:03d}.svg" for i in range(4)] + [
         "notes.svg"
     ]
+
+
+@needs_dot
+def test_the_command_line_opens_the_player_in_predict_mode(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    command = [sys.executable, "-m", "viz", "a*b", "--values", "a=2,b=3", "--predict", "--out", str(tmp_path)]
+    result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert '<body data-predict="true">' in page
+    assert 'data-predict="false"' in (viz.export_stepper(viz.backprop_frames(example()), tmp_path / "plain")).read_text(
+        encoding="utf-8"
+    )

@@ -40,7 +40,7 @@ def stepper(tmp_path_factory) -> Path:
 def test_export_writes_numbered_svgs_and_one_self_contained_page(stepper):
     out_dir = stepper.parent
     assert sorted(path.name for path in out_dir.glob("*.svg")) == [f"frame-{i:03d}.svg" for i in range(6)]
-    assert not list(out_dir.glob(".*.tmp"))  # written through temporary files, all renamed
+    assert not list(out_dir.glob(".*.tmp*"))  # written through temporary files, all renamed
     page = stepper.read_text(encoding="utf-8")
     assert page.count("<svg") == 6 + 4  # every frame inline, and the question of each of the 4 steps
     assert "<?xml" not in page and "<!DOCTYPE svg" not in page

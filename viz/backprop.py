@@ -201,7 +201,8 @@ class _Walk:
         focus = {"op": current_op, "output": output_node, "receiving": receiving, "step": step}
         answer = self._picture(focus)
         question = self._picture(focus, hide=set(receiving))
-        heading = f"backward through {op_symbol(step.ctx)}"
+        symbol = op_symbol(step.ctx)
+        heading = f"backward through {symbol}" + (f" ({step.ctx.name})" if symbol != step.ctx.name else "")
         draft = self._draft(heading, f"Step {number} of {total - 1}", lines, answer, question)
         draft.update(highlighted=current_op, step=step)
         self.done_ops.add(current_op)

@@ -98,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--values", default=None, help="a value for every input name, e.g. a=2,b=-3,x=[1,2,3]")
     parser.add_argument("--out", default="viz-out", help="folder to write into (default: viz-out)")
+    parser.add_argument(
+        "--predict", action="store_true", help="open the player in predict mode: each step asks before it tells"
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--graph-only", action="store_true", help="only draw the forward graph (graph.svg, graph.png)")
     mode.add_argument(
@@ -160,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if program is None:
                 draw_mnist(staging, args.batch_size, args.seed, collapse=not args.expand_modules)
             else:
-                run_program(program, staging, args.graph_only, args.second_order, args.worksheet)
+                run_program(program, staging, args.graph_only, args.second_order, args.worksheet, predict=args.predict)
             written = [out_dir / path.name for path in sorted(staging.iterdir())]
     except ExpressionError as error:
         print(error.pretty(), file=sys.stderr)
@@ -301,7 +304,9 @@ def remove_stale_staging(out_dir: Path) -> None:
             pass  # alive (another user's), or not a process id: leave it
 
 
-def run_program(program: Program, out_dir: Path, graph_only: bool, second_order: bool, worksheet: bool) -> None:
+def run_program(
+    program: Program, out_dir: Path, graph_only: bool, second_order: bool, worksheet: bool, predict: bool = False
+) -> None:
     """Draw the program into ``out_dir``: the stepper, the graph, the second-order graph or a worksheet."""
     title = "; ".join(program.statements)
     if graph_only:
@@ -315,7 +320,8 @@ def run_program(program: Program, out_dir: Path, graph_only: bool, second_order:
 
         write_worksheet(program, out_dir)
     else:
-        export_stepper(backprop_frames(program.output), out_dir, title=f"Backpropagation through {title}")
+        frames = backprop_frames(program.output)
+        export_stepper(frames, out_dir, title=f"Backpropagation through {title}", predict=predict)
 
 
 def draw_second_order(program: Program, out_dir: Path, title: str) -> None:

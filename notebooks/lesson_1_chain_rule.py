@@ -55,6 +55,8 @@ def show(picture, name="picture"):
         print(f"[picture: {picture}]")
     elif isinstance(picture, viz.Frame):
         print(f"[picture: {picture.render(OUT / (name + '.svg'))}]")
+    elif isinstance(picture, viz.Player):  # in Jupyter it plays inline; here it becomes a page
+        print(f"[picture: {picture.save(OUT / name / 'index.html')}]")
     else:  # a graphviz graph
         print(f"[picture: {picture.render(OUT / name, format='svg', cleanup=True)}]")
 
@@ -172,16 +174,18 @@ for leaf in (a, b, c):
 # %% [markdown]
 # ## The player
 #
-# `viz.export_stepper` writes the frames as one self-contained web page: open it and step with
-# the arrow keys. The same from a terminal, for any formula:
+# The same frames as a player, right here in the notebook: click inside it, then step with the
+# arrow keys or the buttons. Press **P** for predict mode: each step first asks the question (the
+# gradient arriving and the local derivative) and shows the answer on the next key press, so the
+# class can call out the number before it appears. `viz.player(L)` makes one from any output.
+# From a terminal, the same page for any formula:
 #
 # ```
 # python -m viz "tanh(a*b + c) * a" --values a=2,b=-3,c=10 --out player
 # ```
 
 # %%
-page = viz.export_stepper(frames, OUT / "player")
-print("open this page in a browser and step with the arrow keys:", page)
+show(viz.Player(frames, "L = tanh(a·b + c) · a, backpropagation step by step"), "player")
 
 # %% [markdown]
 # ## Exercises

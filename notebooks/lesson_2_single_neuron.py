@@ -51,6 +51,8 @@ def show(picture, name="picture"):
         print(f"[picture: {picture}]")
     elif isinstance(picture, viz.Frame):
         print(f"[picture: {picture.render(OUT / (name + '.svg'))}]")
+    elif isinstance(picture, viz.Player):  # in Jupyter it plays inline; here it becomes a page
+        print(f"[picture: {picture.save(OUT / name / 'index.html')}]")
     else:  # a graphviz graph
         print(f"[picture: {picture.render(OUT / name, format='svg', cleanup=True)}]")
 
@@ -92,6 +94,31 @@ loss = log_loss(p, y)
 loss.backward()
 print("loss at w = 0:", loss.item(), "(ln 2 =", np.log(2), ")")
 print("dL/dz equals (p - y) / N:", np.allclose(z.grad.data, (p.data - y) / len(y)))
+
+# %% [markdown]
+# ## Predict, then reveal: one neuron, one point
+#
+# Before we train on all the points, step through the neuron on a single point, with the names of
+# the formula: $z = x_1 w_1 + x_2 w_2 + b$, $p = \sigma(z)$, $L = -(y \log p + (1 - y) \log(1 - p))$.
+# The player starts in predict mode: each step shows its question first (the gradient arriving
+# from above and the local derivative), and the answer only on the next press of →. Let the class
+# say the number first. (The same from a terminal:
+# `python -m viz "z = x1*w1 + x2*w2 + b; p = sigmoid(z); L = -(y*log(p) + (1-y)*log(1-p))"
+# --values x1=1,x2=-2,w1=0.5,w2=0.25,b=0.1,y=1 --predict --out neuron`.)
+
+# %%
+one = {
+    name: Tensor(value, dtype=np.float64, requires_grad=True, name=name)
+    for name, value in {"x1": 1.0, "x2": -2.0, "w1": 0.5, "w2": 0.25, "b": 0.1, "y": 1.0}.items()
+}
+z = one["x1"] * one["w1"] + one["x2"] * one["w2"] + one["b"]
+z.name = "z"
+p_one = z.sigmoid()
+p_one.name = "p"
+L_one = -(one["y"] * p_one.log() + (1 - one["y"]) * (1 - p_one).log())
+L_one.name = "L"
+show(viz.player(L_one, predict=True, title="One neuron on one point: predict each gradient"), "neuron_player")
+print(f"∂L/∂w1 = {one['w1'].grad.item():.4f} = (p − y)·x1 = ({p_one.item():.4f} − 1)·1")
 
 # %% [markdown]
 # ## Gradient descent, by hand

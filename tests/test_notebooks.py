@@ -117,6 +117,15 @@ def test_the_notebook_runs_top_to_bottom(notebook, tmp_path, monkeypatch):
         if output.get("output_type") == "display_data" and {"image/png", "image/svg+xml"} & set(output["data"])
     ]
     assert pictures, f"{notebook.name} shows no picture"
+    if "viz.player(" in notebook.read_text(encoding="utf-8") or "viz.Player(" in notebook.read_text(encoding="utf-8"):
+        players = [
+            output
+            for cell in content.cells
+            for output in cell.get("outputs", [])
+            if output.get("output_type") == "display_data"
+            and 'class="tinygrad-edu-player"' in output["data"].get("text/html", "")
+        ]
+        assert players, f"{notebook.name} makes a player but does not show it inline"
     assert files_in(NOTEBOOKS) == before, "the notebook wrote into the repository"
     folder = printed.split("pictures are written to", 1)[1].split()[0]
     assert Path(folder).parent == tmp_path, "the lesson's picture folder is not a temporary folder"

@@ -38,6 +38,7 @@ class Case:
     domain: str | tuple[str, ...] = "real"
     constants: tuple[Any, ...] = ()  # passed after the inputs, e.g. the targets of a loss
     settings: dict[str, Any] = field(default_factory=dict)  # keyword arguments of apply, e.g. axis=1
+    broadcast: bool = True  # let check_op try other, broadcast shapes (ops of two or more inputs)
 
     def bind(self, op: type) -> Callable[..., Tensor]:
         """The function of the inputs that check_op and the grader call."""
@@ -138,7 +139,7 @@ EXERCISES: tuple[Exercise, ...] = (
         "MatMul",
         "matmul.py",
         "a, b = ctx.saved_tensors\n# return ∂L/∂A, ∂L/∂B   (grad_output is ∂L/∂Y, shaped like Y; t.T transposes t)",
-        (Case(((3, 4), (4, 2))),),
+        (Case(((3, 4), (4, 2)), broadcast=False),),
         shape_hint=(
             "let the shapes guide you: ∂L/∂A has A's shape (3, 4), ∂L/∂B has B's shape (4, 2), and grad_output "
             "has Y's shape (3, 2). Which product of grad_output with B, Bᵀ (2, 4), A or Aᵀ (4, 3) has shape (3, 4)? "

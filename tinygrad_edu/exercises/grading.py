@@ -79,7 +79,7 @@ def grade(exercise: Exercise, op: type) -> Grade:
             case.bind(op),
             *case.shapes,
             domain=case.domain,
-            broadcast=len(case.shapes) > 1 and exercise.name != "MatMul",
+            broadcast=case.broadcast,
             name=exercise.name,
         )
         if not report.ok:

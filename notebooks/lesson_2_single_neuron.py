@@ -1,11 +1,20 @@
-"""Lesson 2: a single neuron (logistic regression).
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,jupyter,-all
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
 
-Generated from notebooks/build_notebooks.py (edit it there, then rebuild); the same lesson as
-lesson_2_single_neuron.ipynb, for those without Jupyter:
-
-    python notebooks/lesson_2_single_neuron.py
-"""
-
+# %% [markdown]
 # # Lesson 2: a single neuron
 #
 # One neuron: a weighted sum of the inputs plus a bias, squashed by the sigmoid into a
@@ -14,6 +23,7 @@ lesson_2_single_neuron.ipynb, for those without Jupyter:
 # gradient descent written out by hand, and watch its decision boundary (the line
 # $w \cdot x + b = 0$) move as it learns.
 
+# %%
 import sys
 import tempfile
 from pathlib import Path
@@ -45,14 +55,17 @@ def show(picture, name="picture"):
         print(f"[picture: {picture.render(OUT / name, format='svg', cleanup=True)}]")
 
 
+# %% [markdown]
 # ## The data: two clouds in the plane
 
+# %%
 rng = np.random.default_rng(0)
 n = 100
 X = np.concatenate([rng.normal([-1.0, -1.0], 0.8, size=(n, 2)), rng.normal([1.5, 1.0], 0.8, size=(n, 2))])
 y = np.concatenate([np.zeros(n), np.ones(n)])
 print("X:", X.shape, " y:", y.shape, " class balance:", y.mean())
 
+# %% [markdown]
 # ## The neuron and its loss
 #
 # For one point with label $y \in \{0, 1\}$ the log-loss is
@@ -63,6 +76,7 @@ print("X:", X.shape, " y:", y.shape, " class balance:", y.mean())
 # $\partial \ell / \partial z = p - y$. The error itself is the gradient. Let us check it on
 # the engine (`z.retain_grad()` keeps the gradient of a non-leaf tensor).
 
+# %%
 w = Tensor(np.zeros(2), requires_grad=True, name="w")
 b = Tensor(0.0, dtype=np.float64, requires_grad=True, name="b")
 
@@ -79,13 +93,14 @@ loss.backward()
 print("loss at w = 0:", loss.item(), "(ln 2 =", np.log(2), ")")
 print("dL/dz equals (p - y) / N:", np.allclose(z.grad.data, (p.data - y) / len(y)))
 
-
+# %% [markdown]
 # ## Gradient descent, by hand
 #
 # Repeat: forward, zero the old gradients, backward, step downhill
 # $w \leftarrow w - \eta \, \partial L / \partial w$. We draw the decision boundary at a
 # few moments.
 
+# %%
 w = Tensor(np.array([-1.0, 0.5]), requires_grad=True, name="w")  # a bad start, on purpose
 b = Tensor(0.0, dtype=np.float64, requires_grad=True, name="b")
 lr = 0.5
@@ -112,10 +127,11 @@ for step in range(101):
         path = OUT / f"boundary_{step}.png"
         show(plot_decision_boundary(predict, X, y, path, resolution=100, title=title))
 
-
+# %%
 show(plot_training_curves(history, OUT / "curves.png", title="one neuron, gradient descent"))
 print("w =", w.data, " b =", b.item())
 
+# %% [markdown]
 # ## The same with an optimizer, and a stable loss
 #
 # `optim.SGD` does the update and `zero_grad()` the clearing. Computing $\ln \sigma(z)$ from
@@ -123,6 +139,7 @@ print("w =", w.data, " b =", b.item())
 # $\ln(1 - \sigma(20)) = -\infty$. `F.binary_cross_entropy_with_logits` takes $z$ itself and
 # uses the stable form $\max(z, 0) - z y + \ln(1 + e^{-|z|})$.
 
+# %%
 z = Tensor([20.0, -30.0])
 target = Tensor([0.0, 1.0])
 with np.errstate(divide="ignore"):
@@ -139,6 +156,7 @@ for _ in range(100):
     optimizer.step()
 print(f"after 100 steps: loss {loss.item():.4f}")
 
+# %% [markdown]
 # ## Exercises
 #
 # 1. Try `lr = 5` and `lr = 0.01`. What happens to the curves?

@@ -1,11 +1,20 @@
-"""Lesson 4: MNIST, train, evaluate, look at the mistakes.
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,jupyter,-all
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
 
-Generated from notebooks/build_notebooks.py (edit it there, then rebuild); the same lesson as
-lesson_4_mnist.ipynb, for those without Jupyter:
-
-    python notebooks/lesson_4_mnist.py
-"""
-
+# %% [markdown]
 # # Lesson 4: handwritten digits
 #
 # MNIST: 70,000 images of 28×28 pixels, each a digit 0–9. The data ships with this
@@ -13,6 +22,7 @@ lesson_4_mnist.ipynb, for those without Jupyter:
 # (fast enough for class), evaluate it on the 10,000 test images, and look at what it gets
 # wrong.
 
+# %%
 import subprocess
 import sys
 import tempfile
@@ -44,31 +54,38 @@ def show(picture, name="picture"):
         print(f"[picture: {picture.render(OUT / name, format='svg', cleanup=True)}]")
 
 
+# %% [markdown]
 # ## The data
 
+# %%
 images, labels = data.load("train")
 print("train images:", images.shape, images.dtype, " labels:", labels[:16])
 show(plot_digit_grid(images[:16], labels[:16], None, OUT / "first_digits.png", title="the first 16"))
 
+# %% [markdown]
 # ## Train
 #
 # The model is data: `arch=(784, 128, 10)` is 784 pixels in, 128 hidden ReLU neurons, 10 scores
 # out. We train on the first 8,000 images for 2 epochs (the full default run,
 # `python -m mnist.train`, reaches about 98% in under a minute).
 
+# %%
 config = make_config({"arch": (784, 128, 10), "epochs": 2, "limit": 8000, "dropout": 0.0, "seed": 0})
 run = TrainingRun(config)
 print(run.model)
 run.run(None, show_progress=False)
 show(plot_training_curves(run.history, OUT / "curves.png", title="784-128-10 on 8,000 images"))
 
+# %% [markdown]
 # ## Evaluate: accuracy per digit and the confusion matrix
 
+# %%
 logits = predict(run.model, run.splits.x_test)
 evaluation = evaluate_logits(logits, run.splits.y_test)
 print(format_report(evaluation))
 show(plot_confusion_matrix(evaluation.confusion, OUT / "confusion.png"))
 
+# %% [markdown]
 # Row = true digit, column = prediction. The diagonal is right; the largest off-diagonal
 # cells are the confusions (4 vs 9, 3 vs 5, 7 vs 2 are the classics).
 #
@@ -77,6 +94,7 @@ show(plot_confusion_matrix(evaluation.confusion, OUT / "confusion.png"))
 # Which wrong answers did the model give with the highest probability? Some are sloppy
 # digits a person would misread too; some are genuine model errors.
 
+# %%
 wrong = evaluation.most_confident_mistakes(16)
 print("confidence:", evaluation.confidence[wrong].round(3))
 show(
@@ -89,16 +107,19 @@ show(
     )
 )
 
+# %% [markdown]
 # ## What did the first layer learn?
 #
 # Each hidden neuron has 784 weights, one per pixel: draw them as an image. Many look like
 # blurry strokes or blobs: templates the neuron responds to.
 
+# %%
 first_layer = run.model[0]
 print("weight shape (out, in):", first_layer.weight.shape)
 templates = first_layer.weight.data[:16]
 show(plot_digit_grid(templates, list(range(16)), None, OUT / "weights.png", title="first-layer weights"))
 
+# %% [markdown]
 # ## The same from the command line
 #
 # ```
@@ -108,6 +129,7 @@ show(plot_digit_grid(templates, list(range(16)), None, OUT / "weights.png", titl
 #
 # Here with a tiny run into the temporary folder:
 
+# %%
 run_dir = OUT / "cli-run"
 command = [sys.executable, "-m", "mnist.train", "--arch", "784-32-10", "--epochs", "1", "--limit", "2000"]
 result = subprocess.run([*command, "--out", str(run_dir)], capture_output=True, text=True, timeout=120)
@@ -121,6 +143,7 @@ result = subprocess.run(
 print(result.stdout[:200])
 print(sorted(path.name for path in run_dir.iterdir()))
 
+# %% [markdown]
 # ## Exercises
 #
 # 1. Train on all 60,000 images (`limit=None`). How much does the accuracy gain?

@@ -1,11 +1,20 @@
-"""Lesson 5: writing a new op and proving its gradient.
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,jupyter,-all
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
 
-Generated from notebooks/build_notebooks.py (edit it there, then rebuild); the same lesson as
-lesson_5_new_op.ipynb, for those without Jupyter:
-
-    python notebooks/lesson_5_new_op.py
-"""
-
+# %% [markdown]
 # # Lesson 5: write a new op, and prove its gradient right
 #
 # Every op in tinygrad_edu is a `Function` with a `forward` (NumPy arrays in, an array out)
@@ -13,6 +22,7 @@ lesson_5_new_op.ipynb, for those without Jupyter:
 # **softplus**, $\ln(1 + e^x)$, a smooth ReLU, and then make every mistake on purpose to see
 # how the tools catch it. (The full walk-through: `docs/adding_an_op.md`.)
 
+# %%
 import sys
 import tempfile
 from pathlib import Path
@@ -44,12 +54,13 @@ def show(picture, name="picture"):
         print(f"[picture: {picture.render(OUT / name, format='svg', cleanup=True)}]")
 
 
+# %% [markdown]
 # ## The op
 #
 # Math first: $\frac{d}{dx} \ln(1 + e^x) = \frac{e^x}{1 + e^x} = \sigma(x)$. And a stable
 # forward: $\ln(1 + e^{-|x|}) + \max(x, 0)$ never overflows.
 
-
+# %%
 class Softplus(Function):
     """Softplus, elementwise.
     forward:  y = ln(1 + eˣ) = ln(1 + e^(−|x|)) + max(x, 0)
@@ -70,7 +81,7 @@ class Softplus(Function):
 x = Tensor([-1000.0, -1.0, 0.0, 1.0, 1000.0])
 print(Softplus.apply(x))
 
-
+# %% [markdown]
 # ## `check_op`: every contract a built-in op meets
 #
 # Shapes and dtypes (float32 stays float32), the gradient against central differences
@@ -78,14 +89,17 @@ print(Softplus.apply(x))
 # (`gradgradcheck`), and, for ops with several inputs, broadcasting on shapes drawn by
 # hypothesis.
 
+# %%
 print(check_op(lambda x: Softplus.apply(x), (3, 4), name="softplus"))
 
+
+# %% [markdown]
 # ## A wrong backward
 #
 # Differentiate once too often, $\sigma(x)(1 - \sigma(x))$ instead of $\sigma(x)$, and see
 # which check fails and what it says.
 
-
+# %%
 class SoftplusWrong(Softplus):
     @staticmethod
     def backward(ctx, grad_output):
@@ -98,13 +112,14 @@ report = check_op(lambda x: SoftplusWrong.apply(x), (3, 4), name="softplus_wrong
 print(report)
 print("ok?", report.ok)
 
-
+# %% [markdown]
 # ## Finding the wrong op inside a model: `tg.check_graph`
 #
 # `gradcheck` of a whole loss tells you *that* something is wrong. `tg.check_graph(fn, *inputs)`
 # runs `fn`, then checks every op it recorded, each alone, on the inputs it actually saw, and
 # names the first op whose backward disagrees, with your line of code.
 
+# %%
 rng = np.random.default_rng(0)
 images = Tensor(rng.normal(size=(8, 5)))
 labels = np.array([0, 1, 2, 1, 0, 2, 2, 1])
@@ -126,20 +141,24 @@ except tg.GradcheckError as error:
 report = tg.check_graph(loss_fn, w1, w2)
 print(report)
 
-
+# %% [markdown]
 # Where the culprit sits in the graph (op 2, between the two matrix products):
 
+# %%
 show(viz.draw_graph(loss_fn(w1, w2), show_values=False), "model_graph")
 
+# %% [markdown]
 # ## Kinks are not bugs
 #
 # ReLU has no derivative at exactly 0: from the left the slope is 0, from the right 1. The
 # engine picks 0 (a convention, like PyTorch). `check_graph` notices that the two one-sided
 # slopes differ and reports a *kink*, not an error.
 
+# %%
 z = Tensor(np.array([0.0, 1.5, -2.0]), requires_grad=True, name="z")
 print(tg.check_graph(lambda z: (z.relu() * 3).sum(), z))
 
+# %% [markdown]
 # ## Exercises
 #
 # 1. Write `Square` ($x^2$) with the bug `grad_output * x` (forgot the 2). What does `check_op` say?

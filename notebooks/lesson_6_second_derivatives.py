@@ -1,17 +1,27 @@
-"""Lesson 6: derivatives of derivatives.
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,jupyter,-all
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
 
-Generated from notebooks/build_notebooks.py (edit it there, then rebuild); the same lesson as
-lesson_6_second_derivatives.ipynb, for those without Jupyter:
-
-    python notebooks/lesson_6_second_derivatives.py
-"""
-
+# %% [markdown]
 # # Lesson 6: derivatives of derivatives
 #
 # With `create_graph=True`, computing a gradient records a graph of its own, so the gradient
 # can be differentiated again: second derivatives, Hessian-vector products, Newton's method.
 # And the backward pass itself becomes something we can draw.
 
+# %%
 import sys
 import tempfile
 from pathlib import Path
@@ -41,8 +51,10 @@ def show(picture, name="picture"):
         print(f"[picture: {picture.render(OUT / name, format='svg', cleanup=True)}]")
 
 
+# %% [markdown]
 # ## $x^3$, three times
 
+# %%
 x = Tensor(1.5, dtype=np.float64, requires_grad=True, name="x")
 y = x**3
 (dy,) = tg.grad(y, x, create_graph=True)  # 3x² = 6.75, itself a Tensor with a graph
@@ -50,17 +62,21 @@ y = x**3
 (d3y,) = tg.grad(d2y, x)  # 6
 print("y =", y.item(), " dy/dx =", dy.item(), " d²y/dx² =", d2y.item(), " d³y/dx³ =", d3y.item())
 
+# %% [markdown]
 # ## The backward pass is a graph too
 #
 # `dy` was computed by the backward formula of `Pow`, written with Tensor operations; with
 # `create_graph=True` those operations were recorded. Here is the graph that computes
 # $\partial y / \partial x$:
 
+# %%
 dy.name = "dy/dx"
 show(viz.draw_graph(dy), "backward_graph")
 
+# %% [markdown]
 # ## sin, differentiated four times, comes back to itself
 
+# %%
 x = Tensor(0.7, dtype=np.float64, requires_grad=True, name="x")
 derivative = x.sin()
 for order in range(1, 5):
@@ -68,6 +84,7 @@ for order in range(1, 5):
     print(f"order {order}: {derivative.item():+.6f}")
 print("cos, -sin, -cos, sin at 0.7:", np.cos(0.7), -np.sin(0.7), -np.cos(0.7), np.sin(0.7))
 
+# %% [markdown]
 # ## A Hessian-vector product without the Hessian
 #
 # For $f: \mathbb{R}^n \to \mathbb{R}$ the Hessian $H$ has $n^2$ entries; but $H v$ is the
@@ -75,6 +92,7 @@ print("cos, -sin, -cos, sin at 0.7:", np.cos(0.7), -np.sin(0.7), -np.cos(0.7), n
 # a gradient. Take $f(w) = \tfrac12 w^\top A w + \sum_i \sin w_i$; its Hessian is
 # $\tfrac12 (A + A^\top) - \operatorname{diag}(\sin w)$.
 
+# %%
 rng = np.random.default_rng(0)
 A = rng.normal(size=(3, 3))
 w = Tensor(rng.normal(size=3), requires_grad=True, name="w")
@@ -91,9 +109,10 @@ hessian = 0.5 * (A + A.T) - np.diag(np.sin(w.data))
 print("H v by double backward:", hvp.data)
 print("H v from the formula:  ", hessian @ v)
 
-
+# %% [markdown]
 # The whole Hessian is $n$ such products, one per unit vector:
 
+# %%
 rows = []
 for i in range(3):
     (g,) = tg.grad(f(w), w, create_graph=True)
@@ -101,12 +120,14 @@ for i in range(3):
     rows.append(row.data)
 print(np.allclose(np.array(rows), hessian))
 
+# %% [markdown]
 # ## Newton's method
 #
 # Gradient descent uses the slope only; Newton's method also uses the curvature:
 # $x \leftarrow x - f'(x) / f''(x)$. On $f(x) = x^4 - 3x^2 + x$ it lands on a minimum in a few
 # steps.
 
+# %%
 x = Tensor(2.0, dtype=np.float64, requires_grad=True)
 for step in range(6):
     f_value = x**4 - 3 * x**2 + x
@@ -115,6 +136,7 @@ for step in range(6):
     print(f"step {step}: x = {x.item():.8f}  f'(x) = {slope.item():+.2e}")
     x = Tensor(x.data - slope.data / curvature.data, requires_grad=True)
 
+# %% [markdown]
 # ## Exercises
 #
 # 1. Draw the graph of the *second* derivative of $x^3$. How many ops does it have?

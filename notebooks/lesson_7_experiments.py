@@ -1,11 +1,20 @@
-"""Lesson 7: experiments.
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,jupyter,-all
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
 
-Generated from notebooks/build_notebooks.py (edit it there, then rebuild); the same lesson as
-lesson_7_experiments.ipynb, for those without Jupyter:
-
-    python notebooks/lesson_7_experiments.py
-"""
-
+# %% [markdown]
 # # Lesson 7: experiments, one change at a time
 #
 # Four controlled experiments on MNIST, each changing one thing and keeping the rest fixed
@@ -13,6 +22,7 @@ lesson_7_experiments.ipynb, for those without Jupyter:
 # images, 2 epochs); the full versions are `python -m mnist.experiments lr|activation|arch|loss`.
 # Before each one, ask the class to predict the outcome.
 
+# %%
 import sys
 import tempfile
 from pathlib import Path
@@ -44,9 +54,11 @@ def show(picture, name="picture"):
         print(f"[picture: {picture.render(OUT / name, format='svg', cleanup=True)}]")
 
 
+# %% [markdown]
 # An experiment is a list of runs: the shared settings (`BASE`), the experiment's own base,
 # and the one setting that changes. Each run trains a fresh model from the same seed.
 
+# %%
 train_images, train_labels, test_images, test_labels = load_data(None)
 subset = (train_images[:IMAGES], train_labels[:IMAGES], test_images[:IMAGES], test_labels[:IMAGES])
 print("shared settings:", BASE)
@@ -83,33 +95,42 @@ def experiment(name):
     return results
 
 
+# %% [markdown]
 # ## 1. Learning rate (plain SGD)
 #
 # Too small: it barely moves. Too large: it overshoots and may diverge.
 
+# %%
 lr_results = experiment("lr")
 
+# %% [markdown]
 # ## 2. Activation: sigmoid, tanh or ReLU
 #
 # Sigmoid saturates (remember lesson 1's tiny gradient through a flat tanh), so with plain SGD
 # it learns slowest.
 
+# %%
 activation_results = experiment("activation")
 
+# %% [markdown]
 # ## 3. Architecture: depth and width
 #
 # `784-10` is softmax regression (no hidden layer). `784-10-10` squeezes everything through
 # 10 neurons.
 
+# %%
 arch_results = experiment("arch")
 
+# %% [markdown]
 # ## 4. Mean squared error or cross-entropy
 #
 # MSE on softmax outputs has a gradient that vanishes when the network is confidently wrong;
 # cross-entropy's gradient, $p - \text{onehot}$, does not.
 
+# %%
 loss_results = experiment("loss")
 
+# %% [markdown]
 # ## Exercises
 #
 # 1. Re-run with `IMAGES = 10000` and `EPOCHS = 5`. Do the rankings change?

@@ -11,12 +11,26 @@ so the pictures show exactly what the engine does. Needs the ``graphviz`` Python
 rendering to SVG/PNG also needs Graphviz's ``dot`` program.
 """
 
-from .backprop import Frame, backprop_frames
-from .derivatives import LOCAL_DERIVATIVES, LocalDerivative, local_derivative
-from .graph import draw_graph
-from .modules import ModuleTrace, trace_modules
-from .render import Digraph, GraphvizNotFoundError
-from .stepper import export_stepper
+from typing import Any
+
+try:
+    from .backprop import Frame, backprop_frames
+    from .derivatives import LOCAL_DERIVATIVES, LocalDerivative, local_derivative
+    from .graph import draw_graph
+    from .modules import ModuleTrace, trace_modules
+    from .render import Digraph, GraphvizNotFoundError
+    from .stepper import export_stepper
+except ModuleNotFoundError as missing:
+    # Without the graphviz package, viz.plots (matplotlib only) still imports; the pictures say what to install.
+    if missing.name != "graphviz":
+        raise
+    VIZ_EXTRA_HINT = 'drawing graphs needs the graphviz package: pip install "tinygrad_edu[viz]"'
+
+    def __getattr__(name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise ModuleNotFoundError(f"viz.{name}: {VIZ_EXTRA_HINT}", name="graphviz")
+
 
 __all__ = [
     "LOCAL_DERIVATIVES",

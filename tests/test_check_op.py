@@ -67,6 +67,8 @@ def test_every_built_in_op_passes(name, fn, shapes, options):
     assert report.ok, str(report)
     assert report["gradcheck"].status == "passed"
     assert report["gradgradcheck"].status == "passed"
+    assert report["jvp"].status == "passed"
+    assert report["jvp vs backward"].status == "passed"
     if len(shapes) >= 2 and options.get("broadcast", True):
         assert report["broadcasting"].status == "passed"
 
@@ -138,6 +140,128 @@ def test_a_broadcasting_bug_is_found_by_the_fuzz_with_the_shapes():
     assert "input shapes" in report["broadcasting"].detail
 
 
+class MulForgetsOneTangent(Function):
+    """a·b with a right backward, and a jvp that forgets the ȧ·b term."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        return grad_output * b, grad_output * a
+
+    @staticmethod
+    def jvp(ctx, a_dot, b_dot):
+        a, b = ctx.saved_tensors
+        return a * b_dot
+
+
+def test_a_wrong_jvp_fails_with_the_element_and_which_side_to_fix():
+    report = check_op(lambda a, b: MulForgetsOneTangent.apply(a, b), (2, 3), (2, 3), examples=5, name="mul")
+    assert not report.ok
+    assert report["gradcheck"].status == "passed"
+    assert report["jvp"].status == "FAILED"
+    assert "wrong at output element" in report["jvp"].detail and "central differences" in report["jvp"].detail
+    assert report["jvp vs backward"].status == "FAILED"
+    assert "fix jvp" in report["jvp vs backward"].detail
+    assert report["broadcasting"].status == "FAILED"  # the fuzz checks the jvp too
+
+
+class ExpWrongBackward(Function):
+    """eˣ with a right jvp and a backward that forgets grad_output."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        return y + 0 * grad_output
+
+    @staticmethod
+    def jvp(ctx, x_dot):
+        (y,) = ctx.saved_tensors
+        return x_dot * y
+
+
+def test_when_jvp_is_right_and_backward_wrong_the_report_says_fix_backward():
+    report = check_op(lambda x: ExpWrongBackward.apply(x), (3,), name="exp")
+    assert report["gradcheck"].status == "FAILED"
+    assert report["jvp"].status == "passed"
+    assert "fix backward" in report["jvp vs backward"].detail
+
+
+def test_an_op_without_jvp_has_the_jvp_checks_skipped_with_the_reason():
+    report = check_op(lambda x: SoftplusWrongBackward.apply(x), (2, 3), name="softplus")
+    assert report["jvp"].status == "skipped"
+    assert report["jvp"].detail.startswith("SoftplusWrongBackward has no jvp(ctx, *input_tangents)")
+    assert report["jvp vs backward"].status == "skipped"
+    assert check_op(lambda x: x.exp(), (2,), forward_mode=False)["jvp"].detail == "forward_mode=False"
+
+
+class NumpySquare(Function):
+    """x² whose backward returns a NumPy array: right first derivative, no second."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return 2 * grad_output.data * x.data
+
+
+class DataSquare(Function):
+    """x² whose backward computes with .data and wraps the result in a Tensor."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return tg.Tensor(2 * grad_output.data * x.data)
+
+
+class CtxSquare(Function):
+    """x² that keeps its input on ctx instead of save_for_backward."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.x = x
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return 2 * grad_output * ctx.x
+
+
+@pytest.mark.parametrize(
+    "op, cause",
+    [
+        (NumpySquare, "NumpySquare.backward returns a NumPy ndarray for input 0"),
+        (DataSquare, "does not depend on grad_output as far as the engine can see"),
+        (CtxSquare, "A value kept on ctx (ctx.x = x)"),
+    ],
+)
+def test_second_derivatives_of_zero_get_a_hint_naming_the_likely_cause(op, cause):
+    report = check_op(lambda x: op.apply(x), (2, 3))
+    assert report["gradcheck"].status == "passed"
+    detail = report["gradgradcheck"].detail
+    assert report["gradgradcheck"].status == "FAILED" and "analytic 0" in detail
+    assert "likely cause: " + op.__name__ in detail and cause in detail
+
+
 def test_shapes_and_domains_are_validated():
     with pytest.raises(ValueError, match="one shape per input"):
         check_op(lambda x: x)
@@ -161,7 +285,7 @@ def test_the_adding_an_op_walkthrough_runs_and_shows_its_real_output(capsys):
     printed = capsys.readouterr().out
     shown = code_blocks(markdown, "text")
     check_op_reports = [block for block in shown if block.startswith("check_op(")]
-    assert len(check_op_reports) == 2
+    assert len(check_op_reports) == 3
     for block in check_op_reports:  # pasted verbatim from a real run
         assert block in printed
     assert "first failure: SoftplusWrong (op 2)" in printed

@@ -271,3 +271,36 @@ def test_float32_stays_float32(case: OpCase):
     out.sum().backward()
     for tensor in tensors:
         assert tensor.grad.dtype == np.float32
+
+
+def _central_difference(fn, arrays: list[np.ndarray], tangents: list[np.ndarray], eps: float = 1e-6) -> np.ndarray:
+    """(f(x + ε·ẋ) − f(x − ε·ẋ)) / 2ε: the directional derivative, numerically."""
+    plus = fn(*[Tensor(x + eps * t) for x, t in zip(arrays, tangents)]).data
+    minus = fn(*[Tensor(x - eps * t) for x, t in zip(arrays, tangents)]).data
+    return (plus - minus) / (2 * eps)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_jvp_matches_central_differences(case: OpCase):
+    arrays, tensors = _inputs(case, seed=2)
+    rng = np.random.default_rng(3)
+    tangents = [rng.standard_normal(array.shape) for array in arrays]
+    output, output_tangent = tg.jvp(case.fn, tuple(tensors), tuple(Tensor(t) for t in tangents))
+    np.testing.assert_allclose(output.data, case.reference(*arrays), rtol=1e-12, atol=1e-12)
+    assert output_tangent.shape == output.shape and output_tangent.dtype == np.float64
+    expected = _central_difference(case.fn, arrays, tangents)
+    np.testing.assert_allclose(output_tangent.data, expected, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_jvp_is_the_transpose_of_backward(case: OpCase):
+    """⟨J·v, u⟩ = ⟨v, Jᵀ·u⟩ for random v (input tangents) and u (upstream gradient)."""
+    arrays, tensors = _inputs(case, seed=4)
+    rng = np.random.default_rng(5)
+    v = [rng.standard_normal(array.shape) for array in arrays]
+    output, jv = tg.jvp(case.fn, tuple(tensors), tuple(Tensor(t) for t in v))
+    u = rng.standard_normal(output.shape)
+    vjp = tg.grad(case.fn(*tensors), tensors, grad_outputs=u, allow_unused=True)
+    left = np.sum(jv.data * u)
+    right = sum(np.sum(t * g.data) for t, g in zip(v, vjp) if g is not None)
+    assert left == pytest.approx(right, rel=1e-10, abs=1e-12)

@@ -29,6 +29,7 @@ from .errors import (
     TeachingWarning,
 )
 from .explain import explain
+from .forward import jacobian, jvp
 from .function import Context, Function
 from .gradcheck import gradcheck, gradgradcheck
 from .serialization import load, save
@@ -61,6 +62,8 @@ __all__ = [
     "grad",
     "gradcheck",
     "gradgradcheck",
+    "jacobian",
+    "jvp",
     "load",
     "nn",
     "no_grad",

@@ -120,6 +120,14 @@ class Function:
     def backward(ctx: Context, grad_output: Tensor) -> Tensor | tuple[Tensor | None, ...] | None:
         raise NotImplementedError("a Function subclass must define backward(ctx, grad_output)")
 
+    @staticmethod
+    def jvp(ctx: Context, *input_tangents: Tensor | None) -> Tensor:
+        """Forward mode: the output's tangent ẏ = Σₖ ∂y/∂xₖ · ẋₖ from the inputs' tangents ẋₖ
+        (None for an input without one). Used by ``tg.jvp`` and ``tg.jacobian(mode="forward")``."""
+        raise NotImplementedError(
+            f"{ctx.name} has no jvp(ctx, *input_tangents): forward mode needs one; see docs/adding_an_op.md"
+        )
+
     @classmethod
     def apply(cls, *inputs: Any, **settings: Any) -> Tensor:
         """Run the op on Tensors (or arrays/numbers) and record it in the graph if needed."""

@@ -18,6 +18,7 @@ class MatMul(Function):
     """Matrix product of the last two axes, batched over the leading ones (broadcast as NumPy).
     forward:  Y = A @ B                     A: (…, n, k), B: (…, k, m) -> Y: (…, n, m)
     backward: ∂L/∂A = ∂L/∂Y @ Bᵀ,  ∂L/∂B = Aᵀ @ ∂L/∂Y     (ᵀ swaps the last two axes)
+    jvp:      Ẏ = Ȧ @ B + A @ Ḃ
     NOTE: 1-D operands are handled by Tensor.matmul, which reshapes them to matrices first.
     """
 
@@ -36,3 +37,13 @@ class MatMul(Function):
         grad_a = grad_output @ b.mT if ctx.needs_input_grad[0] else None
         grad_b = a.mT @ grad_output if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
+
+    @staticmethod
+    def jvp(ctx: Context, a_dot: Tensor | None, b_dot: Tensor | None) -> Tensor:
+        a, b = ctx.saved_tensors
+        y_dot = 0.0
+        if a_dot is not None:
+            y_dot = y_dot + a_dot @ b
+        if b_dot is not None:
+            y_dot = y_dot + a @ b_dot
+        return y_dot

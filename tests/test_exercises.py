@@ -2,6 +2,7 @@
 pass; a planted wrong answer for each op fails with the message that names its mistake; an
 untouched workspace is "not written yet" everywhere; bad input exits 2 with one line, no traceback."""
 
+import inspect
 import subprocess
 import sys
 
@@ -15,16 +16,17 @@ from tinygrad_edu.exercises.workspace import student_file
 STUB = "raise NotImplementedError"
 
 
-def write_backward(folder, op, body, forward_saves=None):
-    """Replace the stub of ``op``'s backward in the workspace with ``body`` (lines of code), and what
+def write_backward(folder, op, body, forward_saves=None, method="backward"):
+    """Replace the stub of ``op``'s ``method`` in the workspace with ``body`` (lines of code), and what
     forward saves with ``forward_saves`` when given."""
     exercise = find(op)
+    stub_line = f"{exercise.name}.{method} is not written yet"
     path = folder / exercise.file
     text = path.read_text(encoding="utf-8")
     if forward_saves:
         text = text.replace("ctx.save_for_backward(y)", f"ctx.save_for_backward({forward_saves})")
     lines = text.splitlines()
-    stub = next(number for number, line in enumerate(lines) if STUB in line)
+    stub = next(number for number, line in enumerate(lines) if stub_line in line)
     lines[stub : stub + 1] = [f"        {line}" for line in body.splitlines()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return exercise
@@ -75,6 +77,45 @@ def test_a_planted_mistake_fails_with_its_message(workspace, op):
     assert expected in result.message, result.message
 
 
+# One wrong jvp per op, and words the message must contain.
+PLANTED_JVP = {
+    "mul": ("a, b = ctx.saved_tensors\nreturn a_dot * b", "only a's term"),
+    "div": ("a, b = ctx.saved_tensors\nreturn a_dot / b + b_dot * a / (b * b)", "the minus sign is missing"),
+    "exp": ("(y,) = ctx.saved_tensors\nreturn y", "the tangent is missing"),
+    "tanh": ("(y,) = ctx.saved_tensors\nreturn x_dot * (1 - y)", "forgot the square"),
+    "sigmoid": ("(y,) = ctx.saved_tensors\nreturn -x_dot * y * (1 - y)", "a sign error"),
+    "matmul": ("a, b = ctx.saved_tensors\nreturn a @ b_dot", "only b's term"),
+    "sum": ("return x_dot.sum()", "summed the tangent over every axis"),
+    "softmax_cross_entropy": (
+        "(logits,) = ctx.saved_tensors\n"
+        "onehot = np.eye(3)[ctx.targets]\n"
+        "return ((logits.softmax(axis=1) - onehot) * logits_dot).sum()",
+        "forgot to divide by N",
+    ),
+}
+
+
+@pytest.mark.parametrize("op", sorted(PLANTED_JVP))
+def test_a_planted_jvp_mistake_fails_with_its_message(workspace, op):
+    assert sorted(PLANTED_JVP) == sorted(PLANTED)
+    body, expected = PLANTED_JVP[op]
+    exercise = write_backward(workspace, op, body, method="jvp")
+    result = grade(exercise, load(workspace, exercise))
+    assert result.status == "wrong"
+    assert "backward: not written yet" in result.message
+    jvp_line = next(line for line in result.message.splitlines() if line.startswith("jvp: wrong"))
+    assert "the output's tangent is wrong at element" in jvp_line, result.message
+    assert expected in result.message, result.message
+
+
+def test_a_correct_backward_without_its_jvp_is_half_done(workspace):
+    exercise = write_backward(workspace, "mul", "a, b = ctx.saved_tensors\nreturn grad_output * b, grad_output * a")
+    result = grade(exercise, load(workspace, exercise))
+    assert result.status == "half done"
+    assert result.message.splitlines()[0] == "backward: correct"
+    assert result.message.splitlines()[1].startswith("jvp: not written yet")
+
+
 def test_the_message_names_the_input_the_element_and_the_values_there(workspace):
     exercise = write_backward(
         workspace, "div", "a, b = ctx.saved_tensors\nreturn grad_output / b, grad_output * a / (b * b)"
@@ -89,7 +130,7 @@ def test_a_backward_that_returns_numpy_is_right_to_first_order_only(workspace):
     exercise = write_backward(workspace, "exp", "(y,) = ctx.saved_tensors\nreturn grad_output.data * y.data")
     message = grade(exercise, load(workspace, exercise)).message
     assert "first derivatives are right" in message and "'gradgradcheck'" in message
-    assert "returns a NumPy array for x" in message
+    assert "Likely mistake: Exp.backward returns a NumPy ndarray for input 0" in message
 
 
 def test_a_value_kept_on_ctx_is_cut_off_from_the_graph(workspace):
@@ -103,7 +144,7 @@ def test_a_value_kept_on_ctx_is_cut_off_from_the_graph(workspace):
     )
     write_backward(workspace, "tanh", "return grad_output * (1 - Tensor(ctx.y) ** 2)")
     message = grade(exercise, load(workspace, exercise)).message
-    assert "the gradient of x is cut off from x in the graph" in message
+    assert "Likely mistake: Tanh.backward's gradient for input 0 does not depend on the op's inputs" in message
 
 
 def test_a_sign_error_is_named(workspace):
@@ -144,14 +185,15 @@ def test_check_counts_the_correct_ops_and_exits_0_when_all_are(workspace, capsys
 
 
 def solved_file(exercise):
-    """The workspace file of ``exercise`` with the reference backward written in."""
-    import inspect
-
-    source = inspect.getsource(getattr(solutions, exercise.name).backward)
-    body = source.split("\n", 2)[2]  # after the decorator and the def line
-    text = student_file(exercise).splitlines()
-    stub = next(number for number, line in enumerate(text) if STUB in line)
-    return "\n".join(text[:stub] + [body.rstrip()]) + "\n"
+    """The workspace file of ``exercise`` with the reference backward and jvp written in."""
+    text = student_file(exercise)
+    for method in ("backward", "jvp"):
+        source = inspect.getsource(getattr(getattr(solutions, exercise.name), method))
+        body = source.split("\n", 2)[2].rstrip()  # after the decorator and the def line
+        lines = text.splitlines()
+        stub = next(number for number, line in enumerate(lines) if f"{exercise.name}.{method} is not" in line)
+        text = "\n".join(lines[:stub] + [body] + lines[stub + 1 :]) + "\n"
+    return text
 
 
 @pytest.mark.parametrize(

@@ -11,23 +11,29 @@ element, the values there, and the mistake it most likely is: the first candidat
     swapped inputs       the right answer of another input of the same shape
 
 When every first derivative is right but a check still fails (second order, dtype,
-broadcasting), the failing check is quoted, with the cause when it is a known one: a backward
-that returns NumPy arrays, or computes with ``.data`` or with values kept on ``ctx``, gets first
+broadcasting), the failing check is quoted, with the cause check_op names: a backward that
+returns NumPy arrays, or computes with ``.data`` or with values kept on ``ctx``, gets first
 derivatives right and second derivatives wrong.
+
+The jvp is graded the same way, on its own: its output tangent against the reference's for
+random input tangents, with its own candidate mistakes (catalog.py) and three generic ones
+(a sign error, the input's tangent missing, only one input's term).
 """
 
 from __future__ import annotations
 
 import inspect
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..autograd import enable_grad, grad
+from ..autograd import grad
+from ..forward import jvp
 from ..tensor import Tensor
-from ..testing import DOMAINS, check_op
+from ..testing import DOMAINS, Check, check_op
 from . import solutions
 from .catalog import Case, Exercise
 
@@ -39,7 +45,8 @@ BROKEN = "does not load"
 
 @dataclass
 class Grade:
-    """The verdict on one op: ``status`` (one of the four above) and, unless correct, why."""
+    """The verdict on one op: ``status`` (correct, not written yet, wrong, does not load) and,
+    unless correct, why: one verdict for each method the student writes, in ``parts``."""
 
     exercise: Exercise
     status: str
@@ -65,26 +72,67 @@ class FirstOrder:
     gradients: list[np.ndarray | None]
 
 
+# check_op's checks of forward mode; every other check is about forward and backward.
+JVP_CHECKS = ("jvp", "jvp vs backward")
+
+
 def grade(exercise: Exercise, op: type) -> Grade:
-    """Grade the student's class ``op`` on every case of ``exercise``."""
+    """Grade the student's class ``op``: its backward and its jvp, each on every case of ``exercise``."""
+    verdicts: dict[str, tuple[str, str] | None] = {"backward": None, "jvp": None}  # None: nothing wrong yet
     for case in exercise.cases:
-        try:
-            first_order(case, op, draw(case))
-        except NotImplementedError:
-            return Grade(exercise, NOT_WRITTEN, f"write {exercise.name}.backward in {exercise.file}, then check again")
-        except Exception as error:
-            message = f"{case.describe(exercise.name)}: {describe_error(error, exercise)}"
-            return Grade(exercise, WRONG, message + (f"\nHint: {exercise.shape_hint}" if exercise.shape_hint else ""))
+        arrays = draw(case)
+        if verdicts["backward"] is None:
+            verdicts["backward"] = probe(exercise, case, "backward", first_order, op, arrays)
+        if verdicts["jvp"] is None:
+            verdicts["jvp"] = probe(exercise, case, "jvp", forward_tangent, op, arrays)
+        if verdicts["backward"] and verdicts["jvp"]:
+            break
         report = check_op(
             case.bind(op),
             *case.shapes,
             domain=case.domain,
             broadcast=case.broadcast,
+            forward_mode=verdicts["jvp"] is None,
             name=exercise.name,
         )
-        if not report.ok:
-            return Grade(exercise, WRONG, diagnose(exercise, case, op, report))
-    return Grade(exercise, CORRECT)
+        failures = [check for check in report.failures if check.name != "jvp vs backward"]  # implied by the others
+        jvp_failures = [check for check in failures if check.name == "jvp" or "tangent" in check.detail]
+        backward_failures = [check for check in failures if check not in jvp_failures]
+        if verdicts["backward"] is None and backward_failures:
+            verdicts["backward"] = (WRONG, diagnose(exercise, case, op, backward_failures[0]))
+        if verdicts["jvp"] is None and jvp_failures:
+            verdicts["jvp"] = (WRONG, diagnose_jvp(exercise, case, op, jvp_failures[0]))
+    return combine(exercise, verdicts)
+
+
+def probe(
+    exercise: Exercise, case: Case, method: str, run: Callable[..., object], op: type, arrays: list[np.ndarray]
+) -> tuple[str, str] | None:
+    """``run(case, op, arrays)``, one pass of forward and ``method``: None if it runs, else (status, why not)."""
+    try:
+        run(case, op, arrays)
+    except NotImplementedError as error:
+        if f"{exercise.name}.{method}" in str(error) or f"{exercise.name} has no {method}" in str(error):
+            return NOT_WRITTEN, f"write {exercise.name}.{method} in {exercise.file}, then check again"
+        return WRONG, f"{case.describe(exercise.name)}: {describe_error(error, exercise)}"
+    except Exception as error:
+        message = f"{case.describe(exercise.name)}: {describe_error(error, exercise)}"
+        return WRONG, message + (f"\nHint: {exercise.shape_hint}" if exercise.shape_hint else "")
+    return None
+
+
+def combine(exercise: Exercise, verdicts: dict[str, tuple[str, str] | None]) -> Grade:
+    """One grade from the verdicts on backward and jvp."""
+    statuses = {method: CORRECT if verdict is None else verdict[0] for method, verdict in verdicts.items()}
+    if all(status == CORRECT for status in statuses.values()):
+        return Grade(exercise, CORRECT)
+    if all(status == NOT_WRITTEN for status in statuses.values()):
+        return Grade(exercise, NOT_WRITTEN, f"write {exercise.name}.backward and .jvp in {exercise.file}")
+    lines = []
+    for method, verdict in verdicts.items():
+        lines.append(f"{method}: correct" if verdict is None else f"{method}: {verdict[0]}: {verdict[1]}")
+    status = WRONG if WRONG in statuses.values() else "half done"
+    return Grade(exercise, status, "\n".join(lines))
 
 
 def draw(case: Case, seed: int = 0) -> list[np.ndarray]:
@@ -110,7 +158,7 @@ def input_names(exercise: Exercise, case: Case) -> list[str]:
     return parameters[1 : 1 + len(case.shapes)]
 
 
-def diagnose(exercise: Exercise, case: Case, op: type, report) -> str:
+def diagnose(exercise: Exercise, case: Case, op: type, failure: Check) -> str:
     """Say which input's gradient is wrong, where, and why (see the module docstring)."""
     reference = getattr(solutions, exercise.name)
     arrays = draw(case)
@@ -139,14 +187,75 @@ def diagnose(exercise: Exercise, case: Case, op: type, report) -> str:
         return (
             message + "\nLikely mistake: " + likely_mistake(exercise, index, names, arrays, mine, right, right_for_ones)
         )
-    failure = report.failures[0]
-    detail = failure.detail.splitlines()[0] if failure.detail else ""
-    message = (
-        f"{case.describe(exercise.name)}: first derivatives are right, "
-        f"but check_op's {failure.name!r} check fails: {detail}"
+    return f"{case.describe(exercise.name)}: first derivatives are right, but {quote(failure)}"
+
+
+def quote(failure: Check) -> str:
+    """check_op's failing check in a line, and the likely cause when check_op names one."""
+    lines = failure.detail.splitlines() or [""]
+    causes = [line.removeprefix("likely cause: ") for line in lines if line.startswith("likely cause: ")]
+    text = f"check_op's {failure.name!r} check fails: {lines[0]}"
+    return text + (f"\nLikely mistake: {causes[0]}" if causes else "")
+
+
+def forward_tangent(
+    case: Case, op: type, arrays: list[np.ndarray], tangents: list[np.ndarray] | None = None
+) -> np.ndarray:
+    """The output's tangent by forward mode (tg.jvp through ``op``), for random input tangents unless given."""
+    if tangents is None:
+        tangents = directions(arrays)
+    _, output_tangent = jvp(case.bind(op), [Tensor(array) for array in arrays], [Tensor(t) for t in tangents])
+    return np.asarray(output_tangent.data)
+
+
+def directions(arrays: list[np.ndarray]) -> list[np.ndarray]:
+    rng = np.random.default_rng(13)
+    return [rng.standard_normal(array.shape) for array in arrays]
+
+
+def diagnose_jvp(exercise: Exercise, case: Case, op: type, failure: Check) -> str:
+    """Say where the output's tangent is wrong, and why (the jvp mistakes, then the generic ones)."""
+    reference = getattr(solutions, exercise.name)
+    arrays = draw(case)
+    tangents = directions(arrays)
+    given = forward_tangent(case, op, arrays, tangents)
+    expected = forward_tangent(case, reference, arrays, tangents)
+    if given.shape == expected.shape and np.allclose(given, expected, rtol=1e-6, atol=1e-9):
+        return f"{case.describe(exercise.name)}: the tangent is right here, but {quote(failure)}"
+    names = input_names(exercise, case)
+    where = worst_element(given, expected)
+    values = ", ".join(
+        f"{name} = {array[where]:.4g}, {name}_dot = {tangent[where]:.4g}"
+        for name, array, tangent in zip(names, arrays, tangents)
+        if array.shape == given.shape
     )
-    cause = second_order_cause(exercise, case, op, arrays, names) if failure.name == "gradgradcheck" else ""
-    return message + (f"\nLikely mistake: {cause}" if cause else "")
+    message = (
+        f"{case.describe(exercise.name)}: the output's tangent is wrong at element {where}"
+        + (f", where {values}" if values else "")
+        + f": you gave {given[where]:.6g}, the right value is {expected[where]:.6g}."
+    )
+    output = case.bind(reference)(*[Tensor(array) for array in arrays]).data
+
+    def equals(candidate: np.ndarray) -> bool:
+        return candidate.shape == given.shape and np.allclose(given, candidate, rtol=1e-6)
+
+    for mistake in exercise.jvp_mistakes:
+        if equals(np.asarray(mistake.tangent(arrays, output, tangents))):
+            return message + f"\nLikely mistake: {mistake.says}"
+    if equals(-expected):
+        return message + "\nLikely mistake: a sign error: your values are the right ones times −1"
+    if equals(forward_tangent(case, reference, arrays, [np.ones_like(t) for t in tangents])):
+        return message + (
+            "\nLikely mistake: the tangent is missing: your values are the local derivative alone; "
+            "forward mode multiplies it by the input's tangent (x_dot)"
+        )
+    for index, name in enumerate(names):
+        alone = [t if other == index else np.zeros_like(t) for other, t in enumerate(tangents)]
+        if len(names) > 1 and equals(forward_tangent(case, reference, arrays, alone)):
+            return message + (
+                f"\nLikely mistake: only {name}'s term: every input that moves adds its own term, ẏ = Σₖ ∂y/∂xₖ · ẋₖ"
+            )
+    return message + "\nLikely mistake: none of the usual ones. Work out ẏ for one element on paper"
 
 
 def worst_element(given: np.ndarray, expected: np.ndarray) -> tuple[int, ...]:
@@ -188,49 +297,6 @@ def likely_mistake(
         f"none of the usual ones. Work out ∂y/∂{names[index]} for one element on paper, "
         "then multiply by grad_output there"
     )
-
-
-def second_order_cause(exercise: Exercise, case: Case, op: type, arrays: list[np.ndarray], names: list[str]) -> str:
-    """Why first derivatives are right and second ones are not: look at what backward returns."""
-    mine = returned_gradients(case, op, arrays)
-    right = returned_gradients(case, getattr(solutions, exercise.name), arrays)
-    for name, (gradient, depends_on), (_, should_depend_on) in zip(names, mine, right):
-        if isinstance(gradient, np.ndarray):
-            return (
-                f"backward returns a NumPy array for {name}: the engine cannot differentiate it again. "
-                "Compute the gradient with Tensor operations on ctx.saved_tensors and grad_output"
-            )
-        missing = [names[index] for index in sorted(should_depend_on - depends_on)]
-        if missing:
-            return (
-                f"the gradient of {name} is cut off from {' and '.join(missing)} in the graph: it was computed "
-                "from .data, with a NumPy function, or from a value kept on ctx (ctx.y = y) instead of "
-                "ctx.save_for_backward. Compute it with Tensor operations on ctx.saved_tensors and grad_output"
-            )
-    return ""
-
-
-def returned_gradients(case: Case, op: type, arrays: list[np.ndarray]) -> list[tuple[object, set[int]]]:
-    """Call op's backward as the engine does under create_graph=True; for each gradient it returns, the
-    gradient and the inputs it depends on through the graph."""
-    inputs = [Tensor(array.copy(), requires_grad=True) for array in arrays]
-    output = case.bind(op)(*inputs)
-    context = output.grad_fn
-    context.output = output  # the engine lends the output during backward, for saved_tensors
-    try:
-        with enable_grad():
-            returned = context.function.backward(context, Tensor(np.ones(output.shape), requires_grad=True))
-    finally:
-        context.output = None
-    returned = returned if isinstance(returned, tuple) else (returned,)
-    result = []
-    for gradient in returned[: len(inputs)]:
-        depends_on: set[int] = set()
-        if isinstance(gradient, Tensor) and gradient.requires_grad:
-            reached = grad(gradient.sum(), inputs, allow_unused=True)
-            depends_on = {index for index, second in enumerate(reached) if second is not None}
-        result.append((gradient, depends_on))
-    return result
 
 
 def describe_error(error: BaseException, exercise: Exercise) -> str:

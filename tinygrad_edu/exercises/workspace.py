@@ -1,9 +1,9 @@
 """The student's workspace: made from solutions.py with each backward left to write, and read back.
 
 ``start(folder)`` writes one file per exercise and a README. Each file is the class from
-``solutions.py`` as it is, except that the body of ``backward`` is replaced by a stub (what to
-return, as comments, then ``raise NotImplementedError``) and the ``backward:`` line of the
-docstring, which would give the answer away, is dropped. ``load(folder, exercise)`` imports
+``solutions.py`` as it is, except that the bodies of ``backward`` and ``jvp`` are replaced by
+stubs (what to return, as comments, then ``raise NotImplementedError``) and the ``backward:``
+and ``jvp:`` lines of the docstring, which would give the answers away, are dropped. ``load(folder, exercise)`` imports
 the student's file by its path and returns the class in it.
 """
 
@@ -18,8 +18,8 @@ from pathlib import Path
 from .catalog import EXERCISES, Exercise
 
 SOLUTIONS = Path(__file__).with_name("solutions.py")
-STUBBED_METHODS = ("backward",)  # the methods the student writes
-ANSWER_LINES = ("backward:",)  # docstring lines that would give the answer away
+STUBBED_METHODS = ("backward", "jvp")  # the methods the student writes
+ANSWER_LINES = ("backward:", "jvp:")  # docstring lines that would give the answer away
 
 
 class WorkspaceError(ValueError):
@@ -40,7 +40,7 @@ def student_file(exercise: Exercise, folder: str = "DIR") -> str:
     for method in reversed([node for node in cls.body if isinstance(node, ast.FunctionDef)]):
         if method.name in STUBBED_METHODS:
             first = method.body[0].lineno
-            stub = [f"        {line}" for line in exercise.task.splitlines()]
+            stub = [f"        {line}" for line in exercise.task(method.name).splitlines()]
             stub.append(f'        raise NotImplementedError("{exercise.name}.{method.name} is not written yet")')
             class_lines[first - offset : method.end_lineno - offset + 1] = stub
     docstring_end = cls.body[0].end_lineno - offset
@@ -51,7 +51,10 @@ def student_file(exercise: Exercise, folder: str = "DIR") -> str:
     ]
     number = EXERCISES.index(exercise) + 1
     header = [
-        f'"""Exercise {number} of {len(EXERCISES)}: write {exercise.name}.backward (the forward is done).',
+        f'"""Exercise {number} of {len(EXERCISES)}: write {exercise.name}.backward and {exercise.name}.jvp.',
+        "",
+        "The forward is done. backward is reverse mode: ∂L/∂input from ∂L/∂output (grad_output).",
+        "jvp is forward mode: the output's tangent from the inputs' tangents (tg.jvp uses it).",
         "",
         "Check your answer:",
         "",
@@ -69,13 +72,20 @@ def readme(folder: str = "DIR") -> str:
     rows = "\n".join(
         f"{number}. `{exercise.file}`: `{exercise.name}`" for number, exercise in enumerate(EXERCISES, start=1)
     )
-    return f"""# Build it yourself: the backward of {len(EXERCISES)} ops
+    return f"""# Build it yourself: the derivatives of {len(EXERCISES)} ops
 
-Each file here holds one op of tinygrad_edu: its forward is written, its `backward` is yours.
-`backward(ctx, grad_output)` gets ∂L/∂y (a Tensor shaped like the op's output) and returns
-∂L/∂input, one gradient per input, written with Tensor operations on `ctx.saved_tensors` and
-`grad_output` (so that second derivatives work too). The engine sums gradients of broadcast
-inputs back to their shape for you.
+Each file here holds one op of tinygrad_edu: its forward is written; its `backward` and its
+`jvp` are yours.
+
+- `backward(ctx, grad_output)` is reverse mode (backpropagation): it gets ∂L/∂y (a Tensor
+  shaped like the op's output) and returns ∂L/∂input, one gradient per input. Write it with
+  Tensor operations on `ctx.saved_tensors` and `grad_output`, so that second derivatives work
+  too. The engine sums the gradients of broadcast inputs back to their shapes for you.
+- `jvp(ctx, *input_tangents)` is forward mode: it gets the inputs' tangents ẋ (how fast each
+  input moves) and returns the output's tangent ẏ = Σ ∂y/∂x · ẋ, shaped like the output.
+  `tg.jvp` and `tg.jacobian(fn, x, mode="forward")` call it.
+
+Start with `backward`: `check` grades the two on their own.
 
 {rows}
 

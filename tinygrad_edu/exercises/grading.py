@@ -130,7 +130,11 @@ def combine(exercise: Exercise, verdicts: dict[str, tuple[str, str] | None]) -> 
         return Grade(exercise, NOT_WRITTEN, f"write {exercise.name}.backward and .jvp in {exercise.file}")
     lines = []
     for method, verdict in verdicts.items():
-        lines.append(f"{method}: correct" if verdict is None else f"{method}: {verdict[0]}: {verdict[1]}")
+        if verdict is None:
+            lines.append(f"{method}: correct")
+        else:
+            first, *rest = verdict[1].splitlines()
+            lines += [f"{method}: {verdict[0]}: {first}"] + [f"  {line}" for line in rest]
     status = WRONG if WRONG in statuses.values() else "half done"
     return Grade(exercise, status, "\n".join(lines))
 

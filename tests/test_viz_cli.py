@@ -113,9 +113,9 @@ def test_cli_writes_the_stepper(tmp_path):
     result = run_viz("tanh(a*b + c) * a", "--values", "a=2,b=-3,c=10", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     frames = sorted(tmp_path.glob("frame-*.svg"))
-    assert [path.name for path in frames] == [f"frame-{i:03d}.svg" for i in range(5)]  # 4 ops + final
+    assert [path.name for path in frames] == [f"frame-{i:03d}.svg" for i in range(6)]  # forward, 4 ops, end
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert page.count("<svg") == 5
+    assert page.count("<svg") == 6 + 4  # every frame, and the predict-mode question of each step
     assert "index.html" in result.stdout
 
 
@@ -130,7 +130,7 @@ def test_cli_graph_only_and_second_order(tmp_path):
     result = run_viz("sin(x) * x", "--values", "x=1", "--second-order", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     svg = (tmp_path / "second-order.svg").read_text(encoding="utf-8")
-    assert "∂f/∂x" in svg and "Cos" in svg  # d/dx sin(x)·x = cos(x)·x + sin(x): the graph has a Cos
+    assert "∂f/∂x" in svg and ">cos<" in svg  # d/dx sin(x)·x = cos(x)·x + sin(x): the graph has a cos
 
 
 @needs_dot

@@ -2,6 +2,7 @@
 
     import viz
     viz.draw_graph(loss)                       # the graph, as a graphviz.Digraph
+    viz.player(loss)                           # the backprop player, inline in Jupyter
     frames = viz.backprop_frames(loss)         # one picture per backward step
     viz.export_stepper(frames, "out")          # numbered SVGs + index.html to step through
 
@@ -18,6 +19,7 @@ try:
     from .derivatives import LOCAL_DERIVATIVES, LocalDerivative, local_derivative
     from .graph import draw_graph
     from .modules import ModuleTrace, trace_modules
+    from .player import Player, player
     from .render import Digraph, GraphvizNotFoundError
     from .stepper import export_stepper
 except ModuleNotFoundError as missing:
@@ -39,9 +41,11 @@ __all__ = [
     "GraphvizNotFoundError",
     "LocalDerivative",
     "ModuleTrace",
+    "Player",
     "backprop_frames",
     "draw_graph",
     "export_stepper",
     "local_derivative",
+    "player",
     "trace_modules",
 ]

@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--values", default="", help="a value for every name, e.g. a=2,b=-3,c=10")
     parser.add_argument("--out", default="viz-out", help="folder to write into (default: viz-out)")
+    parser.add_argument(
+        "--predict", action="store_true", help="open the player in predict mode: each step asks before it tells"
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--graph-only", action="store_true", help="only draw the forward graph (graph.svg, graph.png)")
     mode.add_argument(
@@ -69,7 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             if args.expression is None:
                 parser.error('give an expression, e.g. python -m viz "a*b + c" --values a=2,b=-3,c=10 (or --mnist)')
-            written = run_expression(args.expression, args.values, out_dir, args.graph_only, args.second_order)
+            written = run_expression(
+                args.expression, args.values, out_dir, args.graph_only, args.second_order, predict=args.predict
+            )
     except ExpressionError as error:
         print(error.pretty(), file=sys.stderr)
         return EXIT_USAGE
@@ -85,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_expression(
-    expression: str, values_text: str, out_dir: Path, graph_only: bool, second_order: bool
+    expression: str, values_text: str, out_dir: Path, graph_only: bool, second_order: bool, predict: bool = False
 ) -> list[Path]:
     """Parse, build in float64 with named leaves, and draw; return the files written."""
     values = parse_values(values_text)
@@ -118,7 +123,7 @@ def run_expression(
             dot_source_to_file(graph.source, out_dir / "second-order.png"),
         ]
     frames = backprop_frames(result)
-    return [export_stepper(frames, out_dir, title=f"Backpropagation through f = {expression}")]
+    return [export_stepper(frames, out_dir, title=f"Backpropagation through f = {expression}", predict=predict)]
 
 
 def draw_mnist(out_dir: Path, batch_size: int, seed: int, collapse: bool = True) -> list[Path]:

@@ -26,8 +26,10 @@ import numpy as np
 from tinygrad_edu import Context, Tensor
 from tinygrad_edu.autograd import topological_order
 
-from .derivatives import local_derivative
+from . import names
+from .formulas import shape_text, signed, values_inline
 from .modules import ModuleCall, ModuleTrace
+from .names import FUNCTION_NAMES, break_lines, expression_names, shorten
 from .render import Digraph
 
 # ----- colours (one place, so the legend and the nodes agree) ----------------------------------
@@ -43,16 +45,19 @@ DONE_COLOUR = "#e6f4ea"  # ops the backward walk has already visited
 GRADIENT_COLOUR = "#d62728"  # edges and text that carry gradients
 
 SMALL_TENSOR_ELEMENTS = 12  # up to this many elements the numbers are shown, else a summary
+FONT_SIZE = 14  # points; the player scales the picture to the screen
+OP_FONT_SIZE = 18
+MAX_TITLE_CHARS = 200  # Graphviz fails on labels of 16,384+ characters
 
 
 # ----- numbers as text ---------------------------------------------------------------------------
 
 
 def format_number(value: Any) -> str:
-    """One number, short: 4 significant digits."""
+    """One number, short: 4 significant digits, a true minus sign, never "−0"."""
     if isinstance(value, (bool, np.bool_)):
         return str(bool(value))
-    return f"{float(value):.4g}"
+    return names.format_number(value)
 
 
 def format_values(array: np.ndarray, max_elements: int = SMALL_TENSOR_ELEMENTS) -> str:
@@ -63,13 +68,14 @@ def format_values(array: np.ndarray, max_elements: int = SMALL_TENSOR_ELEMENTS) 
     if array.size == 1:
         return format_number(array.reshape(-1)[0])
     if array.size <= max_elements:
-        return np.array2string(
+        text = np.array2string(
             array, precision=4, suppress_small=True, separator=", ", max_line_width=44, floatmode="maxprec"
         )
+        return text.replace("-", "−")
     data = array.astype(np.float64)
     return (
-        f"mean {data.mean():.4g}  std {data.std():.4g}\n"
-        f"norm {np.linalg.norm(data):.4g}  range [{data.min():.4g}, {data.max():.4g}]"
+        f"mean {format_number(data.mean())}  std {format_number(data.std())}\n"
+        f"norm {format_number(np.linalg.norm(data))}  range [{format_number(data.min())}, {format_number(data.max())}]"
     )
 
 
@@ -114,9 +120,11 @@ class GraphStructure:
     def op_id(self, ctx: Context) -> str:
         return self.op_ids[id(ctx)]
 
+    names: dict[int, str] = field(default_factory=dict)
+
     def display_name(self, tensor: Tensor) -> str:
-        """The tensor's own name, or its node id ("t3") when it has none."""
-        return tensor.name if tensor.name else self.value_id(tensor)
+        """The tensor's own name, or the text of the sub-expression that made it ("a·b + c")."""
+        return self.names[id(tensor)]
 
 
 def graph_structure(roots: Tensor | Sequence[Tensor]) -> GraphStructure:
@@ -159,6 +167,7 @@ def graph_structure(roots: Tensor | Sequence[Tensor]) -> GraphStructure:
             structure.edges.append((op_node, output_node, None))
         else:
             add_value(tensor)
+    structure.names = expression_names(structure.values)
     return structure
 
 
@@ -182,32 +191,128 @@ def op_settings(ctx: Context) -> str:
     return " ".join(parts)
 
 
+def values_html(array: np.ndarray, colour: str | None = None) -> str:
+    """A small matrix or vector as a grid of numbers; one number as text; a big array as a summary."""
+    array = np.asarray(array)
+    font = f' COLOR="{colour}"' if colour else ""
+    if array.size == 1 or array.size == 0 or array.size > SMALL_TENSOR_ELEMENTS or array.ndim > 2:
+        return f"<FONT{font}>{html_text(format_values(array))}</FONT>"
+    rows = array.reshape(1, -1) if array.ndim == 1 else array
+    border = f' COLOR="{colour}"' if colour else ' COLOR="#888888"'
+    cells = "".join(
+        "<TR>" + "".join(f'<TD ALIGN="RIGHT"><FONT{font}>{format_number(value)}</FONT></TD>' for value in row) + "</TR>"
+        for row in rows
+    )
+    return f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3"{border}>{cells}</TABLE>'
+
+
+def gradient_html(array: np.ndarray, parts: Sequence[np.ndarray] = (), hidden: bool = False) -> list[str]:
+    """Rows for a node's gradient ∂L/∂node, in red: 'grad 0.5', a fan-out sum, or a grid.
+
+    parts   the contributions that add up to it (two or more: a tensor used several times)
+    hidden  predict mode: the last contribution (and so the total) is still '?'
+    """
+    array = np.asarray(array)
+    red = f'<FONT COLOR="{GRADIENT_COLOUR}">'
+    if len(parts) >= 2 and (array.size == 1 or hidden):
+        # One contribution per line, so that a fan-out stacks up instead of widening its box.
+        known = [signed(values_inline(part)) for part in parts[: -1 if hidden else None]]
+        if hidden:
+            known.append("?")
+        rows = [f"{red}grad {html.escape(known[0])}</FONT>"]
+        rows += [f"{red}+ {html.escape(part)}</FONT>" for part in known[1:]]
+        if not hidden:
+            rows.append(f"{red}= {html.escape(values_inline(array))}</FONT>")
+        return rows
+    if hidden:
+        return [f"{red}grad ?</FONT>"]
+    if array.size == 1:
+        return [f"{red}grad {html.escape(values_inline(array))}</FONT>"]
+    note = f" (sum of {len(parts)})" if len(parts) >= 2 else ""
+    return [f"{red}grad{note}</FONT>", values_html(array, GRADIENT_COLOUR)]
+
+
+def stage_label(
+    name: str, data: np.ndarray, gradient_rows: Sequence[str] = (), op: str | None = None, op_colour: str = ""
+) -> str:
+    """A value node of the backprop player: the op that made it, its name and value, its gradient.
+
+    The op sits in a coloured band on top (so a step's op and its output are one box, and
+    the graph needs half as many columns); a long name is broken over lines.
+    """
+    data = np.asarray(data)
+    rows = []
+    if op is not None:
+        rows.append(f'<TD BGCOLOR="{op_colour}" BORDER="1" SIDES="B"><B>{html.escape(op)}</B></TD>')
+    bold = break_lines(name)
+    if data.size == 1 and data.ndim <= 1:
+        value = format_number(data.reshape(-1)[0])
+        lines = list(bold)
+        if value != name:  # a constant is named by its value: "1", not "1 = 1"
+            if len(lines[-1]) + 3 + len(value) <= 16:
+                lines[-1] += f" = {value}"
+            else:
+                lines.append(f"= {value}")
+        for number, line in enumerate(lines):
+            if number < len(bold):
+                rest = html.escape(line[len(bold[number]) :]).replace(" ", "&#160;")  # a space after </B> would be lost
+                rows.append(f"<TD><B>{html.escape(bold[number])}</B>{rest}</TD>")
+            else:
+                rows.append(f"<TD>{html.escape(line)}</TD>")
+    else:
+        rows.extend(f"<TD><B>{html.escape(line)}</B></TD>" for line in bold)
+        rows.append(f'<TD><FONT COLOR="#555555">{shape_text(data)}</FONT></TD>')
+        rows.append(f"<TD>{values_html(data)}</TD>")
+    rows.extend(f"<TD>{row}</TD>" for row in gradient_rows)
+    cells = "".join(f"<TR>{row}</TR>" for row in rows)
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">{cells}</TABLE>>'
+
+
 def value_label(
     structure: GraphStructure,
     tensor: Tensor,
     show_values: bool,
-    grad_text: str | None,
+    grad_text: str | None = None,
     extra_rows: Sequence[str] = (),
 ) -> str:
-    """HTML label of a value node: name, shape and dtype, numbers, gradient, extra rows."""
-    node_id = structure.value_id(tensor)
-    name = html.escape(tensor.name) if tensor.name else f"<I>{node_id}</I>"
-    rows = [f"<B>{name}</B>  {html.escape(str(tensor.shape))} {html.escape(str(tensor.dtype))}"]
-    if show_values:
-        rows.append(f'<FONT FACE="monospace">{html_text(format_values(tensor.data))}</FONT>')
+    """HTML label of a value node: its name and value, its gradient, extra rows (already HTML).
+
+    A scalar reads "a·b = −6"; a small matrix shows its shape and a grid of its numbers. The
+    dtype is shown only when it is not a float (a float's dtype tells a student nothing).
+    """
+    name = html.escape(structure.display_name(tensor))
+    data = np.asarray(tensor.data)
+    dtype = "" if np.issubdtype(data.dtype, np.floating) else f" {data.dtype}"
+    rows = []
+    if data.size == 1 and data.ndim <= 1:
+        number = format_number(data.reshape(-1)[0])
+        value = f" = {html.escape(number)}" if show_values and number != name else ""
+        rows.append(f"<B>{name}</B>{value}{html.escape(dtype)}")
+    else:
+        rows.append(f'<B>{name}</B> <FONT COLOR="#555555">{shape_text(data)}{html.escape(dtype)}</FONT>')
+        if show_values:
+            rows.append(values_html(data))
     if grad_text is not None:
-        rows.append(f'<FONT COLOR="{GRADIENT_COLOUR}" FACE="monospace">{html_text(grad_text)}</FONT>')
+        rows.append(f'<FONT COLOR="{GRADIENT_COLOUR}">{html_text(grad_text)}</FONT>')
     rows.extend(extra_rows)
-    cells = "".join(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT">{row}</TD></TR>' for row in rows)
-    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{cells}</TABLE>>'
+    cells = "".join(f"<TR><TD>{row}</TD></TR>" for row in rows)
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">{cells}</TABLE>>'
+
+
+OP_SYMBOLS = {"Add": "+", "Sub": "−", "Mul": "×", "Div": "÷", "MatMul": "@", "Neg": "−x", "Pow": "xⁿ"}
+
+
+def op_symbol(ctx: Context) -> str:
+    """How an op is drawn: '×', '+', 'tanh', 'σ', or its class name for an op without a symbol."""
+    return OP_SYMBOLS.get(ctx.name) or FUNCTION_NAMES.get(ctx.name) or ctx.name
 
 
 def op_label(ctx: Context, extra_rows: Sequence[str] = ()) -> str:
-    """HTML label of an op node: the op's name, its settings, extra rows."""
-    rows = [f"<B>{html.escape(ctx.name)}</B>"]
+    """HTML label of an op node: its symbol, its settings, extra rows."""
+    rows = [f'<FONT POINT-SIZE="{OP_FONT_SIZE}"><B>{html.escape(op_symbol(ctx))}</B></FONT>']
     settings = op_settings(ctx)
     if settings:
-        rows.append(f'<FONT POINT-SIZE="9">{html.escape(settings)}</FONT>')
+        rows.append(html.escape(settings))
     rows.extend(extra_rows)
     cells = "".join(f"<TR><TD>{row}</TD></TR>" for row in rows)
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{cells}</TABLE>>'
@@ -232,11 +337,11 @@ def new_digraph(rankdir: str, title: str | None = None) -> Digraph:
     graph = Digraph(
         name="computation_graph",
         graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.25", "ranksep": "0.35"},
-        node_attr={"fontname": "Helvetica", "fontsize": "11"},
-        edge_attr={"fontname": "Helvetica", "fontsize": "10", "color": "#555555"},
+        node_attr={"fontname": "Helvetica", "fontsize": str(FONT_SIZE)},
+        edge_attr={"fontname": "Helvetica", "fontsize": str(FONT_SIZE), "color": "#555555"},
     )
     if title:
-        graph.attr(label=title, labelloc="t", fontsize="14")
+        graph.attr(label=shorten(title, MAX_TITLE_CHARS), labelloc="t", fontsize=str(FONT_SIZE + 2))
     return graph
 
 
@@ -261,7 +366,7 @@ def add_legend(graph: Digraph, with_modules: bool = False, with_backprop: bool =
     label = (
         f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2"><TR><TD COLSPAN="2"><B>legend</B></TD></TR>{rows}</TABLE>>'
     )
-    graph.node("legend", label, shape="box", style="rounded,dashed", color="#999999", fontsize="9")
+    graph.node("legend", label, shape="box", style="rounded,dashed", color="#999999")
 
 
 # ----- draw_graph ----------------------------------------------------------------------------------
@@ -346,9 +451,9 @@ def draw_graph(
             if id(call) not in drawn_calls:
                 continue
             rows = [f"<B>{html.escape(call.title)}</B>"]
-            rows += [f'<FONT POINT-SIZE="9">{html.escape(line)}</FONT>' for line in call.parameter_summary()]
+            rows += [f"<FONT>{html.escape(line)}</FONT>" for line in call.parameter_summary()]
             hidden_ops = sum(1 for node_id, owner in hidden_by.items() if owner is call and node_id.startswith("op"))
-            rows.append(f'<FONT POINT-SIZE="9">{hidden_ops} ops inside</FONT>')
+            rows.append(f"<FONT>{hidden_ops} ops inside</FONT>")
             cells = "".join(f"<TR><TD>{row}</TD></TR>" for row in rows)
             label = f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{cells}</TABLE>>'
             graph.node(call_boxes[id(call)], label, shape="box3d", style="filled", fillcolor=MODULE_COLOUR)
@@ -357,7 +462,7 @@ def draw_graph(
         graph.subgraph(cluster)
 
     drawn_edges: set[tuple[str, str]] = set()
-    for tail, head, position in structure.edges:
+    for tail, head, _ in structure.edges:
         if collapse_modules:
             tail = call_boxes[id(hidden_by[tail])] if tail in hidden_by else tail
             head = call_boxes[id(hidden_by[head])] if head in hidden_by else head
@@ -367,22 +472,8 @@ def draw_graph(
                 if (tail, head) in drawn_edges:
                     continue
                 drawn_edges.add((tail, head))
-        edge_label = input_name_label(structure, head, position)
-        if edge_label and not head.startswith("module"):
-            graph.edge(tail, head, label=edge_label)
-        else:
-            graph.edge(tail, head)
+        graph.edge(tail, head)
 
     if show_legend:
         add_legend(graph, with_modules=bool(collapse_modules and hidden_by))
     return graph
-
-
-def input_name_label(structure: GraphStructure, op_node: str, position: int | None) -> str | None:
-    """Edge label naming the input ("a", "b") for ops with several inputs."""
-    if position is None or not op_node.startswith("op"):
-        return None
-    _, ctx, _ = structure.ops[int(op_node[2:])]
-    if len(ctx.parents) < 2:
-        return None
-    return local_derivative(ctx.function).input_name(position)

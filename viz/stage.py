@@ -111,7 +111,13 @@ class Stage:
             graph.edge(tail, head)
         laid_out = _json(graph.source, "dot")
         positions = {item["name"]: item["pos"] for item in laid_out.get("objects", [])}
-        edges = [edge["pos"] for edge in sorted(laid_out.get("edges", []), key=lambda edge: edge["_gvid"])]
+        # dot numbers edges by their tail node, not in the order given: match each path to its edge by its
+        # ends (in order, for an edge drawn twice such as a*a), so that edges[k] is the path of picture.edges[k].
+        names = {item["_gvid"]: item["name"] for item in laid_out.get("objects", [])}
+        paths: dict[tuple[str, str], list[str]] = {}
+        for edge in sorted(laid_out.get("edges", []), key=lambda edge: edge["_gvid"]):
+            paths.setdefault((names[edge["tail"]], names[edge["head"]]), []).append(edge["pos"])
+        edges = [paths[(tail, head)].pop(0) for tail, head, _ in picture.edges]
         x0, y0, x1, y1 = (float(number) for number in laid_out["bb"].split(","))
         width_px, height_px = (x1 - x0) * 4 / 3, (y1 - y0) * 4 / 3  # points -> CSS pixels
         scale = min(SCREEN[0] / width_px, SCREEN[1] / height_px)

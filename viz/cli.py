@@ -4,6 +4,7 @@
         -> out/frame-000.svg ... and out/index.html (open it; step with the arrow keys)
     python -m viz "a*b + c" --values a=2,b=-3,c=10 --graph-only --out out      -> out/graph.svg, .png
     python -m viz "sin(x) * x" --values x=1 --second-order --out out           -> the graph of ∂f/∂x
+    python -m viz "a*b + c" --values a=2,b=-3,c=10 --forward --wrt a --out out  -> forward mode, as the page
     python -m viz --mnist --out out                                            -> the MNIST MLP, by layer
 
 Exit codes: 0 done, 2 a mistake in the command (the message says what and where), 3 Graphviz
@@ -23,6 +24,7 @@ import tinygrad_edu as tg
 
 from .backprop import backprop_frames
 from .expression import ExpressionError, evaluate, make_leaves, parse, parse_values
+from .forward import run_forward_expression
 from .graph import draw_graph
 from .modules import trace_modules
 from .render import GraphvizNotFoundError, dot_source_to_file
@@ -56,6 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="draw the graph that computes the gradient (made with create_graph=True): backprop is itself a graph",
     )
     mode.add_argument("--mnist", action="store_true", help="draw the MNIST MLP (784-128-10) for one small batch")
+    mode.add_argument(
+        "--forward", action="store_true", help="step through forward mode: tangents d(node)/d(WRT) flow with the values"
+    )
+    parser.add_argument("--wrt", metavar="NAME", help="with --forward: the input that moves (tangent 1, the others 0)")
     parser.add_argument("--batch-size", type=int, default=4, help="batch size for --mnist (default: 4)")
     parser.add_argument("--expand-modules", action="store_true", help="with --mnist: draw every op inside each layer")
     parser.add_argument("--seed", type=int, default=0, help="random seed for --mnist (default: 0)")
@@ -69,6 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.mnist:
             written = draw_mnist(out_dir, args.batch_size, args.seed, collapse=not args.expand_modules)
+        elif args.forward:
+            written = run_forward_expression(args.expression, args.values, args.wrt, out_dir, args.predict)
         else:
             if args.expression is None:
                 parser.error('give an expression, e.g. python -m viz "a*b + c" --values a=2,b=-3,c=10 (or --mnist)')

@@ -107,8 +107,8 @@ def f(a, b):
     return a * b + a.sin()
 
 
-print("move a:", f(Dual(2.0, 1.0), Dual(3.0, 0.0)), "  by hand: ∂f/∂a = b + cos a =", 3 + math.cos(2))
-print("move b:", f(Dual(2.0, 0.0), Dual(3.0, 1.0)), "  by hand: ∂f/∂b = a =", 2.0)
+print("move a:", f(Dual(2.0, 1.0), Dual(3.0, 0.0)), f"  by hand: ∂f/∂a = b + cos a = {3 + math.cos(2):.6f}")
+print("move b:", f(Dual(2.0, 0.0), Dual(3.0, 1.0)), f"  by hand: ∂f/∂b = a = {2.0:.6f}")
 
 # %% [markdown]
 # One forward pass gave **one** partial derivative: the one for the input we moved. To get
@@ -120,7 +120,19 @@ b = Tensor(3.0, dtype=np.float64, requires_grad=True, name="b")
 output = f(a, b)
 output.backward()
 print(f"one backward pass: ∂f/∂a = {a.grad.item():.6f}, ∂f/∂b = {b.grad.item():.6f}")
-show(viz.draw_graph(f(a, b)), "f")
+
+# %% [markdown]
+# The same walk on the engine's graph of $f$: `viz.forward_frames(output, wrt=a)` draws one
+# frame per op, in the order the ops ran, each with the tangent $d(\text{node})/da$ it just
+# made (blue). Here is the last frame; `viz.forward_player(output, wrt=a)` steps through all
+# of them in the notebook (and `python -m viz "a*b + sin(a)" --values a=2,b=3 --forward --wrt a`
+# writes the same player as a page).
+
+# %%
+walk = viz.forward_frames(f(a, b), wrt=a)
+for line in walk[-1].lines:
+    print(line.full)
+show(walk[-1], "forward_mode")
 
 # %% [markdown]
 # ## Forward mode in the engine: `tg.jvp`

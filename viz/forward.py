@@ -37,7 +37,7 @@ from tinygrad_edu import Tensor
 from tinygrad_edu.autograd import topological_order
 from tinygrad_edu.forward import _push_tangents
 
-from .backprop import NODE_ATTRIBUTES, Frame
+from .backprop import NODE_ATTRIBUTES, Frame, _Walk
 from .formulas import LOCAL_RULES, Line, Names, signed, values_inline
 from .graph import (
     DONE_COLOUR,
@@ -101,19 +101,16 @@ def _operand(name: str) -> str:
     return name if re.fullmatch(r"\w+", name) else f"({name})"  # not isidentifier(): "a·b" is one
 
 
-class _ForwardWalk:
-    """The frames' shared state: the structure, the tangent of every node, and how far the walk has come."""
+class _ForwardWalk(_Walk):
+    """The frames' shared state: the structure, the tangent of every node, and how far the walk has come.
+    Names and captions are the backprop walk's (``_Walk``); the pictures and lines are forward mode's."""
 
     def __init__(self, output: Tensor, wrt: Tensor, tangent_of: dict[int, np.ndarray]) -> None:
-        self.structure = graph_structure(output)
+        super().__init__(graph_structure(output), show_values=True)
         self.wrt = wrt
         self.wrt_name = self.structure.display_name(wrt)
         self.tangent_of = tangent_of
         self.reached: set[str] = {self.structure.value_id(wrt)}  # nodes whose tangent is known so far
-        self.done_ops: set[str] = set()
-
-    def name(self, tensor: Tensor) -> str:
-        return self.structure.display_name(tensor)
 
     def tangent(self, tensor: Tensor) -> np.ndarray:
         """The tangent of any node: the engine's, or 0 for a node ``wrt`` does not reach."""
@@ -137,7 +134,7 @@ class _ForwardWalk:
         ]
         heading = f"forward mode: seed {tangent_symbol(self.wrt_name, self.wrt_name)} = 1"
         picture = self._picture()
-        return _draft(heading, f"Step 0 of {total - 1}", lines, picture)
+        return self._draft(heading, f"Step 0 of {total - 1}", lines, picture)
 
     def op_frame(self, op_node: str, ctx: Any, result: Tensor, number: int, total: int) -> dict[str, Any]:
         output_node = self.structure.value_id(result)
@@ -147,7 +144,7 @@ class _ForwardWalk:
         question = self._picture(focus=(op_node, output_node, ctx), hide=output_node)
         self.done_ops.add(op_node)
         heading = f"forward through {op_symbol(ctx)}, which makes {self.name(result)}"
-        draft = _draft(heading, f"Step {number} of {total - 1}", lines, answer, question)
+        draft = self._draft(heading, f"Step {number} of {total - 1}", lines, answer, question)
         draft["highlighted"] = op_node
         return draft
 
@@ -228,12 +225,6 @@ class _ForwardWalk:
         if np.size(tangent) == 1:
             return [f"{blue}{label} {html.escape(values_inline(tangent))}</FONT>"]
         return [f"{blue}{label}</FONT>", values_html(tangent, TANGENT_COLOUR)]
-
-
-def _draft(heading: str, prefix: str, lines: list[Line], picture: Picture, question: Picture | None = None):
-    text = "; ".join(line.full for line in lines)
-    caption = f"{prefix}: {text[0].upper()}{text[1:]}."
-    return {"heading": heading, "caption": caption, "lines": lines, "picture": picture, "question": question}
 
 
 def run_forward_expression(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import os
+import shlex
 import tempfile
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def student_file(exercise: Exercise, folder: str = "DIR") -> str:
         "",
         "Check your answer:",
         "",
-        f"    python -m tinygrad_edu.exercises check {folder}",
+        f"    python -m tinygrad_edu.exercises check {shlex.quote(folder)}",
         '"""',
         "",
         *import_lines,
@@ -69,6 +70,7 @@ def student_file(exercise: Exercise, folder: str = "DIR") -> str:
 
 
 def readme(folder: str = "DIR") -> str:
+    folder = shlex.quote(folder)
     rows = "\n".join(
         f"{number}. `{exercise.file}`: `{exercise.name}`" for number, exercise in enumerate(EXERCISES, start=1)
     )

@@ -7,6 +7,7 @@ Exit status of check: 0 when every op checked is correct, 1 otherwise, 2 on bad 
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -39,8 +40,8 @@ def run_start(folder: Path) -> int:
     print(f"wrote {len(written)} files into {folder}:")
     for path in written:
         print(f"  {path.name}")
-    print(f"open {folder / 'README.md'}, write the backward methods, then check them:")
-    print(f"  python -m tinygrad_edu.exercises check {folder}")
+    print(f"open {folder / 'README.md'}, write the backward and jvp methods, then check them:")
+    print(f"  python -m tinygrad_edu.exercises check {shlex.quote(str(folder))}")
     return 0
 
 

@@ -21,7 +21,16 @@ import numpy as np
 from . import data
 from .config import TrainConfig
 from .model import ConfigError, build_model
-from .train import PLOT_EXTRA_HINT, OneLineParser, RunError, _one_line, predict, read_checkpoint, run_command
+from .train import (
+    PLOT_EXTRA_HINT,
+    OneLineParser,
+    RunError,
+    _one_line,
+    matplotlib_is_missing,
+    predict,
+    read_checkpoint,
+    run_command,
+)
 
 CONFUSION_NAME = "confusion_matrix.png"
 WRONG_NAME = "most_wrong.png"
@@ -87,7 +96,9 @@ def draw_pictures(evaluation: Evaluation, images: np.ndarray, out_dir: Path, cou
     """Confusion matrix and most-confident-mistakes PNGs; returns one line per file written or skipped."""
     try:
         from viz.plots import plot_confusion_matrix, plot_digit_grid
-    except ImportError:
+    except ModuleNotFoundError as error:
+        if not matplotlib_is_missing(error):
+            raise
         return [f"note: no pictures drawn: matplotlib is not installed; {PLOT_EXTRA_HINT}"]
     classes = len(evaluation.confusion)
     accuracy = f"test accuracy {100 * evaluation.accuracy:.2f}%"

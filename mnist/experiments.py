@@ -32,6 +32,7 @@ from .train import (
     TrainingRun,
     _one_line,
     load_data,
+    matplotlib_is_missing,
     run_command,
     write_json,
 )
@@ -197,7 +198,9 @@ def plot_results(results: list[dict[str, Any]], title: str, path: Path) -> str |
     """Training loss and test accuracy per epoch, one line per run; a note instead when matplotlib is missing."""
     try:
         from viz.plots import plot_experiment
-    except ImportError:
+    except ModuleNotFoundError as error:
+        if not matplotlib_is_missing(error):
+            raise
         return f"note: no plot drawn: matplotlib is not installed; {PLOT_EXTRA_HINT}"
     plot_experiment(results, title, path)
     return None
@@ -234,7 +237,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     out_dir = Path(args.out) if args.out else Path("runs") / "experiments" / name
     out_dir.mkdir(parents=True, exist_ok=True)
-    settings = f"{epochs} epochs" + (f", first {args.limit} training images" if args.limit else ", all 60000")
+    images = f"first {args.limit} training images" if args.limit else "all 60000"
+    settings = f"{epochs} epoch{'s' if epochs != 1 else ''}, {images}"
     table = markdown_table(results)
     text = f"## {name}: {experiment.question}\n\n{settings}\n\n{table}\n"
     (out_dir / "results.md").write_text(text, encoding="utf-8")

@@ -417,6 +417,11 @@ def write_json(path: Path, content: Any) -> None:
 PLOT_EXTRA_HINT = 'pip install "tinygrad_edu[plot]"'
 
 
+def matplotlib_is_missing(error: ModuleNotFoundError) -> bool:
+    """Did importing the plots fail only because matplotlib is not installed (the [plot] extra)?"""
+    return (error.name or "").split(".")[0] == "matplotlib"
+
+
 def run_title(config: TrainConfig, history: list[dict[str, Any]]) -> str:
     """What a plot of this run is called: the model, the optimizer and where it ended."""
     final = history[-1]
@@ -431,7 +436,9 @@ def plot_curves(history: list[dict[str, Any]], path: Path, title: str | None = N
     """Draw the training curves; return a note instead when plotting is unavailable."""
     try:
         from viz.plots import plot_training_curves
-    except ImportError:
+    except ModuleNotFoundError as error:
+        if not matplotlib_is_missing(error):
+            raise
         return f"note: no curves plotted: matplotlib is not installed; {PLOT_EXTRA_HINT}"
     plot_training_curves(history, path, title=title)
     return None

@@ -112,6 +112,7 @@ print("gradient (p - onehot) / 2:", logits.grad.data.round(4).tolist())
 # Three interleaved spirals. A single layer (softmax regression) can only draw straight
 # boundaries; a hidden layer of 32 tanh neurons bends them.
 
+
 # %%
 def spirals(points_per_class, classes, rng):
     X, y = [], []
@@ -161,4 +162,63 @@ for label, model in (("one layer", linear), ("MLP 2-32-3", mlp)):
 #
 # 1. Replace `nn.Tanh()` by `nn.ReLU()`. How do the boundaries change shape?
 # 2. How few hidden neurons still separate the spirals?
-# 3. Print `mlp` and count its parameters: `sum(p.size for p in mlp.parameters())`.
+# 3. Print `mlp` and count its parameters: `sum(p.data.size for p in mlp.parameters())`.
+
+# %% [markdown]
+# ## Solutions
+#
+# Try each exercise first. In the notebook each solution is folded away: click the three dots
+# (or the bar left of the cell) to open it. As a script, the solutions run here, at the end.
+
+# %% [markdown]
+# ### Solution 1: ReLU instead of tanh
+#
+# <details><summary>Hint</summary>
+#
+# A ReLU network computes a function that is linear on pieces of the plane. What shape are the
+# boundaries between such pieces?
+# </details>
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+relu_rng = np.random.default_rng(0)
+relu_mlp = nn.Sequential(nn.Linear(2, 32, generator=relu_rng), nn.ReLU(), nn.Linear(32, 3, generator=relu_rng))
+relu_loss, relu_accuracy = train(relu_mlp)
+title = f"MLP 2-32-3 with ReLU: loss {relu_loss:.3f}, accuracy {100 * relu_accuracy:.0f}%"
+print(title)
+show(plot_decision_boundary(predict_with(relu_mlp), X, y, OUT / "relu.png", resolution=100, title=title))
+# The ReLU boundaries are made of straight segments with corners (the network is piecewise linear),
+# where tanh's bend smoothly. It separates the spirals just as well.
+assert relu_accuracy > 0.9
+
+# %% [markdown]
+# ### Solution 2: how few hidden neurons?
+#
+# <details><summary>Hint</summary>
+#
+# Train the same MLP with 2, 4, 8 and 16 hidden neurons and compare the accuracies.
+# </details>
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+accuracy_by_width = {}
+for width in (2, 4, 8, 16):
+    width_rng = np.random.default_rng(0)
+    model = nn.Sequential(nn.Linear(2, width, generator=width_rng), nn.Tanh(), nn.Linear(width, 3, generator=width_rng))
+    _, accuracy_by_width[width] = train(model, steps=600)
+    print(f"{width:2} hidden tanh neurons: accuracy {100 * accuracy_by_width[width]:.0f}%")
+# Two neurons are too few (about 60%), four nearly do it (about 87%), and from 8 the three arms come
+# apart; more neurons mostly make the boundaries smoother. (Training longer helps small networks too.)
+assert accuracy_by_width[2] < accuracy_by_width[16] and accuracy_by_width[16] > 0.9
+
+# %% [markdown]
+# ### Solution 3: count the parameters
+#
+# <details><summary>Hint</summary>
+#
+# A `Linear(in, out)` layer has an `(out, in)` weight and `out` biases.
+# </details>
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+print(mlp)
+count = sum(p.data.size for p in mlp.parameters())
+print("parameters:", count, "= (2·32 + 32) + (32·3 + 3)")
+assert count == (2 * 32 + 32) + (32 * 3 + 3) == 195

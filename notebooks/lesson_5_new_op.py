@@ -60,6 +60,7 @@ def show(picture, name="picture"):
 # Math first: $\frac{d}{dx} \ln(1 + e^x) = \frac{e^x}{1 + e^x} = \sigma(x)$. And a stable
 # forward: $\ln(1 + e^{-|x|}) + \max(x, 0)$ never overflows.
 
+
 # %%
 class Softplus(Function):
     """Softplus, elementwise.
@@ -98,6 +99,7 @@ print(check_op(lambda x: Softplus.apply(x), (3, 4), name="softplus"))
 #
 # Differentiate once too often, $\sigma(x)(1 - \sigma(x))$ instead of $\sigma(x)$, and see
 # which check fails and what it says.
+
 
 # %%
 class SoftplusWrong(Softplus):
@@ -165,3 +167,104 @@ print(tg.check_graph(lambda z: (z.relu() * 3).sum(), z))
 # 2. Write a two-input op `SmoothMax(a, b) = ln(eᵃ + eᵇ)` and run `check_op(fn, (2, 3), (3,))`:
 #    the broadcasting check draws other shapes too.
 # 3. Forget `ctx.save_for_backward` and use a Python attribute instead. Which check catches it?
+
+# %% [markdown]
+# ## Solutions
+#
+# Try each exercise first. In the notebook each solution is folded away: click the three dots
+# (or the bar left of the cell) to open it. As a script, the solutions run here, at the end.
+
+# %% [markdown]
+# ### Solution 1: `Square` without its 2
+#
+# <details><summary>Hint</summary>
+#
+# Which check compares the backward with the slope measured from the forward alone?
+# </details>
+
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+class SquareWrong(Function):
+    """y = x², with the classic mistake: backward forgets the 2 of ∂y/∂x = 2x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * x  # should be grad_output * 2 * x
+
+
+square_report = check_op(lambda x: SquareWrong.apply(x), (3, 4), name="square_wrong")
+print(square_report)
+# gradcheck fails, and its numbers give the bug away: every analytic value is exactly half the numerical one.
+# Shapes and dtypes pass (a wrong formula can have the right shape), and so does gradgradcheck, which only
+# checks that the backward is differentiated consistently with itself.
+assert [check.name for check in square_report.failures] == ["gradcheck"]
+
+# %% [markdown]
+# ### Solution 2: a two-input op, `SmoothMax`
+#
+# <details><summary>Hint</summary>
+#
+# $\partial y/\partial a = e^a / (e^a + e^b) = \sigma(a - b)$, and $\partial y/\partial b =
+# \sigma(b - a)$. Return gradients shaped like the broadcast output: the engine sums them back to
+# each input's shape.
+# </details>
+
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+class SmoothMax(Function):
+    """A smooth maximum of two tensors, elementwise, with broadcasting.
+    forward:  y = ln(eᵃ + eᵇ) = m + ln(e^(a−m) + e^(b−m)),  m = max(a, b)
+    backward: ∂L/∂a = ∂L/∂y · σ(a − b),  ∂L/∂b = ∂L/∂y · σ(b − a)
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        m = np.maximum(a, b)
+        return m + np.log(np.exp(a - m) + np.exp(b - m))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        return grad_output * (a - b).sigmoid(), grad_output * (b - a).sigmoid()
+
+
+smooth_report = check_op(lambda a, b: SmoothMax.apply(a, b), (2, 3), (3,), name="smooth_max")
+print(smooth_report)
+print(SmoothMax.apply(Tensor([0.0, 1000.0]), Tensor([0.0, -1000.0])), "(ln 2 and 1000: no overflow)")
+assert smooth_report.ok
+
+# %% [markdown]
+# ### Solution 3: a Python attribute instead of `save_for_backward`
+#
+# <details><summary>Hint</summary>
+#
+# A plain attribute holds a NumPy array, not the input Tensor. What does `backward` then compute
+# from, when its own graph is recorded (`create_graph=True`)?
+# </details>
+
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+class SoftplusAttribute(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.x = x  # a NumPy array on ctx, cut off from the graph
+        return np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output * Tensor(ctx.x).sigmoid()  # a constant as far as the graph knows
+
+
+attribute_report = check_op(lambda x: SoftplusAttribute.apply(x), (3, 4), name="softplus_attribute")
+print(attribute_report)
+# The first derivative is right (gradcheck passes), so training would work; but the second derivative is
+# 0 everywhere ("analytic 0"): σ(x) was computed from a constant, so nothing connects it back to x.
+# Only gradgradcheck catches it. save_for_backward hands back the input Tensor, and the graph stays whole.
+assert [check.name for check in attribute_report.failures] == ["gradgradcheck"]

@@ -113,3 +113,29 @@ def test_piping_evaluate_into_head_ends_quietly(tmp_path):
     )
     assert f"wrote {tmp_path / 'again' / 'confusion_matrix.png'}" in full.stdout
     assert f"wrote {tmp_path / 'again' / 'most_wrong.png'}" in full.stdout
+
+
+@pytest.mark.parametrize("command", ["mnist.train", "mnist.evaluate", "mnist.experiments", "viz"])
+def test_help_is_plain_text(command):
+    result = subprocess.run([sys.executable, "-m", command, "--help"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "``" not in result.stdout, "reStructuredText markup in --help"
+    assert result.stdout.startswith(f"usage: python -m {command}")
+
+
+def test_experiments_and_evaluate_without_matplotlib_name_the_plot_extra(tmp_path):
+    code = (
+        "import sys; sys.modules['matplotlib'] = None\n"
+        "from pathlib import Path\n"
+        "import numpy as np\n"
+        "from mnist.evaluate import draw_pictures, evaluate_logits\n"
+        "from mnist.experiments import plot_results\n"
+        f"print(plot_results([], 'lr', Path(r'{tmp_path}') / 'lr.png'))\n"
+        "evaluation = evaluate_logits(np.eye(3), np.arange(3))\n"
+        f"print(draw_pictures(evaluation, np.zeros((3, 28, 28)), Path(r'{tmp_path}'), 3)[0])\n"
+    )
+    result = python(code)
+    assert result.returncode == 0, result.stderr
+    hint = 'matplotlib is not installed; pip install "tinygrad_edu[plot]"'
+    assert result.stdout.splitlines() == [f"note: no plot drawn: {hint}", f"note: no pictures drawn: {hint}"]
+    assert list(tmp_path.iterdir()) == []

@@ -5,6 +5,7 @@ sync (notebooks/README.md says how to edit a lesson)."""
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,7 +24,7 @@ def files_in(folder):
     return {
         path.relative_to(folder): path.stat().st_mtime_ns
         for path in folder.rglob("*")
-        if "__pycache__" not in path.parts
+        if "__pycache__" not in path.parts and ".hypothesis" not in path.parts  # caches, ignored by git
     }
 
 
@@ -62,6 +63,25 @@ def test_the_notebook_is_committed_without_outputs(notebook):
             assert cell["outputs"] == [] and cell["execution_count"] is None, (
                 f"{notebook.name} has outputs: jupyter nbconvert --clear-output --inplace notebooks/{notebook.name}"
             )
+
+
+@pytest.mark.parametrize("notebook", LESSONS, ids=[path.stem for path in LESSONS])
+def test_every_exercise_has_a_hidden_solution_at_the_end(notebook):
+    content = nbformat.read(notebook, as_version=4)
+    headings = [cell.source.splitlines()[0] for cell in content.cells if cell.cell_type == "markdown"]
+    assert "## Exercises" in headings and "## Solutions" in headings, f"{notebook.name}: no exercises or solutions"
+    exercises_cell = next(cell for cell in content.cells if cell.source.startswith("## Exercises"))
+    exercises = [line for line in exercises_cell.source.splitlines() if re.match(r"\d+\. ", line)]
+    solutions_start = next(i for i, cell in enumerate(content.cells) if cell.source.startswith("## Solutions"))
+    solution_cells = [cell for cell in content.cells if "solution" in cell.metadata.get("tags", [])]
+    assert len(solution_cells) >= len(exercises) >= 1, f"{notebook.name}: {len(exercises)} exercises"
+    for cell in solution_cells:
+        assert cell.cell_type == "code" and cell.metadata["jupyter"]["source_hidden"] is True
+        assert content.cells.index(cell) > solutions_start, f"{notebook.name}: a solution before '## Solutions'"
+    titles = [cell.source.splitlines()[0] for cell in content.cells[solutions_start:] if cell.cell_type == "markdown"]
+    assert [f"### Solution {number}" for number in range(1, len(exercises) + 1)] == [
+        title.split(":")[0] for title in titles if title.startswith("### Solution")
+    ]
 
 
 def needs_dot(notebook):

@@ -152,6 +152,8 @@ def test_experiment_plot_with_one_epoch_and_with_five_hundred(tmp_path):
     many = experiment_figure(experiment_results(500), "lr: 500 epochs")
     assert all(line.get_marker() in ("None", None, "") for line in many.axes[1].lines)
     assert_png_with_content(plot_experiment(experiment_results(2), "lr: 2 epochs", tmp_path / "lr.png"))
+    close_losses = [{"label": "a", "history": history(2)}, {"label": "b", "history": history(2)[::-1]}]
+    assert experiment_figure(close_losses, "losses within a factor of 2").axes[0].get_yscale() == "linear"
 
 
 def test_decision_boundary_accepts_classes_probabilities_scores_and_tensors(tmp_path):

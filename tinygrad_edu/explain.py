@@ -102,6 +102,7 @@ class Path:
             return None
         result = 1.0
         for edge in self.edges:
+            assert edge.local_derivative is not None, "an elementwise path has a number on every edge"
             result *= edge.local_derivative
         return result
 
@@ -270,6 +271,7 @@ def explain(
     for path in paths:
         path_sum = path_sum + path.contribution
     (gradient,) = grad(output, leaf, grad_outputs=Tensor(seed), retain_graph=True)
+    assert gradient is not None, "grad() without allow_unused returns a Tensor"
     explanation = Explanation(
         output=output,
         leaf=leaf,
@@ -398,6 +400,7 @@ def _enumerate_paths(
             paths.append(Path(edges=edges, contribution=arriving, elementwise=elementwise))
             continue
         ctx = tensor.grad_fn
+        assert ctx is not None, "a path goes back only through tensors an op made"
         children = []
         for position, parent in enumerate(ctx.parents):
             if counts.get(id(parent), 0) == 0:
@@ -430,8 +433,10 @@ def _by_node(output: Tensor, leaf: Tensor, order: list[Tensor], seed: np.ndarray
             if upstream_tensor is None:
                 continue
             upstream = np.asarray(upstream_tensor.data, dtype=np.float64)
-        sent = _backward_one(tensor.grad_fn, tensor, upstream, position)
-        contributions.append(NodeContribution(tensor.grad_fn, position, tensor, upstream, sent))
+        ctx = tensor.grad_fn
+        assert ctx is not None, "uses holds only tensors an op made"
+        sent = _backward_one(ctx, tensor, upstream, position)
+        contributions.append(NodeContribution(ctx, position, tensor, upstream, sent))
     return contributions
 
 

@@ -26,7 +26,7 @@ or quantities that are piecewise constant (masks), or second derivatives will be
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -68,6 +68,18 @@ class Context:
         self._saved: tuple[np.ndarray, ...] | None = ()
         self._input_arrays = arrays  # what forward received, to recognise saved inputs
         self.output: Tensor | None = None  # set by the engine only while backward runs
+
+    if TYPE_CHECKING:  # settings are plain attributes (ctx.axis = axis): tell the type checker they are welcome
+
+        def __setattr__(self, name: str, value: Any) -> None: ...
+
+    def __getattr__(self, name: str) -> Any:
+        """Only for a setting forward never stored (``ctx.axis`` read in backward, say)."""
+        if name.startswith("__") or name in Context.__slots__:  # not yet set: no message that needs them
+            raise AttributeError(name)
+        raise AttributeError(
+            f"{self.function.__name__}: ctx has no attribute {name!r}; forward must store it first (ctx.{name} = ...)"
+        )
 
     @property
     def name(self) -> str:
@@ -113,7 +125,7 @@ class Function:
     """Base class of every op. Subclass it and write ``forward`` and ``backward``."""
 
     @staticmethod
-    def forward(ctx: Context, *arrays: np.ndarray, **settings: Any) -> np.ndarray:
+    def forward(ctx: Context, *arrays: Any, **settings: Any) -> np.ndarray:  # Any: each op names its own inputs
         raise NotImplementedError("a Function subclass must define forward(ctx, *arrays)")
 
     @staticmethod

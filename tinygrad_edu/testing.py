@@ -135,11 +135,11 @@ def check_op(
     """
     if not shapes:
         raise ValueError("check_op: give one shape per input of fn, e.g. check_op(fn, (3, 4)) for one input")
-    shapes = tuple(tuple(int(size) for size in shape) for shape in shapes)
-    domains = _domains(domain, len(shapes))
-    report = OpReport(name or getattr(fn, "__name__", "fn"), shapes)
+    input_shapes = tuple(tuple(int(size) for size in shape) for shape in shapes)
+    domains = _domains(domain, len(input_shapes))
+    report = OpReport(str(name or getattr(fn, "__name__", "fn")), input_shapes)
     rng = np.random.default_rng(seed)
-    values = [draw(rng, shape) for draw, shape in zip(domains, shapes)]
+    values = [draw(rng, shape) for draw, shape in zip(domains, input_shapes)]
 
     def make_inputs(dtype: Any) -> list[Tensor]:
         return [Tensor(value.astype(dtype), requires_grad=True, name=f"input{i}") for i, value in enumerate(values)]
@@ -264,7 +264,7 @@ def _broadcasting_check(
         from hypothesis import seed as hypothesis_seed
         from hypothesis.extra.numpy import mutually_broadcastable_shapes
     except ImportError:
-        return Check(name, SKIPPED, "hypothesis is not installed (pip install hypothesis)")
+        return Check(name, SKIPPED, 'hypothesis is not installed (pip install "tinygrad_edu[test]")')
     tried: list[tuple[tuple[int, ...], ...]] = []
     strategy = mutually_broadcastable_shapes(num_shapes=len(domains), min_dims=0, max_dims=3, max_side=3)
 

@@ -141,7 +141,8 @@ def experiment_figure(results: Sequence[Mapping[str, Any]], title: str) -> Figur
     if all_epochs:
         for axes in (loss_axes, accuracy_axes):
             _epoch_axis(axes, all_epochs)
-    if any(line.get_ydata().size and min(line.get_ydata()) > 0 for line in loss_axes.lines):
+    losses = [float(value) for line in loss_axes.lines for value in line.get_ydata()]
+    if losses and min(losses) > 0 and max(losses) / min(losses) >= 10:  # losses that span decades: log scale
         loss_axes.set_yscale("log")
     loss_axes.set(ylabel="training loss", title="training loss")
     accuracy_axes.set(ylabel="test accuracy (%)", title="test accuracy")

@@ -62,7 +62,7 @@ def _fan(tensor: Tensor, mode: str) -> int:
     raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
 
 
-def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
+def _fill(tensor: Tensor, values: np.ndarray | float) -> Tensor:
     tensor.data[...] = values
     return tensor
 

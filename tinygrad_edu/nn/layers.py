@@ -45,7 +45,7 @@ class Linear(Module):
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
         if bias:
             bound = 1 / math.sqrt(in_features) if in_features > 0 else 0.0
-            self.bias = Parameter(np.empty(out_features, dtype=dtype))
+            self.bias: Parameter | None = Parameter(np.empty(out_features, dtype=dtype))
             init.uniform_(self.bias, -bound, bound, generator=generator)
         else:
             self.bias = None

@@ -56,6 +56,11 @@ class Module:
     training   True after train() (the default), False after eval(); Dropout reads it
     """
 
+    # Set in __init__ with object.__setattr__ (past the registration below); declared here for type checkers.
+    _parameters: dict[str, Parameter]
+    _modules: dict[str, Module]
+    training: bool
+
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})

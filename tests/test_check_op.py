@@ -11,6 +11,7 @@ import pytest
 import tinygrad_edu as tg
 from tinygrad_edu import Function
 from tinygrad_edu.nn import functional as F
+from tinygrad_edu.ops.elementwise import Exp, Mul
 from tinygrad_edu.testing import check_op
 
 TARGETS = np.array([2, 0, 1, 2])
@@ -140,18 +141,8 @@ def test_a_broadcasting_bug_is_found_by_the_fuzz_with_the_shapes():
     assert "input shapes" in report["broadcasting"].detail
 
 
-class MulForgetsOneTangent(Function):
-    """a·b with a right backward, and a jvp that forgets the ȧ·b term."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return a * b
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        a, b = ctx.saved_tensors
-        return grad_output * b, grad_output * a
+class MulForgetsOneTangent(Mul):
+    """The built-in a·b, with a jvp that forgets the ȧ·b term."""
 
     @staticmethod
     def jvp(ctx, a_dot, b_dot):
@@ -170,24 +161,13 @@ def test_a_wrong_jvp_fails_with_the_element_and_which_side_to_fix():
     assert report["broadcasting"].status == "FAILED"  # the fuzz checks the jvp too
 
 
-class ExpWrongBackward(Function):
-    """eˣ with a right jvp and a backward that forgets grad_output."""
-
-    @staticmethod
-    def forward(ctx, x):
-        y = np.exp(x)
-        ctx.save_for_backward(y)
-        return y
+class ExpWrongBackward(Exp):
+    """The built-in eˣ (its jvp is right), with a backward that forgets grad_output."""
 
     @staticmethod
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
         return y + 0 * grad_output
-
-    @staticmethod
-    def jvp(ctx, x_dot):
-        (y,) = ctx.saved_tensors
-        return x_dot * y
 
 
 def test_when_jvp_is_right_and_backward_wrong_the_report_says_fix_backward():
@@ -219,13 +199,8 @@ class NumpySquare(Function):
         return 2 * grad_output.data * x.data
 
 
-class DataSquare(Function):
+class DataSquare(NumpySquare):
     """x² whose backward computes with .data and wraps the result in a Tensor."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -260,6 +235,13 @@ def test_second_derivatives_of_zero_get_a_hint_naming_the_likely_cause(op, cause
     detail = report["gradgradcheck"].detail
     assert report["gradgradcheck"].status == "FAILED" and "analytic 0" in detail
     assert "likely cause: " + op.__name__ in detail and cause in detail
+
+
+def test_gradgradcheck_itself_names_the_likely_cause():
+    x = tg.Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+    with pytest.raises(tg.GradcheckError, match=r"analytic 0(.|\n)*likely cause: CtxSquare.backward"):
+        tg.gradgradcheck(lambda x: CtxSquare.apply(x), [x])
+    assert tg.gradgradcheck(lambda x: (x * x).exp(), [x])
 
 
 def test_shapes_and_domains_are_validated():
@@ -303,3 +285,12 @@ def test_the_softplus_example_script_runs():
     for block in code_blocks(markdown, "python"):  # the doc is the example, in pieces
         for line in block.strip().splitlines():
             assert line in example, line
+
+
+def test_a_kink_report_says_what_its_one_sided_slopes_are():
+    """ReLU at 0 has slopes 0 and 1; the report shows 0 and v[0], the random upstream weight, and says so."""
+    z = tg.Tensor(np.array([0.0, 1.5, -2.0]), requires_grad=True, name="z")
+    report = tg.check_graph(lambda z: (z.relu() * 3).sum(), z)
+    text = str(report)
+    assert "from the right" in text
+    assert "weighted by the random upstream gradient v" in text and "0 and the v of that element" in text

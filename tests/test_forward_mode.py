@@ -259,3 +259,22 @@ def test_jacobian_of_several_inputs():
 def test_jacobian_mode_is_checked():
     with pytest.raises(ValueError, match="mode must be 'forward' or 'reverse', got 'sideways'"):
         tg.jacobian(lambda x: x, Tensor(np.ones(2)), mode="sideways")
+
+
+def test_forward_over_reverse_gives_hessian_vector_products():
+    """jvp of a gradient taken with create_graph=True: H·v, without forming H."""
+    rng = np.random.default_rng(4)
+    weight = Tensor(rng.normal(size=(3, 4)))
+    targets = np.array([0, 2, 1])
+
+    def gradient(x):
+        loss = F.cross_entropy((x @ weight).tanh(), targets)
+        (g,) = tg.grad(loss, x, create_graph=True)
+        return g
+
+    x, v = rng.normal(size=(3, 3)), rng.normal(size=(3, 3))
+    _, hessian_v = tg.jvp(gradient, Tensor(x), Tensor(v))
+    eps = 1e-6
+    plus = gradient(Tensor(x + eps * v, requires_grad=True)).data
+    minus = gradient(Tensor(x - eps * v, requires_grad=True)).data
+    np.testing.assert_allclose(hessian_v.data, (plus - minus) / (2 * eps), rtol=1e-6, atol=1e-9)

@@ -1,10 +1,13 @@
-"""Every op is a row in this table, and every row gets three checks:
+"""Every op is a row in this table, and every row gets five checks:
 
 1. forward agrees with the same expression in NumPy;
 2. gradcheck: the engine's gradient agrees with central differences, in float64, against a
    random upstream gradient;
 3. gradgradcheck: the same for second derivatives (the backward formulas are themselves
-   differentiable under create_graph=True).
+   differentiable under create_graph=True);
+4. jvp: forward mode's tangent J·v agrees with central differences along a random direction v;
+5. jvp against backward: ⟨J·v, u⟩ = ⟨v, Jᵀ·u⟩ for random u and v (forward and reverse mode
+   compute the same Jacobian).
 
 Inputs are drawn per row from a "domain" that keeps them where the op is smooth: positive
 for log/sqrt/pow, away from 0 for relu/abs/division, and without ties for max/maximum.

@@ -110,7 +110,9 @@ class OpCheck:
             text = (
                 f"{where}: a kink at input {self.input_index}, element {self.element}: the derivative from the "
                 f"left is {self.left:.6g}, from the right {self.right:.6g}; the backward's {self.analytic:.6g} "
-                "is a valid choice between them (a convention, not an error)"
+                "is a valid choice between them (a convention, not an error). These are slopes of Σ v·output, "
+                "the op's output weighted by the random upstream gradient v the check uses (all-ones would hide "
+                "bugs), so an op whose own slopes there are 0 and 1 shows 0 and the v of that element"
             )
         elif self.status == OK:
             text = f"{where}: ok"

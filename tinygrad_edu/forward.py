@@ -27,13 +27,16 @@ tangent: a constant, integer targets, a tensor ``fn`` closed over).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from .autograd import enable_grad, grad, no_grad, topological_order
 from .errors import ShapeError
 from .tensor import Tensor
+
+if TYPE_CHECKING:
+    from .function import Context
 
 Tensors = Tensor | Sequence[Tensor]
 
@@ -156,14 +159,20 @@ def _push_tangents(
             input_tangents = [tangent_of.get(id(parent)) for parent in ctx.parents]
             if all(tangent is None for tangent in input_tangents):
                 continue  # nothing flows into this op
-            ctx.output = tensor  # lent to the op, as during backward (saved_tensors, ctx.output.shape)
-            try:
-                output_tangent = ctx.function.jvp(ctx, *input_tangents)
-            finally:
-                ctx.output = None
-            tangent_of[id(tensor)] = _shaped_like(output_tangent, tensor, ctx.name)
+            tangent_of[id(tensor)] = op_jvp(ctx, tensor, input_tangents)
     zeros = [Tensor(np.zeros(output.shape, dtype=np.result_type(output.dtype, np.float32))) for output in outputs]
     return tuple(tangent_of.get(id(output), zero) for output, zero in zip(outputs, zeros))
+
+
+def op_jvp(ctx: Context, output: Tensor, input_tangents: Sequence[Tensor | None]) -> Tensor:
+    """One op's step of forward mode: its jvp on the inputs' tangents, shaped like its output.
+    Call it without graph recording (no_grad)."""
+    ctx.output = output  # lent to the op, as during backward (saved_tensors, ctx.output.shape)
+    try:
+        output_tangent = ctx.function.jvp(ctx, *input_tangents)
+    finally:
+        ctx.output = None
+    return _shaped_like(output_tangent, output, ctx.name)
 
 
 def _shaped_like(tangent: object, output: Tensor, op: str) -> Tensor:

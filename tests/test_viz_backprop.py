@@ -13,7 +13,7 @@ import tinygrad_edu as tg
 import tinygrad_edu.ops as ops_package
 import viz
 from tinygrad_edu.ops import elementwise, linalg, movement, nn, reduce
-from viz.graph import HIGHLIGHT_COLOUR
+from viz.labels import HIGHLIGHT_COLOUR
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
@@ -226,6 +226,30 @@ def test_pinned_positions_are_the_same_in_every_frame_and_question():
         source = stage.pinned_source(picture)
         positions.add(tuple(re.findall(r'^\s*(t\d+) \[.*?pos="([^"]+)"', source, flags=re.MULTILINE)))
     assert len(positions) == 1 and len(next(iter(positions))) == 7
+
+
+@needs_dot
+def test_every_pinned_edge_runs_between_its_own_two_nodes():
+    x1, w1, x2, w2, b = (scalar(value, name) for value, name in ((2, "x1"), (-3, "w1"), (0, "x2"), (1, "w2"), (1, "b")))
+    frames = viz.backprop_frames((x1 * w1 + x2 * w2 + b).tanh())
+    source = frames[2].stage.pinned_source(frames[2].picture)
+    boxes = {}
+    for line in source.splitlines():
+        node = re.match(r"\s*(t\d+) \[", line)
+        if node:
+            x, y = map(float, re.search(r'pos="([\d.]+),([\d.]+)!"', line).groups())
+            width = float(re.search(r"\bwidth=([\d.]+)", line).group(1)) * 72
+            height = float(re.search(r"\bheight=([\d.]+)", line).group(1)) * 72
+            boxes[node.group(1)] = (x - width / 2, y - height / 2, x + width / 2, y + height / 2)
+
+    def near(point: tuple[float, float], box: tuple[float, float, float, float]) -> bool:
+        return box[0] - 12 <= point[0] <= box[2] + 12 and box[1] - 12 <= point[1] <= box[3] + 12
+
+    edges = re.findall(r'^\s*(t\d+) -> (t\d+) \[.*?pos="([^"]+)"', source, flags=re.MULTILINE)
+    assert len(edges) == 9
+    for tail, head, path in edges:
+        points = [tuple(map(float, point.split(","))) for point in path.replace("e,", "").split()]
+        assert near(points[0], boxes[head]) and near(points[1], boxes[tail]), (tail, head)
 
 
 def test_the_question_hides_what_the_step_sends():

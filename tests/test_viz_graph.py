@@ -12,7 +12,7 @@ import pytest
 import tinygrad_edu as tg
 import viz
 from tinygrad_edu.autograd import topological_order
-from viz.graph import CONSTANT_COLOUR, OUTPUT_COLOUR, PARAMETER_COLOUR, format_values
+from viz.labels import CONSTANT_COLOUR, OUTPUT_COLOUR, PARAMETER_COLOUR, format_number, format_values
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
@@ -103,8 +103,8 @@ def test_long_sub_expressions_are_shortened_from_the_inside_never_to_an_id():
 
 
 def test_numbers_never_say_minus_zero():
-    assert viz.graph.format_number(-0.0) == "0"
-    assert viz.graph.format_number(-1.5) == "−1.5"
+    assert format_number(-0.0) == "0"
+    assert format_number(-1.5) == "−1.5"
     assert "−0 " not in format_values(np.array([-0.0, 1.0])) + " "
 
 

@@ -31,15 +31,14 @@ import numpy as np
 from tinygrad_edu import BackwardStep, Tensor, backward_steps
 
 from .formulas import Line, gradient_symbol, step_lines, sum_line, values_inline
-from .graph import (
+from .graph import GraphStructure, graph_structure
+from .labels import (
     DONE_COLOUR,
     FONT_SIZE,
     GRADIENT_COLOUR,
     HIGHLIGHT_COLOUR,
     OP_COLOUR,
-    GraphStructure,
     gradient_html,
-    graph_structure,
     op_symbol,
     stage_label,
     value_style,
@@ -172,10 +171,11 @@ class _Walk:
 
     def forward_frame(self, total: int) -> dict[str, Any]:
         roots = ", ".join(f"{self.name(root)} = {values_inline(root.data)}" for root in self.structure.roots)
-        lines = [
-            Line(f"forward pass: every node shows its value; {roots}"),
-            Line("next: the backward pass, one op at a time, from the output back to the leaves"),
-        ]
+        lines = [Line(f"forward pass: every node shows its value; {roots}")]
+        root_names = [self.name(root) for root in self.structure.roots]
+        if root_names != ["L"]:  # the frames write ∂L/∂…: say what L is
+            lines.append(Line(f"backward: ∂L/∂n for every node n, where L = {', '.join(root_names)}"))
+        lines.append(Line("next: the backward pass, one op at a time, from the output back to the leaves"))
         return self._draft("forward pass", f"Step 0 of {total - 1}", lines, self._picture())
 
     def step_frame(self, step: BackwardStep, number: int, total: int) -> dict[str, Any]:
@@ -201,7 +201,7 @@ class _Walk:
         focus = {"op": current_op, "output": output_node, "receiving": receiving, "step": step}
         answer = self._picture(focus)
         question = self._picture(focus, hide=set(receiving))
-        heading = f"backward through {op_symbol(step.ctx)}, which made {self.name(step.output)}"
+        heading = f"backward through {op_symbol(step.ctx)}"
         draft = self._draft(heading, f"Step {number} of {total - 1}", lines, answer, question)
         draft.update(highlighted=current_op, step=step)
         self.done_ops.add(current_op)

@@ -51,6 +51,7 @@ FUNCTION_NAMES = {
     "CrossEntropy": "cross_entropy",
     "BinaryCrossEntropy": "bce",
 }
+_REARRANGING = {"BroadcastTo": "broadcast", "Reshape": "reshape"}
 _SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
@@ -82,15 +83,23 @@ def wrap(text: str) -> str:
     return f"({text})"
 
 
-def _has_top_level_operator(text: str) -> bool:
+def _top_level(text: str) -> list[tuple[int, str]]:
+    """(position, character) of every character of ``text`` outside all brackets."""
+    found = []
     depth = 0
     for position, char in enumerate(text):
         if char in "([{":
             depth += 1
         elif char in ")]}":
             depth -= 1
-        elif depth == 0 and (char in " ·/+@^" or (char == "−" and position > 0)):
-            return True
+        elif depth == 0:
+            found.append((position, char))
+    return found
+
+
+def _has_top_level_operator(text: str) -> bool:
+    if any(char in " ·/+@^" or (char == "−" and position > 0) for position, char in _top_level(text)):
+        return True
     return text.startswith("−") and len(text) > 1 and not _is_number(text)
 
 
@@ -124,6 +133,9 @@ def expression_names(values: Sequence[Tensor]) -> dict[int, str]:
             expression = _fit(tensor.grad_fn, parents)
         expressions[id(tensor)] = expression
         names[id(tensor)] = expression.text
+        rearranged = _REARRANGING.get(tensor.grad_fn.function.__name__) if tensor.grad_fn and not tensor.name else None
+        if rearranged:  # its sums read as its input ("x @ W + b"), the node itself says what happened
+            names[id(tensor)] = shorten(f"{rearranged}({expression.text})", MAX_EXPRESSION_CHARS + 11)
     return names
 
 
@@ -169,8 +181,8 @@ def _compose(ctx, operands: list[Expression]) -> Expression:
         return Expression(f"|{texts[0]}|")
     if op == "Transpose":
         return Expression(f"{_operand(operands[0], ATOM)}ᵀ")
-    if op in ("BroadcastTo", "Reshape"):
-        return operands[0]  # the same numbers, arranged differently: called as its input
+    if op in _REARRANGING:
+        return operands[0]  # the same numbers, arranged differently: read as its input
     if op == "GetItem":
         return Expression(f"{_operand(operands[0], ATOM)}[…]")
     name = FUNCTION_NAMES.get(op, op.lower())
@@ -184,14 +196,9 @@ def break_lines(text: str, width: int = 14) -> list[str]:
     than widening its box (the graph is laid out left to right, so width is what is scarce).
     """
     pieces = []
-    depth = 0
     start = 0
-    for position, char in enumerate(text):
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif depth == 0 and char == " " and text[position + 1 : position + 2] in ("+", "−", "@"):
+    for position, char in _top_level(text):
+        if char == " " and text[position + 1 : position + 2] in ("+", "−", "@"):
             pieces.append(text[start:position])
             start = position + 1
     pieces.append(text[start:])

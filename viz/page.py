@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 
 from .backprop import Frame
-from .graph import CONSTANT_COLOUR, DONE_COLOUR, GRADIENT_COLOUR, HIGHLIGHT_COLOUR, OUTPUT_COLOUR, PARAMETER_COLOUR
+from .labels import CONSTANT_COLOUR, DONE_COLOUR, GRADIENT_COLOUR, HIGHLIGHT_COLOUR, OUTPUT_COLOUR, PARAMETER_COLOUR
 
 _LEGEND = (
     (PARAMETER_COLOUR, "leaf that requires grad"),
@@ -37,13 +37,15 @@ _STYLE = """
   body { font-family: Helvetica, Arial, sans-serif; background: #fafafa; color: #222;
          display: flex; flex-direction: column; overflow: hidden; }
   header { padding: 6px 12px; background: #fff; border-bottom: 1px solid #ddd; flex: none; }
-  .controls { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; }
-  h1 { font-size: 18px; margin: 0 12px 0 0; font-weight: bold; }
+  .controls { display: flex; flex-wrap: nowrap; align-items: center; gap: 8px; overflow: hidden; }
+  .controls > * { flex: none; }
+  .controls > h1 { flex: 0 1 auto; }
+  h1 { font-size: 18px; margin: 0 12px 0 0; font-weight: bold; max-width: 40%;
+       white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
   button { font-size: 16px; padding: 3px 10px; white-space: nowrap; cursor: pointer; }
   button[aria-pressed="true"] { background: #ffe08a; }
   #counter { font-weight: bold; font-size: 18px; min-width: 9em; }
-  #heading { font-size: 18px; color: #555; }
-  .hint { color: #666; font-size: 14px; }
+  .hint { color: #666; font-weight: normal; font-style: italic; }
   #stage { flex: 1 1 auto; min-height: 0; overflow: auto; position: relative; display: flex; }
   .picture { margin: auto; }
   .picture svg { display: block; }
@@ -53,6 +55,7 @@ _STYLE = """
   .blank { display: none; color: #d62728; font-weight: bold; }
   body.asking .answer { display: none; }
   body.asking .blank { display: inline; }
+  body.asking div.blank { display: block; }
   .answer { color: #d62728; font-weight: bold; }
   #legend { position: absolute; right: 10px; bottom: 10px; background: #fff; border: 1px solid #999;
             border-radius: 6px; padding: 6px 10px; font-size: 16px; }
@@ -94,8 +97,7 @@ _SCRIPT = """
     for (var j = 0; j < texts.length; j++) { texts[j].hidden = j !== current; }
     document.body.classList.toggle("asking", ask);
     document.getElementById("counter").textContent = "step " + current + " of " + (count - 1);
-    document.getElementById("heading").textContent = texts[current].getAttribute("data-heading") +
-      (ask ? ": predict, then press \\u2192" : "");
+    document.getElementById("counter").title = texts[current].getAttribute("data-heading");
     document.getElementById("predict").setAttribute("aria-pressed", predict ? "true" : "false");
     if (window.location.hash !== "#" + current) {
       try { history.replaceState(null, "", "#" + current); } catch (error) { /* about:srcdoc */ }
@@ -107,24 +109,34 @@ _SCRIPT = """
   }
   function previous() { show(current - 1, true); }
 
+  // The explanation keeps the height of the longest one (asking or answered), so that the
+  // picture above it never changes its size from frame to frame.
   function fitPanel() {
     panel.style.height = "auto";
     var tallest = 0;
     var shown = [];
+    var wasAsking = document.body.classList.contains("asking");
     for (var i = 0; i < texts.length; i++) { shown.push(texts[i].hidden); texts[i].hidden = false; }
-    for (var k = 0; k < texts.length; k++) { tallest = Math.max(tallest, texts[k].offsetHeight); }
+    [true, false].forEach(function (asking) {
+      document.body.classList.toggle("asking", asking);
+      for (var k = 0; k < texts.length; k++) { tallest = Math.max(tallest, texts[k].offsetHeight); }
+    });
+    document.body.classList.toggle("asking", wasAsking);
     for (var m = 0; m < texts.length; m++) { texts[m].hidden = shown[m]; }
     panel.style.height = (tallest + 12) + "px";
   }
 
+  // The picture fills the stage as it is at the page's first zoom level; zooming in then
+  // grows it like the text around it (the stage scrolls), and a resized window refits it.
+  var fitted = null;
   function fitPicture() {
-    var zoom = (window.devicePixelRatio || 1) / baseRatio;
-    var width = (stage.clientWidth - 8) * zoom;
-    var height = (stage.clientHeight - 8) * zoom;
+    if (fitted === null || (window.devicePixelRatio || 1) === baseRatio) {
+      fitted = { width: stage.clientWidth - 8, height: stage.clientHeight - 8 };
+    }
     var svgs = document.querySelectorAll(".picture svg");
     for (var i = 0; i < svgs.length; i++) {
       var box = svgs[i].viewBox.baseVal;
-      var scale = Math.min(width / box.width, height / box.height);
+      var scale = Math.min(fitted.width / box.width, fitted.height / box.height);
       svgs[i].style.width = (box.width * scale) + "px";
       svgs[i].style.height = (box.height * scale) + "px";
     }
@@ -176,6 +188,8 @@ def _lines_html(frame: Frame) -> str:
         if line.answer:
             text += f'<span class="answer">{html.escape(line.answer)}</span><span class="blank">?</span>'
         rows.append(f"<div>{text}</div>")
+    if frame.question is not None:
+        rows.append('<div class="blank hint">predict each ?, then press &#x2192; to see the answers</div>')
     heading = html.escape(frame.heading, quote=True)
     caption = html.escape(frame.caption, quote=True)
     return f'<div class="lines" id="lines-{frame.index}" data-heading="{heading}" data-caption="{caption}" hidden>' + (
@@ -207,7 +221,7 @@ def player_page(frames: Sequence[Frame], title: str, predict: bool = False) -> s
 <body data-predict="{"true" if predict else "false"}">
 <header>
   <div class="controls">
-  <h1>{title}</h1>
+  <h1 title="{title}">{title}</h1>
   <button id="first" title="first frame (Home)">&#x00AB; first</button>
   <button id="previous" title="previous frame (&#x2190;)">&#x2190; previous</button>
   <span id="counter">step 0 of {last}</span>
@@ -215,7 +229,6 @@ def player_page(frames: Sequence[Frame], title: str, predict: bool = False) -> s
   <button id="last" title="last frame (End)">last &#x00BB;</button>
   <button id="predict" title="predict, then reveal (P)" aria-pressed="false">predict (P)</button>
   <button id="legend-button" title="show the colours (L)">legend (L)</button>
-  <span id="heading"></span>
   </div>
 </header>
 <main id="stage">

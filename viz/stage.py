@@ -111,9 +111,8 @@ class Stage:
             graph.edge(tail, head)
         laid_out = _json(graph.source, "dot")
         positions = {item["name"]: item["pos"] for item in laid_out.get("objects", [])}
-        # dot numbers edges by their tail node, not in the order given: match each path to its edge by its
-        # ends (in order, for an edge drawn twice such as a*a), so that edges[k] is the path of picture.edges[k].
         names = {item["_gvid"]: item["name"] for item in laid_out.get("objects", [])}
+        # dot numbers edges in its own order (grouped by tail): find each edge by its ends.
         paths: dict[tuple[str, str], list[str]] = {}
         for edge in sorted(laid_out.get("edges", []), key=lambda edge: edge["_gvid"]):
             paths.setdefault((names[edge["tail"]], names[edge["head"]]), []).append(edge["pos"])

@@ -39,16 +39,8 @@ from tinygrad_edu.forward import _push_tangents
 
 from .backprop import NODE_ATTRIBUTES, Frame, _Walk
 from .formulas import LOCAL_RULES, Line, Names, signed, values_inline
-from .graph import (
-    DONE_COLOUR,
-    HIGHLIGHT_COLOUR,
-    OP_COLOUR,
-    graph_structure,
-    op_symbol,
-    stage_label,
-    value_style,
-    values_html,
-)
+from .graph import graph_structure
+from .labels import DONE_COLOUR, HIGHLIGHT_COLOUR, OP_COLOUR, op_symbol, stage_label, value_style, values_html
 from .names import wrap
 from .player import Player
 from .stage import Picture, Stage

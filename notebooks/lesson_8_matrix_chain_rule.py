@@ -79,7 +79,9 @@ W = Tensor(rng.normal(size=(3, 2)), requires_grad=True, name="W")
 G = rng.normal(size=(4, 2))  # ∂L/∂Y, as backprop would hand it to the layer
 Y = X @ W
 Y.name = "Y"
-L = (Y * G).sum()
+weighted = Y * G
+weighted.name = "G·Y"
+L = weighted.sum()
 L.name = "L"
 L.backward(retain_graph=True)
 print("X", X.shape, " W", W.shape, " Y = X @ W", Y.shape, " G = ∂L/∂Y", G.shape)
@@ -134,6 +136,15 @@ print(f"sum over the batch: {total:+.6f}")
 print(f"(Xᵀ G)[{i},{j}]:       {(X.data.T @ G)[i, j]:+.6f}")
 print(f"engine W.grad[{i},{j}]: {W.grad.data[i, j]:+.6f}")
 assert np.isclose(total, W.grad.data[i, j])
+
+# %% [markdown]
+# `tg.explain(L, W, element=(1, 0))` finds the same four paths in the graph the engine
+# recorded, one per row of the batch, multiplies the local derivatives along each, and checks
+# that they add up to the gradient:
+
+# %%
+explanation = tg.explain(L, W, element=(i, j))
+assert explanation.matches
 
 # %% [markdown]
 # The same sum for every $(i, j)$ at once is one matrix product. The engine's `MatMul`
@@ -229,8 +240,9 @@ for name, by_hand, engine in [("W1", dW1, W1), ("b1", db1, b1), ("W2", dW2, W2),
 
 # %% [markdown]
 # ## Solutions
-#
-# ### Solution 1
+
+# %% [markdown]
+# ### Solution 1: ∂L/∂X by paths
 #
 # <details><summary>Hint</summary>
 # X[2, 1] appears in row 2 of Y only, once per neuron k, with local derivative W[1, k].
@@ -245,7 +257,7 @@ assert np.isclose(sum(paths), X.grad.data[row, column])
 assert np.isclose(sum(paths), (G @ W.data.T)[row, column])
 
 # %% [markdown]
-# ### Solution 2
+# ### Solution 2: PyTorch's layout
 #
 # <details><summary>Hint</summary>
 # ∂L/∂W has W's shape (out, in) = (2, 3); G is (N, 2) and X is (N, 3).
@@ -263,7 +275,7 @@ assert np.allclose(linear.weight.grad.data, G.T @ X.data)
 assert np.allclose(linear.bias.grad.data, G.sum(axis=0))
 
 # %% [markdown]
-# ### Solution 3
+# ### Solution 3: a bias per example
 #
 # $c_n$ is added to both elements of row $n$, so its gradient is the **row** sum of $G$:
 # the sum runs over the axis along which $c$ was broadcast (here the neurons, not the batch).
@@ -275,7 +287,7 @@ print("c.grad:", per_example.grad.data.ravel(), "  G summed over columns:", G.su
 assert np.allclose(per_example.grad.data, G.sum(axis=1, keepdims=True))
 
 # %% [markdown]
-# ### Solution 4
+# ### Solution 4: the batch size
 #
 # $X^\top G = \sum_n X_n^\top G_n$ is a sum over the examples: with every example twice, the
 # gradient doubles. With a mean over the batch, $G$ is divided by $N$, and the gradient is

@@ -258,8 +258,9 @@ for name, fn, x in [
 
 # %% [markdown]
 # ## Solutions
-#
-# ### Solution 1
+
+# %% [markdown]
+# ### Solution 1: dual numbers, more ops
 #
 # <details><summary>Hint</summary>
 # Quotient rule: the tangent of u / v is (u̇ v − u v̇) / v².
@@ -290,7 +291,7 @@ print(f"dual numbers: {by_dual:.8f}   tg.jvp: {by_jvp.item():.8f}   by hand: {by
 assert math.isclose(by_dual, by_jvp.item()) and math.isclose(by_dual, by_hand)
 
 # %% [markdown]
-# ### Solution 2
+# ### Solution 2: a directional derivative two ways
 #
 # The gradient is the one row of $J$ (the loss has one output), so $J v = \nabla f \cdot v$:
 # forward mode computes the product directly, reverse mode computes the row and we dot it.
@@ -305,7 +306,7 @@ print(f"J·v by tg.jvp: {forward_answer.item():.8f}   ∇f·v by backward: {reve
 assert math.isclose(forward_answer.item(), reverse_answer, rel_tol=1e-9)
 
 # %% [markdown]
-# ### Solution 3
+# ### Solution 3: the Jacobian of a square layer
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 square = Tensor(rng.normal(size=(4, 4)))
@@ -320,7 +321,7 @@ for i in range(4):
 print("4 columns = 4 rows; row i is the gradient of output i")
 
 # %% [markdown]
-# ### Solution 4
+# ### Solution 4: which mode?
 #
 # Forward mode: 3 passes (one per parameter). Reverse mode: 2,000 passes (one per
 # measurement). Forward mode wins by far.

@@ -135,6 +135,14 @@ for line in walk[-1].lines:
 show(walk[-1], "forward_mode")
 
 # %% [markdown]
+# In class, step through the whole walk (click into the player, then use the arrow keys; `P`
+# hides each tangent until you have predicted it). Compare with `viz.player(f(a, b))`, the
+# backward walk of the same formula.
+
+# %%
+viz.forward_player(f(a, b), wrt=a)
+
+# %% [markdown]
 # ## Forward mode in the engine: `tg.jvp`
 #
 # Every op of the engine has, beside `forward` and `backward`, a `jvp(ctx, *input_tangents)`

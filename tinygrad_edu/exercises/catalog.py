@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..function import Function
 from ..tensor import Tensor
 
 Gradients = Callable[[list[np.ndarray], np.ndarray, np.ndarray], tuple[np.ndarray | None, ...]]
@@ -50,7 +51,7 @@ class Case:
     settings: dict[str, Any] = field(default_factory=dict)  # keyword arguments of apply, e.g. axis=1
     broadcast: bool = True  # let check_op try other, broadcast shapes (ops of two or more inputs)
 
-    def bind(self, op: type) -> Callable[..., Tensor]:
+    def bind(self, op: type[Function]) -> Callable[..., Tensor]:
         """The function of the inputs that check_op and the grader call."""
 
         def call(*inputs: Tensor) -> Tensor:

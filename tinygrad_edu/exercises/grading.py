@@ -170,7 +170,7 @@ def diagnose(exercise: Exercise, case: Case, op: type, failure: Check) -> str:
     names = input_names(exercise, case)
     for index, (given, expected) in enumerate(zip(mine.gradients, right.gradients)):
         name = f"{names[index]} (input {index})"
-        if given is None:
+        if given is None or expected is None:
             return f"{case.describe(exercise.name)}: no gradient reached {name}: backward returned None for it"
         if given.shape == expected.shape and np.allclose(given, expected, rtol=1e-6, atol=1e-9):
             continue
@@ -186,9 +186,8 @@ def diagnose(exercise: Exercise, case: Case, op: type, failure: Check) -> str:
             f"{case.describe(exercise.name)}: the gradient of {name} is wrong at element {where}, where {values}: "
             f"you gave {given[where]:.6g}, the right value is {expected[where]:.6g}."
         )
-        return (
-            message + "\nLikely mistake: " + likely_mistake(exercise, index, names, arrays, mine, right, right_for_ones)
-        )
+        mistake = likely_mistake(exercise, index, names, arrays, given, mine, right, right_for_ones)
+        return message + "\nLikely mistake: " + mistake
     return f"{case.describe(exercise.name)}: first derivatives are right, but {quote(failure)}"
 
 
@@ -207,6 +206,7 @@ def forward_tangent(
     if tangents is None:
         tangents = directions(arrays)
     _, output_tangent = jvp(case.bind(op), [Tensor(array) for array in arrays], [Tensor(t) for t in tangents])
+    assert isinstance(output_tangent, Tensor), "an op has one output, so jvp gives one tangent"
     return np.asarray(output_tangent.data)
 
 
@@ -272,12 +272,12 @@ def likely_mistake(
     index: int,
     names: list[str],
     arrays: list[np.ndarray],
+    given: np.ndarray,
     mine: FirstOrder,
     right: FirstOrder,
     right_for_ones: FirstOrder,
 ) -> str:
-    """The first candidate wrong answer that equals the student's gradient of input ``index``."""
-    given = mine.gradients[index]
+    """The first candidate wrong answer that equals ``given``, the student's gradient of input ``index``."""
 
     def equals(candidate: np.ndarray | None) -> bool:
         return candidate is not None and candidate.shape == given.shape and np.allclose(given, candidate, rtol=1e-6)
@@ -285,7 +285,8 @@ def likely_mistake(
     for mistake in exercise.mistakes:
         if equals(mistake.gradients(arrays, mine.output, mine.upstream)[index]):
             return mistake.says
-    if equals(-right.gradients[index]):
+    expected = right.gradients[index]
+    if expected is not None and equals(-expected):
         return "a sign error: your values are the right ones times −1"
     if equals(right_for_ones.gradients[index]):
         return (

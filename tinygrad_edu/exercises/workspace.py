@@ -43,8 +43,8 @@ def student_file(exercise: Exercise, folder: str = "DIR") -> str:
             first = method.body[0].lineno
             stub = [f"        {line}" for line in exercise.task(method.name).splitlines()]
             stub.append(f'        raise NotImplementedError("{exercise.name}.{method.name} is not written yet")')
-            class_lines[first - offset : method.end_lineno - offset + 1] = stub
-    docstring_end = cls.body[0].end_lineno - offset
+            class_lines[first - offset : end_line(method) - offset + 1] = stub
+    docstring_end = end_line(cls.body[0]) - offset
     class_lines = [
         line
         for number, line in enumerate(class_lines)
@@ -67,6 +67,11 @@ def student_file(exercise: Exercise, folder: str = "DIR") -> str:
         "",
     ]
     return "\n".join(header + class_lines) + "\n"
+
+
+def end_line(node: ast.stmt) -> int:
+    """The last line of ``node`` (ast.parse always sets it; the type says it may be missing)."""
+    return node.end_lineno if node.end_lineno is not None else node.lineno
 
 
 def readme(folder: str = "DIR") -> str:

@@ -1,6 +1,7 @@
 """How long each lesson takes to run, top to bottom, in a fresh kernel (nbclient).
 
-    python benchmarks/lessons.py
+    python benchmarks/lessons.py                     # every lesson
+    python benchmarks/lessons.py lesson_8 lesson_9   # the lessons whose names start so
 
 The lessons are meant to run in well under a minute each on an idle 2-core machine. The test suite
 only checks that they run; their times are measured here, where a busy machine cannot fail anything.
@@ -8,6 +9,7 @@ only checks that they run; their times are measured here, where a busy machine c
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,11 +30,24 @@ def time_lesson(notebook: Path) -> float:
     return time.perf_counter() - start
 
 
-def main() -> None:
+def main(prefixes: list[str]) -> None:
+    lessons = sorted(NOTEBOOKS.glob("lesson_*.ipynb"), key=lambda path: int(path.stem.split("_")[1]))
+    chosen = [path for path in lessons if not prefixes or path.stem.startswith(tuple(prefixes))]
+    if not chosen:
+        names = ", ".join(path.stem for path in lessons)
+        print(f"error: LESSON {' '.join(prefixes)!r} names no lesson; the lessons are {names}", file=sys.stderr)
+        sys.exit(2)
+    times = {}
     with tempfile.TemporaryDirectory():
-        for notebook in sorted(NOTEBOOKS.glob("lesson_*.ipynb")):
-            print(f"{notebook.stem:<40} {time_lesson(notebook):6.1f} s", flush=True)
+        for notebook in chosen:
+            times[notebook.stem] = time_lesson(notebook)
+            print(f"{notebook.stem:<40} {times[notebook.stem]:6.1f} s", flush=True)
+    slowest = max(times, key=times.get)
+    print(
+        f"{'total':<40} {sum(times.values()):6.1f} s   "
+        f"(slowest: {slowest}, {times[slowest]:.1f} s; each should take well under 60 s)"
+    )
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -5,6 +5,7 @@
     viz.player(loss)                           # the backprop player, inline in Jupyter
     frames = viz.backprop_frames(loss)         # one picture per backward step
     viz.export_stepper(frames, "out")          # numbered SVGs + index.html to step through
+    viz.forward_frames(f, wrt=x)               # forward mode: tangents flow with the values
 
 Command line: ``python -m viz "tanh(a*b + c) * a" --values a=2,b=-3,c=10 --out out``.
 Everything reads the graph through the engine's own walk (``tinygrad_edu.backward_steps``),
@@ -17,6 +18,7 @@ from typing import Any
 try:
     from .backprop import Frame, backprop_frames
     from .derivatives import LOCAL_DERIVATIVES, LocalDerivative, local_derivative
+    from .forward import forward_frames, forward_player
     from .graph import draw_graph
     from .modules import ModuleTrace, trace_modules
     from .player import Player, player
@@ -45,6 +47,8 @@ __all__ = [
     "backprop_frames",
     "draw_graph",
     "export_stepper",
+    "forward_frames",
+    "forward_player",
     "local_derivative",
     "player",
     "trace_modules",

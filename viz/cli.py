@@ -9,6 +9,7 @@
     python -m viz "sin(x) * x" --values x=1 --second-order --out out           -> the graph of ∂f/∂x
     python -m viz "p = sigmoid(w*x); L = -log(p)" --values w=1,x=2 --worksheet --out out
         -> out/worksheet.pdf, A4 landscape: page 1 values and empty gradient boxes, page 2 the answers
+    python -m viz "a*b + c" --values a=2,b=-3,c=10 --forward --wrt a --out out  -> forward mode, as the page
     python -m viz --mnist --out out                                            -> the MNIST MLP, by layer
 
 The language of EXPR is in viz/expression.py. An argument that starts with a single '-' and is
@@ -41,6 +42,7 @@ import tinygrad_edu as tg
 
 from .backprop import backprop_frames
 from .expression import ExpressionError, Program, build, shorten
+from .forward import write_forward_page
 from .graph import draw_graph
 from .modules import trace_modules
 from .render import GraphvizNotFoundError, dot_source_to_file
@@ -114,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="write worksheet.pdf: the forward graph with values and empty gradient boxes, then a page of answers",
     )
     mode.add_argument("--mnist", action="store_true", help="draw the MNIST MLP (784-128-10) for one small batch")
+    mode.add_argument(
+        "--forward", action="store_true", help="step through forward mode: tangents d(node)/d(WRT) flow with the values"
+    )
+    parser.add_argument("--wrt", metavar="NAME", help="with --forward: the input that moves (tangent 1, the others 0)")
     parser.add_argument(
         "--batch-size", type=whole_number(1, 10**12), default=None, help="batch size for --mnist (default: 4)"
     )
@@ -158,12 +164,25 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise ExpressionError(
                     "the expression has no names, so there is nothing to differentiate", args.expression, 0
                 )
+            if args.forward and args.wrt not in program.leaves:
+                raise UsageError(
+                    f"--wrt: expected one of the expression's names ({', '.join(program.leaves)}), "
+                    f"got {shorten(args.wrt)!r}"
+                )
         out_dir = prepare_out_dir(args.out)
         with staged_writes(out_dir) as staging:
             if program is None:
                 draw_mnist(staging, args.batch_size, args.seed, collapse=not args.expand_modules)
             else:
-                run_program(program, staging, args.graph_only, args.second_order, args.worksheet, predict=args.predict)
+                run_program(
+                    program,
+                    staging,
+                    args.graph_only,
+                    args.second_order,
+                    args.worksheet,
+                    predict=args.predict,
+                    forward_wrt=args.wrt if args.forward else None,
+                )
             written = [out_dir / path.name for path in sorted(staging.iterdir())]
     except ExpressionError as error:
         print(error.pretty(), file=sys.stderr)
@@ -204,6 +223,10 @@ def check_mode_flags(args: argparse.Namespace) -> None:
         raise UsageError("--expand-modules: only used with --mnist")
     if args.expression is None:
         raise UsageError('EXPR: give an expression, e.g. python -m viz "a*b + c" --values a=2,b=-3,c=10 (or --mnist)')
+    if args.forward and args.wrt is None:
+        raise UsageError("--forward: needs --wrt NAME, the input that moves (tangent 1, the others 0)")
+    if args.wrt is not None and not args.forward:
+        raise UsageError(f"--wrt: only used with --forward, got --wrt {shorten(args.wrt)} without it")
 
 
 def check_batch_fits(batch_size: int) -> None:
@@ -305,11 +328,20 @@ def remove_stale_staging(out_dir: Path) -> None:
 
 
 def run_program(
-    program: Program, out_dir: Path, graph_only: bool, second_order: bool, worksheet: bool, predict: bool = False
+    program: Program,
+    out_dir: Path,
+    graph_only: bool,
+    second_order: bool,
+    worksheet: bool,
+    predict: bool = False,
+    forward_wrt: str | None = None,
 ) -> None:
-    """Draw the program into ``out_dir``: the stepper, the graph, the second-order graph or a worksheet."""
+    """Draw the program into ``out_dir``: the stepper (backward, or forward mode with respect to
+    ``forward_wrt``), the graph, the second-order graph or a worksheet."""
     title = "; ".join(program.statements)
-    if graph_only:
+    if forward_wrt is not None:
+        write_forward_page(program, forward_wrt, out_dir, predict)
+    elif graph_only:
         graph = draw_graph(program.output, show_grads=False, title=title)
         dot_source_to_file(graph.source, out_dir / "graph.svg")
         dot_source_to_file(graph.source, out_dir / "graph.png")

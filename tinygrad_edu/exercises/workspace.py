@@ -1,0 +1,155 @@
+"""The student's workspace: made from solutions.py with each backward left to write, and read back.
+
+``start(folder)`` writes one file per exercise and a README. Each file is the class from
+``solutions.py`` as it is, except that the bodies of ``backward`` and ``jvp`` are replaced by
+stubs (what to return, as comments, then ``raise NotImplementedError``) and the ``backward:``
+and ``jvp:`` lines of the docstring, which would give the answers away, are dropped. ``load(folder, exercise)`` imports
+the student's file by its path and returns the class in it.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import os
+import shlex
+import tempfile
+from pathlib import Path
+
+from .catalog import EXERCISES, Exercise
+
+SOLUTIONS = Path(__file__).with_name("solutions.py")
+STUBBED_METHODS = ("backward", "jvp")  # the methods the student writes
+ANSWER_LINES = ("backward:", "jvp:")  # docstring lines that would give the answer away
+
+
+class WorkspaceError(ValueError):
+    """The folder given is not usable (start: not empty; check: not a workspace)."""
+
+
+def student_file(exercise: Exercise, folder: str = "DIR") -> str:
+    """The text of the student's file for ``exercise`` in the workspace ``folder``."""
+    source = SOLUTIONS.read_text(encoding="utf-8")
+    module = ast.parse(source)
+    lines = source.splitlines()
+    imports = [node for node in module.body if isinstance(node, ast.Import | ast.ImportFrom)]
+    import_lines = lines[imports[0].lineno - 1 : imports[-1].end_lineno]  # as written, with the blank lines
+    (cls,) = [node for node in module.body if isinstance(node, ast.ClassDef) and node.name == exercise.name]
+    class_lines = lines[cls.lineno - 1 : cls.end_lineno]
+    offset = cls.lineno  # line n of the file is class_lines[n - offset]
+    # Replace from the bottom up, so the line numbers above stay right.
+    for method in reversed([node for node in cls.body if isinstance(node, ast.FunctionDef)]):
+        if method.name in STUBBED_METHODS:
+            first = method.body[0].lineno
+            stub = [f"        {line}" for line in exercise.task(method.name).splitlines()]
+            stub.append(f'        raise NotImplementedError("{exercise.name}.{method.name} is not written yet")')
+            class_lines[first - offset : end_line(method) - offset + 1] = stub
+    docstring_end = end_line(cls.body[0]) - offset
+    class_lines = [
+        line
+        for number, line in enumerate(class_lines)
+        if number > docstring_end or not line.strip().startswith(ANSWER_LINES)
+    ]
+    number = EXERCISES.index(exercise) + 1
+    header = [
+        f'"""Exercise {number} of {len(EXERCISES)}: write {exercise.name}.backward and {exercise.name}.jvp.',
+        "",
+        "The forward is done. backward is reverse mode: ∂L/∂input from ∂L/∂output (grad_output).",
+        "jvp is forward mode: the output's tangent from the inputs' tangents (tg.jvp uses it).",
+        "",
+        "Check your answer:",
+        "",
+        f"    python -m tinygrad_edu.exercises check {shlex.quote(folder)}",
+        '"""',
+        "",
+        *import_lines,
+        "",
+        "",
+    ]
+    return "\n".join(header + class_lines) + "\n"
+
+
+def end_line(node: ast.stmt) -> int:
+    """The last line of ``node`` (ast.parse always sets it; the type says it may be missing)."""
+    return node.end_lineno if node.end_lineno is not None else node.lineno
+
+
+def readme(folder: str = "DIR") -> str:
+    folder = shlex.quote(folder)
+    rows = "\n".join(
+        f"{number}. `{exercise.file}`: `{exercise.name}`" for number, exercise in enumerate(EXERCISES, start=1)
+    )
+    return f"""# Build it yourself: the derivatives of {len(EXERCISES)} ops
+
+Each file here holds one op of tinygrad_edu: its forward is written; its `backward` and its
+`jvp` are yours.
+
+- `backward(ctx, grad_output)` is reverse mode (backpropagation): it gets ∂L/∂y (a Tensor
+  shaped like the op's output) and returns ∂L/∂input, one gradient per input. Write it with
+  Tensor operations on `ctx.saved_tensors` and `grad_output`, so that second derivatives work
+  too. The engine sums the gradients of broadcast inputs back to their shapes for you.
+- `jvp(ctx, *input_tangents)` is forward mode: it gets the inputs' tangents ẋ (how fast each
+  input moves) and returns the output's tangent ẏ = Σ ∂y/∂x · ẋ, shaped like the output.
+  `tg.jvp` and `tg.jacobian(fn, x, mode="forward")` call it.
+
+Start with `backward`: `check` grades the two on their own.
+
+{rows}
+
+Check your work at any time; each op is graded on its own:
+
+```sh
+python -m tinygrad_edu.exercises check {folder}           # all ops
+python -m tinygrad_edu.exercises check {folder} mul div   # some of them
+```
+
+For each op `check` says "correct", "not written yet", or which input's gradient is wrong at
+which element, with the values there, and the mistake it most likely is. It compares against
+central differences (`tinygrad_edu.testing.check_op`) and against reference solutions.
+"""
+
+
+def is_workspace(folder: Path) -> bool:
+    return folder.is_dir() and any((folder / exercise.file).is_file() for exercise in EXERCISES)
+
+
+def start(folder: Path) -> list[Path]:
+    """Write a fresh workspace into ``folder`` (created if missing; it must be empty)."""
+    if folder.exists() and not folder.is_dir():
+        raise WorkspaceError(f"start: DIR {str(folder)!r} is a file; give a new or empty folder")
+    if folder.is_dir() and any(folder.iterdir()):
+        raise WorkspaceError(
+            f"start: DIR {str(folder)!r} is not empty; give a new or empty folder (nothing was overwritten)"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [write_atomically(folder / "README.md", readme(str(folder)))]
+    for exercise in EXERCISES:
+        written.append(write_atomically(folder / exercise.file, student_file(exercise, str(folder))))
+    return written
+
+
+def write_atomically(path: Path, text: str) -> Path:
+    """Write to a temporary file beside ``path``, then rename it: a crash leaves no half file."""
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load(folder: Path, exercise: Exercise) -> type:
+    """Import the student's file for ``exercise`` and return its class (exceptions propagate)."""
+    path = folder / exercise.file
+    spec = importlib.util.spec_from_file_location(f"tinygrad_edu_exercise_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    op = getattr(module, exercise.name, None)
+    if not isinstance(op, type):
+        raise ImportError(f"{exercise.file} has no class {exercise.name}; keep the class name the file came with")
+    return op

@@ -1,0 +1,233 @@
+"""forward_frames: forward-mode differentiation as pictures, one per op in the order the ops ran.
+
+    frames = viz.forward_frames(f, wrt=a)     # d(every node)/da, flowing forwards with the values
+    viz.forward_player(f, wrt=a)              # the same walk in the inline player
+    python -m viz "tanh(a*b + c) * a" --values a=2,b=-3,c=10 --forward --wrt a --out out
+
+Reverse mode (``viz.backprop_frames``) starts at the output and sends ∂L/∂node back. Forward
+mode starts at one input, ``wrt``, with the tangent da/da = 1 (every other leaf is held
+still: its tangent is 0), and carries next to every value how fast it moves as ``wrt`` moves:
+each op turns its inputs' tangents into its output's, the chain rule forwards,
+
+    dy/da = ∂y/∂u · du/da + ∂y/∂v · dv/da        (the op's ``jvp``)
+
+so the output's tangent at the end is df/da, the number ``backward`` puts in ``a.grad``.
+
+Frame 0 is the seed (the forward pass has run: every node shows its value; only ``wrt``
+has a tangent yet); frame k (k = 1 … n) is op k in the engine's forward order, highlighted,
+its output showing the tangent it just got, and ``frame.lines`` say the step with the user's
+names and the numbers plugged in. So there are (number of ops) + 1 frames. The frames are
+``viz.Frame``s on one ``Stage`` (no node moves), exactly like the backprop walk's: the same
+page, player and export show both.
+
+The tangents are the engine's own: the frames read them from the walk ``tg.jvp`` makes
+(``tinygrad_edu.forward``), and compute none themselves.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tinygrad_edu import Tensor
+from tinygrad_edu.autograd import topological_order
+from tinygrad_edu.forward import _push_tangents
+
+from .backprop import NODE_ATTRIBUTES, Frame, _Walk
+from .expression import Program
+from .formulas import LOCAL_RULES, Line, Names, signed, values_inline
+from .graph import graph_structure
+from .labels import DONE_COLOUR, HIGHLIGHT_COLOUR, OP_COLOUR, op_symbol, stage_label, value_style, values_html
+from .names import wrap
+from .player import Player
+from .stage import Picture, Stage
+
+TANGENT_COLOUR = "#1f5fbf"  # blue: what flows forwards (the gradient flowing back is red)
+
+
+def forward_frames(output: Tensor, wrt: Tensor, rankdir: str = "auto") -> list[Frame]:
+    """Push the tangent d(wrt)/d(wrt) = 1 through ``output``'s graph, one frame per op (see the module).
+
+    ``wrt`` is a leaf of the graph that requires grad; the graph must be recorded (``output``
+    computed from ``wrt`` with grad recording on). Nothing is changed: no ``.grad`` is filled.
+    """
+    if not isinstance(output, Tensor) or not isinstance(wrt, Tensor):
+        raise TypeError("forward_frames(output, wrt): both must be Tensors")
+    order = topological_order([output]) if output.requires_grad else []
+    if not any(tensor is wrt for tensor in order):
+        raise ValueError(
+            "forward_frames: wrt is not an input of output's graph (it must require grad and be used to compute output)"
+        )
+    if wrt.grad_fn is not None:
+        raise ValueError("forward_frames: wrt must be a leaf (an input), not the result of an op")
+    seed = Tensor(np.ones(wrt.shape, dtype=wrt.dtype))
+    tangents = _push_tangents(order, [wrt], [seed], order)  # the engine's walk: every node's tangent
+    walk = _ForwardWalk(output, wrt, {id(tensor): tangent.data for tensor, tangent in zip(order, tangents)})
+    total = len(walk.structure.ops) + 1
+    drafts = [walk.seed_frame(total)]
+    for number, (op_node, ctx, result) in enumerate(walk.structure.ops, start=1):
+        drafts.append(walk.op_frame(op_node, ctx, result, number, total))
+    pictures = [draft["picture"] for draft in drafts] + [d["question"] for d in drafts if d.get("question")]
+    stage = Stage(pictures, NODE_ATTRIBUTES, rankdir)
+    return [Frame(index=index, total=total, stage=stage, **draft) for index, draft in enumerate(drafts)]
+
+
+def forward_player(output: Tensor, wrt: Tensor, predict: bool = False, height: int = 640) -> Player:
+    """The forward-mode walk in the inline player (``_repr_html_``), like ``viz.player`` for backprop."""
+    frames = forward_frames(output, wrt)
+    structure = graph_structure(output)
+    title = f"Forward mode: {tangent_symbol(structure.display_name(output), structure.display_name(wrt))}"
+    return Player(frames, title, predict, height)
+
+
+def tangent_symbol(name: str, wrt_name: str) -> str:
+    """'de/da', or 'd(a·b)/da': the total derivative of a node as wrt moves (a tangent), written with
+    d, apart from an op's local (partial) derivative ∂y/∂u."""
+    return f"d{_operand(name)}/d{_operand(wrt_name)}"
+
+
+def _operand(name: str) -> str:
+    return name if re.fullmatch(r"\w+", name) else f"({name})"  # not isidentifier(): "a·b" is one
+
+
+class _ForwardWalk(_Walk):
+    """The frames' shared state: the structure, the tangent of every node, and how far the walk has come.
+    Names and captions are the backprop walk's (``_Walk``); the pictures and lines are forward mode's."""
+
+    def __init__(self, output: Tensor, wrt: Tensor, tangent_of: dict[int, np.ndarray]) -> None:
+        super().__init__(graph_structure(output), show_values=True)
+        self.wrt = wrt
+        self.wrt_name = self.structure.display_name(wrt)
+        self.tangent_of = tangent_of
+        self.reached: set[str] = {self.structure.value_id(wrt)}  # nodes whose tangent is known so far
+
+    def tangent(self, tensor: Tensor) -> np.ndarray:
+        """The tangent of any node: the engine's, or 0 for a node ``wrt`` does not reach."""
+        if id(tensor) in self.tangent_of:
+            return self.tangent_of[id(tensor)]
+        return np.zeros(tensor.shape)
+
+    def seed_frame(self, total: int) -> dict[str, Any]:
+        others = [
+            self.name(tensor)
+            for tensor in self.structure.values
+            if tensor is not self.wrt and self.structure.kinds[self.structure.value_id(tensor)] == "parameter"
+        ]
+        held = f"; the other inputs are held still: {', '.join(others)} have tangent 0" if others else ""
+        lines = [
+            Line(
+                f"the forward pass has run: every node shows its value. Move {self.wrt_name}: "
+                f"{tangent_symbol(self.wrt_name, self.wrt_name)} = 1{held}"
+            ),
+            Line("next: each op in the order it ran turns its inputs' tangents into its output's tangent"),
+        ]
+        heading = f"forward mode: seed {tangent_symbol(self.wrt_name, self.wrt_name)} = 1"
+        picture = self._picture()
+        return self._draft(heading, f"Step 0 of {total - 1}", lines, picture)
+
+    def op_frame(self, op_node: str, ctx: Any, result: Tensor, number: int, total: int) -> dict[str, Any]:
+        output_node = self.structure.value_id(result)
+        lines = self._lines(ctx, result)
+        self.reached.add(output_node)
+        answer = self._picture(focus=(op_node, output_node, ctx))
+        question = self._picture(focus=(op_node, output_node, ctx), hide=output_node)
+        self.done_ops.add(op_node)
+        heading = f"forward through {op_symbol(ctx)}, which makes {self.name(result)}"
+        draft = self._draft(heading, f"Step {number} of {total - 1}", lines, answer, question)
+        draft["highlighted"] = op_node
+        return draft
+
+    def _lines(self, ctx: Any, result: Tensor) -> list[Line]:
+        """The inputs' tangents, the local derivatives, and the tangent the op makes, with numbers."""
+        wrt = self.wrt_name
+        inputs = ctx.parents
+        names = [self.name(parent) for parent in inputs]
+        target = tangent_symbol(self.name(result), wrt)
+        arriving = ", ".join(
+            f"{tangent_symbol(name, wrt)} = {values_inline(self.tangent(parent))}"
+            for name, parent in zip(names, inputs)
+        )
+        lines = [Line(f"tangents arriving: {arriving}")]
+        rules = LOCAL_RULES.get(ctx.function.__name__)
+        made = values_inline(self.tangent(result))
+        if rules is None or not all(np.size(parent.data) == 1 for parent in inputs):
+            lines.append(
+                Line(
+                    f"the op's jvp: {target} = Σ ∂{wrap(self.name(result))}/∂input · d(input)/d{_operand(wrt)} = ", made
+                )
+            )
+            return lines
+        values = Names(
+            tuple(names), self.name(result), tuple(np.asarray(p.data, np.float64) for p in inputs), result.data
+        )
+        symbols, numbers = [], []
+        for position, (name, parent) in enumerate(zip(names, inputs)):
+            symbol_of, value_of = rules[position]
+            local = values_inline(value_of(values))
+            local_symbol = symbol_of(values)
+            text = f"local derivative: ∂{wrap(self.name(result))}/∂{wrap(name)} = {local_symbol}"
+            lines.append(Line(text if local_symbol == local else f"{text} = {local}"))
+            symbols.append(f"{signed(wrap(local_symbol))} × {tangent_symbol(name, wrt)}")
+            numbers.append(f"{signed(local)} × {signed(values_inline(self.tangent(parent)))}")
+        lines.append(Line(f"carries: {target} = {' + '.join(symbols)} = {' + '.join(numbers)} = ", made))
+        return lines
+
+    def _picture(self, focus: tuple[str, str, Any] | None = None, hide: str | None = None) -> Picture:
+        """One frame: a box per value with the op that made it on top; known tangents in blue."""
+        structure = self.structure
+        made_by = {structure.value_id(output): (op_node, ctx) for op_node, ctx, output in structure.ops}
+        picture = Picture()
+        for tensor in structure.values:
+            node_id = structure.value_id(tensor)
+            kind = structure.kinds[node_id]
+            style = value_style(kind)
+            if focus and node_id == focus[1]:
+                style.update(color=TANGENT_COLOUR, penwidth="4")
+            elif node_id == structure.value_id(self.wrt):
+                style.update(color=TANGENT_COLOUR, penwidth="3")
+            op, op_colour = None, OP_COLOUR
+            if node_id in made_by:
+                op_node, ctx = made_by[node_id]
+                op = op_symbol(ctx)
+                if focus and op_node == focus[0]:
+                    op_colour = HIGHLIGHT_COLOUR
+                elif op_node in self.done_ops:
+                    op_colour = DONE_COLOUR
+            rows: list[str] = []
+            if kind != "constant" and (node_id in self.reached or kind == "parameter"):
+                rows = self._tangent_rows(tensor, hidden=node_id == hide)
+            picture.nodes[node_id] = (stage_label(self.name(tensor), tensor.data, rows, op, op_colour), style)
+        outputs = {op_node: structure.value_id(output) for op_node, _, output in structure.ops}
+        for tail, head, position in structure.edges:
+            if position is None:
+                continue  # op -> output: the op is drawn inside its output's box
+            attributes = {"color": TANGENT_COLOUR, "penwidth": "4"} if focus and head == focus[0] else {}
+            picture.edges.append((tail, outputs[head], attributes))
+        return picture
+
+    def _tangent_rows(self, tensor: Tensor, hidden: bool) -> list[str]:
+        blue = f'<FONT COLOR="{TANGENT_COLOUR}">'
+        label = html.escape(f"d/d{_operand(self.wrt_name)}")
+        if hidden:
+            return [f"{blue}{label} ?</FONT>"]
+        tangent = self.tangent(tensor)
+        if np.size(tangent) == 1:
+            return [f"{blue}{label} {html.escape(values_inline(tangent))}</FONT>"]
+        return [f"{blue}{label}</FONT>", values_html(tangent, TANGENT_COLOUR)]
+
+
+def write_forward_page(program: Program, wrt_name: str, out_dir: Path, predict: bool) -> Path:
+    """``python -m viz EXPR --forward --wrt x``: the forward-mode walk as numbered SVGs and index.html."""
+    from .stepper import export_stepper
+
+    if wrt_name not in program.leaves:
+        raise ValueError(
+            f"--wrt: expected one of the expression's names ({', '.join(program.leaves)}), got {wrt_name!r}"
+        )
+    frames = forward_frames(program.output, program.leaves[wrt_name])
+    title = f"Forward mode: d{program.output_name}/d{_operand(wrt_name)} for {'; '.join(program.statements)}"
+    return export_stepper(frames, out_dir, title=title, predict=predict)

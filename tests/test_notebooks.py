@@ -122,7 +122,7 @@ def test_the_notebook_runs_top_to_bottom(notebook, tmp_path, monkeypatch):
             output
             for cell in content.cells
             for output in cell.get("outputs", [])
-            if output.get("output_type") == "display_data"
+            if output.get("output_type") in ("display_data", "execute_result")
             and 'class="tinygrad-edu-player"' in output["data"].get("text/html", "")
         ]
         assert players, f"{notebook.name} makes a player but does not show it inline"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,8 +58,12 @@ def read_checksums(folder: Path) -> dict[str, str]:
     path = Path(folder) / CHECKSUM_FILE
     if not path.is_file():
         return {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise IDXError(f"{path}: cannot be read as UTF-8 text ({getattr(error, 'strerror', None) or error})") from None
     checksums = {}
-    for line_number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for line_number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         parts = line.split()
@@ -169,6 +174,10 @@ def load(split: str = "train", data_dir: str | Path | None = None) -> tuple[np.n
     folder = Path(data_dir) if data_dir is not None else PACKAGE_DATA_DIR
     if not folder.is_dir():
         raise IDXError(f"{folder}: data folder not found")
+    try:
+        os.listdir(folder)
+    except OSError as error:
+        raise IDXError(f"{folder}: the data folder cannot be read ({error.strerror})") from None
     checksums = read_checksums(folder)
     prefix = SPLIT_PREFIXES[split]
     images_path = _find_file(folder, prefix, "images", 3)

@@ -8,10 +8,16 @@ columns: predicted digit), and writes two pictures next to the checkpoint (or in
     confusion_matrix.png   the matrix as a heat map
     most_wrong.png         the test digits the model got wrong with the highest confidence,
                            each with its true and predicted label
+
+Every input is checked before the test set is read: the checkpoint (each entry, see
+mnist/checkpoint.py), the output folder (created if needed), ``--wrong`` (0 to 400). A checkpoint
+whose weights hold NaN or infinite values is refused (exit code 2): such a model predicts
+nothing, and an accuracy printed for it would hide that training went wrong.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,12 +25,16 @@ from pathlib import Path
 import numpy as np
 
 from . import data
+from .checkpoint import RunError, read_checkpoint
+from .cli import OneLineParser, check_data_dir, check_not_empty, check_whole, one_line, run_command
 from .config import TrainConfig
+from .files import prepare_folder, remove_empty, write_picture
 from .model import ConfigError, build_model
-from .train import OneLineParser, RunError, _one_line, predict, read_checkpoint
+from .train import predict
 
 CONFUSION_NAME = "confusion_matrix.png"
 WRONG_NAME = "most_wrong.png"
+MAX_WRONG = 400  # digits in the picture of mistakes: beyond this, drawing takes minutes and shows nothing
 
 
 @dataclass
@@ -90,11 +100,14 @@ def draw_pictures(evaluation: Evaluation, images: np.ndarray, out_dir: Path, cou
     except ImportError as error:
         return [f"note: no pictures drawn: could not import viz.plots ({error}); pip install matplotlib graphviz"]
     classes = len(evaluation.confusion)
-    plot_confusion_matrix(evaluation.confusion, out_dir / CONFUSION_NAME, labels=[str(c) for c in range(classes)])
+    labels = [str(c) for c in range(classes)]
+    confusion = evaluation.confusion
+    write_picture(lambda path: plot_confusion_matrix(confusion, path, labels=labels), out_dir / CONFUSION_NAME)
     wrong = evaluation.most_confident_mistakes(count)
     if len(wrong) == 0:
         return ["note: no mistakes to show"]
-    plot_digit_grid(images[wrong], evaluation.labels[wrong], evaluation.predictions[wrong], out_dir / WRONG_NAME)
+    true_labels, predictions = evaluation.labels[wrong], evaluation.predictions[wrong]
+    write_picture(lambda path: plot_digit_grid(images[wrong], true_labels, predictions, path), out_dir / WRONG_NAME)
     return []
 
 
@@ -105,29 +118,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", help="folder for the PNGs (default: the checkpoint's folder)")
     parser.add_argument("--wrong", type=int, default=24, help="how many confidently wrong digits to show")
     args = parser.parse_args(argv)
+    return run_command(lambda: evaluate(args))
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    check_not_empty("checkpoint", args.checkpoint, "a checkpoint file or run folder")
+    check_not_empty("--data-dir", args.data_dir, "a folder path")
+    check_not_empty("--out", args.out, "a folder")
+    check_whole("--wrong", args.wrong, 0, MAX_WRONG)
+    checkpoint = read_checkpoint(args.checkpoint, flag="checkpoint")
+    config: TrainConfig = checkpoint["config"]
+    data_dir = args.data_dir if args.data_dir is not None else config.data_dir
+    check_data_dir("--data-dir", data_dir)
+    out_dir = Path(args.out) if args.out is not None else checkpoint["path"].parent
+    created = prepare_folder(out_dir, "--out")
     try:
-        checkpoint = read_checkpoint(args.checkpoint)
-        config: TrainConfig = checkpoint["config"]
-        data_dir = args.data_dir if args.data_dir is not None else config.data_dir
         images, labels = data.load("test", data_dir)
         model = build_model(config.model_spec(), np.random.default_rng(config.seed))
         try:
             model.load_state_dict(checkpoint["model"])
-        except (ValueError, RuntimeError) as error:
-            raise RunError(f"{checkpoint['path']}: incompatible checkpoint ({_one_line(error)})") from None
-        if args.wrong < 0:
-            raise ConfigError(f"--wrong must be >= 0, got {args.wrong}")
-    except (ConfigError, RunError, data.IDXError) as error:
-        print(f"error: {_one_line(error)}", file=sys.stderr)
-        return 2
+        except (ValueError, RuntimeError, KeyError) as error:
+            raise RunError(f"checkpoint {checkpoint['path']}: incompatible checkpoint ({one_line(error)})") from None
+        classes = config.arch[-1]
+        if int(labels.max(initial=0)) >= classes:
+            raise ConfigError(
+                f"--data-dir {data_dir}: expected labels below {classes} (the model's outputs), got labels up to "
+                f"{int(labels.max())}"
+            )
+    except BaseException:
+        remove_empty(created)
+        raise
     x = data.to_float(images)
-    normalization = checkpoint.get("normalization", {})
     if config.standardize:
-        data.standardize(x, normalization["mean"], normalization["std"])
+        data.standardize(x, checkpoint["normalization"]["mean"], checkpoint["normalization"]["std"])
     evaluation = evaluate_logits(predict(model, x), labels.astype(np.int64))
     print(format_report(evaluation))
-    out_dir = Path(args.out) if args.out else checkpoint["path"].parent
-    out_dir.mkdir(parents=True, exist_ok=True)
     for note in draw_pictures(evaluation, images, out_dir, args.wrong):
         print(note, file=sys.stderr)
     return 0

@@ -1,0 +1,152 @@
+"""The training checkpoint: what mnist.train saves after every epoch, and the checks made on loading it.
+
+A checkpoint is a ``tg.save`` file (.npz, no pickle) holding
+
+    format          "tinygrad_edu-mnist-checkpoint-1"
+    config          the settings as JSON (checked as strictly as a --config file)
+    epoch           epochs completed; history holds one record per epoch (JSON)
+    train_seconds   seconds spent training so far
+    normalization   mean and std of the training pixels (used with --standardize)
+    rng             the generator's state (JSON)
+    model.*, optimizer.*, scheduler.*   the state dicts
+
+``read_checkpoint`` checks every entry before anything is built from it, so a hand-edited or
+damaged file gets one line naming the entry (``epoch: expected a whole number >= 0, got 'two'``)
+instead of a traceback. Weights that are NaN or infinite are refused too: such a model cannot be
+evaluated or trained further.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import tinygrad_edu as tg
+from tinygrad_edu.serialization import CheckpointError
+
+from .config import make_config, normalize_values
+from .model import ConfigError
+
+CHECKPOINT_NAME = "checkpoint.npz"
+CHECKPOINT_FORMAT = "tinygrad_edu-mnist-checkpoint-1"
+
+
+class RunError(ValueError):
+    """A run cannot start or continue: bad output folder, bad checkpoint, data that does not fit."""
+
+
+def generator_state(generator: np.random.Generator) -> str:
+    """The bit generator's state as JSON (its 128-bit integers do not fit an int64 array)."""
+    return json.dumps(generator.bit_generator.state)
+
+
+def set_generator_state(generator: np.random.Generator, state: str) -> None:
+    generator.bit_generator.state = json.loads(state)
+
+
+def save_checkpoint(path: Path, run: Any) -> None:
+    """Save a TrainingRun's state after its epoch ``run.epoch`` (atomically: tg.save)."""
+    tg.save(
+        {
+            "format": CHECKPOINT_FORMAT,
+            "config": json.dumps(run.config.to_dict()),
+            "epoch": run.epoch,
+            "history": json.dumps(run.history),
+            "train_seconds": run.train_seconds,
+            "normalization": {"mean": run.splits.mean, "std": run.splits.std},
+            "rng": generator_state(run.generator),
+            "model": run.model.state_dict(),
+            "optimizer": run.optimizer.state_dict(),
+            "scheduler": run.scheduler.state_dict() if run.scheduler is not None else {},
+        },
+        path,
+    )
+
+
+def read_checkpoint(path: str | Path, flag: str = "--resume") -> dict[str, Any]:
+    """The checkpoint's entries, checked: config a TrainConfig, history a list, model/optimizer/... dicts.
+
+    RunError (one line naming the flag, the file and the entry) if it is missing or unusable.
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / CHECKPOINT_NAME
+    try:
+        flat = tg.load(path)
+    except FileNotFoundError:
+        raise RunError(f"{flag} {path}: checkpoint not found") from None
+    except CheckpointError as error:
+        detail = " ".join(str(error).split()).replace(f"load: {str(path)!r} ", "")
+        raise RunError(f"{flag} {path}: corrupt checkpoint: {detail}") from None
+    if flat.get("format") != CHECKPOINT_FORMAT:
+        raise RunError(f"{flag} {path}: not an MNIST training checkpoint (no '{CHECKPOINT_FORMAT}' format marker)")
+    checkpoint: dict[str, Any] = {"path": path}
+    for group in ("model", "optimizer", "scheduler", "normalization"):
+        checkpoint[group] = {key[len(group) + 1 :]: value for key, value in flat.items() if key.startswith(group + ".")}
+    missing = [key for key in ("config", "epoch", "history", "rng") if key not in flat]
+    missing += [group for group in ("model", "optimizer") if not checkpoint[group]]
+    if missing:
+        raise RunError(f"{flag} {path}: incomplete checkpoint, missing {', '.join(missing)}")
+
+    def bad(key: str, expected: str, value: Any) -> RunError:
+        text = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        return RunError(f"{flag} {path}: {key}: expected {expected}, got {text} ({type(value).__name__})")
+
+    settings = _json(flat["config"])
+    if not isinstance(settings, dict):
+        raise bad("config", "the settings as a JSON object", flat["config"])
+    try:
+        checkpoint["config"] = make_config(normalize_values(settings, f"{flag} {path}: config"))
+    except ConfigError as error:
+        raise RunError(str(error)) from None
+    epoch = flat["epoch"]
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+        raise bad("epoch", "a whole number >= 0", epoch)
+    history = _json(flat["history"])
+    if not isinstance(history, list) or not all(isinstance(record, dict) for record in history):
+        raise bad("history", "a JSON list of one record per epoch", flat["history"])
+    if len(history) != epoch:
+        raise RunError(f"{flag} {path}: history: expected {epoch} records (one per epoch), got {len(history)}")
+    train_seconds = flat.get("train_seconds", 0.0)
+    if not _finite_number(train_seconds) or train_seconds < 0:
+        raise bad("train_seconds", "a number >= 0", train_seconds)
+    rng = _json(flat["rng"])
+    if not isinstance(rng, dict) or "state" not in rng:
+        raise bad("rng", "the generator state as a JSON object", flat["rng"])
+    normalization = checkpoint["normalization"]
+    if checkpoint["config"].standardize:
+        mean, std = normalization.get("mean"), normalization.get("std")
+        if not (_finite_number(mean) and _finite_number(std) and std > 0):
+            raise RunError(
+                f"{flag} {path}: normalization: expected the mean and std (> 0) of the training pixels, which "
+                f"--standardize needs, got mean {mean!r} and std {std!r}"
+            )
+    for key, value in checkpoint["model"].items():
+        if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
+            raise bad(f"model.{key}", "an array of floating-point weights", value)
+        bad_values = value.size - int(np.count_nonzero(np.isfinite(value)))
+        if bad_values:
+            raise RunError(
+                f"{flag} {path}: model.{key}: expected finite weights, got {bad_values} NaN or infinite values; "
+                "the model cannot be evaluated or trained further"
+            )
+    checkpoint.update(epoch=epoch, history=history, train_seconds=float(train_seconds), rng=flat["rng"])
+    return checkpoint
+
+
+def _json(text: Any) -> Any:
+    """The JSON value a text entry holds; None when it is not text or not JSON."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return None
+
+
+def _finite_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

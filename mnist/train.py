@@ -11,9 +11,15 @@ default ``runs/<timestamp>/``) gets
     checkpoint.npz   model, optimizer, scheduler, epoch, RNG state (tg.save: .npz, no pickle)
     metrics.json     the configuration, one record per epoch, test_accuracy, train_seconds
     curves.png       loss and accuracy per epoch (when matplotlib is installed)
+    run.lock         held while the run trains: a second run given the same folder is refused
+
+Every input (flags, --config, --resume's checkpoint, the run folder) is checked before the data
+is loaded; bad input is one line naming the flag or key, exit code 2 (see mnist/cli.py).
 
 The checkpoint is written after every epoch, atomically. Ctrl-C stops at once and leaves the
-last completed epoch's checkpoint, so ``--resume`` picks up exactly where that epoch ended:
+last completed epoch's checkpoint; the message names the epoch that checkpoint really holds,
+and metrics.json agrees with it (a Ctrl-C during the first write keeps nothing, and says so).
+``--resume`` picks up exactly where that epoch ended:
 randomness comes from one np.random.Generator (seeded with --seed) whose state is saved, and
 each epoch's shuffle from a generator seeded with (seed, epoch). Same seed, same machine:
 the same numbers, epoch by epoch. Resuming with a larger ``--epochs`` extends the run; the
@@ -541,8 +547,8 @@ def train(run: TrainingRun, plan: Plan, show_progress: bool) -> int:
     except RunError as error:  # the loss diverged
         return stop(run, plan, f"error: {one_line(error)}", EXIT_FAILED)
     except OSError as error:  # disk full, folder removed or made read-only while training
-        where = error.filename or out_dir
-        return stop(run, plan, f"error: cannot write {where}: {reason(error)}", EXIT_FAILED)
+        what = f"save the checkpoint of epoch {run.epoch}" if run.saving else f"write {error.filename or out_dir}"
+        return stop(run, plan, f"error: cannot {what}: {reason(error)}", EXIT_FAILED)
     plan.folder.release()
     print(
         f"test accuracy {100 * run.history[-1]['test_accuracy']:.2f}% after {run.epoch} epochs, "
@@ -574,9 +580,9 @@ def stop(run: TrainingRun, plan: Plan, first: str, status: int) -> int:
             plan.folder.abandon()
         plan.folder.release()
     except KeyboardInterrupt:
-        first += " (interrupted again: metrics.json not updated)"
+        first += f" (interrupted again: {METRICS_NAME} not written)"
     except OSError as error:
-        first += f" (metrics.json not written: {reason(error)})"
+        first += f" ({METRICS_NAME} not written: {reason(error)})"
     if kept is not None:
         checkpoint = out_dir / CHECKPOINT_NAME
         done = kept == run.config.epochs

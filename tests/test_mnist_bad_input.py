@@ -230,6 +230,7 @@ CASES = [
     (T, ["--data-dir", "{a_file}"], ["--data-dir", "a_file.txt"]),
     (T, ["--data-dir", "{unreadable}"], ["--data-dir", "unreadable"], {"permissions": True}),
     (T, ["--unknown-flag"], ["--unknown-flag"]),
+    (T, ["--threads", "x"], ["--threads"]),
     # mnist.train --config: the TOML file and every kind of wrong value in it
     (T, ["--config", ""], ["--config"]),
     (T, ["--config", "{case}/missing.toml"], ["--config", "missing.toml"]),

@@ -13,7 +13,6 @@ interrupted with Ctrl-C.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +20,7 @@ from pathlib import Path
 from tinygrad_edu.serialization import CheckpointError
 
 from .checkpoint import RunError
-from .data import IDXError
+from .data import IDXError, check_folder
 from .files import OutputError, reason
 from .model import ConfigError
 
@@ -82,14 +81,8 @@ def check_whole(flag: str, value: int | None, low: int, high: int | None = None)
 
 def check_data_dir(flag: str, path: str | None) -> None:
     """A --data-dir must be a readable folder (the files in it are checked when they are read)."""
-    if path is None:
-        return
-    folder = Path(path)
-    if not folder.exists():
-        raise ConfigError(f"{flag} {path}: data folder not found")
-    if not folder.is_dir():
-        raise ConfigError(f"{flag} {path}: expected a folder of IDX files, got a file")
-    try:
-        os.listdir(folder)
-    except OSError as error:
-        raise ConfigError(f"{flag} {path}: the data folder cannot be read ({reason(error)})") from None
+    if path is not None:
+        try:
+            check_folder(Path(path))
+        except IDXError as error:
+            raise ConfigError(f"{flag} {error}") from None

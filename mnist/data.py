@@ -162,6 +162,18 @@ def _find_file(folder: Path, prefix: str, kind: str, idx_ndim: int) -> Path:
     raise IDXError(f"{folder}: no {prefix} {kind} file; expected {stems[0]}.gz or {stems[0]}")
 
 
+def check_folder(folder: Path) -> None:
+    """IDXError unless ``folder`` is a folder this process can list."""
+    if not folder.exists():
+        raise IDXError(f"{folder}: data folder not found")
+    if not folder.is_dir():
+        raise IDXError(f"{folder}: expected a folder of IDX files, got a file")
+    try:
+        os.listdir(folder)
+    except OSError as error:
+        raise IDXError(f"{folder}: the data folder cannot be read ({error.strerror})") from None
+
+
 def load(split: str = "train", data_dir: str | Path | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Images uint8 (N, 28, 28) and labels uint8 (N,) of the 'train' or 'test' split.
 
@@ -172,12 +184,7 @@ def load(split: str = "train", data_dir: str | Path | None = None) -> tuple[np.n
     if split not in SPLIT_PREFIXES:
         raise ValueError(f"split must be one of {sorted(SPLIT_PREFIXES)}, got {split!r}")
     folder = Path(data_dir) if data_dir is not None else PACKAGE_DATA_DIR
-    if not folder.is_dir():
-        raise IDXError(f"{folder}: data folder not found")
-    try:
-        os.listdir(folder)
-    except OSError as error:
-        raise IDXError(f"{folder}: the data folder cannot be read ({error.strerror})") from None
+    check_folder(folder)
     checksums = read_checksums(folder)
     prefix = SPLIT_PREFIXES[split]
     images_path = _find_file(folder, prefix, "images", 3)

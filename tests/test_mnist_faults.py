@@ -90,6 +90,16 @@ def wait_for_marker(process: subprocess.Popen, cwd: Path, call: int) -> None:
         time.sleep(0.02)
 
 
+def interrupt(args: list[str], cwd: Path, calls: str, signal_at: list[int]) -> tuple[int, str]:
+    """Run with the fsync calls ``calls`` paused, SIGINT sent at each of ``signal_at``: (exit code, message)."""
+    process = start(args, cwd, calls=calls)
+    for call in signal_at:
+        wait_for_marker(process, cwd, call)
+        process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    return process.returncode, one_line(stderr)
+
+
 def train(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "mnist.train", *args], cwd=cwd, env=ENV, capture_output=True, text=True, timeout=120
@@ -109,12 +119,8 @@ def one_line(stderr: str) -> str:
 
 def test_ctrl_c_during_the_first_checkpoint_write_keeps_nothing_and_says_so(tmp_path, data_dir):
     out = tmp_path / "run"
-    process = start([*quick(data_dir, 2), "--out", str(out)], tmp_path, calls="1")
-    wait_for_marker(process, tmp_path, 1)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130
-    message = one_line(stderr)
+    status, message = interrupt([*quick(data_dir, 2), "--out", str(out)], tmp_path, calls="1", signal_at=[1])
+    assert status == 130
     assert "while saving the checkpoint of epoch 1" in message and "nothing was kept" in message
     assert "is in" not in message
     assert not out.exists()  # the folder this run created, removed again: nothing in it was finished
@@ -125,12 +131,8 @@ def test_ctrl_c_during_the_first_checkpoint_write_keeps_nothing_and_says_so(tmp_
 
 def test_ctrl_c_during_a_later_write_names_the_epoch_the_file_holds(tmp_path, data_dir):
     out = tmp_path / "run"
-    process = start([*quick(data_dir, 3), "--out", str(out)], tmp_path, calls="2")
-    wait_for_marker(process, tmp_path, 2)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130
-    message = one_line(stderr)
+    status, message = interrupt([*quick(data_dir, 3), "--out", str(out)], tmp_path, calls="2", signal_at=[2])
+    assert status == 130
     assert "while saving the checkpoint of epoch 2" in message
     assert f"the checkpoint of epoch 1 is in {out / 'checkpoint.npz'}" in message
     assert tg.load(out / "checkpoint.npz")["epoch"] == 1
@@ -158,14 +160,9 @@ def test_kill_9_during_a_write_leaves_the_old_checkpoint_and_the_next_run_cleans
 
 def test_a_second_ctrl_c_while_metrics_are_written_still_exits_cleanly(tmp_path, data_dir):
     out = tmp_path / "run"
-    process = start([*quick(data_dir, 3), "--out", str(out)], tmp_path, calls="2,3")
-    wait_for_marker(process, tmp_path, 2)
-    process.send_signal(signal.SIGINT)  # during the checkpoint of epoch 2
-    wait_for_marker(process, tmp_path, 3)
-    process.send_signal(signal.SIGINT)  # during the metrics.json written on the way out
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130
-    message = one_line(stderr)
+    # the first during the checkpoint of epoch 2, the second during the metrics.json written on the way out
+    status, message = interrupt([*quick(data_dir, 3), "--out", str(out)], tmp_path, calls="2,3", signal_at=[2, 3])
+    assert status == 130
     assert "interrupted again" in message and "the checkpoint of epoch 1 is in" in message
     assert tg.load(out / "checkpoint.npz")["epoch"] == 1
     assert temporaries(out) == []
@@ -173,12 +170,9 @@ def test_a_second_ctrl_c_while_metrics_are_written_still_exits_cleanly(tmp_path,
 
 def test_ctrl_c_after_the_last_epoch_exits_cleanly(tmp_path, data_dir):
     out = tmp_path / "run"
-    process = start([*quick(data_dir, 1), "--out", str(out)], tmp_path, calls="2")  # 2: the final metrics.json
-    wait_for_marker(process, tmp_path, 2)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130
-    message = one_line(stderr)
+    # fsync 2 is the final metrics.json's
+    status, message = interrupt([*quick(data_dir, 1), "--out", str(out)], tmp_path, calls="2", signal_at=[2])
+    assert status == 130
     assert "after the last epoch" in message and "the checkpoint of epoch 1 is in" in message
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["epochs_completed"] == 1 and metrics["interrupted"] is False

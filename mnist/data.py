@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import os
 import zlib
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ IMAGE_MAGIC = 2051
 LABEL_MAGIC = 2049
 IMAGE_SIDE = 28
 GZIP_MAGIC = b"\x1f\x8b"
+MAX_FILE_BYTES = 2**30  # 1 GiB uncompressed (MNIST's largest file is 47 MB)
 
 # IDX type byte -> NumPy dtype (big-endian where it matters).
 IDX_DTYPES = {
@@ -82,12 +84,18 @@ def _read_bytes(path: Path) -> bytes:
         raise IDXError(f"{path}: file not found") from None
     except OSError as error:
         raise IDXError(f"{path}: cannot be read ({error.strerror})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise IDXError(f"{path}: {len(raw):,} bytes, more than the {MAX_FILE_BYTES:,} an IDX file here may have")
     if raw[:2] != GZIP_MAGIC:
         return raw
     try:
-        return gzip.decompress(raw)
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as file:
+            content = file.read(MAX_FILE_BYTES + 1)  # never more: a small .gz can expand to gigabytes
     except (OSError, EOFError, zlib.error) as error:
         raise IDXError(f"{path}: corrupt or truncated gzip data ({error})") from None
+    if len(content) > MAX_FILE_BYTES:
+        raise IDXError(f"{path}: expands to more than {MAX_FILE_BYTES:,} bytes, the most an IDX file here may have")
+    return content
 
 
 def _uncompressed_name(path: Path) -> str:

@@ -28,12 +28,13 @@ from . import data
 from .checkpoint import RunError, read_checkpoint
 from .cli import OneLineParser, check_data_dir, check_not_empty, check_whole, one_line, run_command
 from .config import TrainConfig
-from .files import prepare_folder, remove_empty, write_picture
+from .files import prepare_folder, remove_empty, remove_temporaries, write_picture
 from .model import ConfigError, build_model
 from .train import predict
 
 CONFUSION_NAME = "confusion_matrix.png"
 WRONG_NAME = "most_wrong.png"
+STALE_SECONDS = 600
 MAX_WRONG = 400  # digits in the picture of mistakes: beyond this, drawing takes minutes and shows nothing
 
 
@@ -132,6 +133,9 @@ def evaluate(args: argparse.Namespace) -> int:
     check_data_dir("--data-dir", data_dir)
     out_dir = Path(args.out) if args.out is not None else checkpoint["path"].parent
     created = prepare_folder(out_dir, "--out")
+    # pictures of an earlier evaluation killed mid-write; not locked, so only stale ones (another
+    # evaluation may be writing into the same folder right now)
+    remove_temporaries(out_dir, (CONFUSION_NAME, WRONG_NAME), older_than=STALE_SECONDS)
     try:
         images, labels = data.load("test", data_dir)
         model = build_model(config.model_spec(), np.random.default_rng(config.seed))

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -133,14 +134,22 @@ def check_writable(path: Path, flag: str) -> None:
         raise OutputError(f"{flag} {path}: cannot write files there ({reason(error)})") from None
 
 
-def remove_temporaries(folder: Path) -> list[Path]:
-    """Delete the temporary files that writes killed before their os.replace left in ``folder``."""
+def remove_temporaries(folder: Path, names: tuple[str, ...] | None = None, older_than: float = 0.0) -> list[Path]:
+    """Delete the temporary files that writes killed before their os.replace left in ``folder``.
+
+    names       only the temporaries of these files (default: all)
+    older_than  only those last written this many seconds ago or more (a write in progress is younger)
+    """
+    patterns = TEMPORARY_PATTERNS if names is None else tuple(f".{name}.*.tmp" for name in names)
     removed = []
-    for pattern in TEMPORARY_PATTERNS:
+    for pattern in patterns:
         for leftover in folder.glob(pattern):
-            if leftover.is_file():
-                leftover.unlink(missing_ok=True)
-                removed.append(leftover)
+            try:
+                if leftover.is_file() and time.time() - leftover.stat().st_mtime >= older_than:
+                    leftover.unlink()
+                    removed.append(leftover)
+            except FileNotFoundError:  # its writer finished or removed it meanwhile
+                continue
     return removed
 
 

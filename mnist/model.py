@@ -14,7 +14,6 @@ input_dropout > 0 puts a Dropout on the pixels before the first layer.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from dataclasses import dataclass
@@ -98,8 +97,12 @@ def training_bytes(arch: tuple[int, ...], batch_rows: int, optimizer_buffers: in
     each unit of each layer holds, per row of a batch, about 4 values (output, activation, dropout
     mask, gradient).
     """
-    parameters = sum(n_in * n_out + n_out for n_in, n_out in zip(arch[:-1], arch[1:]))
-    return 4 * (parameters * (2 + optimizer_buffers) + 4 * batch_rows * sum(arch))
+    return 4 * (parameter_count(arch) * (2 + optimizer_buffers) + 4 * batch_rows * sum(arch))
+
+
+def parameter_count(arch: tuple[int, ...]) -> int:
+    """Weights and biases of the Linear layers of ``arch``."""
+    return sum(n_in * n_out + n_out for n_in, n_out in zip(arch[:-1], arch[1:]))
 
 
 def available_memory() -> int | None:
@@ -146,20 +149,33 @@ def describe(model: nn.Module) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mnist.model", description="Build an MLP and print it.")
+    from .cli import OneLineParser, check_whole, run_command  # cli imports this module
+
+    parser = OneLineParser(prog="python -m mnist.model", description="Build an MLP and print it.")
     parser.add_argument("--arch", default=format_arch(ModelSpec.arch), help="layer sizes, e.g. 784-256-128-10")
     parser.add_argument("--activation", default=ModelSpec.activation, help=", ".join(ACTIVATIONS))
     parser.add_argument("--dropout", type=float, default=ModelSpec.dropout)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    try:
+
+    def build_and_print() -> int:
         spec = ModelSpec(parse_arch(args.arch), args.activation, args.dropout)
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(describe(build_model(spec, np.random.default_rng(args.seed))))
-    return 0
+        check_whole("--seed", args.seed, 0)
+        needed = 4 * parameter_count(spec.arch)
+        available = available_memory()
+        if available is not None and needed > available:
+            raise ConfigError(
+                f"--arch {spec.arch_text}: its weights need {needed:,} bytes, more than the {available:,} available"
+            )
+        print(describe(build_model(spec, np.random.default_rng(args.seed))))
+        return 0
+
+    return run_command(build_and_print)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the package's copy of this module: its ConfigError is the one mnist.cli catches
+    # (``python -m`` executes this file as a second module, __main__, with classes of its own).
+    from mnist import model
+
+    sys.exit(model.main())

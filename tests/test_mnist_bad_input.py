@@ -177,7 +177,7 @@ def assets():
 
 # ----- the table: (command, arguments, fragments the one-line message must contain, options) -------
 
-T, E, X = "mnist.train", "mnist.evaluate", "mnist.experiments"
+T, E, X, M = "mnist.train", "mnist.evaluate", "mnist.experiments", "mnist.model"
 CASES = [
     # mnist.train: every flag
     (T, ["--arch", "784-x-10"], ["--arch", "784-x-10"]),
@@ -331,6 +331,14 @@ CASES = [
     (X, ["arch", "--out", "/dev/null"], ["--out", "/dev/null"]),
     (X, ["arch", "--out", "{a_file}/results"], ["--out", "a_file.txt"]),
     (X, ["arch", "--out", "{readonly}"], ["--out", "readonly"], {"permissions": True}),
+    # mnist.model (prints the model an --arch describes)
+    (M, ["--arch", "784-x-10"], ["--arch"]),
+    (M, ["--arch", "784-100000000-10"], ["--arch", "bytes"]),
+    (M, ["--arch", f"784-{THIRTY_DIGITS}-10"], ["--arch"]),
+    (M, ["--activation", "swish"], ["--activation"]),
+    (M, ["--dropout", "1"], ["--dropout"]),
+    (M, ["--dropout", "x"], ["--dropout"]),
+    (M, ["--seed", "-1"], ["--seed"]),
 ]
 
 
@@ -398,3 +406,5 @@ def test_the_table_covers_every_flag():
     assert {"--wrong", "--out", "--data-dir"} <= evaluate_used
     experiments_used = {arg for command, args, *_ in CASES if command == X for arg in args}
     assert {"--epochs", "--limit", "--data-dir", "--out", "--preset"} <= experiments_used
+    model_used = {arg for command, args, *_ in CASES if command == M for arg in args}
+    assert {"--arch", "--activation", "--dropout", "--seed"} <= model_used

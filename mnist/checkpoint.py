@@ -104,7 +104,7 @@ def read_checkpoint(path: str | Path, flag: str = "--resume") -> dict[str, Any]:
     except ConfigError as error:
         raise RunError(str(error)) from None
     epoch = flat["epoch"]
-    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+    if not _is_whole(epoch) or epoch < 0:
         raise bad("epoch", "a whole number >= 0", epoch)
     history = _json(flat["history"])
     if not isinstance(history, list) or not all(isinstance(record, dict) for record in history):
@@ -125,6 +125,11 @@ def read_checkpoint(path: str | Path, flag: str = "--resume") -> dict[str, Any]:
                 f"{flag} {path}: normalization: expected the mean and std (> 0) of the training pixels, which "
                 f"--standardize needs, got mean {mean!r} and std {std!r}"
             )
+    for key, value in flat.items():
+        if key.split(".")[0] in ("optimizer", "scheduler", "normalization"):
+            expected = _state_entry_problem(key, value)
+            if expected is not None:
+                raise bad(key, expected, value)
     for key, value in checkpoint["model"].items():
         if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
             raise bad(f"model.{key}", "an array of floating-point weights", value)
@@ -136,6 +141,33 @@ def read_checkpoint(path: str | Path, flag: str = "--resume") -> dict[str, Any]:
             )
     checkpoint.update(epoch=epoch, history=history, train_seconds=float(train_seconds), rng=flat["rng"])
     return checkpoint
+
+
+def _state_entry_problem(key: str, value: Any) -> str | None:
+    """What an optimizer, scheduler or normalization entry should be, if ``value`` is not that; else None.
+
+    Hyperparameters are finite numbers (or booleans such as nesterov), betas two of them, step
+    counters whole numbers, params the indices of the parameters, buffers arrays of finite numbers.
+    """
+    name = key.rsplit(".", 1)[-1]
+    if name in ("step", "last_epoch"):
+        return None if _is_whole(value) and value >= -1 else "a whole number"
+    if name == "params":
+        is_indices = isinstance(value, np.ndarray) and value.dtype.kind in "iu" and value.ndim == 1
+        return None if is_indices else "the indices of the parameters (whole numbers)"
+    if name == "betas":
+        is_pair = isinstance(value, np.ndarray) and value.shape == (2,) and value.dtype.kind == "f"
+        return None if is_pair and bool(np.all(np.isfinite(value))) else "two finite numbers"
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, np.ndarray):
+        is_finite = value.dtype.kind in "iuf" and bool(np.all(np.isfinite(value)))
+        return None if is_finite else "an array of finite numbers"
+    return None if _finite_number(value) else "a finite number"
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _json(text: Any) -> Any:

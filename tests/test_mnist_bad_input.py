@@ -151,6 +151,12 @@ def make_assets(root: Path) -> dict[str, str]:
         "inf_bias": {"model__2__bias": np.array([np.inf] * 10, dtype=np.float32)},
         "weights_text": {"model__0__weight": "zeros"},
         "rng_text": {"rng": 5},
+        "lr_text": {"optimizer__param_groups__0__lr": "fast"},
+        "lr_nan": {"optimizer__param_groups__0__lr": float("nan")},
+        "betas_text": {"optimizer__param_groups__0__betas": "x"},
+        "step_text": {"optimizer__state__0__step": "x"},
+        "last_epoch_text": {"scheduler__last_epoch": "x"},
+        "seconds_text": {"train_seconds": "x"},
     }
     for name, changes in edits.items():
         edited_checkpoint(good, add(name, root / f"{name}.npz"), **changes)
@@ -282,6 +288,12 @@ CASES = [
     (T, ["--resume", "{weights_text}"], ["--resume", "model.0.weight"]),
     (T, ["--resume", "{rng_text}"], ["--resume", "rng"]),
     (T, ["--resume", "{std_no_stats}"], ["--resume", "normalization"]),
+    (T, ["--resume", "{lr_text}"], ["--resume", "optimizer.param_groups.0.lr", "fast"]),
+    (T, ["--resume", "{lr_nan}"], ["--resume", "optimizer.param_groups.0.lr", "nan"]),
+    (T, ["--resume", "{betas_text}"], ["--resume", "optimizer.param_groups.0.betas"]),
+    (T, ["--resume", "{step_text}"], ["--resume", "optimizer.state.0.step"]),
+    (T, ["--resume", "{last_epoch_text}"], ["--resume", "scheduler.last_epoch"]),
+    (T, ["--resume", "{seconds_text}"], ["--resume", "train_seconds"]),
     (T, ["--resume", "{ckpt}", "--arch", "784-64-10"], ["--arch", "784-64-10"]),
     (T, ["--resume", "{ckpt}", "--out", "{a_file}"], ["--out", "a_file.txt"]),
     # mnist.evaluate

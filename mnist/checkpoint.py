@@ -26,9 +26,8 @@ from typing import Any
 import numpy as np
 
 import tinygrad_edu as tg
-from tinygrad_edu.serialization import CheckpointError
 
-from .config import make_config, normalize_values
+from .config import MAX_CHECKPOINT_BYTES, make_config, normalize_values
 from .model import ConfigError
 
 CHECKPOINT_NAME = "checkpoint.npz"
@@ -76,10 +75,10 @@ def read_checkpoint(path: str | Path, flag: str = "--resume") -> dict[str, Any]:
     if path.is_dir():
         path = path / CHECKPOINT_NAME
     try:
-        flat = tg.load(path)
+        flat = tg.load(path, max_bytes=MAX_CHECKPOINT_BYTES)
     except FileNotFoundError:
         raise RunError(f"{flag} {path}: checkpoint not found") from None
-    except CheckpointError as error:
+    except ValueError as error:  # tg.load's CheckpointError: not an .npz, pickled, too big
         detail = " ".join(str(error).split()).replace(f"load: {str(path)!r} ", "")
         raise RunError(f"{flag} {path}: corrupt checkpoint: {detail}") from None
     if flat.get("format") != CHECKPOINT_FORMAT:

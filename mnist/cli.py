@@ -17,14 +17,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from tinygrad_edu.serialization import CheckpointError
-
 from .checkpoint import RunError
 from .data import IDXError, check_folder
 from .files import OutputError, reason
 from .model import ConfigError
 
-BAD_INPUT = (ConfigError, RunError, IDXError, CheckpointError, OutputError)
+BAD_INPUT = (ConfigError, RunError, IDXError, OutputError)
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130

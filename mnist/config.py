@@ -29,6 +29,7 @@ from .model import (
     ModelSpec,
     available_memory,
     format_arch,
+    parameter_count,
     parse_arch,
     training_bytes,
     validate_arch,
@@ -86,6 +87,9 @@ SETTINGS = "settings"
 OPTIMIZER_BUFFERS = {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2}
 MNIST_TRAINING_IMAGES = 60_000
 MAX_CONFIG_BYTES = 1_000_000
+# What read_checkpoint lets tg.load read (the bound that refuses zip bombs); a model whose
+# checkpoint (weights and the optimizer's buffers) would be bigger is refused before training.
+MAX_CHECKPOINT_BYTES = 2**30
 
 
 class _Rejected(Exception):
@@ -216,18 +220,24 @@ def check_setting(key: str, value: Any, source: str, raw_key: str | None = None)
 
 
 def check_memory(config: TrainConfig) -> None:
-    """Refuse a model (and batch) whose training would not fit in the memory available."""
+    """Refuse a model (and batch) whose training would not fit in the memory available, or whose
+    checkpoint could not be loaded again."""
     available = available_memory()
-    if available is None:
-        return
     examples = config.limit if config.limit is not None else MNIST_TRAINING_IMAGES
     rows = examples if config.batch_size == "full" else min(int(config.batch_size), examples)
-    needed = training_bytes(config.arch, rows, OPTIMIZER_BUFFERS[config.optimizer])
-    if needed > available:
+    buffers = OPTIMIZER_BUFFERS[config.optimizer]
+    needed = training_bytes(config.arch, rows, buffers)
+    if available is not None and needed > available:
         raise ConfigError(
             f"--arch {format_arch(config.arch)} with --batch-size {config.batch_size}: training needs about "
             f"{_size(needed)} of memory ({config.optimizer}, float32), more than the {_size(available)} available; "
             "choose smaller layers or batches"
+        )
+    checkpoint = 4 * parameter_count(config.arch) * (1 + buffers)
+    if checkpoint > MAX_CHECKPOINT_BYTES:
+        raise ConfigError(
+            f"--arch {format_arch(config.arch)}: its checkpoint ({config.optimizer}) would be {_size(checkpoint)}, "
+            f"more than the {_size(MAX_CHECKPOINT_BYTES)} a checkpoint may have; choose smaller layers"
         )
 
 

@@ -193,6 +193,7 @@ CASES = [
     (T, ["--arch", "784-0-10"], ["--arch"]),
     (T, ["--arch", f"784-{THIRTY_DIGITS}-10"], ["--arch"]),
     (T, ["--arch", "784-100000000-10"], ["--arch", "memory"]),
+    (T, ["--arch", "784-10000-10000-10"], ["--arch", "checkpoint"], {"late": True}),
     (T, ["--arch", "784-32-5"], ["--arch", "labels up to 9"], {"late": True}),
     (T, ["--activation", "swish"], ["--activation", "swish"]),
     (T, ["--activation", ""], ["--activation"]),

@@ -103,6 +103,7 @@ def test_config_defaults_and_layers():
         ({"loss": "hinge"}, "loss: expected one of ce, mse"),
         ({"weight_decay": -1.0}, "weight_decay: expected a finite number >= 0"),
         ({"arch": (784, 10**8, 10)}, "--arch 784-100000000-10 with --batch-size 128: training needs about .* TB"),
+        ({"arch": (784, 10**4, 10**4, 10)}, "--arch 784-10000-10000-10: its checkpoint .* would be 1.3 GB"),
     ],
 )
 def test_config_errors(values, message):

@@ -54,8 +54,8 @@ def run_command(work: Callable[[], int]) -> int:
         report("error: out of memory; try a smaller --arch, --batch-size or --limit")
         return EXIT_FAILED
     except OSError as error:
-        where = f" {error.filename}" if error.filename else ""
-        report(f"error: cannot write or read{where}: {reason(error)}")
+        where = f"{error.filename}: " if error.filename else ""
+        report(f"error: {where}{reason(error)}")
         return EXIT_FAILED
     except KeyboardInterrupt:
         report("interrupted")

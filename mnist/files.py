@@ -64,9 +64,11 @@ def atomic_path(path: Path) -> Iterator[Path]:
         with open(temporary, "rb+") as file:
             os.fsync(file.fileno())
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         if os.path.exists(temporary):
             os.remove(temporary)
+        if isinstance(error, OSError) and error.errno is not None:  # name the file meant, not the temporary
+            raise OSError(error.errno, reason(error), str(path)) from None
         raise
 
 

@@ -469,7 +469,10 @@ def resolve_run(args: argparse.Namespace) -> Plan:
         overrides = {name: requested[name] for name in RESUMABLE_OVERRIDES if name in requested}
         config = make_config(saved_values, overrides)
         check_data_dir("--data-dir", config.data_dir)
-        folder = RunFolder.open(Path(args.out) if args.out is not None else checkpoint["path"].parent, "--out")
+        if args.out is not None:
+            folder = RunFolder.open(Path(args.out), "--out")
+        else:
+            folder = RunFolder.open(checkpoint["path"].parent, "--resume")  # continue in the checkpoint's folder
     else:
         config = make_config(file_values, flags)
         check_data_dir("--data-dir", config.data_dir)

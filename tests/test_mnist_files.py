@@ -70,3 +70,19 @@ def test_leftover_temporaries_are_removed_when_stale(tmp_path):
     assert fresh.exists()
     RunFolder.open(tmp_path, "--out").release()  # a run folder opened: every leftover goes
     assert not fresh.exists()
+
+
+def test_a_full_disk_names_the_file_meant_and_keeps_the_old_one(tmp_path, monkeypatch):
+    import errno
+
+    path = tmp_path / "metrics.json"
+    write_text(path, "{}\n")
+
+    def full(descriptor):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError, match="No space left on device") as caught:
+        write_json(path, {"epoch": 2})
+    assert caught.value.filename == str(path)
+    assert path.read_text() == "{}\n" and [p.name for p in tmp_path.iterdir()] == ["metrics.json"]

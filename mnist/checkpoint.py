@@ -19,7 +19,6 @@ evaluated or trained further.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ import numpy as np
 
 import tinygrad_edu as tg
 
-from .config import MAX_CHECKPOINT_BYTES, make_config, normalize_values
+from .config import MAX_CHECKPOINT_BYTES, is_finite_number, is_whole_number, make_config, normalize_values
 from .model import ConfigError
 
 CHECKPOINT_NAME = "checkpoint.npz"
@@ -103,7 +102,7 @@ def read_checkpoint(path: str | Path, flag: str = "--resume") -> dict[str, Any]:
     except ConfigError as error:
         raise RunError(str(error)) from None
     epoch = flat["epoch"]
-    if not _is_whole(epoch) or epoch < 0:
+    if not is_whole_number(epoch) or epoch < 0:
         raise bad("epoch", "a whole number >= 0", epoch)
     history = _json(flat["history"])
     if not isinstance(history, list) or not all(isinstance(record, dict) for record in history):
@@ -111,7 +110,7 @@ def read_checkpoint(path: str | Path, flag: str = "--resume") -> dict[str, Any]:
     if len(history) != epoch:
         raise RunError(f"{flag} {path}: history: expected {epoch} records (one per epoch), got {len(history)}")
     train_seconds = flat.get("train_seconds", 0.0)
-    if not _finite_number(train_seconds) or train_seconds < 0:
+    if not is_finite_number(train_seconds) or train_seconds < 0:
         raise bad("train_seconds", "a number >= 0", train_seconds)
     rng = _json(flat["rng"])
     if not isinstance(rng, dict) or "state" not in rng:
@@ -119,7 +118,7 @@ def read_checkpoint(path: str | Path, flag: str = "--resume") -> dict[str, Any]:
     normalization = checkpoint["normalization"]
     if checkpoint["config"].standardize:
         mean, std = normalization.get("mean"), normalization.get("std")
-        if not (_finite_number(mean) and _finite_number(std) and std > 0):
+        if not (is_finite_number(mean) and is_finite_number(std) and std > 0):
             raise RunError(
                 f"{flag} {path}: normalization: expected the mean and std (> 0) of the training pixels, which "
                 f"--standardize needs, got mean {mean!r} and std {std!r}"
@@ -150,7 +149,7 @@ def _state_entry_problem(key: str, value: Any) -> str | None:
     """
     name = key.rsplit(".", 1)[-1]
     if name in ("step", "last_epoch"):
-        return None if _is_whole(value) and value >= -1 else "a whole number"
+        return None if is_whole_number(value) and value >= -1 else "a whole number"
     if name == "params":
         is_indices = isinstance(value, np.ndarray) and value.dtype.kind in "iu" and value.ndim == 1
         return None if is_indices else "the indices of the parameters (whole numbers)"
@@ -162,11 +161,7 @@ def _state_entry_problem(key: str, value: Any) -> str | None:
     if isinstance(value, np.ndarray):
         is_finite = value.dtype.kind in "iuf" and bool(np.all(np.isfinite(value)))
         return None if is_finite else "an array of finite numbers"
-    return None if _finite_number(value) else "a finite number"
-
-
-def _is_whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return None if is_finite_number(value) else "a finite number"
 
 
 def _json(text: Any) -> Any:
@@ -177,7 +172,3 @@ def _json(text: Any) -> Any:
         return json.loads(text)
     except json.JSONDecodeError:
         return None
-
-
-def _finite_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -11,6 +11,15 @@ A TOML file holds the same names as the flags (``batch_size`` or ``batch-size``)
     lr = 1e-3
     optimizer = "adam"
     schedule = "cosine"
+
+Every value is checked by one table of rules (RULES), the same for a flag, a key of the TOML
+file and the settings stored in a checkpoint, so a file is read as strictly as the command
+line: ``dropout = "0.1"`` (a string), ``standardize = "no"``, ``weight_decay = true``, ``lr =
+nan``, or ``batch-size`` and ``batch_size`` both given are errors that name the key:
+
+    run.toml: dropout: expected a number in [0, 1), got '0.1' (a string)
+
+A model whose training would not fit in the memory available is refused before any work.
 """
 
 from __future__ import annotations
@@ -98,7 +107,7 @@ class _Rejected(Exception):
 
 def _whole(low: int) -> Any:
     def accept(value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        if not is_whole_number(value) or value < low:
             raise _Rejected
         return value
 
@@ -107,9 +116,7 @@ def _whole(low: int) -> Any:
 
 def _number(inside: Any) -> Any:
     def accept(value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise _Rejected
-        if not inside(value):
+        if not is_finite_number(value) or not inside(value):
             raise _Rejected
         return float(value)
 
@@ -128,7 +135,7 @@ def _choice(names: Any) -> Any:
 def _arch(value: Any) -> tuple[int, ...]:
     if isinstance(value, str):
         return parse_arch(value, "")
-    if not isinstance(value, (list, tuple)) or not all(_is_whole(size) for size in value):
+    if not isinstance(value, (list, tuple)) or not all(is_whole_number(size) for size in value):
         raise _Rejected
     sizes = tuple(value)
     validate_arch(sizes, "")
@@ -162,8 +169,13 @@ def _whole_or_none(low: int) -> Any:
     return accept
 
 
-def _is_whole(value: Any) -> bool:
+def is_whole_number(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_finite_number(value: Any) -> bool:
+    """An int or float (not a bool, not NaN or ±inf)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 # setting -> (what it must be, a function that returns the value normalised or raises _Rejected)

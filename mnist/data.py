@@ -180,6 +180,8 @@ def check_folder(folder: Path) -> None:
         os.listdir(folder)
     except OSError as error:
         raise IDXError(f"{folder}: the data folder cannot be read ({error.strerror})") from None
+    if not os.access(folder, os.R_OK | os.X_OK):  # listed, but its files cannot be opened
+        raise IDXError(f"{folder}: the data folder cannot be read (permission denied)")
 
 
 def load(split: str = "train", data_dir: str | Path | None = None) -> tuple[np.ndarray, np.ndarray]:

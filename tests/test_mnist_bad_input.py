@@ -121,6 +121,9 @@ def make_assets(root: Path) -> dict[str, str]:
     unreadable = add("unreadable", root / "unreadable")
     write_dataset(unreadable)
     unreadable.chmod(0o000)
+    unsearchable = add("unsearchable", root / "unsearchable")
+    write_dataset(unsearchable)
+    unsearchable.chmod(0o444)  # its names can be listed, its files not opened
 
     add("garbage", root / "garbage.npz").write_bytes(b"PK\x03\x04 this is not really a zip file")
     claims = add("claims", root / "claims.npz")
@@ -175,7 +178,7 @@ def assets():
     try:
         yield root, make_assets(root)
     finally:
-        for path in (root / "readonly", root / "unreadable"):
+        for path in (root / "readonly", root / "unreadable", root / "unsearchable"):
             if path.exists():
                 path.chmod(0o755)
         shutil.rmtree(root, ignore_errors=True)
@@ -236,6 +239,7 @@ CASES = [
     (T, ["--data-dir", "{case}/nowhere"], ["--data-dir", "nowhere"]),
     (T, ["--data-dir", "{a_file}"], ["--data-dir", "a_file.txt"]),
     (T, ["--data-dir", "{unreadable}"], ["--data-dir", "unreadable"], {"permissions": True}),
+    (T, ["--data-dir", "{unsearchable}"], ["--data-dir", "unsearchable"], {"permissions": True}),
     (T, ["--unknown-flag"], ["--unknown-flag"]),
     (T, ["--threads", "x"], ["--threads"]),
     # mnist.train --config: the TOML file and every kind of wrong value in it

@@ -128,7 +128,7 @@ def test_ctrl_c_saves_and_resume_finishes_the_same_run(tmp_path):
     assert "Traceback" not in stderr
     assert process.returncode in (0, 130), stderr  # 0 only if the run finished before the signal arrived
     if process.returncode == 130:
-        assert "interrupted during epoch" in stderr and "--resume" in stderr
+        assert "interrupted " in stderr and "--resume" in stderr  # during epoch 2, or while saving it
         metrics = json.loads((tmp_path / "cut" / "metrics.json").read_text())
         assert metrics["interrupted"] is True
     resumed = train("--resume", tmp_path / "cut" / "checkpoint.npz", "--no-progress")

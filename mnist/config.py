@@ -11,17 +11,38 @@ A TOML file holds the same names as the flags (``batch_size`` or ``batch-size``)
     lr = 1e-3
     optimizer = "adam"
     schedule = "cosine"
+
+Every value is checked by one table of rules (RULES), the same for a flag, a key of the TOML
+file and the settings stored in a checkpoint, so a file is read as strictly as the command
+line: ``dropout = "0.1"`` (a string), ``standardize = "no"``, ``weight_decay = true``, ``lr =
+nan``, or ``batch-size`` and ``batch_size`` both given are errors that name the key:
+
+    run.toml: dropout: expected a number in [0, 1), got '0.1' (a string)
+
+A model whose training would not fit in the memory available is refused before any work.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .model import ACTIVATIONS, ConfigError, ModelSpec, format_arch, parse_arch
+from .model import (
+    ACTIVATIONS,
+    ARCH_EXPECTED,
+    ConfigError,
+    ModelSpec,
+    available_memory,
+    format_arch,
+    parameter_count,
+    parse_arch,
+    training_bytes,
+    validate_arch,
+)
 
 OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
 SCHEDULES = ("none", "step", "cosine", "onecycle")
@@ -63,94 +84,234 @@ class TrainConfig:
         return values
 
     def validate(self) -> TrainConfig:
-        """Raise ConfigError naming the first bad setting; return self when all are fine."""
-        self.model_spec()  # arch, activation, dropout
-        _positive_int("epochs", self.epochs)
-        if self.batch_size != "full":
-            _positive_int("batch-size", self.batch_size)
-        _positive_number("lr", self.lr)
-        if self.optimizer not in OPTIMIZERS:
-            raise ConfigError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
-        if self.schedule not in SCHEDULES:
-            raise ConfigError(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
-        if self.loss not in LOSSES:
-            raise ConfigError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
-        if not isinstance(self.momentum, (int, float)) or not 0 <= self.momentum < 1:
-            raise ConfigError(f"momentum must be in [0, 1), got {self.momentum!r}")
-        if not isinstance(self.weight_decay, (int, float)) or self.weight_decay < 0:
-            raise ConfigError(f"weight-decay must be >= 0, got {self.weight_decay!r}")
-        if self.limit is not None:
-            _positive_int("limit", self.limit)
-        if not isinstance(self.val, int) or isinstance(self.val, bool) or self.val < 0:
-            raise ConfigError(f"val must be a whole number >= 0, got {self.val!r}")
-        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
-            raise ConfigError(f"seed must be a whole number >= 0, got {self.seed!r}")
+        """Raise ConfigError naming the first bad setting (or a model too big to train); else return self."""
+        for name in FIELD_NAMES:
+            setattr(self, name, check_setting(name, getattr(self, name), SETTINGS))
+        check_memory(self)
         return self
 
 
-def _positive_int(name: str, value: Any) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise ConfigError(f"--{name} must be a positive whole number, got {value!r}")
+COMMAND_LINE = "command line"
+SETTINGS = "settings"
+OPTIMIZER_BUFFERS = {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2}
+MNIST_TRAINING_IMAGES = 60_000
+MAX_CONFIG_BYTES = 1_000_000
+# What read_checkpoint lets tg.load read (the bound that refuses zip bombs); a model whose
+# checkpoint (weights and the optimizer's buffers) would be bigger is refused before training.
+MAX_CHECKPOINT_BYTES = 2**30
 
 
-def _positive_number(name: str, value: Any) -> None:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0 or value == float("inf"):
-        raise ConfigError(f"--{name} must be a positive number, got {value!r}")
+class _Rejected(Exception):
+    """A value that breaks its setting's rule (turned into a ConfigError that names the setting)."""
+
+
+def _whole(low: int) -> Any:
+    def accept(value: Any) -> int:
+        if not is_whole_number(value) or value < low:
+            raise _Rejected
+        return value
+
+    return accept
+
+
+def _number(inside: Any) -> Any:
+    def accept(value: Any) -> float:
+        if not is_finite_number(value) or not inside(value):
+            raise _Rejected
+        return float(value)
+
+    return accept
+
+
+def _choice(names: Any) -> Any:
+    def accept(value: Any) -> str:
+        if not isinstance(value, str) or value not in names:
+            raise _Rejected
+        return value
+
+    return accept
+
+
+def _arch(value: Any) -> tuple[int, ...]:
+    if isinstance(value, str):
+        return parse_arch(value, "")
+    if not isinstance(value, (list, tuple)) or not all(is_whole_number(size) for size in value):
+        raise _Rejected
+    sizes = tuple(value)
+    validate_arch(sizes, "")
+    return sizes
+
+
+def _batch_size(value: Any) -> int | str:
+    if value == "full":
+        return "full"
+    return _whole(1)(value)
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Rejected
+    return value
+
+
+def _folder_or_default(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or value.strip() == "":
+        raise _Rejected
+    return value
+
+
+def _whole_or_none(low: int) -> Any:
+    def accept(value: Any) -> int | None:
+        return None if value is None else _whole(low)(value)
+
+    return accept
+
+
+def is_whole_number(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_finite_number(value: Any) -> bool:
+    """An int or float (not a bool, not NaN or ±inf)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+# setting -> (what it must be, a function that returns the value normalised or raises _Rejected)
+RULES: dict[str, tuple[str, Any]] = {
+    "arch": (f"{ARCH_EXPECTED} (or a list of whole numbers)", _arch),
+    "activation": (f"one of {', '.join(ACTIVATIONS)}", _choice(ACTIVATIONS)),
+    "dropout": ("a number in [0, 1)", _number(lambda x: 0 <= x < 1)),
+    "input_dropout": ("a number in [0, 1)", _number(lambda x: 0 <= x < 1)),
+    "epochs": ("a whole number >= 1", _whole(1)),
+    "batch_size": ("a whole number >= 1 or 'full'", _batch_size),
+    "lr": ("a finite number > 0", _number(lambda x: x > 0)),
+    "optimizer": (f"one of {', '.join(OPTIMIZERS)}", _choice(OPTIMIZERS)),
+    "momentum": ("a number in [0, 1)", _number(lambda x: 0 <= x < 1)),
+    "weight_decay": ("a finite number >= 0", _number(lambda x: x >= 0)),
+    "schedule": (f"one of {', '.join(SCHEDULES)}", _choice(SCHEDULES)),
+    "loss": (f"one of {', '.join(LOSSES)}", _choice(LOSSES)),
+    "seed": ("a whole number >= 0", _whole(0)),
+    "limit": ("a whole number >= 1", _whole_or_none(1)),
+    "val": ("a whole number >= 0", _whole(0)),
+    "standardize": ("true or false", _boolean),
+    "data_dir": ("a folder path", _folder_or_default),
+}
+
+
+def setting_name(key: str, source: str) -> str:
+    """'--batch-size' for a flag, 'run.toml: batch_size' for a key of a file."""
+    if source == COMMAND_LINE:
+        return "--" + key.replace("_", "-")
+    if source == SETTINGS:
+        return key
+    return f"{source}: {key}"
+
+
+def shown(value: Any, source: str) -> str:
+    """The value as the user wrote it; from a file, with its type (a TOML string "0.1" is not 0.1)."""
+    if source == COMMAND_LINE:
+        return repr(value) if isinstance(value, str) else str(value)
+    kinds = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list", dict: "a table"}
+    kind = kinds.get(type(value), f"a {type(value).__name__}")
+    text = repr(value)
+    return f"{text if len(text) <= 60 else text[:57] + '...'} ({kind})"
+
+
+def check_setting(key: str, value: Any, source: str, raw_key: str | None = None) -> Any:
+    """The value normalised, or ConfigError: '<name>: expected <rule>, got <value>'."""
+    expected, accept = RULES[key]
+    name = setting_name(raw_key or key, source)
+    try:
+        return accept(value)
+    except _Rejected:
+        raise ConfigError(f"{name}: expected {expected}, got {shown(value, source)}") from None
+    except ConfigError as error:  # the arch's own detailed message, without a name
+        raise ConfigError(f"{name}{error}") from None
+
+
+def check_memory(config: TrainConfig) -> None:
+    """Refuse a model (and batch) whose training would not fit in the memory available, or whose
+    checkpoint could not be loaded again."""
+    available = available_memory()
+    examples = config.limit if config.limit is not None else MNIST_TRAINING_IMAGES
+    rows = examples if config.batch_size == "full" else min(int(config.batch_size), examples)
+    buffers = OPTIMIZER_BUFFERS[config.optimizer]
+    needed = training_bytes(config.arch, rows, buffers)
+    if available is not None and needed > available:
+        raise ConfigError(
+            f"--arch {format_arch(config.arch)} with --batch-size {config.batch_size}: training needs about "
+            f"{_size(needed)} of memory ({config.optimizer}, float32), more than the {_size(available)} available; "
+            "choose smaller layers or batches"
+        )
+    checkpoint = 4 * parameter_count(config.arch) * (1 + buffers)
+    if checkpoint > MAX_CHECKPOINT_BYTES:
+        raise ConfigError(
+            f"--arch {format_arch(config.arch)}: its checkpoint ({config.optimizer}) would be {_size(checkpoint)}, "
+            f"more than the {_size(MAX_CHECKPOINT_BYTES)} a checkpoint may have; choose smaller layers"
+        )
+
+
+def _size(count: int) -> str:
+    if count >= 10**15:
+        return f"{count:.1e} bytes"
+    for unit, scale in (("TB", 10**12), ("GB", 10**9), ("MB", 10**6)):
+        if count >= scale:
+            return f"{count / scale:.1f} {unit}"
+    return f"{count / 1000:.1f} kB"
 
 
 FIELD_NAMES = tuple(f.name for f in dataclasses.fields(TrainConfig))
 
 
-def parse_batch_size(text: Any) -> int | str:
-    """128 -> 128, 'full' -> 'full'; anything else is a ConfigError."""
-    if isinstance(text, str) and text.strip().lower() == "full":
-        return "full"
-    if isinstance(text, int) and not isinstance(text, bool):
-        return text
-    try:
-        return int(str(text))
-    except ValueError:
-        raise ConfigError(f"--batch-size must be a positive whole number or 'full', got {text!r}") from None
+def batch_size_from_text(text: str) -> int | str:
+    """The --batch-size flag's text: '128' -> 128, 'full' -> 'full', anything else stays text (and is refused)."""
+    stripped = text.strip()
+    if stripped.lstrip("-").isdigit():
+        return int(stripped)
+    return stripped.lower() if stripped.lower() == "full" else text
 
 
 def normalize_values(values: dict[str, Any], source: str) -> dict[str, Any]:
-    """Turn raw values (from TOML, JSON or flags) into TrainConfig field values; unknown keys are errors."""
-    result = {}
+    """Check raw values (from TOML, JSON or flags) as strictly as each other; TrainConfig field values.
+
+    source  COMMAND_LINE for flags (named --batch-size), else the file (named 'run.toml: batch_size')
+    Unknown keys, and a key given twice (batch-size and batch_size), are errors.
+    """
+    result: dict[str, Any] = {}
+    spelled: dict[str, str] = {}
     for raw_key, value in values.items():
         key = raw_key.replace("-", "_")
         if key not in FIELD_NAMES:
             raise ConfigError(f"{source}: unknown setting {raw_key!r}; known settings: {', '.join(FIELD_NAMES)}")
-        if key == "arch":
-            value = parse_arch(value) if isinstance(value, str) else tuple(_whole(v, "arch", source) for v in value)
-            parse_arch(format_arch(value))
-        elif key == "batch_size":
-            value = parse_batch_size(value)
-        elif key in ("lr", "weight_decay", "momentum", "dropout", "input_dropout") and isinstance(value, int):
-            value = float(value)
-        elif key == "activation" and value not in ACTIVATIONS:
-            raise ConfigError(f"unknown activation {value!r}; choose one of {', '.join(ACTIVATIONS)}")
-        result[key] = value
+        if key in spelled:
+            raise ConfigError(f"{source}: {spelled[key]} and {raw_key} are the same setting, given twice; keep one")
+        spelled[key] = raw_key
+        result[key] = check_setting(key, value, source, raw_key)
     return result
 
 
-def _whole(value: Any, name: str, source: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ConfigError(f"{source}: {name} must hold whole numbers, got {value!r}")
-    return value
-
-
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """The settings in a TOML file, normalised (ConfigError on a missing file, bad TOML, unknown keys)."""
+    """The settings in a TOML file, checked (ConfigError on a missing or odd file, bad TOML, bad values)."""
     path = Path(path)
+    if not path.is_file():
+        if path.exists():
+            raise ConfigError(f"--config {path}: expected a regular TOML file, got a folder or special file")
+        raise ConfigError(f"--config {path}: config file not found")
     try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"--config {path}: expected a small TOML file, got {path.stat().st_size:,} bytes")
         with open(path, "rb") as file:
             raw = tomllib.load(file)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML ({error})") from None
+        raise ConfigError(f"--config {path}: not valid TOML ({error})") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"--config {path}: expected UTF-8 text, got byte 0x{error.object[error.start]:02x} at {error.start}"
+        ) from None
     except OSError as error:
-        raise ConfigError(f"{path}: cannot be read ({error.strerror})") from None
+        raise ConfigError(f"--config {path}: cannot be read ({error.strerror})") from None
     return normalize_values(raw, str(path))
 
 
@@ -159,8 +320,7 @@ def make_config(*layers: dict[str, Any]) -> TrainConfig:
     values: dict[str, Any] = {}
     for layer in layers:
         values.update(layer)
-    try:
-        config = TrainConfig(**values)
-    except TypeError as error:
-        raise ConfigError(str(error)) from None
-    return config.validate()
+    unknown = sorted(set(values) - set(FIELD_NAMES))
+    if unknown:
+        raise ConfigError(f"unknown setting {unknown[0]!r}; known settings: {', '.join(FIELD_NAMES)}")
+    return TrainConfig(**values).validate()

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
+import os
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +35,7 @@ IMAGE_MAGIC = 2051
 LABEL_MAGIC = 2049
 IMAGE_SIDE = 28
 GZIP_MAGIC = b"\x1f\x8b"
+MAX_FILE_BYTES = 2**30  # 1 GiB uncompressed (MNIST's largest file is 47 MB)
 
 # IDX type byte -> NumPy dtype (big-endian where it matters).
 IDX_DTYPES = {
@@ -57,8 +60,12 @@ def read_checksums(folder: Path) -> dict[str, str]:
     path = Path(folder) / CHECKSUM_FILE
     if not path.is_file():
         return {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise IDXError(f"{path}: cannot be read as UTF-8 text ({getattr(error, 'strerror', None) or error})") from None
     checksums = {}
-    for line_number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for line_number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         parts = line.split()
@@ -77,12 +84,18 @@ def _read_bytes(path: Path) -> bytes:
         raise IDXError(f"{path}: file not found") from None
     except OSError as error:
         raise IDXError(f"{path}: cannot be read ({error.strerror})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise IDXError(f"{path}: {len(raw):,} bytes, more than the {MAX_FILE_BYTES:,} an IDX file here may have")
     if raw[:2] != GZIP_MAGIC:
         return raw
     try:
-        return gzip.decompress(raw)
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as file:
+            content = file.read(MAX_FILE_BYTES + 1)  # never more: a small .gz can expand to gigabytes
     except (OSError, EOFError, zlib.error) as error:
         raise IDXError(f"{path}: corrupt or truncated gzip data ({error})") from None
+    if len(content) > MAX_FILE_BYTES:
+        raise IDXError(f"{path}: expands to more than {MAX_FILE_BYTES:,} bytes, the most an IDX file here may have")
+    return content
 
 
 def _uncompressed_name(path: Path) -> str:
@@ -157,6 +170,20 @@ def _find_file(folder: Path, prefix: str, kind: str, idx_ndim: int) -> Path:
     raise IDXError(f"{folder}: no {prefix} {kind} file; expected {stems[0]}.gz or {stems[0]}")
 
 
+def check_folder(folder: Path) -> None:
+    """IDXError unless ``folder`` is a folder this process can list."""
+    if not folder.exists():
+        raise IDXError(f"{folder}: data folder not found")
+    if not folder.is_dir():
+        raise IDXError(f"{folder}: expected a folder of IDX files, got a file")
+    try:
+        os.listdir(folder)
+    except OSError as error:
+        raise IDXError(f"{folder}: the data folder cannot be read ({error.strerror})") from None
+    if not os.access(folder, os.R_OK | os.X_OK):  # listed, but its files cannot be opened
+        raise IDXError(f"{folder}: the data folder cannot be read (permission denied)")
+
+
 def load(split: str = "train", data_dir: str | Path | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Images uint8 (N, 28, 28) and labels uint8 (N,) of the 'train' or 'test' split.
 
@@ -167,8 +194,7 @@ def load(split: str = "train", data_dir: str | Path | None = None) -> tuple[np.n
     if split not in SPLIT_PREFIXES:
         raise ValueError(f"split must be one of {sorted(SPLIT_PREFIXES)}, got {split!r}")
     folder = Path(data_dir) if data_dir is not None else PACKAGE_DATA_DIR
-    if not folder.is_dir():
-        raise IDXError(f"{folder}: data folder not found")
+    check_folder(folder)
     checksums = read_checksums(folder)
     prefix = SPLIT_PREFIXES[split]
     images_path = _find_file(folder, prefix, "images", 3)

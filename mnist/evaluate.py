@@ -8,10 +8,16 @@ columns: predicted digit), and writes two pictures next to the checkpoint (or in
     confusion_matrix.png   the matrix as a heat map
     most_wrong.png         the test digits the model got wrong with the highest confidence,
                            each with its true and predicted label
+
+Every input is checked before the test set is read: the checkpoint (each entry, see
+mnist/checkpoint.py), the output folder (created if needed), ``--wrong`` (0 to 400). A checkpoint
+whose weights hold NaN or infinite values is refused (exit code 2): such a model predicts
+nothing, and an accuracy printed for it would hide that training went wrong.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,21 +25,17 @@ from pathlib import Path
 import numpy as np
 
 from . import data
+from .checkpoint import RunError, read_checkpoint
+from .cli import OneLineParser, check_data_dir, check_not_empty, check_whole, one_line, run_command, run_main
 from .config import TrainConfig
+from .files import prepare_folder, remove_empty, remove_temporaries, write_picture
 from .model import ConfigError, build_model
-from .train import (
-    PLOT_EXTRA_HINT,
-    OneLineParser,
-    RunError,
-    _one_line,
-    matplotlib_is_missing,
-    predict,
-    read_checkpoint,
-    run_command,
-)
+from .train import PLOT_EXTRA_HINT, matplotlib_is_missing, predict
 
 CONFUSION_NAME = "confusion_matrix.png"
 WRONG_NAME = "most_wrong.png"
+STALE_SECONDS = 600
+MAX_WRONG = 400  # digits in the picture of mistakes: beyond this, drawing takes minutes and shows nothing
 
 
 @dataclass
@@ -102,25 +104,25 @@ def draw_pictures(evaluation: Evaluation, images: np.ndarray, out_dir: Path, cou
         return [f"note: no pictures drawn: matplotlib is not installed; {PLOT_EXTRA_HINT}"]
     classes = len(evaluation.confusion)
     accuracy = f"test accuracy {100 * evaluation.accuracy:.2f}%"
-    written = plot_confusion_matrix(
-        evaluation.confusion,
+    labels = [str(c) for c in range(classes)]
+    confusion = evaluation.confusion
+    write_picture(
+        lambda path: plot_confusion_matrix(confusion, path, labels=labels, title=f"confusion matrix ({accuracy})"),
         out_dir / CONFUSION_NAME,
-        labels=[str(c) for c in range(classes)],
-        title=f"confusion matrix ({accuracy})",
     )
-    lines = [f"wrote {written}"]
+    lines = [f"wrote {out_dir / CONFUSION_NAME}"]
     wrong = evaluation.most_confident_mistakes(count)
     if len(wrong) == 0:
         return [*lines, "note: no mistakes to show"]
-    written = plot_digit_grid(
-        images[wrong],
-        evaluation.labels[wrong],
-        evaluation.predictions[wrong],
+    true_labels, predictions = evaluation.labels[wrong], evaluation.predictions[wrong]
+    title = f"the {len(wrong)} most confident mistakes of {len(evaluation.labels)} test images ({accuracy})"
+    write_picture(
+        lambda path: plot_digit_grid(
+            images[wrong], true_labels, predictions, path, title=title, confidences=evaluation.confidence[wrong]
+        ),
         out_dir / WRONG_NAME,
-        title=f"the {len(wrong)} most confident mistakes of {len(evaluation.labels)} test images ({accuracy})",
-        confidences=evaluation.confidence[wrong],
     )
-    return [*lines, f"wrote {written}"]
+    return [*lines, f"wrote {out_dir / WRONG_NAME}"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,33 +132,48 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", help="folder for the PNGs (default: the checkpoint's folder)")
     parser.add_argument("--wrong", type=int, default=24, help="how many confidently wrong digits to show")
     args = parser.parse_args(argv)
+    return run_command(lambda: evaluate(args))
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    check_not_empty("checkpoint", args.checkpoint, "a checkpoint file or run folder")
+    check_not_empty("--data-dir", args.data_dir, "a folder path")
+    check_not_empty("--out", args.out, "a folder")
+    check_whole("--wrong", args.wrong, 0, MAX_WRONG)
+    checkpoint = read_checkpoint(args.checkpoint, flag="checkpoint")
+    config: TrainConfig = checkpoint["config"]
+    data_dir = args.data_dir if args.data_dir is not None else config.data_dir
+    check_data_dir("--data-dir", data_dir)
+    out_dir = Path(args.out) if args.out is not None else checkpoint["path"].parent
+    created = prepare_folder(out_dir, "--out")
+    # pictures of an earlier evaluation killed mid-write; not locked, so only stale ones (another
+    # evaluation may be writing into the same folder right now)
+    remove_temporaries(out_dir, (CONFUSION_NAME, WRONG_NAME), older_than=STALE_SECONDS)
     try:
-        checkpoint = read_checkpoint(args.checkpoint)
-        config: TrainConfig = checkpoint["config"]
-        data_dir = args.data_dir if args.data_dir is not None else config.data_dir
         images, labels = data.load("test", data_dir)
         model = build_model(config.model_spec(), np.random.default_rng(config.seed))
         try:
             model.load_state_dict(checkpoint["model"])
-        except (ValueError, RuntimeError) as error:
-            raise RunError(f"{checkpoint['path']}: incompatible checkpoint ({_one_line(error)})") from None
-        if args.wrong < 0:
-            raise ConfigError(f"--wrong must be >= 0, got {args.wrong}")
-    except (ConfigError, RunError, data.IDXError) as error:
-        print(f"error: {_one_line(error)}", file=sys.stderr)
-        return 2
+        except (ValueError, RuntimeError, KeyError) as error:
+            raise RunError(f"checkpoint {checkpoint['path']}: incompatible checkpoint ({one_line(error)})") from None
+        classes = config.arch[-1]
+        if int(labels.max(initial=0)) >= classes:
+            raise ConfigError(
+                f"--data-dir {data_dir}: expected labels below {classes} (the model's outputs), got labels up to "
+                f"{int(labels.max())}"
+            )
+    except BaseException:
+        remove_empty(created)
+        raise
     x = data.to_float(images)
-    normalization = checkpoint.get("normalization", {})
     if config.standardize:
-        data.standardize(x, normalization["mean"], normalization["std"])
+        data.standardize(x, checkpoint["normalization"]["mean"], checkpoint["normalization"]["std"])
     evaluation = evaluate_logits(predict(model, x), labels.astype(np.int64))
     print(format_report(evaluation))
-    out_dir = Path(args.out) if args.out else checkpoint["path"].parent
-    out_dir.mkdir(parents=True, exist_ok=True)
     for line in draw_pictures(evaluation, images, out_dir, args.wrong):
         print(line, file=sys.stderr if line.startswith("note:") else sys.stdout)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(run_command(main))
+    sys.exit(run_main(main))

@@ -23,19 +23,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import make_config
-from .model import ConfigError
-from .train import (
-    PLOT_EXTRA_HINT,
+from .checkpoint import RunError
+from .cli import (
+    EXIT_INTERRUPTED,
     OneLineParser,
-    RunError,
-    TrainingRun,
-    _one_line,
-    load_data,
-    matplotlib_is_missing,
+    check_data_dir,
+    check_not_empty,
+    check_whole,
+    one_line,
+    report,
     run_command,
-    write_json,
+    run_main,
 )
+from .config import make_config
+from .files import RunFolder, write_json, write_picture, write_text
+from .train import PLOT_EXTRA_HINT, TrainingRun, load_data, matplotlib_is_missing
 
 BASE = {
     "arch": (784, 128, 10),
@@ -158,7 +160,7 @@ def run_experiment(
         try:
             run.run(None, show_progress=False, log=lambda line: log("    " + line))
         except RunError as error:
-            diverged = _one_line(error)
+            diverged = one_line(error)
             log(f"    {diverged}")
         final = run.history[-1] if run.history else {}
         results.append(
@@ -202,7 +204,7 @@ def plot_results(results: list[dict[str, Any]], title: str, path: Path) -> str |
         if not matplotlib_is_missing(error):
             raise
         return f"note: no plot drawn: matplotlib is not installed; {PLOT_EXTRA_HINT}"
-    plot_experiment(results, title, path)
+    write_picture(lambda temporary: plot_experiment(results, title, temporary), path)
     return None
 
 
@@ -223,27 +225,39 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if (args.name is None) == (args.preset is None):
         parser.error("give one experiment name or --preset NAME")
+    return run_command(lambda: run_and_write(args))
+
+
+def run_and_write(args: Any) -> int:
+    """Check the flags and the results folder, run the experiment, write the table, the JSON and the plot."""
+    check_whole("--epochs", args.epochs, 1)
+    check_whole("--limit", args.limit, 1)
+    check_not_empty("--data-dir", args.data_dir, "a folder path")
+    check_data_dir("--data-dir", args.data_dir)
+    check_not_empty("--out", args.out, "a folder")
     name = args.name or args.preset
     experiment = EXPERIMENTS[name] if args.name else PRESETS[name]
     epochs = args.epochs if args.epochs is not None else experiment.epochs
+    out_dir = Path(args.out) if args.out is not None else Path("runs") / "experiments" / name
+    folder = RunFolder.open(out_dir, "--out")
     print(experiment.question)
     try:
         results = run_experiment(experiment, epochs, args.limit, args.data_dir)
-    except (ConfigError, ValueError) as error:
-        print(f"error: {_one_line(error)}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
-        print("interrupted; no results written", file=sys.stderr)
-        return 130
-    out_dir = Path(args.out) if args.out else Path("runs") / "experiments" / name
-    out_dir.mkdir(parents=True, exist_ok=True)
+        folder.abandon()
+        report("interrupted; no results written")
+        return EXIT_INTERRUPTED
+    except BaseException:
+        folder.abandon()
+        raise
     images = f"first {args.limit} training images" if args.limit else "all 60000"
     settings = f"{epochs} epoch{'s' if epochs != 1 else ''}, {images}"
     table = markdown_table(results)
     text = f"## {name}: {experiment.question}\n\n{settings}\n\n{table}\n"
-    (out_dir / "results.md").write_text(text, encoding="utf-8")
+    write_text(out_dir / "results.md", text)
     write_json(out_dir / "results.json", {"name": name, "question": experiment.question, "results": results})
     note = plot_results(results, f"{name}: {settings}", out_dir / f"{name}.png")
+    folder.release()
     print()
     print(text)
     if note:
@@ -253,4 +267,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(run_command(main))
+    sys.exit(run_main(main))

@@ -14,7 +14,7 @@ input_dropout > 0 puts a Dropout on the pixels before the first layer.
 
 from __future__ import annotations
 
-import argparse
+import os
 import sys
 from dataclasses import dataclass
 
@@ -47,45 +47,77 @@ class ModelSpec:
     def __post_init__(self) -> None:
         validate_arch(self.arch)
         if self.activation not in ACTIVATIONS:
-            raise ConfigError(f"unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+            raise ConfigError(f"--activation: expected one of {', '.join(ACTIVATIONS)}, got {self.activation!r}")
         if not 0.0 <= self.dropout < 1.0:
-            raise ConfigError(f"dropout must be in [0, 1), got {self.dropout}")
+            raise ConfigError(f"--dropout: expected a number in [0, 1), got {self.dropout}")
         if not 0.0 <= self.input_dropout < 1.0:
-            raise ConfigError(f"input dropout must be in [0, 1), got {self.input_dropout}")
+            raise ConfigError(f"--input-dropout: expected a number in [0, 1), got {self.input_dropout}")
 
     @property
     def arch_text(self) -> str:
         return format_arch(self.arch)
 
 
-def parse_arch(text: str) -> tuple[int, ...]:
+ARCH_EXPECTED = "layer sizes joined by '-', e.g. 784-256-128-10"
+MAX_LAYER_SIZE = 1_000_000_000
+
+
+def parse_arch(text: str, name: str = "--arch") -> tuple[int, ...]:
     """'784-256-128-10' -> (784, 256, 128, 10), with an error that says what is wrong."""
     parts = str(text).strip().split("-")
     try:
         sizes = tuple(int(part) for part in parts)
     except ValueError:
-        raise ConfigError(
-            f"malformed --arch {text!r}: expected layer sizes joined by '-', e.g. 784-256-128-10"
-        ) from None
-    validate_arch(sizes, text)
+        raise ConfigError(f"{name}: expected {ARCH_EXPECTED}, got {text!r}") from None
+    validate_arch(sizes, name)
     return sizes
 
 
-def validate_arch(sizes: tuple[int, ...], text: str | None = None) -> None:
-    shown = text if text is not None else format_arch(sizes)
+def validate_arch(sizes: tuple[int, ...], name: str = "--arch") -> None:
+    shown = format_arch(sizes)
     if len(sizes) < 2:
-        raise ConfigError(f"malformed --arch {shown!r}: needs at least an input and an output size, e.g. 784-10")
-    if any(size <= 0 for size in sizes):
-        raise ConfigError(f"malformed --arch {shown!r}: every layer size must be a positive integer")
+        raise ConfigError(f"{name}: expected at least an input and an output size, e.g. 784-10, got {shown!r}")
+    if any(not 1 <= size <= MAX_LAYER_SIZE for size in sizes):
+        raise ConfigError(f"{name}: expected layer sizes from 1 to {MAX_LAYER_SIZE:,}, got {shown!r}")
     if sizes[0] != INPUT_SIZE:
         raise ConfigError(
-            f"--arch {shown!r} takes {sizes[0]} inputs, but an MNIST image has {INPUT_SIZE} pixels (28x28); "
-            f"start the architecture with {INPUT_SIZE}"
+            f"{name}: expected {INPUT_SIZE} inputs first (an MNIST image has 28x28 pixels), got {sizes[0]} in "
+            f"{shown!r}; start the architecture with {INPUT_SIZE}"
         )
 
 
 def format_arch(sizes: tuple[int, ...]) -> str:
     return "-".join(str(size) for size in sizes)
+
+
+def training_bytes(arch: tuple[int, ...], batch_rows: int, optimizer_buffers: int) -> int:
+    """About how much memory training needs, in bytes (float32 values, 4 bytes each).
+
+    Each parameter is held with its gradient and the optimizer's buffers (Adam keeps 2, momentum 1);
+    each unit of each layer holds, per row of a batch, about 4 values (output, activation, dropout
+    mask, gradient).
+    """
+    return 4 * (parameter_count(arch) * (2 + optimizer_buffers) + 4 * batch_rows * sum(arch))
+
+
+def parameter_count(arch: tuple[int, ...]) -> int:
+    """Weights and biases of the Linear layers of ``arch``."""
+    return sum(n_in * n_out + n_out for n_in, n_out in zip(arch[:-1], arch[1:]))
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (MemAvailable on Linux), None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 def build_model(spec: ModelSpec, generator: np.random.Generator) -> nn.Sequential:
@@ -117,22 +149,34 @@ def describe(model: nn.Module) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mnist.model", description="Build an MLP and print it.")
+    from .cli import OneLineParser, check_whole, run_command  # cli imports this module
+
+    parser = OneLineParser(prog="python -m mnist.model", description="Build an MLP and print it.")
     parser.add_argument("--arch", default=format_arch(ModelSpec.arch), help="layer sizes, e.g. 784-256-128-10")
     parser.add_argument("--activation", default=ModelSpec.activation, help=", ".join(ACTIVATIONS))
     parser.add_argument("--dropout", type=float, default=ModelSpec.dropout)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    try:
+
+    def build_and_print() -> int:
         spec = ModelSpec(parse_arch(args.arch), args.activation, args.dropout)
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(describe(build_model(spec, np.random.default_rng(args.seed))))
-    return 0
+        check_whole("--seed", args.seed, 0)
+        needed = 4 * parameter_count(spec.arch)
+        available = available_memory()
+        if available is not None and needed > available:
+            raise ConfigError(
+                f"--arch {spec.arch_text}: its weights need {needed:,} bytes, more than the {available:,} available"
+            )
+        print(describe(build_model(spec, np.random.default_rng(args.seed))))
+        return 0
+
+    return run_command(build_and_print)
 
 
 if __name__ == "__main__":
-    from .train import run_command  # ends quietly when piped into head
+    # Run the package's copy of this module: its ConfigError is the one mnist.cli catches
+    # (``python -m`` executes this file as a second module, __main__, with classes of its own).
+    from mnist import model
+    from mnist.cli import run_main  # ends quietly when piped into head
 
-    sys.exit(run_command(main))
+    sys.exit(run_main(model.main))

@@ -11,9 +11,15 @@ default ``runs/<timestamp>/``) gets
     checkpoint.npz   model, optimizer, scheduler, epoch, RNG state (tg.save: .npz, no pickle)
     metrics.json     the configuration, one record per epoch, test_accuracy, train_seconds
     curves.png       loss and accuracy per epoch (when matplotlib is installed)
+    run.lock         held while the run trains: a second run given the same folder is refused
+
+Every input (flags, --config, --resume's checkpoint, the run folder) is checked before the data
+is loaded; bad input is one line naming the flag or key, exit code 2 (see mnist/cli.py).
 
 The checkpoint is written after every epoch, atomically. Ctrl-C stops at once and leaves the
-last completed epoch's checkpoint, so ``--resume`` picks up exactly where that epoch ended:
+last completed epoch's checkpoint; the message names the epoch that checkpoint really holds,
+and metrics.json agrees with it (a Ctrl-C during the first write keeps nothing, and says so).
+``--resume`` picks up exactly where that epoch ended:
 randomness comes from one np.random.Generator (seeded with --seed) whose state is saved, and
 each epoch's shuffle from a generator seeded with (seed, epoch). Same seed, same machine:
 the same numbers, epoch by epoch. Resuming with a larger ``--epochs`` extends the run; the
@@ -25,13 +31,9 @@ point on, so bit-for-bit equality with a single run holds for the same ``--epoch
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,20 +45,36 @@ from tinygrad_edu import nn, optim
 from tinygrad_edu.nn import functional as F
 
 from . import data
-from .config import OPTIMIZERS, SCHEDULES, TrainConfig, make_config, normalize_values, read_toml
+from .checkpoint import CHECKPOINT_NAME, RunError, read_checkpoint, save_checkpoint, set_generator_state
+from .cli import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    OneLineParser,
+    check_data_dir,
+    check_not_empty,
+    one_line,
+    report,
+    run_command,
+    run_main,
+)
+from .config import (
+    COMMAND_LINE,
+    OPTIMIZERS,
+    SCHEDULES,
+    TrainConfig,
+    batch_size_from_text,
+    make_config,
+    normalize_values,
+    read_toml,
+)
+from .files import OutputError, RunFolder, reason, write_json, write_picture
 from .model import ACTIVATIONS, ConfigError, build_model, describe, format_arch
 
-CHECKPOINT_NAME = "checkpoint.npz"
 METRICS_NAME = "metrics.json"
 CURVES_NAME = "curves.png"
-CHECKPOINT_FORMAT = "tinygrad_edu-mnist-checkpoint-1"
 EVAL_BATCH_SIZE = 2000
 # Flags that may differ from the checkpoint's settings when resuming (they do not change the run).
 RESUMABLE_OVERRIDES = ("epochs", "data_dir")
-
-
-class RunError(ValueError):
-    """A run cannot start or continue: bad output folder, bad checkpoint, data that does not fit."""
 
 
 # ----- data ----------------------------------------------------------------------------------
@@ -210,65 +228,6 @@ def accuracy(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(predict(model, x).argmax(axis=1) == y))
 
 
-# ----- checkpoints ---------------------------------------------------------------------------
-
-
-def generator_state(generator: np.random.Generator) -> str:
-    """The bit generator's state as JSON (its 128-bit integers do not fit an int64 array)."""
-    return json.dumps(generator.bit_generator.state)
-
-
-def set_generator_state(generator: np.random.Generator, state: str) -> None:
-    generator.bit_generator.state = json.loads(state)
-
-
-def save_checkpoint(path: Path, run: TrainingRun) -> None:
-    tg.save(
-        {
-            "format": CHECKPOINT_FORMAT,
-            "config": json.dumps(run.config.to_dict()),
-            "epoch": run.epoch,
-            "history": json.dumps(run.history),
-            "train_seconds": run.train_seconds,
-            "normalization": {"mean": run.splits.mean, "std": run.splits.std},
-            "rng": generator_state(run.generator),
-            "model": run.model.state_dict(),
-            "optimizer": run.optimizer.state_dict(),
-            "scheduler": run.scheduler.state_dict() if run.scheduler is not None else {},
-        },
-        path,
-    )
-
-
-def read_checkpoint(path: str | Path) -> dict[str, Any]:
-    """The checkpoint as a nested dict, with its config parsed; RunError if missing or unusable."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / CHECKPOINT_NAME
-    try:
-        checkpoint = tg.load(path, unflatten=True)
-    except FileNotFoundError:
-        raise RunError(f"{path}: checkpoint not found") from None
-    except ValueError as error:
-        raise RunError(f"{path}: corrupt checkpoint ({_one_line(error)})") from None
-    if checkpoint.get("format") != CHECKPOINT_FORMAT:
-        raise RunError(f"{path}: not an MNIST training checkpoint (no '{CHECKPOINT_FORMAT}' format marker)")
-    missing = [key for key in ("config", "epoch", "history", "rng", "model", "optimizer") if key not in checkpoint]
-    if missing:
-        raise RunError(f"{path}: incomplete checkpoint, missing {', '.join(missing)}")
-    try:
-        checkpoint["config"] = make_config(normalize_values(json.loads(checkpoint["config"]), str(path)))
-        checkpoint["history"] = json.loads(checkpoint["history"])
-    except (json.JSONDecodeError, TypeError, ConfigError) as error:
-        raise RunError(f"{path}: corrupt checkpoint settings ({_one_line(error)})") from None
-    checkpoint["path"] = path
-    return checkpoint
-
-
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split())
-
-
 # ----- the run -------------------------------------------------------------------------------
 
 
@@ -287,6 +246,8 @@ class TrainingRun:
         self.epoch = 0
         self.history: list[dict[str, Any]] = []
         self.train_seconds = 0.0
+        self.saved_epoch: int | None = None  # the epoch of the checkpoint this run has saved, once it has
+        self.saving = False  # True while the checkpoint is written
 
     def restore(self, checkpoint: dict[str, Any]) -> None:
         """Continue from a checkpoint of the same configuration."""
@@ -298,10 +259,10 @@ class TrainingRun:
                 self.scheduler.load_state_dict(checkpoint["scheduler"])
             set_generator_state(self.generator, checkpoint["rng"])
         except (ValueError, KeyError, TypeError, RuntimeError) as error:
-            raise RunError(f"{path}: incompatible checkpoint ({_one_line(error)})") from None
-        self.epoch = int(checkpoint["epoch"])
+            raise RunError(f"--resume {path}: incompatible checkpoint ({one_line(error)})") from None
+        self.epoch = checkpoint["epoch"]
         self.history = list(checkpoint["history"])
-        self.train_seconds = float(checkpoint.get("train_seconds", 0.0))
+        self.train_seconds = checkpoint["train_seconds"]
 
     def train_epoch(self, show_progress: bool) -> tuple[float, float, float]:
         """One pass over the training set: (mean loss, accuracy, seconds)."""
@@ -371,21 +332,27 @@ class TrainingRun:
             line += f"  test acc {100 * record['test_accuracy']:6.2f}%  {seconds:5.1f} s"
             self.history.append(record)
             if checkpoint_path is not None:
+                self.saving = True
                 save_checkpoint(checkpoint_path, self)
+                self.saved_epoch = self.epoch
+                self.saving = False
             log(line)
 
     def release_data(self) -> None:
         """Drop the float32 images (~220 MB for MNIST) once training is over."""
         self.splits = None
 
-    def metrics(self, interrupted: bool = False) -> dict[str, Any]:
-        final = self.history[-1] if self.history else {}
+    def metrics(self, interrupted: bool = False, epochs: int | None = None) -> dict[str, Any]:
+        """The metrics of the first ``epochs`` epochs (default: all completed), as metrics.json holds them."""
+        epochs = self.epoch if epochs is None else epochs
+        history = self.history[:epochs]
+        final = history[-1] if history else {}
         return {
             "config": self.config.to_dict(),
             "parameters": sum(p.data.size for p in self.model.parameters()),
-            "epochs_completed": self.epoch,
+            "epochs_completed": epochs,
             "interrupted": interrupted,
-            "history": self.history,
+            "history": history,
             "test_accuracy": final.get("test_accuracy"),
             "val_accuracy": final.get("val_accuracy"),
             "train_seconds": round(self.train_seconds, 3),
@@ -397,21 +364,14 @@ def print_now(line: str) -> None:
     print(line, flush=True)
 
 
-def write_outputs(run: TrainingRun, out_dir: Path, interrupted: bool) -> None:
-    """metrics.json, and the curves when viz/matplotlib are available."""
-    metrics = run.metrics(interrupted)
+def write_outputs(run: TrainingRun, out_dir: Path, interrupted: bool, epochs: int | None = None) -> None:
+    """metrics.json (of the first ``epochs`` epochs), and the curves when viz/matplotlib are available."""
+    metrics = run.metrics(interrupted, epochs)
     write_json(out_dir / METRICS_NAME, metrics)
-    if run.history:
-        note = plot_curves(run.history, out_dir / CURVES_NAME, run_title(run.config, run.history))
+    if metrics["history"] and not interrupted:
+        note = plot_curves(metrics["history"], out_dir / CURVES_NAME, run_title(run.config, metrics["history"]))
         if note:
             print(note, file=sys.stderr)
-
-
-def write_json(path: Path, content: Any) -> None:
-    """Write JSON atomically (a temporary file moved over the target)."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
-    temporary.replace(path)
 
 
 PLOT_EXTRA_HINT = 'pip install "tinygrad_edu[plot]"'
@@ -440,31 +400,11 @@ def plot_curves(history: list[dict[str, Any]], path: Path, title: str | None = N
         if not matplotlib_is_missing(error):
             raise
         return f"note: no curves plotted: matplotlib is not installed; {PLOT_EXTRA_HINT}"
-    plot_training_curves(history, path, title=title)
+    write_picture(lambda temporary: plot_training_curves(history, temporary, title=title), path)
     return None
 
 
-def run_command(main: Callable[[], int]) -> int:
-    """main()'s exit status; when the reader of a pipe goes away (python -m mnist.train --help | head -1), end
-    quietly instead of printing a BrokenPipeError."""
-    try:
-        try:
-            return main()
-        finally:
-            sys.stdout.flush()
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more reaches the closed pipe
-        return 1
-
-
 # ----- command line ----------------------------------------------------------------------------
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr (exit 2), like every other error here."""
-
-    def error(self, message: str) -> None:
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -512,27 +452,30 @@ FLAG_FIELDS = (
 
 
 def flag_values(args: argparse.Namespace) -> dict[str, Any]:
-    """The settings given explicitly as flags, normalised."""
+    """The settings given explicitly as flags, checked by the same rules as a --config file."""
     given = {name: getattr(args, name) for name in FLAG_FIELDS if getattr(args, name) is not None}
-    return normalize_values(given, "command line")
+    if "batch_size" in given:
+        given["batch_size"] = batch_size_from_text(given["batch_size"])
+    return normalize_values(given, COMMAND_LINE)
 
 
-def default_out_dir() -> Path:
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    candidate = Path("runs") / stamp
-    suffix = 2
-    while candidate.exists():
-        candidate = Path("runs") / f"{stamp}-{suffix}"
-        suffix += 1
-    return candidate
+@dataclass
+class Plan:
+    """What a run will do, decided (and every input checked) before any data is loaded."""
+
+    config: TrainConfig
+    folder: RunFolder
+    checkpoint: dict[str, Any] | None  # the checkpoint to resume, if any
 
 
-def resolve_run(args: argparse.Namespace) -> tuple[TrainConfig, Path, dict[str, Any] | None]:
-    """The configuration, the output folder and the checkpoint to resume (or None)."""
+def resolve_run(args: argparse.Namespace) -> Plan:
+    """Check every input, then take the output folder (created and locked): the plan of the run."""
+    for flag, value in (("--config", args.config), ("--out", args.out), ("--resume", args.resume)):
+        check_not_empty(flag, value)
     flags = flag_values(args)
-    file_values = read_toml(args.config) if args.config else {}
+    file_values = read_toml(args.config) if args.config is not None else {}
     checkpoint = None
-    if args.resume:
+    if args.resume is not None:
         checkpoint = read_checkpoint(args.resume)
         saved: TrainConfig = checkpoint["config"]
         requested = {**file_values, **flags}
@@ -548,76 +491,91 @@ def resolve_run(args: argparse.Namespace) -> tuple[TrainConfig, Path, dict[str, 
                 )
         overrides = {name: requested[name] for name in RESUMABLE_OVERRIDES if name in requested}
         config = make_config(saved_values, overrides)
-        out_dir = Path(args.out) if args.out else checkpoint["path"].parent
+        check_data_dir("--data-dir", config.data_dir)
+        if args.out is not None:
+            folder = RunFolder.open(Path(args.out), "--out")
+        else:
+            folder = RunFolder.open(checkpoint["path"].parent, "--resume")  # continue in the checkpoint's folder
     else:
         config = make_config(file_values, flags)
-        out_dir = Path(args.out) if args.out else default_out_dir()
-    check_out_dir(out_dir, checkpoint)
-    return config, out_dir, checkpoint
+        check_data_dir("--data-dir", config.data_dir)
+        if args.out is not None:
+            folder = RunFolder.open(Path(args.out), "--out")
+        else:
+            folder = RunFolder.new_timestamped(Path("runs"), "--out")
+    try:
+        check_out_dir(folder.path, checkpoint)
+    except BaseException:
+        folder.abandon()
+        raise
+    return Plan(config, folder, checkpoint)
 
 
 def check_out_dir(out_dir: Path, checkpoint: dict[str, Any] | None) -> None:
     """Refuse to overwrite another run's checkpoint (resuming into its own folder is fine)."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise RunError(f"--out {out_dir}: exists and is not a folder")
     existing = out_dir / CHECKPOINT_NAME
     if checkpoint is not None and existing.exists() and existing.resolve() == Path(checkpoint["path"]).resolve():
         return
     if existing.exists():
-        raise RunError(
+        raise OutputError(
             f"--out {out_dir} already holds a checkpoint; choose another folder, or continue it with "
             f"--resume {existing}"
         )
     if (out_dir / METRICS_NAME).exists():
-        raise RunError(f"--out {out_dir} already holds the {METRICS_NAME} of another run; choose another folder")
+        raise OutputError(f"--out {out_dir} already holds the {METRICS_NAME} of another run; choose another folder")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    return run_command(lambda: start_training(args))
+
+
+def start_training(args: argparse.Namespace) -> int:
     show_progress = not args.no_progress and sys.stderr.isatty()
+    plan = resolve_run(args)
     try:
-        config, out_dir, checkpoint = resolve_run(args)
-        run = TrainingRun(config)
-        if checkpoint is not None:
-            run.restore(checkpoint)
-    except (ConfigError, RunError, data.IDXError) as error:
-        print(f"error: {_one_line(error)}", file=sys.stderr)
-        return 2
+        run = TrainingRun(plan.config)
+        if plan.checkpoint is not None:
+            run.restore(plan.checkpoint)
+            if plan.checkpoint["path"].resolve() == (plan.folder.path / CHECKPOINT_NAME).resolve():
+                run.saved_epoch = run.epoch
     except KeyboardInterrupt:
-        print("interrupted before training started; nothing written", file=sys.stderr)
-        return 130
-    return train(run, config, out_dir, resumed=checkpoint is not None, show_progress=show_progress)
+        plan.folder.abandon()
+        report("interrupted before training started; nothing written")
+        return EXIT_INTERRUPTED
+    except BaseException:
+        plan.folder.abandon()
+        raise
+    return train(run, plan, show_progress=show_progress)
 
 
-def train(run: TrainingRun, config: TrainConfig, out_dir: Path, resumed: bool, show_progress: bool) -> int:
-    """Train, save, report; the exit status of the command."""
+def train(run: TrainingRun, plan: Plan, show_progress: bool) -> int:
+    """Train, save, report; the exit status of the command. Every message about the checkpoint is true."""
+    config, out_dir = plan.config, plan.folder.path
     if run.epoch >= config.epochs:
+        if run.saved_epoch is None:
+            plan.folder.abandon()
         print(f"nothing to do: the checkpoint is at epoch {run.epoch} of --epochs {config.epochs}")
         return 0
     print(describe(run.model))
-    start = f"resuming after epoch {run.epoch}" if resumed else "starting"
+    start = f"resuming after epoch {run.epoch}" if plan.checkpoint is not None else "starting"
     print(
         f"{start}: {len(run.splits.x_train)} training images, batch {run.batch_size}, "
         f"{run.steps_per_epoch} steps per epoch, {config.optimizer} lr {config.lr}, schedule {config.schedule}"
     )
     print(f"run folder: {out_dir}", flush=True)
-    out_dir.mkdir(parents=True, exist_ok=True)
     try:
         run.run(out_dir / CHECKPOINT_NAME, show_progress)
         run.release_data()
+        write_outputs(run, out_dir, interrupted=False)
     except KeyboardInterrupt:
-        write_outputs(run, out_dir, interrupted=True)
-        print(
-            f"\ninterrupted during epoch {run.epoch + 1}; the checkpoint of epoch {run.epoch} is in {out_dir}; "
-            f"continue with: python -m mnist.train --resume {out_dir / CHECKPOINT_NAME}",
-            file=sys.stderr,
-        )
-        return 130
-    except RunError as error:
-        write_outputs(run, out_dir, interrupted=True)
-        print(f"error: {_one_line(error)}", file=sys.stderr)
-        return 1
-    write_outputs(run, out_dir, interrupted=False)
+        return stop(run, plan, "\ninterrupted " + interrupted_when(run), EXIT_INTERRUPTED)
+    except RunError as error:  # the loss diverged
+        return stop(run, plan, f"error: {one_line(error)}", EXIT_FAILED)
+    except OSError as error:  # disk full, folder removed or made read-only while training
+        what = f"save the checkpoint of epoch {run.epoch}" if run.saving else f"write {error.filename or out_dir}"
+        return stop(run, plan, f"error: cannot {what}: {reason(error)}", EXIT_FAILED)
+    plan.folder.release()
     print(
         f"test accuracy {100 * run.history[-1]['test_accuracy']:.2f}% after {run.epoch} epochs, "
         f"{run.train_seconds:.1f} s of training; saved to {out_dir}"
@@ -625,5 +583,47 @@ def train(run: TrainingRun, config: TrainConfig, out_dir: Path, resumed: bool, s
     return 0
 
 
+def interrupted_when(run: TrainingRun) -> str:
+    if run.saving:
+        return f"while saving the checkpoint of epoch {run.epoch}"
+    if run.epoch == run.config.epochs and run.saved_epoch == run.epoch:
+        return "after the last epoch"
+    return f"during epoch {len(run.history) + 1}"
+
+
+def stop(run: TrainingRun, plan: Plan, first: str, status: int) -> int:
+    """End a run that did not finish: metrics.json that agrees with the checkpoint on disk, a true message.
+
+    A second Ctrl-C while metrics.json is written only skips that file (the checkpoint stays as it is).
+    """
+    out_dir = plan.folder.path
+    kept = run.saved_epoch
+    try:
+        if kept is not None:
+            finished = kept == run.config.epochs
+            write_json(out_dir / METRICS_NAME, run.metrics(interrupted=not finished, epochs=kept))
+        else:
+            plan.folder.abandon()
+        plan.folder.release()
+    except KeyboardInterrupt:
+        first += f" (interrupted again: {METRICS_NAME} not written)"
+    except OSError as error:
+        first += f" ({METRICS_NAME} not written: {reason(error)})"
+    if kept is not None:
+        checkpoint = out_dir / CHECKPOINT_NAME
+        done = kept == run.config.epochs
+        what = "the run is complete" if done else f"continue with: python -m mnist.train --resume {checkpoint}"
+        report(f"{first}; the checkpoint of epoch {kept} is in {checkpoint}; {what}")
+    elif plan.checkpoint is not None:
+        original = plan.checkpoint["path"]
+        report(
+            f"{first}; no new checkpoint was saved; the checkpoint of epoch {plan.checkpoint['epoch']} is still in "
+            f"{original}; continue with: python -m mnist.train --resume {original} --out {out_dir}"
+        )
+    else:
+        report(f"{first}; no epoch was completed and saved, so nothing was kept")
+    return status
+
+
 if __name__ == "__main__":
-    sys.exit(run_command(main))
+    sys.exit(run_main(main))

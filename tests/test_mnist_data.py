@@ -230,3 +230,18 @@ def test_split_validation():
     assert sorted(np.concatenate([y_train, y_val])) == list(range(20))
     with pytest.raises(ValueError, match="validation size"):
         data.split_validation(x, y, 20, np.random.default_rng(0))
+
+
+def test_a_gzip_that_expands_beyond_the_limit_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "MAX_FILE_BYTES", 10_000)
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(bytes(20_000)))
+    with pytest.raises(IDXError, match="expands to more than 10,000 bytes"):
+        data.read_idx(path, checksums={})
+
+
+def test_an_unreadable_checksum_file_is_one_error(tmp_path, small_split):
+    write_split(tmp_path, *small_split)
+    (tmp_path / "SHA256SUMS").write_bytes("caf\xe9  train-images-idx3-ubyte\n".encode("latin-1"))
+    with pytest.raises(IDXError, match="SHA256SUMS: cannot be read as UTF-8 text"):
+        data.load("train", tmp_path)

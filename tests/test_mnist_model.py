@@ -22,12 +22,13 @@ def test_parse_arch():
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("784-x-10", "malformed --arch '784-x-10'"),
-        ("784--10", "malformed --arch"),
-        ("784", "needs at least an input and an output"),
-        ("784-0-10", "every layer size must be a positive"),
-        ("100-10", "takes 100 inputs, but an MNIST image has 784 pixels"),
-        ("", "malformed --arch"),
+        ("784-x-10", "--arch: expected layer sizes joined by '-', e.g. 784-256-128-10, got '784-x-10'"),
+        ("784--10", "--arch: expected layer sizes"),
+        ("784", "--arch: expected at least an input and an output size"),
+        ("784-0-10", "--arch: expected layer sizes from 1 to 1,000,000,000, got '784-0-10'"),
+        ("784-" + "9" * 30 + "-10", "--arch: expected layer sizes from 1 to 1,000,000,000"),
+        ("100-10", "--arch: expected 784 inputs first .* got 100"),
+        ("", "--arch: expected layer sizes"),
     ],
 )
 def test_parse_arch_errors(text, message):
@@ -65,9 +66,9 @@ def test_same_seed_same_weights():
 @pytest.mark.parametrize(
     "spec, message",
     [
-        (dict(activation="swish"), "unknown activation 'swish'"),
-        (dict(dropout=1.0), "dropout must be in"),
-        (dict(arch=(10, 10)), "takes 10 inputs"),
+        (dict(activation="swish"), "--activation: expected one of relu, .*, got 'swish'"),
+        (dict(dropout=1.0), r"--dropout: expected a number in \[0, 1\), got 1.0"),
+        (dict(arch=(10, 10)), "expected 784 inputs first .* got 10"),
     ],
 )
 def test_model_spec_errors(spec, message):
@@ -91,15 +92,18 @@ def test_config_defaults_and_layers():
 @pytest.mark.parametrize(
     "values, message",
     [
-        ({"epochs": 0}, "--epochs must be a positive"),
-        ({"epochs": -2}, "--epochs must be a positive"),
-        ({"lr": 0.0}, "--lr must be a positive"),
-        ({"lr": -0.1}, "--lr must be a positive"),
-        ({"batch_size": 0}, "--batch-size must be a positive"),
-        ({"optimizer": "rmsprop"}, "unknown optimizer 'rmsprop'"),
-        ({"schedule": "linear"}, "unknown schedule"),
-        ({"loss": "hinge"}, "unknown loss"),
-        ({"weight_decay": -1.0}, "weight-decay must be >= 0"),
+        ({"epochs": 0}, "epochs: expected a whole number >= 1, got 0"),
+        ({"epochs": -2}, "epochs: expected a whole number >= 1"),
+        ({"lr": 0.0}, "lr: expected a finite number > 0"),
+        ({"lr": -0.1}, "lr: expected a finite number > 0"),
+        ({"lr": float("nan")}, "lr: expected a finite number > 0, got nan"),
+        ({"batch_size": 0}, "batch_size: expected a whole number >= 1 or 'full'"),
+        ({"optimizer": "rmsprop"}, "optimizer: expected one of sgd, momentum, adam, adamw, got 'rmsprop'"),
+        ({"schedule": "linear"}, "schedule: expected one of"),
+        ({"loss": "hinge"}, "loss: expected one of ce, mse"),
+        ({"weight_decay": -1.0}, "weight_decay: expected a finite number >= 0"),
+        ({"arch": (784, 10**8, 10)}, "--arch 784-100000000-10 with --batch-size 128: training needs about .* TB"),
+        ({"arch": (784, 10**4, 10**4, 10)}, "--arch 784-10000-10000-10: its checkpoint .* would be 1.3 GB"),
     ],
 )
 def test_config_errors(values, message):
@@ -120,8 +124,12 @@ def test_read_toml(tmp_path):
     [
         ("epochs = ", "not valid TOML"),
         ("colour = 'blue'\n", "unknown setting 'colour'"),
-        ("arch = '7-12'\n", "takes 7 inputs"),
-        ("arch = [784, 'a', 10]\n", "arch must hold whole numbers"),
+        ("arch = '7-12'\n", "run.toml: arch: expected 784 inputs first"),
+        ("arch = [784, 'a', 10]\n", r"run.toml: arch: expected .* got \[784, 'a', 10\] \(a list\)"),
+        ("dropout = '0.1'\n", r"run.toml: dropout: expected a number in \[0, 1\), got '0.1' \(a string\)"),
+        ("standardize = 'no'\n", "run.toml: standardize: expected true or false, got 'no'"),
+        ("weight_decay = true\n", "run.toml: weight_decay: expected a finite number >= 0, got True"),
+        ("batch-size = 64\nbatch_size = 32\n", "batch-size and batch_size are the same setting, given twice"),
     ],
 )
 def test_read_toml_errors(tmp_path, content, message):
@@ -158,5 +166,5 @@ def test_input_dropout_comes_first():
     model = build_model(ModelSpec((784, 16, 10), "relu", 0.0, input_dropout=0.2), np.random.default_rng(0))
     assert [type(layer).__name__ for layer in model] == ["Dropout", "Linear", "ReLU", "Linear"]
     assert list(model.state_dict()) == ["1.weight", "1.bias", "3.weight", "3.bias"]
-    with pytest.raises(ConfigError, match="input dropout must be in"):
+    with pytest.raises(ConfigError, match="--input-dropout: expected a number in"):
         ModelSpec(input_dropout=-0.1)

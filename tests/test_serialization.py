@@ -151,3 +151,88 @@ def test_optimizer_state_round_trips(tmp_path):
     fresh.load_state_dict(flat)  # the flat form is accepted too
     assert fresh.param_groups[0]["nesterov"] is True
     np.testing.assert_array_equal(fresh.state[id(param)]["momentum_buffer"], np.ones(3))
+
+
+# ----- loading files from anywhere: nothing unpickled, nothing allocated before it is checked ---
+
+
+def write_member(path, name, raw, compression=zipfile.ZIP_STORED):
+    with zipfile.ZipFile(path, "w", compression=compression) as archive:
+        archive.writestr(name, raw)
+
+
+def npy_bytes(array):
+    import io
+
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, array)
+    return buffer.getvalue()
+
+
+def test_a_header_claiming_more_than_the_member_holds_is_refused(tmp_path):
+    raw = npy_bytes(np.zeros(10)).replace(b"(10,)", b"(1000000000000,)")
+    path = tmp_path / "claims.npz"
+    write_member(path, "w.npy", raw)
+    with pytest.raises(CheckpointError, match=r"claims.npz.*claims shape \(1000000000000,\)"):
+        tg.load(path)
+
+
+def test_a_zip_bomb_is_refused_before_it_is_expanded(tmp_path):
+    path = tmp_path / "bomb.npz"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("w.npy", "w", force_zip64=True) as entry:
+            header = {"descr": "<f8", "fortran_order": False, "shape": (2**23,)}
+            np.lib.format.write_array_header_2_0(entry, header)
+            for _ in range(4):
+                entry.write(bytes(2**24))  # 64 MB of zeros, ~64 kB compressed
+    assert path.stat().st_size < 2**20
+    with pytest.raises(CheckpointError, match=r"bomb.npz.*more than max_bytes=1,000,000"):
+        tg.load(path, max_bytes=1_000_000)
+    assert tg.load(path, max_bytes=2**27)["w"].shape == (2**23,)  # trusted: allowed with a larger bound
+
+
+def test_too_many_arrays_are_refused(tmp_path):
+    tg.save({f"a{i}": i for i in range(5)}, tmp_path / "many.npz")
+    with pytest.raises(CheckpointError, match="holds 5 arrays, more than max_arrays=4"):
+        tg.load(tmp_path / "many.npz", max_arrays=4)
+
+
+def test_a_lying_zip_directory_is_caught(tmp_path):
+    path = tmp_path / "short.npz"
+    tg.save({"w": np.arange(100.0)}, path)
+    content = bytearray(path.read_bytes())
+    content[-300:] = bytes(300)  # the end of the data and the zip directory gone
+    path.write_bytes(bytes(content))
+    with pytest.raises(CheckpointError, match="short.npz"):
+        tg.load(path)
+
+
+def test_text_files_and_folders_are_not_called_pickles(tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("epoch = 3\n")
+    with pytest.raises(CheckpointError, match="not a zip archive") as caught:
+        tg.load(text)
+    assert "pickle" not in str(caught.value)
+    with pytest.raises(CheckpointError, match="not a regular file"):
+        tg.load(tmp_path)
+
+
+def test_fortran_order_and_empty_arrays_round_trip(tmp_path):
+    state = {"f": np.asfortranarray(np.arange(6.0).reshape(2, 3)), "e": np.zeros((0, 3), dtype=np.int16)}
+    tg.save(state, tmp_path / "x.npz")
+    loaded = tg.load(tmp_path / "x.npz")
+    np.testing.assert_array_equal(loaded["f"], state["f"])
+    assert loaded["e"].shape == (0, 3) and loaded["e"].dtype == np.int16
+    loaded["f"][0, 0] = 5.0  # loaded arrays are writeable
+
+
+def test_saved_files_get_the_usual_permissions(tmp_path):
+    import os
+
+    previous = os.umask(0o022)
+    try:
+        tg.save({"a": 1}, tmp_path / "x.npz")
+        (tmp_path / "other.txt").write_text("x")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "x.npz").stat().st_mode & 0o777 == 0o644 == (tmp_path / "other.txt").stat().st_mode & 0o777

@@ -12,13 +12,21 @@ Numbers, booleans and strings are stored as 0-d arrays and come back as Python v
 ``load`` returns the flat dict; ``load(path, unflatten=True)`` splits the keys at every dot
 into nested dicts again (Module.load_state_dict and Optimizer.load_state_dict accept both).
 
-Writing is atomic: the file is written to a temporary file in the same folder and moved over
-``path`` with ``os.replace`` only when complete, so a crash mid-save leaves the previous
-checkpoint as it was.
+Writing is atomic: the file is written to a temporary file in the same folder, flushed to disk
+and moved over ``path`` with ``os.replace`` only when complete, so a crash mid-save leaves the
+previous checkpoint as it was. The file gets the usual permissions of a new file (0644 under
+the common umask 022).
+
+Loading is safe with files from anywhere: nothing is unpickled, and nothing is allocated from a
+size the file claims before that size is checked. Each member's ``.npy`` header (shape × item
+size) must match the member's uncompressed size in the zip directory, and the archive must stay
+within ``max_arrays`` members and ``max_bytes`` bytes in all (a header claiming 10¹² elements,
+or a zip bomb that expands 2 MB into 2 GB, is refused before anything is read).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 import zipfile
@@ -31,6 +39,11 @@ import numpy as np
 from .tensor import Tensor
 
 PathLike = str | os.PathLike
+
+# Bounds of what load() accepts unless told otherwise: far above any model of this project
+# (the largest MNIST preset is 2.4 million parameters, ~10 MB), far below a machine's memory.
+MAX_ARRAYS = 100_000
+MAX_BYTES = 2**30  # 1 GiB of array data in all
 
 
 class CheckpointError(ValueError):
@@ -92,7 +105,8 @@ def _write_npz(arrays: Mapping[str, np.ndarray], file: Any) -> None:
 def save(state: Mapping[Any, Any], path: PathLike) -> None:
     """Save a (nested) dict of arrays, Tensors, numbers and strings to ``path`` as .npz, atomically.
 
-    The file is written exactly at ``path`` (no suffix is added); its folder must exist.
+    The file is written exactly at ``path`` (no suffix is added); its folder must exist. While it
+    is written it is ``.<name>.<random>.tmp`` beside ``path``, removed again if the save fails.
     """
     path = Path(path)
     arrays = {key: _as_array(key, value) for key, value in flatten(state).items()}
@@ -100,6 +114,7 @@ def save(state: Mapping[Any, Any], path: PathLike) -> None:
         raise FileNotFoundError(f"save: the folder {str(path.parent)!r} does not exist; create it first")
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(handle, 0o666 & ~_umask())  # mkstemp makes 0600; a saved file is readable like any other
         with os.fdopen(handle, "wb") as file:
             _write_npz(arrays, file)
             file.flush()
@@ -111,29 +126,109 @@ def save(state: Mapping[Any, Any], path: PathLike) -> None:
         raise
 
 
+def _umask() -> int:
+    """The process's umask (reading it means setting it, so it is set straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _from_array(array: np.ndarray) -> Any:
     """0-d arrays back to Python numbers/strings; anything else stays an array."""
     return array.item() if array.ndim == 0 else array
 
 
-def load(path: PathLike, unflatten: bool = False) -> dict[str, Any]:
+def load(
+    path: PathLike, unflatten: bool = False, max_arrays: int = MAX_ARRAYS, max_bytes: int = MAX_BYTES
+) -> dict[str, Any]:
     """Load a checkpoint written by ``save``: a flat dict with dotted keys (nested if unflatten=True).
 
-    Raises FileNotFoundError for a missing file and CheckpointError for one that is not a
-    complete .npz, each naming the path.
+    max_arrays, max_bytes  bounds on the number of arrays and on their total size in bytes; a file
+                           beyond them is refused before its data is read.
+    Raises FileNotFoundError for a missing file and CheckpointError (naming the path) for one that
+    is not a complete .npz of plain arrays, or is too big.
     """
     path = Path(path)
     if not path.is_file():
+        if path.exists():
+            raise CheckpointError(f"load: {str(path)!r} is not a regular file")
         raise FileNotFoundError(f"load: no checkpoint file at {str(path)!r}")
     try:
-        loaded = np.load(path, allow_pickle=False)
-        if not isinstance(loaded, np.lib.npyio.NpzFile):
-            raise ValueError(f"found a single {type(loaded).__name__}, not an archive of named arrays")
-        with loaded as archive:
-            flat = {key: _from_array(archive[key]) for key in archive.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as error:
+        with zipfile.ZipFile(path) as archive:
+            members = _checked_members(archive, max_arrays, max_bytes)
+            flat = {key: _from_array(_read_member(archive, member)) for key, member in members.items()}
+    except CheckpointError as error:
+        raise CheckpointError(f"load: {str(path)!r} {error}") from None
+    except zipfile.BadZipFile:
+        raise CheckpointError(
+            f"load: {str(path)!r} is not a .npz checkpoint (not a zip archive); it may be truncated or of "
+            "another format; save it again with tg.save"
+        ) from None
+    except (ValueError, OSError, EOFError, KeyError, zipfile.LargeZipFile, NotImplementedError) as error:
         raise CheckpointError(
             f"load: {str(path)!r} is not a readable .npz checkpoint ({type(error).__name__}: {error}). "
             "The file may be truncated or of another format; save it again with tg.save"
         ) from None
     return _unflatten(flat) if unflatten else flat
+
+
+class _Member:
+    """One ``<key>.npy`` entry of the archive, with the array header read and checked."""
+
+    def __init__(self, info: zipfile.ZipInfo, shape: tuple[int, ...], dtype: np.dtype, fortran_order: bool):
+        self.info = info
+        self.shape = shape
+        self.dtype = dtype
+        self.fortran_order = fortran_order
+
+
+def _checked_members(archive: zipfile.ZipFile, max_arrays: int, max_bytes: int) -> dict[str, _Member]:
+    """Every member's header, checked against the zip directory and the bounds before any data is read."""
+    infos = archive.infolist()
+    if len(infos) > max_arrays:
+        raise CheckpointError(f"holds {len(infos):,} arrays, more than max_arrays={max_arrays:,}; refused")
+    declared_total = sum(info.file_size for info in infos)
+    if declared_total > max_bytes:
+        raise CheckpointError(
+            f"expands to {declared_total:,} bytes, more than max_bytes={max_bytes:,}; refused before reading "
+            "(pass a larger max_bytes to tg.load if the file is trusted)"
+        )
+    members: dict[str, _Member] = {}
+    for info in infos:
+        if not info.filename.endswith(".npy"):
+            raise ValueError(f"member {info.filename!r} is not a .npy array")
+        key = info.filename[: -len(".npy")]
+        if key in members:
+            raise ValueError(f"member {info.filename!r} appears twice")
+        with archive.open(info) as entry:
+            version = np.lib.format.read_magic(entry)
+            if version == (1, 0):
+                shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(entry)
+            elif version in ((2, 0), (3, 0)):
+                shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(entry)
+            else:
+                raise ValueError(f"member {info.filename!r} has the unknown .npy version {version}")
+            header_size = entry.tell()
+        if dtype.hasobject:
+            raise ValueError(f"member {info.filename!r} holds Python objects, which only pickle could load")
+        data_size = math.prod(shape) * dtype.itemsize
+        if header_size + data_size != info.file_size:
+            raise ValueError(
+                f"member {info.filename!r} claims shape {shape} of {dtype} ({data_size:,} bytes of data) but "
+                f"holds {info.file_size - header_size:,} bytes"
+            )
+        members[key] = _Member(info, shape, dtype, fortran_order)
+    return members
+
+
+def _read_member(archive: zipfile.ZipFile, member: _Member) -> np.ndarray:
+    """The array of a checked member: exactly the bytes its header declared (never pickle)."""
+    data_size = math.prod(member.shape) * member.dtype.itemsize
+    buffer = bytearray(data_size)  # allocated only now, from a size checked against the zip directory
+    with archive.open(member.info) as entry:
+        entry.read(member.info.file_size - data_size)  # the header, read and checked before
+        received = entry.readinto(buffer)  # type: ignore[attr-defined]  # a ZipExtFile, typed as IO[bytes]
+    if received != data_size:
+        raise EOFError(f"member {member.info.filename!r} ends after {received:,} of {data_size:,} bytes")
+    array = np.frombuffer(buffer, dtype=member.dtype) if data_size else np.empty(0, dtype=member.dtype)
+    return array.reshape(member.shape, order="F" if member.fortran_order else "C")

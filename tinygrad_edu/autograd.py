@@ -13,6 +13,7 @@ and the pictures in ``viz`` are all built on it, so they cannot disagree.
 from __future__ import annotations
 
 import contextlib
+import gc
 import linecache
 import sys
 from collections.abc import Iterator, Sequence
@@ -246,9 +247,12 @@ def _walk(
     retain_graph: bool,
     create_graph: bool,
     captured: dict[int, Tensor | None] | None,
+    record_steps: bool = True,
 ) -> Iterator[BackwardStep]:
     """The walk itself. With ``captured`` (a dict keyed by id of the wanted tensors) the
-    gradients are collected there and no ``.grad`` is written, as in ``grad()``.
+    gradients are collected there and no ``.grad`` is written, as in ``grad()``. Without
+    ``record_steps`` (``backward()`` and ``grad()``, which only want the gradients) no
+    BackwardStep is made and the whole walk runs at the first ``next()``.
 
     ``grads`` holds, for each tensor not yet reached, the sum of the gradients sent to it so far.
     """
@@ -279,7 +283,8 @@ def _walk(
         if not retain_graph:
             ctx.release()
         # Between steps the caller's own grad mode is in force: yield only after restoring it.
-        yield BackwardStep(ctx.function, ctx, ctx.parents, tensor, grad_output, grad_inputs)
+        if record_steps:
+            yield BackwardStep(ctx.function, ctx, ctx.parents, tensor, grad_output, grad_inputs)
 
 
 def _run_backward(
@@ -308,10 +313,12 @@ def _run_backward(
             if grad is None or not parent.requires_grad:
                 grad_inputs.append(None)
                 continue
-            if not isinstance(grad, Tensor):
-                grad = Tensor(np.asarray(grad))  # a user op may return arrays (first order only)
-            if grad.data.shape != parent.data.shape:  # the common case (same shape) costs no call
-                grad = unbroadcast(grad, parent.data.shape, ctx.name)
+            if type(grad) is np.ndarray:  # a user op, or a plain backward() in NumPy (first order only)
+                grad = Tensor._make(grad, False, None)
+            elif not isinstance(grad, Tensor):
+                grad = Tensor(np.asarray(grad))
+            if grad._data.shape != parent._data.shape:  # the common case (same shape) costs no call
+                grad = unbroadcast(grad, parent._data.shape, ctx.name)
             key = id(parent)
             grads[key] = grads[key] + grad if key in grads else grad
             grad_inputs.append(grad)
@@ -322,6 +329,25 @@ def _run_backward(
         _running_backward -= 1
         ctx.output = None
         _grad_enabled = caller_grad_mode
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a backward() or grad() runs.
+
+    A graph has no reference cycles (a Context links to its inputs, never to its output),
+    so reference counting frees it as the walk releases it. But every few thousand new
+    objects (the gradients) the collector would rescan everything still alive, the whole
+    graph included: on a long chain those rescans cost more than the walk itself. Nothing
+    that backward() makes needs the collector; it is switched back on (if it was on) at the end.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _as_list(tensors: Tensor | Sequence[Tensor]) -> list[Tensor]:
@@ -361,8 +387,12 @@ def backward(
     create_graph: bool = False,
 ) -> None:
     """Accumulate ∂(tensors)/∂leaf into every leaf's ``.grad``. See ``Tensor.backward``."""
-    for _ in backward_steps(tensors, grad_tensors, retain_graph, create_graph):
-        pass
+    roots, gradients = _roots_and_gradients(tensors, grad_tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    with _collector_paused():
+        for _ in _walk(roots, gradients, retain_graph, create_graph, captured=None, record_steps=False):
+            pass
 
 
 def grad(
@@ -388,8 +418,9 @@ def grad(
     if retain_graph is None:
         retain_graph = create_graph
     captured: dict[int, Tensor | None] = {id(tensor): None for tensor in wanted}
-    for _ in _walk(roots, gradients, retain_graph, create_graph, captured):
-        pass
+    with _collector_paused():
+        for _ in _walk(roots, gradients, retain_graph, create_graph, captured, record_steps=False):
+            pass
     results = tuple(captured[id(tensor)] for tensor in wanted)
     for index, result in enumerate(results):
         if result is None and not allow_unused:

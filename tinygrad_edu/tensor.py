@@ -55,23 +55,27 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
 class Tensor:
     """An n-dimensional array with an optional gradient and a link to the op that made it.
 
-    data           the values, a NumPy array (shared, not copied, when you pass one in)
+    data           the values, a NumPy array (shared, not copied, when you pass one in);
+                   assigning it (also ``t.data -= ...``) counts as a change (see ``_version``)
     grad           ∂L/∂self as a Tensor after backward(), or None
     requires_grad  should gradients be computed for this tensor?
     grad_fn        the Context (graph node) of the op that made it; None for a leaf
     name           an optional label, shown by repr and the pictures in ``viz``
+    _version       how many times ``data`` was assigned; ops that save this tensor for backward
+                   remember it, so a change between forward and backward is an error (as PyTorch)
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "grad_fn", "name", "retains_grad", "__weakref__")
+    __slots__ = ("_data", "_version", "_grad", "requires_grad", "grad_fn", "name", "retains_grad", "__weakref__")
 
     # Make NumPy hand mixed expressions to Tensor: ``ndarray * Tensor`` calls Tensor.__rmul__.
     __array_ufunc__ = None
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
-        self.data = _to_array(data, dtype)
-        if requires_grad and self.data.dtype.kind != "f":
+        self._data = _to_array(data, dtype)
+        self._version = 0
+        if requires_grad and self._data.dtype.kind != "f":
             raise DTypeError(
-                f"requires_grad=True needs floating-point data, got {self.data.dtype}: gradients "
+                f"requires_grad=True needs floating-point data, got {self._data.dtype}: gradients "
                 "of integers are not defined. Convert first, e.g. Tensor(data, dtype=np.float32, "
                 "requires_grad=True)"
             )
@@ -85,7 +89,8 @@ class Tensor:
     def _make(cls, data: np.ndarray, requires_grad: bool, grad_fn: Context | None) -> Tensor:
         """Wrap an op's output array (already checked) without the constructor's conversions."""
         tensor = cls.__new__(cls)
-        tensor.data = data
+        tensor._data = data
+        tensor._version = 0
         tensor.requires_grad = requires_grad
         tensor._grad = None
         tensor.grad_fn = grad_fn
@@ -140,20 +145,31 @@ class Tensor:
     # ----- what a tensor is ----------------------------------------------------------------
 
     @property
+    def data(self) -> np.ndarray:
+        return self._data
+
+    @data.setter
+    def data(self, array: np.ndarray) -> None:
+        """Replace the values. Counts as a change: a backward() through an op that saved this
+        tensor before the change raises BackwardError instead of using the new values."""
+        self._data = array
+        self._version += 1
+
+    @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self) -> int:
-        return self.data.size
+        return self._data.size
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def is_leaf(self) -> bool:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..autograd import is_grad_enabled
 from ..broadcast import broadcast_shapes
 from ..function import Context, Function
 
@@ -370,6 +371,8 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
         (y,) = ctx.saved_tensors
+        if not is_grad_enabled():  # a plain backward(): the same formula on the arrays, no graph to record
+            return grad_output.data * y.data * (1 - y.data)
         return grad_output * y * (1 - y)
 
 

@@ -82,6 +82,13 @@ class Affine(Function):
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
         x, weight = ctx.saved_tensors
+        if not is_grad_enabled():  # a plain backward(): the same products on the arrays, no graph to record
+            x, weight, grad_output = x.data, weight.data, grad_output.data
+            rows = grad_output.reshape(-1, grad_output.shape[-1])
+            grad_x = grad_output @ weight if ctx.needs_input_grad[0] else None
+            grad_weight = (x.reshape(-1, x.shape[-1]).T @ rows).T if ctx.needs_input_grad[1] else None
+            grad_bias = rows.sum(axis=0) if ctx.needs_input_grad[2] else None
+            return grad_x, grad_weight, grad_bias
         rows = grad_output if grad_output.ndim == 2 else grad_output.reshape(-1, grad_output.shape[-1])
         grad_x = grad_output @ weight if ctx.needs_input_grad[0] else None
         if ctx.needs_input_grad[1]:

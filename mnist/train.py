@@ -39,6 +39,7 @@ from tqdm import tqdm
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
 from tinygrad_edu.nn import functional as F
+from tinygrad_edu.threads import blas_threads, choose_threads, set_threads
 
 from . import data
 from .config import OPTIMIZERS, SCHEDULES, TrainConfig, make_config, normalize_values, read_toml
@@ -385,6 +386,7 @@ class TrainingRun:
             "test_accuracy": final.get("test_accuracy"),
             "val_accuracy": final.get("val_accuracy"),
             "train_seconds": round(self.train_seconds, 3),
+            "blas_threads": blas_threads(),
         }
 
 
@@ -465,6 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="run folder for checkpoint, metrics and plots (default runs/<timestamp>/)")
     run.add_argument("--resume", help="continue from this checkpoint.npz (or run folder)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("--threads", type=int, help="BLAS threads (default: chosen for the model and the free cores)")
     return parser
 
 
@@ -537,6 +540,9 @@ def check_out_dir(out_dir: Path, checkpoint: dict[str, Any] | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.threads is not None and args.threads < 1:
+        print(f"error: --threads must be a positive integer, got {args.threads}", file=sys.stderr)
+        return 2
     show_progress = not args.no_progress and sys.stderr.isatty()
     try:
         config, out_dir, checkpoint = resolve_run(args)
@@ -549,6 +555,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted before training started; nothing written", file=sys.stderr)
         return 130
+    largest_product = run.batch_size * max(a * b for a, b in zip(config.arch, config.arch[1:]))
+    threads, reason = (args.threads, "--threads") if args.threads else choose_threads(largest_product)
+    set_threads(threads)
+    print(f"BLAS threads: {threads} ({reason})", flush=True)
     return train(run, config, out_dir, resumed=checkpoint is not None, show_progress=show_progress)
 
 

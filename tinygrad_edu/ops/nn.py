@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..tensor import Tensor
 
 
+def shifted_by_max(x: np.ndarray, axis: int) -> np.ndarray:
+    """x − maxⱼ xⱼ along ``axis``: every entry ≤ 0, so exp never overflows.
+    NOTE: where the maximum is infinite, the limit is taken: 0 at the maximal entries and
+    −∞ elsewhere (so softmax([∞, 1]) = [1, 0] and an all −∞ row is uniform), not ∞ − ∞ = NaN."""
+    maximum = np.max(x, axis=axis, keepdims=True)
+    if np.isfinite(maximum).all():
+        return x - maximum
+    with np.errstate(invalid="ignore"):
+        return np.where(x == maximum, 0, x - maximum).astype(x.dtype, copy=False)
+
+
 class Softmax(Function):
     """Softmax along an axis.
     forward:  yᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m),   m = maxⱼ xⱼ (subtracting it changes nothing
@@ -24,7 +35,7 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axis: int = -1) -> np.ndarray:
         ctx.axis = axis
-        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        e = np.exp(shifted_by_max(x, axis))
         y = e / np.sum(e, axis=axis, keepdims=True)
         ctx.save_for_backward(y)
         return y
@@ -44,7 +55,7 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axis: int = -1) -> np.ndarray:
         ctx.axis = axis
-        shifted = x - np.max(x, axis=axis, keepdims=True)
+        shifted = shifted_by_max(x, axis)
         y = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
         ctx.save_for_backward(y)
         return y
@@ -123,7 +134,7 @@ class CrossEntropy(Function):
         ctx.reduction = reduction
         ctx.label_smoothing = label_smoothing
         ctx.targets = targets
-        shifted = logits - np.max(logits, axis=1, keepdims=True)
+        shifted = shifted_by_max(logits, 1)
         exp_shifted = np.exp(shifted)
         sum_exp = np.sum(exp_shifted, axis=1, keepdims=True)
         log_probabilities = shifted - np.log(sum_exp)

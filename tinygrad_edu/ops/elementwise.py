@@ -8,6 +8,7 @@ they are recorded and can be differentiated again.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -362,9 +363,9 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
-        smallest_exponent = np.log(np.finfo(x.dtype).tiny)
+        smallest_exponent = math.log(np.finfo(x.dtype).tiny)
         e = np.exp(np.maximum(-np.abs(x), smallest_exponent))  # in (0, 1]
-        y = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        y = np.where(x >= 0, 1, e) / (1 + e)  # 1 / (1 + e) for x ≥ 0, e / (1 + e) for x < 0
         ctx.save_for_backward(y)
         return y
 

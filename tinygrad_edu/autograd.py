@@ -273,7 +273,7 @@ def _walk(
                 tensor._accumulate_grad(grad_output, create_graph)
         if ctx is None:
             continue  # a leaf: nothing further back
-        if ctx.released:
+        if ctx._saved is None:  # released by an earlier backward()
             raise BackwardError(
                 f"Trying to backward through the graph a second time (at {ctx.name}): its "
                 "saved values were freed by the first backward(). Pass retain_graph=True "
@@ -331,9 +331,8 @@ def _run_backward(
         _grad_enabled = caller_grad_mode
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a backward() or grad() runs.
+def _run_walk_to_the_end(walk: Iterator[BackwardStep]) -> None:
+    """Run a walk made without step records, with Python's cyclic garbage collector paused.
 
     A graph has no reference cycles (a Context links to its inputs, never to its output),
     so reference counting frees it as the walk releases it. But every few thousand new
@@ -341,12 +340,13 @@ def _collector_paused() -> Iterator[None]:
     graph included: on a long chain those rescans cost more than the walk itself. Nothing
     that backward() makes needs the collector; it is switched back on (if it was on) at the end.
     """
-    was_enabled = gc.isenabled()
+    collector_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        yield
+        for _ in walk:
+            pass
     finally:
-        if was_enabled:
+        if collector_was_enabled:
             gc.enable()
 
 
@@ -390,9 +390,7 @@ def backward(
     roots, gradients = _roots_and_gradients(tensors, grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
-    with _collector_paused():
-        for _ in _walk(roots, gradients, retain_graph, create_graph, captured=None, record_steps=False):
-            pass
+    _run_walk_to_the_end(_walk(roots, gradients, retain_graph, create_graph, captured=None, record_steps=False))
 
 
 def grad(
@@ -418,9 +416,7 @@ def grad(
     if retain_graph is None:
         retain_graph = create_graph
     captured: dict[int, Tensor | None] = {id(tensor): None for tensor in wanted}
-    with _collector_paused():
-        for _ in _walk(roots, gradients, retain_graph, create_graph, captured, record_steps=False):
-            pass
+    _run_walk_to_the_end(_walk(roots, gradients, retain_graph, create_graph, captured, record_steps=False))
     results = tuple(captured[id(tensor)] for tensor in wanted)
     for index, result in enumerate(results):
         if result is None and not allow_unused:

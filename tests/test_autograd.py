@@ -563,3 +563,29 @@ class TestLeanPath:
         y = tg.stack(pieces)
         (y * y).sum().backward()
         np.testing.assert_allclose(x.grad.data, 3 * 2 * x.data)
+
+
+class TestCollector:
+    """Big graphs are kept out of the cyclic collector's rescans, and given back after backward()."""
+
+    def test_long_chain_is_frozen_while_built_and_unfrozen_by_backward(self):
+        import gc
+
+        from tinygrad_edu import autograd
+
+        x = leaf([0.5])
+        y = x
+        for _ in range(autograd.FREEZE_AFTER_NODES + 10):
+            y = y * 1.0
+        assert gc.get_freeze_count() > 0
+        y.backward()
+        assert gc.get_freeze_count() == 0 and gc.isenabled()
+        np.testing.assert_allclose(x.grad.data, [1.0])
+
+    def test_small_graphs_never_freeze(self):
+        import gc
+
+        x = leaf([0.5])
+        for _ in range(3000):  # 3000 steps of 4 ops each, a backward after each
+            ((x * 2 + 1) * x).sum().backward()
+        assert gc.get_freeze_count() == 0

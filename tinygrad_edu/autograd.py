@@ -331,21 +331,51 @@ def _run_backward(
         _grad_enabled = caller_grad_mode
 
 
-def _run_walk_to_the_end(walk: Iterator[BackwardStep]) -> None:
-    """Run a walk made without step records, with Python's cyclic garbage collector paused.
+# ---------------------------------------------------------------------------------------
+# The cyclic garbage collector and big graphs
+# ---------------------------------------------------------------------------------------
+#
+# A graph has no reference cycles (a Context links to its inputs, never to its output), so
+# reference counting alone frees it. Python's cyclic collector does not know that: every time
+# the number of long-lived objects has grown by a quarter, it rescans all of them, and a graph
+# of n ops is about 4n of them (two Tensors, a Context, its tuple of parents). Those rescans
+# grow with the graph and hit memory that is no longer in any cache: on a 1,000,000-op chain
+# they took more than twice as long as building the graph itself. So the engine
+#   - pauses the collector while backward() or grad() runs (nothing they make needs it);
+#   - moves what exists to the collector's permanent generation (gc.freeze) after every
+#     FREEZE_AFTER_NODES graph nodes recorded without a backward() in between, so later
+#     rescans skip the graph built so far; the backward() that follows gives them back
+#     (gc.unfreeze). Frozen objects are still freed by reference counting as usual; only
+#     garbage that is part of a reference cycle waits for that backward() to be collected.
+# Ordinary training (a graph of tens of ops per step, then backward) never freezes anything.
 
-    A graph has no reference cycles (a Context links to its inputs, never to its output),
-    so reference counting frees it as the walk releases it. But every few thousand new
-    objects (the gradients) the collector would rescan everything still alive, the whole
-    graph included: on a long chain those rescans cost more than the walk itself. Nothing
-    that backward() makes needs the collector; it is switched back on (if it was on) at the end.
-    """
+FREEZE_AFTER_NODES = 10_000
+_nodes_since_backward = 0  # graph nodes recorded since the last backward() (counted by Function.apply)
+_froze = False  # did the engine call gc.freeze() since the last backward()?
+
+
+def freeze_graph_so_far() -> None:
+    """Called by Function.apply every FREEZE_AFTER_NODES nodes recorded without a backward()."""
+    global _nodes_since_backward, _froze
+    _nodes_since_backward = 0
+    if gc.isenabled():
+        gc.freeze()
+        _froze = True
+
+
+def _run_walk_to_the_end(walk: Iterator[BackwardStep]) -> None:
+    """Run a walk made without step records, with the cyclic collector paused (see above)."""
+    global _nodes_since_backward, _froze
     collector_was_enabled = gc.isenabled()
     gc.disable()
     try:
         for _ in walk:
             pass
     finally:
+        _nodes_since_backward = 0
+        if _froze:
+            gc.unfreeze()
+            _froze = False
         if collector_was_enabled:
             gc.enable()
 

@@ -196,6 +196,9 @@ class Function:
         if teaching._enabled:
             teaching.remember_saved(ctx)
         if recorded:
+            autograd._nodes_since_backward += 1
+            if autograd._nodes_since_backward >= autograd.FREEZE_AFTER_NODES:
+                autograd.freeze_graph_so_far()  # a big graph: keep the collector off it (see autograd.py)
             return Tensor._make(out, True, ctx)
         return Tensor._make(out, False, None)
 

@@ -285,6 +285,7 @@ def _walk(
         # Between steps the caller's own grad mode is in force: yield only after restoring it.
         if record_steps:
             yield BackwardStep(ctx.function, ctx, ctx.parents, tensor, grad_output, grad_inputs)
+    _backward_done()
 
 
 def _run_backward(
@@ -365,19 +366,23 @@ def freeze_graph_so_far() -> None:
 
 def _run_walk_to_the_end(walk: Iterator[BackwardStep]) -> None:
     """Run a walk made without step records, with the cyclic collector paused (see above)."""
-    global _nodes_since_backward, _froze
     collector_was_enabled = gc.isenabled()
     gc.disable()
     try:
         for _ in walk:
             pass
     finally:
-        _nodes_since_backward = 0
-        if _froze:
-            gc.unfreeze()
-            _froze = False
         if collector_was_enabled:
             gc.enable()
+
+
+def _backward_done() -> None:
+    """The end of every walk: count nodes afresh, and give back what the engine froze."""
+    global _nodes_since_backward, _froze
+    _nodes_since_backward = 0
+    if _froze:
+        gc.unfreeze()
+        _froze = False
 
 
 def _as_list(tensors: Tensor | Sequence[Tensor]) -> list[Tensor]:

@@ -256,8 +256,8 @@ class Tensor:
 
     def _accumulate_grad(self, grad: Tensor, create_graph: bool) -> None:
         """grad += this contribution (out of place: the engine never writes into an array)."""
-        if not create_graph and grad.data.dtype != self.data.dtype:
-            grad = Tensor._make(grad.data.astype(self.dtype), False, None)
+        if not create_graph and grad._data.dtype != self._data.dtype:
+            grad = Tensor._make(grad._data.astype(self._data.dtype), False, None)
         if self._grad is None:
             self._grad = grad
             return

@@ -1,7 +1,7 @@
 """A grid of 784-H-10 MLP training steps: batch (10, 32, 128, 1024) x hidden (30, 128, 800), SGD and Adam.
 
-    python benchmarks/grid.py                    # about two minutes on a 2-core machine
-    python benchmarks/grid.py --rounds 5 --work 4e9
+    python benchmarks/grid.py                    # about a minute on an idle 2-core machine
+    python benchmarks/grid.py --rounds 5 --work 2e10
 
 Each cell trains a 784-H-10 ReLU MLP with cross-entropy for a fixed number of steps (about
 ``--work`` multiply-adds per cell, so small cells run many steps and big ones few), with one
@@ -145,7 +145,7 @@ def torch_eager(weights: list[np.ndarray], optimizer: str):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per cell (default 3)")
-    parser.add_argument("--work", type=float, default=2e9, help="multiply-adds per cell and contender (default 2e9)")
+    parser.add_argument("--work", type=float, default=6e9, help="multiply-adds per cell and contender (default 6e9)")
     args = parser.parse_args()
     contenders = {"ours": ours, "numpy": numpy_by_hand}
     try:

@@ -8,6 +8,14 @@ got from elsewhere (the multivariate chain rule: a tensor used twice gets two te
 
 ``backward_steps`` is that walk, one record per op visited; ``backward()``, ``grad()``
 and the pictures in ``viz`` are all built on it, so they cannot disagree.
+
+What a plain ``backward()`` costs: while an op's backward formula runs, graph recording is
+on only under ``create_graph=True``. Otherwise the Tensor operations of the formula take
+``Function.apply``'s lean path (no Context, see function.py), and a formula may also compute
+on the arrays directly and return arrays (Affine and Sigmoid do, when recording is off).
+``backward()`` and ``grad()`` make no BackwardStep records (only ``backward_steps`` hands
+them out) and keep Python's cyclic garbage collector off the graph (see "The cyclic garbage
+collector and big graphs" below). Either way it is the same walk, in the same order.
 """
 
 from __future__ import annotations

@@ -176,7 +176,7 @@ class Function:
         recorded = True in needs_input_grad
         if not (recorded or autograd._anomaly_mode or teaching._enabled):
             # The lean path: nobody will differentiate this result (see the module docstring).
-            out = cls.forward(ForwardOnly(), *[parent._data for parent in parents], **settings)
+            out = cls.forward(ForwardOnly(), *_distinct_arrays(parents), **settings)
             if type(out) is not np.ndarray:
                 out = np.asarray(out)  # NumPy returns scalars from 0-d arrays
             return Tensor._make(out, False, None)

@@ -121,7 +121,7 @@ class CrossEntropy(Function):
               L = (1/N) Σᵢ ℓᵢ  ("mean"),  Σᵢ ℓᵢ  ("sum"),  or the vector ℓ  ("none")
     backward: ∂L/∂xᵢ꜀ = (pᵢ꜀ − qᵢ꜀) · ∂L/∂ℓᵢ,  where ∂L/∂ℓᵢ = ∂L/∂L / N, ∂L/∂L, or (∂L/∂ℓ)ᵢ
     The targets get no gradient.
-    NOTE: a plain backward reuses the probabilities p from forward. Under create_graph=True
+    NOTE: a plain backward computes on the probabilities p saved in forward. Under create_graph=True
     (grad recording on during backward) p is recomputed as softmax(x), a Tensor operation, so
     the gradient can be differentiated again.
     """
@@ -155,8 +155,13 @@ class CrossEntropy(Function):
         if not ctx.needs_input_grad[0]:
             return None, None
         count, classes = logits.shape
-        if is_grad_enabled():
-            probabilities = logits.softmax(axis=1)
+        if not is_grad_enabled():  # a plain backward(): p − q made in one copy of p, no graph to record
+            grad = probabilities.data - ctx.label_smoothing / classes
+            grad[np.arange(count), ctx.targets] -= 1 - ctx.label_smoothing
+            scale = grad_output.data.reshape(count, 1) if ctx.reduction == "none" else grad_output.data
+            grad *= scale / count if ctx.reduction == "mean" else scale
+            return grad, None
+        probabilities = logits.softmax(axis=1)  # recomputed as a Tensor operation: differentiable again
         target_distribution = np.full((count, classes), ctx.label_smoothing / classes, dtype=logits.dtype)
         target_distribution[np.arange(count), ctx.targets] += 1 - ctx.label_smoothing
         if ctx.reduction == "mean":

@@ -82,7 +82,7 @@ def main() -> None:
         sgd.step()
 
     training_step()  # every parameter now has a gradient, which the step-only timings reuse
-    parameters = sum(p.size for p in model.parameters())
+    parameters = sum(p.numel() for p in model.parameters())
     by_hand = FlatNumPy(parameters, rng)
     contenders = {
         "training step": training_step,

@@ -17,6 +17,7 @@ class Softplus(Function):
     """Softplus, a smooth ReLU, elementwise.
     forward:  y = ln(1 + eˣ) = ln(1 + e^(−|x|)) + max(x, 0)     (never overflows)
     backward: ∂L/∂x = ∂L/∂y · σ(x)
+    jvp:      ẏ = ẋ · σ(x)
     """
 
     @staticmethod
@@ -28,6 +29,11 @@ class Softplus(Function):
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
         return grad_output * x.sigmoid()
+
+    @staticmethod
+    def jvp(ctx, x_dot):
+        (x,) = ctx.saved_tensors
+        return x_dot * x.sigmoid()
 
 
 def softplus(x):
@@ -78,3 +84,28 @@ def loss_fn(w1, w2):
 report = tg.check_graph(loss_fn, w1, w2)
 print(report)
 assert report.first_failure.name == "SoftplusWrong"
+
+
+x = Tensor(np.array([-1.0, 0.0, 2.0]))
+y, y_dot = tg.jvp(softplus, x, Tensor(np.array([1.0, 1.0, 1.0])))
+print(y_dot)
+
+
+class SoftplusWrongJvp(Softplus):
+    """Softplus's forward and backward; the jvp forgets the tangent: ẏ = σ(x) instead of ẋ · σ(x)."""
+
+    @staticmethod
+    def jvp(ctx, x_dot):
+        (x,) = ctx.saved_tensors
+        return x.sigmoid()
+
+
+report = check_op(lambda x: SoftplusWrongJvp.apply(x), (3, 4), name="softplus_wrong_jvp")
+print(report)
+assert not report.ok
+
+
+x = Tensor(rng.normal(size=5))
+by_columns = tg.jacobian(softplus, x, mode="forward")  # 5 jvp passes, one per input element
+by_rows = tg.jacobian(softplus, x, mode="reverse")  # 5 backward passes, one per output element
+print(np.allclose(by_columns.data, by_rows.data), np.allclose(by_columns.data, np.diag(x.sigmoid().data)))

@@ -21,7 +21,16 @@ import numpy as np
 from . import data
 from .config import TrainConfig
 from .model import ConfigError, build_model
-from .train import OneLineParser, RunError, _one_line, predict, read_checkpoint
+from .train import (
+    PLOT_EXTRA_HINT,
+    OneLineParser,
+    RunError,
+    _one_line,
+    matplotlib_is_missing,
+    predict,
+    read_checkpoint,
+    run_command,
+)
 
 CONFUSION_NAME = "confusion_matrix.png"
 WRONG_NAME = "most_wrong.png"
@@ -84,18 +93,34 @@ def format_report(evaluation: Evaluation) -> str:
 
 
 def draw_pictures(evaluation: Evaluation, images: np.ndarray, out_dir: Path, count: int) -> list[str]:
-    """Confusion matrix and most-confident-mistakes PNGs; returns notes on anything skipped."""
+    """Confusion matrix and most-confident-mistakes PNGs; returns one line per file written or skipped."""
     try:
         from viz.plots import plot_confusion_matrix, plot_digit_grid
-    except ImportError as error:
-        return [f"note: no pictures drawn: could not import viz.plots ({error}); pip install matplotlib graphviz"]
+    except ModuleNotFoundError as error:
+        if not matplotlib_is_missing(error):
+            raise
+        return [f"note: no pictures drawn: matplotlib is not installed; {PLOT_EXTRA_HINT}"]
     classes = len(evaluation.confusion)
-    plot_confusion_matrix(evaluation.confusion, out_dir / CONFUSION_NAME, labels=[str(c) for c in range(classes)])
+    accuracy = f"test accuracy {100 * evaluation.accuracy:.2f}%"
+    written = plot_confusion_matrix(
+        evaluation.confusion,
+        out_dir / CONFUSION_NAME,
+        labels=[str(c) for c in range(classes)],
+        title=f"confusion matrix ({accuracy})",
+    )
+    lines = [f"wrote {written}"]
     wrong = evaluation.most_confident_mistakes(count)
     if len(wrong) == 0:
-        return ["note: no mistakes to show"]
-    plot_digit_grid(images[wrong], evaluation.labels[wrong], evaluation.predictions[wrong], out_dir / WRONG_NAME)
-    return []
+        return [*lines, "note: no mistakes to show"]
+    written = plot_digit_grid(
+        images[wrong],
+        evaluation.labels[wrong],
+        evaluation.predictions[wrong],
+        out_dir / WRONG_NAME,
+        title=f"the {len(wrong)} most confident mistakes of {len(evaluation.labels)} test images ({accuracy})",
+        confidences=evaluation.confidence[wrong],
+    )
+    return [*lines, f"wrote {written}"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,10 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     print(format_report(evaluation))
     out_dir = Path(args.out) if args.out else checkpoint["path"].parent
     out_dir.mkdir(parents=True, exist_ok=True)
-    for note in draw_pictures(evaluation, images, out_dir, args.wrong):
-        print(note, file=sys.stderr)
+    for line in draw_pictures(evaluation, images, out_dir, args.wrong):
+        print(line, file=sys.stderr if line.startswith("note:") else sys.stdout)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_command(main))

@@ -17,6 +17,7 @@ installed).
 
 from __future__ import annotations
 
+import argparse
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,17 @@ from typing import Any
 
 from .config import make_config
 from .model import ConfigError
-from .train import OneLineParser, RunError, TrainingRun, _one_line, load_data, write_json
+from .train import (
+    PLOT_EXTRA_HINT,
+    OneLineParser,
+    RunError,
+    TrainingRun,
+    _one_line,
+    load_data,
+    matplotlib_is_missing,
+    run_command,
+    write_json,
+)
 
 BASE = {
     "arch": (784, 128, 10),
@@ -184,40 +195,25 @@ def markdown_table(results: list[dict[str, Any]]) -> str:
 
 
 def plot_results(results: list[dict[str, Any]], title: str, path: Path) -> str | None:
-    """Test accuracy per epoch, one line per run; a note instead when matplotlib is missing."""
+    """Training loss and test accuracy per epoch, one line per run; a note instead when matplotlib is missing."""
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return "note: matplotlib is not installed, so no plot was drawn (pip install matplotlib)"
-    figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(11, 4))
-    for result in results:
-        epochs = [record["epoch"] for record in result["history"]]
-        loss_axes.plot(
-            epochs, [record["train_loss"] for record in result["history"]], marker="o", label=result["label"]
-        )
-        accuracy_axes.plot(
-            epochs, [100 * record["test_accuracy"] for record in result["history"]], marker="o", label=result["label"]
-        )
-    from matplotlib.ticker import MaxNLocator
-
-    for axes in (loss_axes, accuracy_axes):
-        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.grid(True, alpha=0.3)
-    loss_axes.set(xlabel="epoch", ylabel="training loss", yscale="log", title="training loss")
-    accuracy_axes.set(xlabel="epoch", ylabel="test accuracy (%)", title="test accuracy")
-    accuracy_axes.legend(fontsize="small")
-    figure.suptitle(title)
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+        from viz.plots import plot_experiment
+    except ModuleNotFoundError as error:
+        if not matplotlib_is_missing(error):
+            raise
+        return f"note: no plot drawn: matplotlib is not installed; {PLOT_EXTRA_HINT}"
+    plot_experiment(results, title, path)
     return None
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = OneLineParser(prog="python -m mnist.experiments", description=__doc__.split("\n")[0])
+    examples = "examples:\n" + __doc__.split("\n\n")[1]  # the commands listed at the top of this file
+    parser = OneLineParser(
+        prog="python -m mnist.experiments",
+        description="Small controlled experiments on MNIST, each changing one thing.",
+        epilog=examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("name", nargs="?", choices=sorted(EXPERIMENTS), help="the experiment to run")
     parser.add_argument("--preset", choices=sorted(PRESETS), help="run a classic setup instead")
     parser.add_argument("--epochs", type=int, help="epochs per run (default: the experiment's, 5 for most)")
@@ -241,7 +237,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     out_dir = Path(args.out) if args.out else Path("runs") / "experiments" / name
     out_dir.mkdir(parents=True, exist_ok=True)
-    settings = f"{epochs} epochs" + (f", first {args.limit} training images" if args.limit else ", all 60000")
+    images = f"first {args.limit} training images" if args.limit else "all 60000"
+    settings = f"{epochs} epoch{'s' if epochs != 1 else ''}, {images}"
     table = markdown_table(results)
     text = f"## {name}: {experiment.question}\n\n{settings}\n\n{table}\n"
     (out_dir / "results.md").write_text(text, encoding="utf-8")
@@ -256,4 +253,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_command(main))

@@ -133,4 +133,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from .train import run_command  # ends quietly when piped into head
+
+    sys.exit(run_command(main))

@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -364,7 +366,9 @@ class TrainingRun:
             if len(self.splits.x_val) > 0:
                 record["val_accuracy"] = accuracy(self.model, self.splits.x_val, self.splits.y_val)
                 line += f"  val acc {100 * record['val_accuracy']:6.2f}%"
-            record["test_accuracy"] = accuracy(self.model, self.splits.x_test, self.splits.y_test)
+            test_logits = predict(self.model, self.splits.x_test)
+            record["test_loss"] = float(compute_loss(config, tg.Tensor(test_logits), self.splits.y_test).data)
+            record["test_accuracy"] = float(np.mean(test_logits.argmax(axis=1) == self.splits.y_test))
             line += f"  test acc {100 * record['test_accuracy']:6.2f}%  {seconds:5.1f} s"
             self.history.append(record)
             if checkpoint_path is not None:
@@ -400,7 +404,7 @@ def write_outputs(run: TrainingRun, out_dir: Path, interrupted: bool) -> None:
     metrics = run.metrics(interrupted)
     write_json(out_dir / METRICS_NAME, metrics)
     if run.history:
-        note = plot_curves(run.history, out_dir / CURVES_NAME)
+        note = plot_curves(run.history, out_dir / CURVES_NAME, run_title(run.config, run.history))
         if note:
             print(note, file=sys.stderr)
 
@@ -412,14 +416,47 @@ def write_json(path: Path, content: Any) -> None:
     temporary.replace(path)
 
 
-def plot_curves(history: list[dict[str, Any]], path: Path) -> str | None:
+PLOT_EXTRA_HINT = 'pip install "tinygrad_edu[plot]"'
+
+
+def matplotlib_is_missing(error: ModuleNotFoundError) -> bool:
+    """Did importing the plots fail only because matplotlib is not installed (the [plot] extra)?"""
+    return (error.name or "").split(".")[0] == "matplotlib"
+
+
+def run_title(config: TrainConfig, history: list[dict[str, Any]]) -> str:
+    """What a plot of this run is called: the model, the optimizer and where it ended."""
+    final = history[-1]
+    epochs = f"{final['epoch']} epoch{'s' if final['epoch'] != 1 else ''}"
+    return (
+        f"{format_arch(config.arch)} {config.activation}, {config.optimizer} lr {config.lr:g}: "
+        f"test accuracy {100 * final['test_accuracy']:.2f}% after {epochs}"
+    )
+
+
+def plot_curves(history: list[dict[str, Any]], path: Path, title: str | None = None) -> str | None:
     """Draw the training curves; return a note instead when plotting is unavailable."""
     try:
         from viz.plots import plot_training_curves
-    except ImportError as error:
-        return f"note: no curves plotted: could not import viz.plots ({error}); pip install matplotlib graphviz"
-    plot_training_curves(history, path)
+    except ModuleNotFoundError as error:
+        if not matplotlib_is_missing(error):
+            raise
+        return f"note: no curves plotted: matplotlib is not installed; {PLOT_EXTRA_HINT}"
+    plot_training_curves(history, path, title=title)
     return None
+
+
+def run_command(main: Callable[[], int]) -> int:
+    """main()'s exit status; when the reader of a pipe goes away (python -m mnist.train --help | head -1), end
+    quietly instead of printing a BrokenPipeError."""
+    try:
+        try:
+            return main()
+        finally:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more reaches the closed pipe
+        return 1
 
 
 # ----- command line ----------------------------------------------------------------------------
@@ -599,4 +636,4 @@ def train(run: TrainingRun, config: TrainConfig, out_dir: Path, resumed: bool, s
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_command(main))

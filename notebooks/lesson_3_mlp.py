@@ -1,17 +1,27 @@
-"""Lesson 3: from one neuron to an MLP.
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,jupyter,-all
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
 
-Generated from notebooks/build_notebooks.py (edit it there, then rebuild); the same lesson as
-lesson_3_mlp.ipynb, for those without Jupyter:
-
-    python notebooks/lesson_3_mlp.py
-"""
-
+# %% [markdown]
 # # Lesson 3: from one neuron to a multi-layer perceptron
 #
 # Many neurons side by side are a matrix multiplication; layers of them, with a
 # non-linearity between, are an MLP. On the way we meet **broadcasting** (and why the bias
 # gradient is a sum), the **softmax**, and a **cross-entropy** that does not blow up.
 
+# %%
 import sys
 import tempfile
 from pathlib import Path
@@ -43,6 +53,7 @@ def show(picture, name="picture"):
         print(f"[picture: {picture.render(OUT / name, format='svg', cleanup=True)}]")
 
 
+# %% [markdown]
 # ## A layer is a matrix product, and the bias broadcasts
 #
 # A batch of 4 points with 2 features, a layer of 3 neurons: `X @ W` has shape (4, 3), and the
@@ -50,6 +61,7 @@ def show(picture, name="picture"):
 # bias, its gradient is the **sum over the batch**: the engine sums broadcast gradients back to
 # each input's shape, in one place.
 
+# %%
 rng = np.random.default_rng(0)
 X = Tensor(rng.normal(size=(4, 2)), name="X")
 W = Tensor(rng.normal(size=(2, 3)), requires_grad=True, name="W")
@@ -62,6 +74,7 @@ print("bias.grad:            ", bias.grad.data)
 print("upstream summed over 0:", upstream.sum(axis=0))
 show(viz.draw_graph(H), "layer")
 
+# %% [markdown]
 # ## Softmax and cross-entropy, naive and stable
 #
 # With more than two classes, the last layer gives one score (logit) per class and the softmax
@@ -69,6 +82,7 @@ show(viz.draw_graph(H), "layer")
 # $-\ln p_{\text{target}}$. Written naively, $e^{1000}$ overflows to infinity, and
 # $\infty / \infty$ is NaN.
 
+# %%
 logits = Tensor([[1000.0, 0.0, -1000.0], [2.0, 1.0, 0.1]], requires_grad=True)
 targets = np.array([0, 1])
 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -77,24 +91,29 @@ with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
 print("naive probabilities:", naive_probabilities.data.tolist())
 print("naive loss:", naive_loss.item())
 
+# %% [markdown]
 # Subtracting the largest logit changes nothing mathematically
 # ($e^{z_i - m} / \sum_j e^{z_j - m}$ is the same fraction) and makes every exponent $\le 0$.
 # Better still, compute $\ln p$ directly: $\ln p_i = (z_i - m) - \ln \sum_j e^{z_j - m}$
 # (log-sum-exp). That is what `log_softmax` and `F.cross_entropy` do, and the gradient,
 # $p - \text{onehot}(\text{target})$ divided by the batch size, is finite too.
 
+# %%
 print("log_softmax:", logits.log_softmax(axis=1).data.tolist())
 loss = F.cross_entropy(logits, targets)
 loss.backward()
 print("stable loss:", loss.item())
 print("gradient (p - onehot) / 2:", logits.grad.data.round(4).tolist())
 
+
+# %% [markdown]
 # ## Data one neuron cannot separate
 #
 # Three interleaved spirals. A single layer (softmax regression) can only draw straight
 # boundaries; a hidden layer of 32 tanh neurons bends them.
 
 
+# %%
 def spirals(points_per_class, classes, rng):
     X, y = [], []
     for k in range(classes):
@@ -138,9 +157,68 @@ for label, model in (("one layer", linear), ("MLP 2-32-3", mlp)):
     path = OUT / f"{label[:3]}.png"
     show(plot_decision_boundary(predict_with(model), X, y, path, resolution=100, title=title))
 
-
+# %% [markdown]
 # ## Exercises
 #
 # 1. Replace `nn.Tanh()` by `nn.ReLU()`. How do the boundaries change shape?
 # 2. How few hidden neurons still separate the spirals?
-# 3. Print `mlp` and count its parameters: `sum(p.size for p in mlp.parameters())`.
+# 3. Print `mlp` and count its parameters: `sum(p.data.size for p in mlp.parameters())`.
+
+# %% [markdown]
+# ## Solutions
+#
+# Try each exercise first. In the notebook each solution is folded away: click the three dots
+# (or the bar left of the cell) to open it. As a script, the solutions run here, at the end.
+
+# %% [markdown]
+# ### Solution 1: ReLU instead of tanh
+#
+# <details><summary>Hint</summary>
+#
+# A ReLU network computes a function that is linear on pieces of the plane. What shape are the
+# boundaries between such pieces?
+# </details>
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+relu_rng = np.random.default_rng(0)
+relu_mlp = nn.Sequential(nn.Linear(2, 32, generator=relu_rng), nn.ReLU(), nn.Linear(32, 3, generator=relu_rng))
+relu_loss, relu_accuracy = train(relu_mlp)
+title = f"MLP 2-32-3 with ReLU: loss {relu_loss:.3f}, accuracy {100 * relu_accuracy:.0f}%"
+print(title)
+show(plot_decision_boundary(predict_with(relu_mlp), X, y, OUT / "relu.png", resolution=100, title=title))
+# The ReLU boundaries are made of straight segments with corners (the network is piecewise linear),
+# where tanh's bend smoothly. It separates the spirals just as well.
+assert relu_accuracy > 0.9
+
+# %% [markdown]
+# ### Solution 2: how few hidden neurons?
+#
+# <details><summary>Hint</summary>
+#
+# Train the same MLP with 2, 4, 8 and 16 hidden neurons and compare the accuracies.
+# </details>
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+accuracy_by_width = {}
+for width in (2, 4, 8, 16):
+    width_rng = np.random.default_rng(0)
+    model = nn.Sequential(nn.Linear(2, width, generator=width_rng), nn.Tanh(), nn.Linear(width, 3, generator=width_rng))
+    _, accuracy_by_width[width] = train(model, steps=600)
+    print(f"{width:2} hidden tanh neurons: accuracy {100 * accuracy_by_width[width]:.0f}%")
+# Two neurons are too few (about 60%), four nearly do it (about 87%), and from 8 the three arms come
+# apart; more neurons mostly make the boundaries smoother. (Training longer helps small networks too.)
+assert accuracy_by_width[2] < accuracy_by_width[16] and accuracy_by_width[16] > 0.9
+
+# %% [markdown]
+# ### Solution 3: count the parameters
+#
+# <details><summary>Hint</summary>
+#
+# A `Linear(in, out)` layer has an `(out, in)` weight and `out` biases.
+# </details>
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+print(mlp)
+count = sum(p.data.size for p in mlp.parameters())
+print("parameters:", count, "= (2·32 + 32) + (32·3 + 3)")
+assert count == (2 * 32 + 32) + (32 * 3 + 3) == 195

@@ -1,9 +1,11 @@
-"""The lessons: every notebook runs top to bottom without writing into the repository (how long each
-takes is measured by benchmarks/lessons.py, never asserted here: a busy machine must not fail the suite);
-the committed notebooks and scripts are exactly what notebooks/build_notebooks.py generates."""
+"""The lessons: every notebook runs top to bottom, solutions included, without writing into the repository
+(how long each takes is measured by benchmarks/lessons.py, never asserted here: a busy machine must not fail
+the suite); each lesson is one percent-format script paired by jupytext with its notebook, and the two are in
+sync (notebooks/README.md says how to edit a lesson)."""
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,7 +24,7 @@ def files_in(folder):
     return {
         path.relative_to(folder): path.stat().st_mtime_ns
         for path in folder.rglob("*")
-        if "__pycache__" not in path.parts
+        if "__pycache__" not in path.parts and ".hypothesis" not in path.parts  # caches, ignored by git
     }
 
 
@@ -32,16 +34,54 @@ def test_there_are_at_least_six_lessons_each_with_a_script():
         assert notebook.with_suffix(".py").exists(), f"{notebook.name} has no plain-Python twin"
 
 
-def test_the_files_are_generated_from_build_notebooks_without_outputs():
-    result = subprocess.run(
-        [sys.executable, str(NOTEBOOKS / "build_notebooks.py"), "--check"], capture_output=True, text=True, timeout=60
+def cells(notebook):
+    """What a reader sees of each cell: its kind, its text and the metadata jupytext pairs (tags, hidden)."""
+    return [
+        (cell.cell_type, cell.source, {key: cell.metadata[key] for key in ("tags", "jupyter") if key in cell.metadata})
+        for cell in notebook.cells
+    ]
+
+
+@pytest.mark.parametrize("notebook", LESSONS, ids=[path.stem for path in LESSONS])
+def test_the_notebook_and_its_script_are_a_jupytext_pair_in_sync(notebook):
+    jupytext = pytest.importorskip("jupytext")
+    script = notebook.with_suffix(".py")
+    from_script = jupytext.read(script)
+    assert from_script.metadata["jupytext"]["formats"] == "ipynb,py:percent", f"{script.name}: not a paired lesson"
+    assert from_script.metadata["kernelspec"]["name"] == "python3"
+    from_notebook = jupytext.read(notebook)
+    assert cells(from_notebook) == cells(from_script), (
+        f"{notebook.name} and {script.name} differ: run jupytext --sync notebooks/{script.name}"
     )
-    assert result.returncode == 0, result.stderr
-    for notebook in LESSONS:
-        content = json.loads(notebook.read_text(encoding="utf-8"))
-        for cell in content["cells"]:
-            if cell["cell_type"] == "code":
-                assert cell["outputs"] == [] and cell["execution_count"] is None, f"{notebook.name} has outputs"
+
+
+@pytest.mark.parametrize("notebook", LESSONS, ids=[path.stem for path in LESSONS])
+def test_the_notebook_is_committed_without_outputs(notebook):
+    content = json.loads(notebook.read_text(encoding="utf-8"))
+    for cell in content["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None, (
+                f"{notebook.name} has outputs: jupyter nbconvert --clear-output --inplace notebooks/{notebook.name}"
+            )
+
+
+@pytest.mark.parametrize("notebook", LESSONS, ids=[path.stem for path in LESSONS])
+def test_every_exercise_has_a_hidden_solution_at_the_end(notebook):
+    content = nbformat.read(notebook, as_version=4)
+    headings = [cell.source.splitlines()[0] for cell in content.cells if cell.cell_type == "markdown"]
+    assert "## Exercises" in headings and "## Solutions" in headings, f"{notebook.name}: no exercises or solutions"
+    exercises_cell = next(cell for cell in content.cells if cell.source.startswith("## Exercises"))
+    exercises = [line for line in exercises_cell.source.splitlines() if re.match(r"\d+\. ", line)]
+    solutions_start = next(i for i, cell in enumerate(content.cells) if cell.source.startswith("## Solutions"))
+    solution_cells = [cell for cell in content.cells if "solution" in cell.metadata.get("tags", [])]
+    assert len(solution_cells) >= len(exercises) >= 1, f"{notebook.name}: {len(exercises)} exercises"
+    for cell in solution_cells:
+        assert cell.cell_type == "code" and cell.metadata["jupyter"]["source_hidden"] is True
+        assert content.cells.index(cell) > solutions_start, f"{notebook.name}: a solution before '## Solutions'"
+    titles = [cell.source.splitlines()[0] for cell in content.cells[solutions_start:] if cell.cell_type == "markdown"]
+    assert [f"### Solution {number}" for number in range(1, len(exercises) + 1)] == [
+        title.split(":")[0] for title in titles if title.startswith("### Solution")
+    ]
 
 
 def needs_dot(notebook):

@@ -1,10 +1,13 @@
-"""Every op is a row in this table, and every row gets three checks:
+"""Every op is a row in this table, and every row gets five checks:
 
 1. forward agrees with the same expression in NumPy;
 2. gradcheck: the engine's gradient agrees with central differences, in float64, against a
    random upstream gradient;
 3. gradgradcheck: the same for second derivatives (the backward formulas are themselves
-   differentiable under create_graph=True).
+   differentiable under create_graph=True);
+4. jvp: forward mode's tangent J·v agrees with central differences along a random direction v;
+5. jvp against backward: ⟨J·v, u⟩ = ⟨v, Jᵀ·u⟩ for random u and v (forward and reverse mode
+   compute the same Jacobian).
 
 Inputs are drawn per row from a "domain" that keeps them where the op is smooth: positive
 for log/sqrt/pow, away from 0 for relu/abs/division, and without ties for max/maximum.
@@ -20,6 +23,7 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor
+from tinygrad_edu.ops.cast import Cast
 
 
 @dataclass
@@ -209,6 +213,8 @@ CASES = _binary_cases() + [
         ((2, 4, 3), (2, 3), (2,)),
     ),
     OpCase("linear-no-bias", lambda x, w: tg.nn.functional.linear(x, w), lambda x, w: x @ w.T, ((4, 3), (2, 3))),
+    # Cast float64 -> float64 keeps the values exact, so the checks see its rule alone (x.to(dtype))
+    OpCase("cast", lambda a: Cast.apply(a, dtype=np.float64) * a, lambda a: a * a, ((3, 4),)),
     # a small composite, as a smoke test of several ops together
     OpCase(
         "composite",
@@ -271,3 +277,36 @@ def test_float32_stays_float32(case: OpCase):
     out.sum().backward()
     for tensor in tensors:
         assert tensor.grad.dtype == np.float32
+
+
+def _central_difference(fn, arrays: list[np.ndarray], tangents: list[np.ndarray], eps: float = 1e-6) -> np.ndarray:
+    """(f(x + ε·ẋ) − f(x − ε·ẋ)) / 2ε: the directional derivative, numerically."""
+    plus = fn(*[Tensor(x + eps * t) for x, t in zip(arrays, tangents)]).data
+    minus = fn(*[Tensor(x - eps * t) for x, t in zip(arrays, tangents)]).data
+    return (plus - minus) / (2 * eps)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_jvp_matches_central_differences(case: OpCase):
+    arrays, tensors = _inputs(case, seed=2)
+    rng = np.random.default_rng(3)
+    tangents = [rng.standard_normal(array.shape) for array in arrays]
+    output, output_tangent = tg.jvp(case.fn, tuple(tensors), tuple(Tensor(t) for t in tangents))
+    np.testing.assert_allclose(output.data, case.reference(*arrays), rtol=1e-12, atol=1e-12)
+    assert output_tangent.shape == output.shape and output_tangent.dtype == np.float64
+    expected = _central_difference(case.fn, arrays, tangents)
+    np.testing.assert_allclose(output_tangent.data, expected, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_jvp_is_the_transpose_of_backward(case: OpCase):
+    """⟨J·v, u⟩ = ⟨v, Jᵀ·u⟩ for random v (input tangents) and u (upstream gradient)."""
+    arrays, tensors = _inputs(case, seed=4)
+    rng = np.random.default_rng(5)
+    v = [rng.standard_normal(array.shape) for array in arrays]
+    output, jv = tg.jvp(case.fn, tuple(tensors), tuple(Tensor(t) for t in v))
+    u = rng.standard_normal(output.shape)
+    vjp = tg.grad(case.fn(*tensors), tensors, grad_outputs=u, allow_unused=True)
+    left = np.sum(jv.data * u)
+    right = sum(np.sum(t * g.data) for t, g in zip(v, vjp) if g is not None)
+    assert left == pytest.approx(right, rel=1e-10, abs=1e-12)

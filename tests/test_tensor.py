@@ -139,7 +139,7 @@ class TestShapeErrors:
 class TestBasics:
     def test_properties(self):
         x = Tensor(np.zeros((2, 3)), requires_grad=True, name="x")
-        assert x.shape == (2, 3) and x.ndim == 2 and x.size == 6 and x.is_leaf
+        assert x.shape == (2, 3) and x.ndim == 2 and x.numel() == 6 and x.is_leaf
         y = x * 2
         assert not y.is_leaf and y.grad_fn.name == "Mul" and y.grad_fn.parents[0] is x
         assert "grad_fn=<Mul>" in repr(y) and "name='x'" in repr(x)

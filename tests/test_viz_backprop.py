@@ -13,7 +13,7 @@ import tinygrad_edu as tg
 import tinygrad_edu.ops as ops_package
 import viz
 from tinygrad_edu.ops import elementwise, linalg, movement, nn, reduce
-from viz.graph import HIGHLIGHT_COLOUR
+from viz.labels import HIGHLIGHT_COLOUR
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
@@ -40,16 +40,32 @@ def node_line(source: str, node_id: str) -> str:
     return line
 
 
-def test_frames_count_is_ops_visited_plus_the_final_frame():
+def all_text(frame: viz.Frame) -> str:
+    """Everything a frame says: its caption and the labels of its pictures."""
+    labels = [label for label, _ in frame.picture.nodes.values()]
+    if frame.question is not None:
+        labels += [label for label, _ in frame.question.nodes.values()]
+    return frame.caption + "\n" + "\n".join(labels)
+
+
+def lines_of(frame: viz.Frame) -> list[str]:
+    return [line.full for line in frame.lines]
+
+
+def test_frames_are_the_forward_pass_one_per_op_visited_and_the_end():
     *_, reference = tanh_example()
     visited = len(list(tg.backward_steps(reference)))
     *_, y = tanh_example()
     frames = viz.backprop_frames(y)
     assert visited == 4
-    assert len(frames) == visited + 1
-    assert [frame.index for frame in frames] == list(range(5))
-    assert all(frame.total == 5 for frame in frames)
-    assert frames[-1].is_final and frames[-1].highlighted is None
+    assert len(frames) == visited + 2
+    assert [frame.index for frame in frames] == list(range(6))
+    assert all(frame.total == 6 for frame in frames)
+    assert frames[0].step is None and frames[0].heading == "forward pass"
+    assert "grad" not in all_text(frames[0])  # the forward pass shows values only
+    assert frames[-1].is_final and frames[-1].highlighted is None and frames[-1].step is None
+    # One numbering: frame k's caption says "Step k of 5", as the player's counter and #k do.
+    assert [frame.caption.split(":")[0] for frame in frames] == [f"Step {k} of 5" for k in range(6)]
 
 
 def test_frame_k_highlights_the_op_of_engine_step_k():
@@ -57,46 +73,106 @@ def test_frame_k_highlights_the_op_of_engine_step_k():
     expected_ops = [step.function.__name__ for step in tg.backward_steps(reference)]
     *_, y = tanh_example()
     frames = viz.backprop_frames(y)
-    assert [frame.step.function.__name__ for frame in frames[:-1]] == expected_ops == ["Mul", "Tanh", "Add", "Mul"]
-    assert [frame.highlighted for frame in frames[:-1]] == ["op3", "op2", "op1", "op0"]
-    for frame in frames[:-1]:
-        assert HIGHLIGHT_COLOUR in node_line(frame.source, frame.highlighted)
-        others = [f"op{i}" for i in range(4) if f"op{i}" != frame.highlighted]
-        assert all(HIGHLIGHT_COLOUR not in node_line(frame.source, op) for op in others)
-    assert HIGHLIGHT_COLOUR not in "".join(node_line(frames[-1].source, f"op{i}") for i in range(4))
+    steps = frames[1:-1]
+    assert [frame.step.function.__name__ for frame in steps] == expected_ops == ["Mul", "Tanh", "Add", "Mul"]
+    assert [frame.highlighted for frame in steps] == ["op3", "op2", "op1", "op0"]
+    structure = viz.graph.graph_structure(y)
+    for frame in steps:
+        # The op is drawn on top of its output's box: exactly that box has the highlight colour.
+        output = structure.value_id(frame.step.output)
+        highlighted = [node for node, (label, _) in frame.picture.nodes.items() if HIGHLIGHT_COLOUR in label]
+        assert highlighted == [output]
+    assert not any(HIGHLIGHT_COLOUR in label for label, _ in frames[-1].picture.nodes.values())
 
 
-def test_frame_shows_upstream_gradient_local_derivative_and_what_is_sent():
+def test_a_step_is_written_in_the_users_names_with_the_numbers_plugged_in():
+    p, q = scalar(2.0, "p"), scalar(-3.0, "q")
+    loss = p * q * tg.Tensor(np.array(0.5))
+    loss.name = "L"
+    frames = viz.backprop_frames(loss)
+    product_step = frames[2]
+    assert product_step.step.function.__name__ == "Mul" and product_step.step.output.name is None
+    text = lines_of(product_step)
+    assert "upstream gradient: ∂L/∂(p·q) = 0.5" in text
+    assert "local derivative: ∂(p·q)/∂p = q = −3" in text
+    assert "sends: ∂L/∂p = ∂L/∂(p·q) × q = 0.5 × (−3) = −1.5" in text
+    assert "sends: ∂L/∂q = ∂L/∂(p·q) × p = 0.5 × 2 = 1" in text
+    assert "∂L/∂p = ∂L/∂(p·q) × q = 0.5 × (−3) = −1.5" in product_step.caption
+
+
+def test_the_tanh_step_uses_the_names_around_it():
     *_, y = tanh_example()
     frames = viz.backprop_frames(y)
-    tanh_frame = frames[1]
-    assert "∂(tanh x)/∂x = 1 − tanh²x" in tanh_frame.source
-    assert "upstream gradient" in tanh_frame.source
-    assert "∂L/∂x = ∂L/∂y · (1 − y²)" in tanh_frame.source  # the chain rule on the edge back
-    assert "0.002682" in tanh_frame.source  # 2 · (1 − tanh²4), the number sent back
-    assert "dir=back" in tanh_frame.source
-    assert "Tanh receives the upstream gradient" in tanh_frame.caption
-    assert tanh_frame.caption.startswith("Step 2 of 5")
-    assert "∂(a·b)/∂a = b" in frames[0].source
+    tanh_step = frames[2]
+    assert tanh_step.step.function.__name__ == "Tanh"
+    text = lines_of(tanh_step)
+    assert "local derivative: ∂tanh(a·b + c)/∂(a·b + c) = 1 − tanh(a·b + c)² = 0.001341" in text
+    assert "sends: ∂L/∂(a·b + c) = ∂L/∂tanh(a·b + c) × (1 − tanh(a·b + c)²) = 2 × 0.001341 = 0.002682" in text
+    # No letter of the op's own formula (x, y) is left in a frame about a, b and c.
+    assert not re.search(r"∂L/∂[xy]\b", " ".join(text))
 
 
-def test_the_sum_appears_in_the_frame_where_the_second_contribution_arrives():
+def test_a_fan_out_adds_up_with_numbers_in_the_frame_where_the_second_contribution_arrives():
     *_, y = tanh_example()
     frames = viz.backprop_frames(y)
-    # a gets its first contribution at step 0 (the last Mul), its second at step 3 (a·b).
-    for frame in frames[:3]:
-        assert "g₁ + g₂" not in frame.source
-    assert "∂L/∂a = g₁ + g₂" in frames[3].source
-    assert "0.9993 + (-0.008046)" in frames[3].source
-    assert "adds up" in frames[3].caption or "add up" in frames[3].caption
+    # a gets its first contribution at step 1 (the last Mul), its second at step 4 (a·b).
+    for frame in frames[:4]:
+        assert "add up" not in frame.caption
+    assert "a is used twice, so its gradients add up: ∂L/∂a = 0.9993 + (−0.008046) = 0.9913" in lines_of(frames[4])
+    label = frames[4].picture.nodes["t0"][0]
+    assert "grad 0.9993" in label and "+ (−0.008046)" in label and "= 0.9913" in label
+
+
+def test_the_sigmoid_step_speaks_of_the_users_output_not_of_a_letter_y():
+    w, x = scalar(0.5, "w"), scalar(2.0, "x")
+    y = tg.Tensor(np.array(1.0), name="y")  # the label, a user's name
+    z = w * x
+    z.name = "z"
+    p = z.sigmoid()
+    p.name = "p"
+    loss = -(y * p.log() + (1 - y) * (1 - p).log())
+    loss.name = "L"
+    frames = viz.backprop_frames(loss)
+    (sigmoid_frame,) = [frame for frame in frames if frame.step and frame.step.function.__name__ == "Sigmoid"]
+    text = " ".join(lines_of(sigmoid_frame))
+    assert "∂p/∂z = p·(1 − p) = 0.1966" in text
+    assert "y·(1 − y)" not in text
+    unnamed = viz.backprop_frames(scalar(0.0, "z").sigmoid())
+    assert "∂σ(z)/∂z = σ(z)·(1 − σ(z)) = 0.25" in " ".join(lines_of(unnamed[1]))
+
+
+def test_no_internal_ids_and_no_minus_zero_in_any_frame():
+    x1, w1, x2, w2, b = (scalar(value, name) for value, name in ((2, "x1"), (-3, "w1"), (0, "x2"), (1, "w2"), (1, "b")))
+    long = ((x1 * w1 + x2 * w2 + b).tanh() * (x1 * w1 + x2 * w2 + b).exp() + b * b).log()
+    negative_zero = -(x2 * tg.Tensor(np.array(0.0)) + long)  # sends −1 × 0 = −0.0 back
+    for frame in viz.backprop_frames(negative_zero):
+        text = all_text(frame)
+        assert not re.search(r"\bt\d+\b", text), text
+        assert not re.search(r"[−-]0(?![.\d])", text), text
+    names = viz.graph.graph_structure(long)
+    assert all(len(names.display_name(value)) <= 24 for value in names.values)
+
+
+def test_names_with_operators_are_put_in_parentheses_after_the_d():
+    b = scalar(1.0, "b")
+    square = b * b
+    square.name = "b*b"  # a name as a parser might give it
+    frames = viz.backprop_frames(square.exp())
+    assert "sends: ∂L/∂b = ∂L/∂(b*b) × b = 2.718 × 1 = 2.718" in lines_of(frames[2])
+    assert viz.formulas.wrap("−x") == "(−x)" and viz.formulas.wrap("-3") == "-3" and viz.formulas.wrap("x1") == "x1"
+
+
+def test_one_step_is_not_called_steps():
+    frames = viz.backprop_frames(scalar(1.0, "a").exp())
+    assert frames[-1].caption.startswith("Step 2 of 2: Done after 1 step:")
 
 
 def test_a_tensor_used_twice_by_one_op_shows_both_contributions():
     x = scalar(3.0, "x")
     frames = viz.backprop_frames(x * x)
-    assert len(frames) == 2
-    assert "∂L/∂x = g₁ + g₂" in frames[0].source
-    assert frames[0].source.count("dir=back") == 2
+    assert len(frames) == 3
+    assert "x is used twice, so its gradients add up: ∂L/∂x = 3 + 3 = 6" in lines_of(frames[1])
+    assert len(frames[1].picture.edges) == 2  # one edge per use
     np.testing.assert_allclose(x.grad.data, 6.0)
 
 
@@ -107,9 +183,9 @@ def test_last_frame_shows_every_leaf_gradient_equal_to_backward():
     y2.backward()
     for leaf, reference in ((a, a2), (b, b2), (c, c2)):
         np.testing.assert_allclose(leaf.grad.data, reference.grad.data)
-        assert f"∂L/∂{leaf.name} = {viz.graph.format_values(leaf.grad.data)}" in frames[-1].source
-        assert f"∂L/∂{leaf.name} = " in frames[-1].caption
-    assert frames[-1].caption.startswith("Done after 4 steps")
+        value = viz.formulas.values_inline(leaf.grad.data)
+        assert f"∂L/∂{leaf.name} = {value}" in frames[-1].caption
+    assert frames[-1].caption.startswith("Step 5 of 5: Done after 4 steps")
 
 
 def test_retain_graph_lets_backward_run_again():
@@ -120,16 +196,81 @@ def test_retain_graph_lets_backward_run_again():
     np.testing.assert_allclose(a.grad.data, 2 * first)
 
 
-def test_matrices_with_broadcasting_draw_numbers():
+def matmul_example() -> tg.Tensor:
+    """L = sum(tanh(x @ W)) with x 2×3 and W 3×2: the small matmul of the lecture."""
     generator = np.random.default_rng(0)
-    x = tg.Tensor(generator.normal(size=(2, 3)), name="x")
-    w = tg.Tensor(generator.normal(size=(3, 2)), requires_grad=True, name="w")
-    bias = tg.Tensor(np.zeros(2), requires_grad=True, name="bias")
-    loss = (x @ w + bias).relu().sum()
-    frames = viz.backprop_frames(loss)
-    assert len(frames) == 5  # Sum, ReLU, Add, MatMul + final
-    assert "∂L/∂A = ∂L/∂Y @ Bᵀ" in frames[3].source or "∂L/∂B = Aᵀ @ ∂L/∂Y" in frames[3].source
-    assert "[[" in frames[3].source  # small matrices are shown as numbers
+    x = tg.Tensor(generator.normal(size=(2, 3)).round(1), requires_grad=True, name="x")
+    w = tg.Tensor(generator.normal(size=(3, 2)).round(1), requires_grad=True, name="W")
+    y = x @ w
+    y.name = "y"
+    loss = y.tanh().sum()
+    loss.name = "L"
+    return loss
+
+
+def test_the_matmul_frame_shows_the_rule_with_its_shapes_and_grids_of_numbers():
+    frames = viz.backprop_frames(matmul_example())
+    (matmul,) = [frame for frame in frames if frame.step and frame.step.function.__name__ == "MatMul"]
+    text = lines_of(matmul)
+    assert any(line.startswith("sends: ∂L/∂W = xᵀ · ∂L/∂y,  (3×2) = (3×2)·(2×2) = [[") for line in text)
+    assert any(line.startswith("sends: ∂L/∂x = ∂L/∂y · Wᵀ,  (2×3) = (2×2)·(2×3) = [[") for line in text)
+    label = matmul.picture.nodes["t1"][0]  # W: its shape, a 3×2 grid of values and one of gradients
+    assert "(3×2)" in label and label.count('<TD ALIGN="RIGHT">') == 12
+
+
+def test_every_frame_is_drawn_on_one_stage():
+    frames = viz.backprop_frames(matmul_example())
+    assert len({id(frame.stage) for frame in frames}) == 1
+    assert {frozenset(frame.picture.nodes) for frame in frames} == {frozenset(frames[0].picture.nodes)}
+
+
+@needs_dot
+def test_pinned_positions_are_the_same_in_every_frame_and_question():
+    *_, y = tanh_example()
+    frames = viz.backprop_frames(y)
+    stage = frames[0].stage
+    pictures = [frame.picture for frame in frames] + [frame.question for frame in frames if frame.question]
+    positions = set()
+    for picture in pictures:
+        source = stage.pinned_source(picture)
+        positions.add(tuple(re.findall(r'^\s*(t\d+) \[.*?pos="([^"]+)"', source, flags=re.MULTILINE)))
+    assert len(positions) == 1 and len(next(iter(positions))) == 7
+
+
+@needs_dot
+def test_every_pinned_edge_runs_between_its_own_two_nodes():
+    x1, w1, x2, w2, b = (scalar(value, name) for value, name in ((2, "x1"), (-3, "w1"), (0, "x2"), (1, "w2"), (1, "b")))
+    frames = viz.backprop_frames((x1 * w1 + x2 * w2 + b).tanh())
+    source = frames[2].stage.pinned_source(frames[2].picture)
+    boxes = {}
+    for line in source.splitlines():
+        node = re.match(r"\s*(t\d+) \[", line)
+        if node:
+            x, y = map(float, re.search(r'pos="([\d.]+),([\d.]+)!"', line).groups())
+            width = float(re.search(r"\bwidth=([\d.]+)", line).group(1)) * 72
+            height = float(re.search(r"\bheight=([\d.]+)", line).group(1)) * 72
+            boxes[node.group(1)] = (x - width / 2, y - height / 2, x + width / 2, y + height / 2)
+
+    def near(point: tuple[float, float], box: tuple[float, float, float, float]) -> bool:
+        return box[0] - 12 <= point[0] <= box[2] + 12 and box[1] - 12 <= point[1] <= box[3] + 12
+
+    edges = re.findall(r'^\s*(t\d+) -> (t\d+) \[.*?pos="([^"]+)"', source, flags=re.MULTILINE)
+    assert len(edges) == 9
+    for tail, head, path in edges:
+        points = [tuple(map(float, point.split(","))) for point in path.replace("e,", "").split()]
+        assert near(points[0], boxes[head]) and near(points[1], boxes[tail]), (tail, head)
+
+
+def test_the_question_hides_what_the_step_sends():
+    *_, y = tanh_example()
+    frames = viz.backprop_frames(y)
+    step = frames[4]  # a·b sends to a (its second contribution) and to b
+    assert step.question is not None and frames[0].question is None and frames[-1].question is None
+    a_question, b_question = step.question.nodes["t0"][0], step.question.nodes["t1"][0]
+    assert "grad 0.9993" in a_question and "+ ?" in a_question and "0.9913" not in a_question
+    assert "grad ?" in b_question and "0.0134" not in b_question
+    sends = [line for line in step.lines if line.text.startswith("sends")]
+    assert sends and all(line.answer and line.question.endswith("= ?") for line in sends)
 
 
 def test_every_built_in_op_has_a_local_derivative_row():
@@ -168,7 +309,7 @@ def test_user_ops_get_their_own_string_or_a_fallback_from_the_docstring():
 
     x = scalar(2.0, "x")
     frames = viz.backprop_frames(Cube.apply(x))
-    assert "∂L/∂x = ∂L/∂y · 3x²" in frames[0].source
+    assert "sends: ∂L/∂x = ∂L/∂cube(x) · 3x² = 12" in lines_of(frames[1])
     assert viz.local_derivative(Square).local == ("∂(x²)/∂x = 2x",)
     assert viz.local_derivative(Cube).local[0].startswith("∂y/∂xᵢ as defined by Cube.backward")
 
@@ -180,11 +321,11 @@ def test_user_ops_get_their_own_string_or_a_fallback_from_the_docstring():
 
 def test_frame_objects_expose_source_caption_index_and_display_inline(monkeypatch, tmp_path):
     *_, y = tanh_example()
-    frame = viz.backprop_frames(y)[0]
+    frame = viz.backprop_frames(y)[1]
     assert frame.source.startswith("digraph")
     assert isinstance(frame.caption, str) and frame.caption.endswith(".")
-    assert frame.index == 0
-    assert "Frame(index=0" in repr(frame)
+    assert frame.index == 1
+    assert "Frame(index=1" in repr(frame)
     monkeypatch.setenv("PATH", str(tmp_path))  # no dot: the bundle falls back to text
     bundle = frame._repr_mimebundle_()
     assert "image/svg+xml" not in bundle and "install" in bundle["text/plain"]
@@ -196,15 +337,25 @@ def test_frame_objects_expose_source_caption_index_and_display_inline(monkeypatc
 def test_frames_render_to_svg(tmp_path):
     *_, y = tanh_example()
     frames = viz.backprop_frames(y)
-    svg = frames[3]._repr_svg_()
-    assert "<svg" in svg and "g₁ + g₂" in svg
+    svg = frames[4]._repr_svg_()
+    assert "<svg" in svg and "+ (−0.008046)" in svg
+    assert "+ ?" in frames[4].svg(question=True)
     assert "image/svg+xml" in frames[0]._repr_mimebundle_()
-    path = frames[0].render(tmp_path / "frame.png")
+    path = frames[1].render(tmp_path / "frame.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@needs_dot
+def test_labels_of_16384_and_more_characters_do_not_break_dot():
+    a = tg.Tensor(np.array(2.0), requires_grad=True, name="a" * 20_000)
+    b = tg.Tensor(np.array(float("9" * 400)), requires_grad=True, name="b")  # a 400-digit number
+    frames = viz.backprop_frames(a * b)
+    assert all(len(label) < 2_000 for frame in frames for label, _ in frame.picture.nodes.values())
+    assert "<svg" in frames[1].svg()
 
 
 def test_no_op_loss_gives_just_the_final_frame():
     a = scalar(1.5, "a")
     frames = viz.backprop_frames(a)
-    assert len(frames) == 1
-    assert re.search(r"Done after 0 steps", frames[0].caption)
+    assert len(frames) == 2  # the forward pass and the end
+    assert re.search(r"Done after 0 steps", frames[-1].caption)

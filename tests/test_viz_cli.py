@@ -1,17 +1,18 @@
-"""python -m viz and its expression language."""
+"""python -m viz: the command line (the language is tested in test_viz_expression.py, bad input in
+test_viz_bad_input.py)."""
 
 from __future__ import annotations
 
-import math
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from viz.expression import ExpressionError, evaluate, make_leaves, names_in, parse, parse_values, to_text
+import viz.cli
+from viz.cli import expression_behind_double_dash, main
 
 REPO = Path(__file__).resolve().parent.parent
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
@@ -23,88 +24,6 @@ def run_viz(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     )
 
 
-# ----- the parser --------------------------------------------------------------------------------
-
-
-def value_of(expression: str, **values: float) -> float:
-    leaves = make_leaves(expression, values)
-    return float(evaluate(parse(expression), leaves).item())
-
-
-@pytest.mark.parametrize(
-    ("expression", "expected"),
-    [
-        ("a + b * c", 2 + -3 * 10),
-        ("(a + b) * c", (2 - 3) * 10),
-        ("a - b - c", 2 + 3 - 10),
-        ("c / a / a", 10 / 2 / 2),
-        ("a ** 3 ** 0.5", 2 ** (3**0.5)),  # right-associative
-        ("-a ** 2", -4.0),  # as in Python: -(a**2)
-        ("--a", 2.0),
-        ("a ** -1", 0.5),
-        ("tanh(a*b + c) * a", math.tanh(2 * -3 + 10) * 2),
-        ("exp(log(c)) + sqrt(4) + sigmoid(0) + relu(b) + sin(0) + cos(0)", 10 + 2 + 0.5 + 0 + 0 + 1),
-        ("1.5e1 * .5", 7.5),
-    ],
-)
-def test_expressions_evaluate_like_python(expression, expected):
-    assert value_of(expression, a=2.0, b=-3.0, c=10.0) == pytest.approx(expected)
-
-
-def test_names_are_float64_leaves_and_intermediates_are_named():
-    tree = parse("tanh(a*b + c) * a")
-    assert names_in(tree) == ["a", "b", "c"]
-    leaves = make_leaves("tanh(a*b + c) * a", {"a": 2, "b": -3, "c": 10})
-    assert all(leaf.dtype == np.float64 and leaf.requires_grad and leaf.name == name for name, leaf in leaves.items())
-    result = evaluate(tree, leaves)
-    assert result.name == "tanh(a*b + c)*a"
-    assert result.grad_fn.parents[0].name == "tanh(a*b + c)"
-    assert to_text(parse("-(a+b)**2 / (c*d)")) == "-(a + b)**2/(c*d)"
-
-
-@pytest.mark.parametrize(
-    ("expression", "column", "words"),
-    [
-        ("a $ b", 2, "unexpected character '$'"),
-        ("tanh(a*b + ) * a", 11, "expected a number, a name or '('"),
-        ("(a*b", 4, "never closed"),
-        ("a*b)", 3, "unmatched ')'"),
-        ("foo(a)", 0, "unknown function 'foo'"),
-        ("a b", 2, "expected an operator"),
-        ("a +", 3, "ends too early"),
-        ("", 0, "empty"),
-        ("exp + a", 0, "exp is a function"),
-        ("__import__('os')", 11, "unexpected character"),
-        ("1.2.3", 0, "two decimal points"),
-    ],
-)
-def test_parse_errors_point_at_the_column(expression, column, words):
-    with pytest.raises(ExpressionError) as caught:
-        parse(expression)
-    assert caught.value.column == column
-    assert words in caught.value.message
-    lines = str(caught.value).splitlines()
-    assert lines[1] == f"  {expression}"
-    assert lines[2] == "  " + " " * column + "^"
-
-
-def test_a_name_without_a_value_is_a_clear_error():
-    with pytest.raises(ExpressionError, match=r"no value for 'd'; give one with --values d=") as caught:
-        make_leaves("a * d", {"a": 1.0})
-    assert caught.value.column == 4
-
-
-def test_values_parsing():
-    assert parse_values("a=2, b=-3,c=1e-2") == {"a": 2.0, "b": -3.0, "c": 0.01}
-    assert parse_values("") == {}
-    with pytest.raises(ValueError, match="has no '='"):
-        parse_values("a2")
-    with pytest.raises(ValueError, match="not a number"):
-        parse_values("a=two")
-    with pytest.raises(ValueError, match="not a valid name"):
-        parse_values("2a=1")
-
-
 # ----- the command line ---------------------------------------------------------------------------
 
 
@@ -113,9 +32,9 @@ def test_cli_writes_the_stepper(tmp_path):
     result = run_viz("tanh(a*b + c) * a", "--values", "a=2,b=-3,c=10", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     frames = sorted(tmp_path.glob("frame-*.svg"))
-    assert [path.name for path in frames] == [f"frame-{i:03d}.svg" for i in range(5)]  # 4 ops + final
+    assert [path.name for path in frames] == [f"frame-{i:03d}.svg" for i in range(6)]  # forward, 4 ops, end
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert page.count("<svg") == 5
+    assert page.count("<svg") == 6 + 4  # every frame, and the predict-mode question of each step
     assert "index.html" in result.stdout
 
 
@@ -130,7 +49,7 @@ def test_cli_graph_only_and_second_order(tmp_path):
     result = run_viz("sin(x) * x", "--values", "x=1", "--second-order", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     svg = (tmp_path / "second-order.svg").read_text(encoding="utf-8")
-    assert "∂f/∂x" in svg and "Cos" in svg  # d/dx sin(x)·x = cos(x)·x + sin(x): the graph has a Cos
+    assert "∂f/∂x" in svg and ">cos<" in svg  # d/dx sin(x)·x = cos(x)·x + sin(x): the graph has a cos
 
 
 @needs_dot
@@ -170,9 +89,91 @@ def test_cli_without_dot_says_how_to_install(tmp_path):
     assert "apt-get install graphviz" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_deep_nesting_is_an_error_not_a_crash():
-    with pytest.raises(ExpressionError, match="too long or nested too deeply"):
-        parse("(" * 500 + "a" + ")" * 500)
-    with pytest.raises(ExpressionError, match="too long or nested too deeply"):
-        parse("a" + "+a" * 500)
-    assert value_of("a" + "+a" * 50, a=1.0) == 51.0
+def test_a_leading_minus_is_the_expression_not_an_option():
+    assert expression_behind_double_dash(["-a*b", "--values", "a=2,b=3"]) == ["--values", "a=2,b=3", "--", "-a*b"]
+    assert expression_behind_double_dash(["--mnist", "--seed", "-1"]) == ["--mnist", "--seed", "-1"]  # a value
+    assert expression_behind_double_dash(["-h"]) == ["-h"]
+    assert expression_behind_double_dash(["--values", "a=1", "--", "-a"]) == ["--values", "a=1", "--", "-a"]
+    assert expression_behind_double_dash(["-(x+1)", "--", "--out"]) == ["--", "-(x+1)", "--out"]
+
+
+@needs_dot
+def test_cli_leading_minus_and_a_program_with_statements(tmp_path):
+    result = run_viz("-a*b", "--values", "a=2,b=3", "--out", str(tmp_path / "minus"))
+    assert result.returncode == 0, result.stderr
+    assert "f = -a*b" in (tmp_path / "minus" / "index.html").read_text(encoding="utf-8")
+
+    program = "z = w1*x1 + w2*x2 + b; p = sigmoid(z); L = -(y*log(p) + (1-y)*log(1-p))"
+    result = run_viz(program, "--values", "w1=0.5,x1=1,w2=-1,x2=2,b=0.1,y=1", "--out", str(tmp_path / "neuron"))
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "neuron" / "index.html").read_text(encoding="utf-8")
+    assert "Backpropagation through z = w1*x1 + w2*x2 + b; p = sigmoid(z); L = -(y*log(p)" in page
+    for name in (">z<", ">p<", ">L<", ">w1<"):
+        assert name in page.replace("<B>", ">").replace("</B>", "<")
+
+
+@needs_dot
+def test_cli_steps_softmax_cross_entropy_of_a_vector(tmp_path):
+    values = "W=[[1,2],[3,4],[5,6]],x=[1,-1],b=[0,0.5,1]"
+    result = run_viz("z = W@x + b; L = -log_softmax(z)[1]", "--values", values, "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "LogSoftmax" in page and "MatMul" in page
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith(".")) == []  # no temporary left
+
+
+@needs_dot
+def test_a_failed_write_leaves_the_old_page_whole(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    assert main(["a*b", "--values", "a=1,b=2", "--out", str(out)]) == 0
+    before = (out / "index.html").read_bytes()
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device", "index.html")
+
+    monkeypatch.setattr(viz.cli.os, "replace", full_disk)
+    assert main(["a*b + a", "--values", "a=3,b=4", "--out", str(out)]) == 2
+    error = capsys.readouterr().err
+    assert error.strip().splitlines() == [
+        f"python -m viz: error: --out: could not write {out / 'index.html'}: No space left on device"
+    ]
+    assert (out / "index.html").read_bytes() == before  # the old page, whole
+    assert not [path for path in out.iterdir() if path.name.startswith(".")]  # the staging folder is gone
+
+
+@needs_dot
+def test_ctrl_c_while_drawing_leaves_nothing_half_written(tmp_path, monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(viz.cli, "export_stepper", interrupted)
+    assert main(["a*b", "--values", "a=1,b=2", "--out", str(tmp_path)]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_flags_are_checked_before_the_output_folder_is_made(tmp_path):
+    result = run_viz("a*b", "--values", "a=1", "--out", str(tmp_path / "never"))
+    assert result.returncode == 2 and "no value for 'b'" in result.stderr
+    assert not (tmp_path / "never").exists()
+
+
+def test_staging_folders_of_killed_runs_are_removed(tmp_path):
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = tmp_path / f"{viz.cli.STAGING_PREFIX}{int(finished.stdout)}-abc"
+    alive = tmp_path / f"{viz.cli.STAGING_PREFIX}{os.getpid()}-abc"
+    for folder in (dead, alive):
+        folder.mkdir()
+        (folder / "index.html").write_text("<html", encoding="utf-8")  # half written
+    viz.cli.remove_stale_staging(tmp_path)
+    assert not dead.exists() and alive.exists()
+
+
+@needs_dot
+def test_graph_only_draws_a_vector_output_that_the_stepper_refuses(tmp_path):
+    values = "W=[[1,2],[3,4]],x=[1,2]"
+    result = run_viz("y = W@x", "--values", values, "--graph-only", "--out", str(tmp_path / "graph"))
+    assert result.returncode == 0, result.stderr
+    assert "<svg" in (tmp_path / "graph" / "graph.svg").read_text(encoding="utf-8")
+    result = run_viz("y = W@x", "--values", values, "--out", str(tmp_path / "stepper"))
+    assert result.returncode == 2 and "the output y has shape (2,)" in result.stderr

@@ -12,7 +12,7 @@ import pytest
 import tinygrad_edu as tg
 import viz
 from tinygrad_edu.autograd import topological_order
-from viz.graph import CONSTANT_COLOUR, OUTPUT_COLOUR, PARAMETER_COLOUR, format_values
+from viz.labels import CONSTANT_COLOUR, OUTPUT_COLOUR, PARAMETER_COLOUR, format_number, format_values
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
@@ -51,15 +51,70 @@ def test_counts_value_and_op_nodes_and_edges():
     assert "legend" not in source
 
 
-def test_labels_show_name_shape_dtype_values_and_op_names():
+def test_labels_show_names_and_values_of_scalars_and_op_symbols():
     *_, y = tanh_example()
     source = viz.draw_graph(y).source
-    assert "<B>a</B>" in source and "<B>y</B>" in source
-    assert "() float64" in source
-    assert ">-6<" in source  # a·b = -6
-    for op in ("Mul", "Add", "Tanh"):
-        assert f"<B>{op}</B>" in source
+    assert "<B>a</B> = 2" in source and "<B>y</B> = 1.999" in source
+    assert "<B>a·b</B> = −6" in source  # unnamed intermediates are called by their sub-expression
+    assert "<B>a·b + c</B> = 4" in source and "<B>tanh(a·b + c)</B>" in source
+    assert "float64" not in source and "()" not in source  # a scalar shows its value, not its shape and dtype
+    for symbol in ("×", "+", "tanh"):
+        assert f"<B>{symbol}</B>" in source
     assert "legend" in source
+
+
+def test_matrices_show_their_shape_and_a_grid_of_numbers():
+    x = tg.Tensor(np.array([[1.0, -2.0, 3.0], [4.0, 5.0, -6.5]]), requires_grad=True, name="x")
+    source = viz.draw_graph(x.sum()).source
+    assert "<B>x</B>" in source and "(2×3)" in source
+    assert source.count('<TD ALIGN="RIGHT">') == 6 and "−6.5" in source
+
+
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [
+        (lambda a, b, c: a * b, "a·b"),
+        (lambda a, b, c: a * b + c, "a·b + c"),
+        (lambda a, b, c: (a * b + c).tanh(), "tanh(a·b + c)"),
+        (lambda a, b, c: (a + b) * c, "(a + b)·c"),
+        (lambda a, b, c: a - (b - c), "a − (b − c)"),
+        (lambda a, b, c: -(a / b), "−(a/b)"),
+        (lambda a, b, c: a**2, "a²"),
+        (lambda a, b, c: 1 - a.sigmoid(), "1 − σ(a)"),
+        (lambda a, b, c: (a * c).log().exp(), "exp(log(a·c))"),
+    ],
+)
+def test_unnamed_intermediates_are_called_by_their_sub_expression(build, expected):
+    a, b, c = scalar(2.0, "a"), scalar(-3.0, "b"), scalar(10.0, "c")
+    result = build(a, b, c)
+    assert viz.graph.graph_structure(result).display_name(result) == expected
+
+
+def test_long_sub_expressions_are_shortened_from_the_inside_never_to_an_id():
+    x1, w1, x2, w2, b = (scalar(1.0, name) for name in ("x1", "w1", "x2", "w2", "b"))
+    z = (x1 * w1 + x2 * w2 + b).tanh()
+    loss = (z * z + (z + b).exp() * w1).log()
+    structure = viz.graph.graph_structure(loss)
+    names = [structure.display_name(value) for value in structure.values]
+    assert "tanh(x1·w1 + x2·w2 + b)" in names  # 23 characters: kept whole
+    assert all(len(name) <= 24 for name in names)
+    assert structure.display_name(loss).startswith("log(") and "…" in structure.display_name(loss)
+    assert not any(re.fullmatch(r"t\d+", name) for name in names)
+
+
+def test_numbers_never_say_minus_zero():
+    assert format_number(-0.0) == "0"
+    assert format_number(-1.5) == "−1.5"
+    assert "−0 " not in format_values(np.array([-0.0, 1.0])) + " "
+
+
+@needs_dot
+def test_names_and_titles_of_16384_and_more_characters_do_not_break_dot():
+    long_name = "a" * 20_000
+    a = tg.Tensor(np.array(float("1" * 400)), requires_grad=True, name=long_name)
+    graph = viz.draw_graph(a * 2, title="f = " + "a*" * 10_000 + "a")
+    assert max(len(line) for line in graph.source.splitlines()) < 2_000
+    assert "<svg" in graph.pipe(format="svg", encoding="utf-8")
 
 
 def test_grads_appear_once_computed_and_can_be_hidden():
@@ -118,7 +173,7 @@ def test_several_outputs_and_rankdir():
 def test_svg_renders():
     *_, y = tanh_example()
     svg = viz.draw_graph(y).pipe(format="svg", encoding="utf-8")
-    assert "<svg" in svg and "Tanh" in svg
+    assert "<svg" in svg and "tanh" in svg
 
 
 def test_without_dot_the_source_works_and_rendering_says_how_to_install(monkeypatch, tmp_path):

@@ -1,4 +1,5 @@
-"""viz.plots: each function writes a PNG with something on it and returns its path."""
+"""viz.plots: each function writes a PNG with something on it and returns its path; the figures say what they show
+(titles, accuracy in %, test beside train) and read well with one epoch and with hundreds."""
 
 from __future__ import annotations
 
@@ -8,7 +9,16 @@ import pytest
 from matplotlib.image import imread
 
 import tinygrad_edu as tg
-from viz.plots import plot_confusion_matrix, plot_decision_boundary, plot_digit_grid, plot_training_curves
+from viz.plots import (
+    digit_grid_figure,
+    experiment_figure,
+    plot_confusion_matrix,
+    plot_decision_boundary,
+    plot_digit_grid,
+    plot_experiment,
+    plot_training_curves,
+    training_curves_figure,
+)
 
 
 def assert_png_with_content(path):
@@ -57,8 +67,93 @@ def test_digit_grid(tmp_path):
     assert_png_with_content(path)
     flat = plot_digit_grid(images.reshape(10, 784), list(range(10)), None, tmp_path / "flat.png", ncols=4)
     assert_png_with_content(flat)
-    with pytest.raises(ValueError, match="one label per image"):
+    with pytest.raises(ValueError, match="one of each per image"):
         plot_digit_grid(images, [1, 2], [1, 2], tmp_path / "bad.png")
+    with pytest.raises(ValueError, match="one of each per image"):
+        plot_digit_grid(images, list(range(10)), list(range(10)), tmp_path / "bad.png", confidences=[0.5])
+
+
+def test_digit_grid_shows_each_confidence_and_a_title():
+    images = np.random.default_rng(0).uniform(0, 1, (3, 28, 28))
+    figure = digit_grid_figure(
+        images, [8, 3, 2], [7, 7, 2], title="most confident mistakes", confidences=[0.987, 0.5, 1]
+    )
+    titles = [axes.get_title() for axes in figure.axes]
+    assert titles == ["true 8 / pred 7\n99% sure", "true 3 / pred 7\n50% sure", "true 2 / pred 2\n100% sure"]
+    assert [axes.title.get_color() for axes in figure.axes] == ["red", "red", "black"]
+    assert figure.get_suptitle() == "most confident mistakes"
+
+
+def history(epochs):
+    return [
+        {
+            "epoch": epoch,
+            "train_loss": 1 / epoch,
+            "test_loss": 1.2 / epoch,
+            "train_accuracy": 1 - 0.1 / epoch,
+            "test_accuracy": 0.9 - 0.1 / epoch,
+        }
+        for epoch in range(1, epochs + 1)
+    ]
+
+
+def test_training_curves_put_test_loss_beside_train_loss_and_accuracy_in_percent():
+    figure = training_curves_figure(history(3), title="784-32-10 relu, adam lr 0.001: test accuracy 86.67%")
+    loss_axes, accuracy_axes = figure.axes
+    assert figure.get_suptitle() == "784-32-10 relu, adam lr 0.001: test accuracy 86.67%"
+    assert [line.get_label() for line in loss_axes.lines] == ["train", "test"]
+    np.testing.assert_allclose(loss_axes.lines[1].get_ydata(), [1.2, 0.6, 0.4])
+    assert accuracy_axes.get_ylabel() == "accuracy (%)"
+    np.testing.assert_allclose(accuracy_axes.lines[1].get_ydata(), [80, 85, 100 * (0.9 - 0.1 / 3)])
+    already_percent = training_curves_figure([{"epoch": 1, "test_accuracy": 97.5}])
+    np.testing.assert_allclose(already_percent.axes[1].lines[0].get_ydata(), [97.5])
+
+
+def test_one_epoch_is_a_visible_point_on_a_whole_number_axis():
+    figure = training_curves_figure(history(1))
+    for axes in figure.axes:
+        low, high = axes.get_xlim()
+        assert low < 1 < high and high - low >= 1, "one epoch must not collapse the axis"
+        assert all(line.get_marker() == "o" for line in axes.lines)
+        assert all(float(tick).is_integer() for tick in axes.get_xticks())
+
+
+def test_hundreds_of_epochs_are_a_line_not_a_blob():
+    figure = training_curves_figure(history(500))
+    for axes in figure.axes:
+        assert all(line.get_marker() in ("None", None, "") for line in axes.lines)
+        assert axes.get_xlim()[1] >= 500
+
+
+def experiment_results(epochs):
+    results = [
+        {
+            "label": f"lr {lr}",
+            "history": [{**record, "train_loss": lr * record["train_loss"]} for record in history(epochs)],
+        }
+        for lr in (0.01, 0.1)
+    ]
+    return [*results, {"label": "lr 10", "history": [], "diverged": "the loss became nan in epoch 1"}]
+
+
+def test_experiment_plot_with_one_epoch_and_with_five_hundred(tmp_path):
+    one = experiment_figure(experiment_results(1), "lr: 1 epoch")
+    loss_axes, accuracy_axes = one.axes
+    assert loss_axes.get_yscale() == "log"
+    assert accuracy_axes.get_ylabel() == "test accuracy (%)"
+    assert [text.get_text() for text in accuracy_axes.get_legend().get_texts()] == [
+        "lr 0.01",
+        "lr 0.1",
+        "lr 10 (diverged)",
+    ]
+    low, high = accuracy_axes.get_xlim()
+    assert low < 1 < high and high - low >= 1
+    assert all(line.get_marker() == "o" for line in accuracy_axes.lines)
+    many = experiment_figure(experiment_results(500), "lr: 500 epochs")
+    assert all(line.get_marker() in ("None", None, "") for line in many.axes[1].lines)
+    assert_png_with_content(plot_experiment(experiment_results(2), "lr: 2 epochs", tmp_path / "lr.png"))
+    close_losses = [{"label": "a", "history": history(2)}, {"label": "b", "history": history(2)[::-1]}]
+    assert experiment_figure(close_losses, "losses within a factor of 2").axes[0].get_yscale() == "linear"
 
 
 def test_decision_boundary_accepts_classes_probabilities_scores_and_tensors(tmp_path):

@@ -39,18 +39,19 @@ def stepper(tmp_path_factory) -> Path:
 @needs_dot
 def test_export_writes_numbered_svgs_and_one_self_contained_page(stepper):
     out_dir = stepper.parent
-    assert sorted(path.name for path in out_dir.glob("*.svg")) == [f"frame-{i:03d}.svg" for i in range(5)]
+    assert sorted(path.name for path in out_dir.glob("*.svg")) == [f"frame-{i:03d}.svg" for i in range(6)]
+    assert not list(out_dir.glob(".*.tmp*"))  # written through temporary files, all renamed
     page = stepper.read_text(encoding="utf-8")
-    assert page.count("<svg") == 5  # every frame inline
+    assert page.count("<svg") == 6 + 4  # every frame inline, and the question of each of the 4 steps
     assert "<?xml" not in page and "<!DOCTYPE svg" not in page
     # Nothing is fetched: no external scripts, styles, images or fonts (SVG namespaces are only names).
     assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", page)
     assert "@import" not in page and "url(http" not in page
     assert 'addEventListener("keydown"' in page and "ArrowRight" in page and "ArrowLeft" in page
     assert "location.hash" in page
-    assert "step 1 of 5" in page
-    assert page.count("data-caption=") == 5
-    assert "Step 4 of 5: Mul receives the upstream gradient" in page
+    assert "step 0 of 5" in page
+    assert page.count("data-caption=") == 6
+    assert "sends: ∂L/∂a = ∂L/∂(a·b) × b = 0.002682 × (−3) = " in page
 
 
 def test_export_needs_frames(tmp_path):
@@ -74,7 +75,7 @@ def chromium(page: Path, fragment: str, action: str, scratch: Path) -> subproces
         "--disable-quic",
         f"--user-data-dir={scratch / 'profile'}",
         action,
-        "--window-size=1200,900",
+        "--window-size=1400,900",
         f"{page.as_uri()}#{fragment}",
     ]
     return subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
@@ -95,7 +96,7 @@ def test_headless_chromium_shows_different_frames_for_different_fragments(steppe
     first = screenshot(stepper, "0", tmp_path / "frame0.png", tmp_path / "chromium0")
     fourth = screenshot(stepper, "3", tmp_path / "frame3.png", tmp_path / "chromium3")
     for image in (first, fourth):
-        assert image.shape[:2] == (900, 1200)
+        assert image.shape[:2] == (900, 1400)
         assert image[..., :3].var() > 1e-3, "the screenshot is blank"
     assert first.shape == fourth.shape
     difference = np.abs(first[..., :3] - fourth[..., :3]).mean()
@@ -106,7 +107,7 @@ def test_headless_chromium_shows_different_frames_for_different_fragments(steppe
 @needs_chromium
 def test_the_page_opens_at_the_frame_named_in_the_address(stepper, tmp_path):
     dom = chromium(stepper, "3", "--dump-dom", tmp_path / "chromium").stdout
-    assert 'id="counter">step 4 of 5<' in dom
-    shown = re.findall(r'id="frame-(\d+)"[^>]*style="display: block', dom)
-    assert shown == ["3"]
-    assert re.search(r'id="caption">Step 4 of 5: Mul receives', dom)
+    assert re.search(r'id="counter"[^>]*>step 3 of 5<', dom)  # #3 is step 3: one numbering
+    shown = re.findall(r'class="picture" id="(\w+-\d+)">', dom)  # the others carry hidden=""
+    assert shown == ["answer-3"]
+    assert re.search(r'id="lines-3" data-heading="backward through \+', dom)

@@ -29,6 +29,7 @@ from .errors import (
     TeachingWarning,
 )
 from .explain import explain
+from .forward import jacobian, jvp
 from .function import Context, Function
 from .gradcheck import gradcheck, gradgradcheck
 from .serialization import load, save
@@ -36,8 +37,64 @@ from .teaching import teaching_mode
 from .tensor import Tensor, concatenate, stack, where
 
 # isort: split
+# PyTorch's spelling of the surface: factories, dtypes, tg.cat, tg.manual_seed, tg.max(x, 1) ...
+# (creation.py, random.py, functions.py, cuda.py).
+from .creation import (
+    arange,
+    double,
+    eye,
+    float16,
+    float32,
+    float64,
+    from_numpy,
+    full,
+    full_like,
+    half,
+    int32,
+    int64,
+    long,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    uint8,
+    zeros,
+    zeros_like,
+)
+from .creation import bool_ as bool
+from .functions import (
+    abs,
+    argmax,
+    argmin,
+    clamp,
+    device,
+    exp,
+    flatten,
+    log,
+    log_softmax,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    relu,
+    sigmoid,
+    softmax,
+    sqrt,
+    sum,
+    tanh,
+)
+from .random import default_generator, manual_seed
+from .tensor import ValuesIndices, cat
+
+# isort: split
 # nn and optim build on the engine above, so they are imported after it.
-from . import nn, optim
+from . import cuda, nn, optim
 
 __all__ = [
     "AnomalyError",
@@ -61,6 +118,8 @@ __all__ = [
     "grad",
     "gradcheck",
     "gradgradcheck",
+    "jacobian",
+    "jvp",
     "load",
     "nn",
     "no_grad",
@@ -70,4 +129,56 @@ __all__ = [
     "stack",
     "teaching_mode",
     "where",
+    # PyTorch's spelling (creation.py, random.py, functions.py, cuda.py)
+    "ValuesIndices",
+    "abs",
+    "arange",
+    "argmax",
+    "argmin",
+    "bool",
+    "cat",
+    "clamp",
+    "cuda",
+    "default_generator",
+    "device",
+    "double",
+    "exp",
+    "eye",
+    "flatten",
+    "float16",
+    "float32",
+    "float64",
+    "from_numpy",
+    "full",
+    "full_like",
+    "half",
+    "int32",
+    "int64",
+    "log",
+    "log_softmax",
+    "long",
+    "manual_seed",
+    "matmul",
+    "max",
+    "maximum",
+    "mean",
+    "min",
+    "ones",
+    "ones_like",
+    "rand",
+    "rand_like",
+    "randint",
+    "randn",
+    "randn_like",
+    "randperm",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "sqrt",
+    "sum",
+    "tanh",
+    "tensor",
+    "uint8",
+    "zeros",
+    "zeros_like",
 ]

@@ -27,7 +27,8 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -117,7 +118,7 @@ class detect_anomaly(contextlib.ContextDecorator):
 
 def user_source_line() -> str:
     """'file:line: code' of the innermost frame outside this package (the user's line)."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back
     if frame is None:
@@ -317,7 +318,7 @@ def _run_backward(
                 f"{ctx.name}.backward returned {len(returned)} gradients but the op has "
                 f"{len(ctx.parents)} inputs; return one per input (None where not needed)"
             )
-        grad_inputs = []
+        grad_inputs: list[Tensor | None] = []
         for parent, grad in zip(ctx.parents, returned):
             if grad is None or not parent.requires_grad:
                 grad_inputs.append(None)
@@ -397,7 +398,7 @@ def _as_list(tensors: Tensor | Sequence[Tensor]) -> list[Tensor]:
     return [tensors] if isinstance(tensors, Tensor) else list(tensors)
 
 
-def _roots_and_gradients(tensors: Tensor | Sequence[Tensor], gradients: object) -> tuple[list[Tensor], list[object]]:
+def _roots_and_gradients(tensors: Tensor | Sequence[Tensor], gradients: Any) -> tuple[list[Tensor], list[Any]]:
     """One gradient per output: for a single Tensor, ``gradients`` is its gradient (any array-like);
     for a sequence of outputs, a sequence with one entry (or None) each."""
     if isinstance(tensors, Tensor):

@@ -110,7 +110,9 @@ class OpCheck:
             text = (
                 f"{where}: a kink at input {self.input_index}, element {self.element}: the derivative from the "
                 f"left is {self.left:.6g}, from the right {self.right:.6g}; the backward's {self.analytic:.6g} "
-                "is a valid choice between them (a convention, not an error)"
+                "is a valid choice between them (a convention, not an error). These are slopes of Σ v·output, "
+                "the op's output weighted by the random upstream gradient v the check uses (all-ones would hide "
+                "bugs), so an op whose own slopes there are 0 and 1 shows 0 and the v of that element"
             )
         elif self.status == OK:
             text = f"{where}: ok"
@@ -232,8 +234,11 @@ def check_graph(
     rng = np.random.default_rng(seed)
     rows = []
     made = [tensor for tensor in topological_order(roots) if tensor.grad_fn is not None]
+    settings: dict[str, Any] | None
+    source: str | None
     for number, output in enumerate(made, start=1):
         ctx = output.grad_fn
+        assert ctx is not None, "made holds only tensors an op made"
         if id(ctx) in recorded:
             settings, source = recorded[id(ctx)]
             note = ""
@@ -273,11 +278,11 @@ def recording_settings() -> Iterator[dict[int, tuple[dict[str, Any], str]]]:
             recorded[id(output.grad_fn)] = (dict(settings), user_source_line())
         return output
 
-    Function.apply = classmethod(recording_apply)
+    Function.apply = classmethod(recording_apply)  # type: ignore[method-assign,assignment]
     try:
         yield recorded
     finally:
-        Function.apply = original
+        Function.apply = original  # type: ignore[method-assign]
 
 
 def _infer_settings(ctx: Context, output: Tensor) -> tuple[dict[str, Any] | None, str]:
@@ -406,7 +411,7 @@ def _check_one_op(
                 first_kink = first_kink or row
             elif error > tolerance or not np.isfinite(value):
                 row.status = FAIL
-                if worst_failure is None or not (row.abs_error <= worst_failure.abs_error):
+                if worst_failure is None or not (error <= (worst_failure.abs_error or 0.0)):
                     worst_failure = row
     if worst_failure is not None:
         return worst_failure
@@ -415,7 +420,7 @@ def _check_one_op(
     return OpCheck(number, ctx.name, OK, ctx=ctx)
 
 
-def _elements_to_check(size: int, max_elements: int, rng: np.random.Generator) -> Sequence[int]:
+def _elements_to_check(size: int, max_elements: int, rng: np.random.Generator) -> Sequence[int] | np.ndarray:
     if size <= max_elements:
         return range(size)
     return np.sort(rng.choice(size, size=max_elements, replace=False))

@@ -22,9 +22,18 @@ at the same ``index``. Any other path (a sum, a matmul, a broadcast...) is shown
 it sends back to the whole leaf: its contribution, a tensor shaped like the leaf (the
 product of the Jacobians along the path, applied to the one-hot upstream gradient).
 
+Matrices: ``element=(i, j)`` follows one element of the leaf instead, element by element,
+so a matrix product is plain arithmetic again: the paths from W[i, j] to the loss, one or
+more per batch row, each with its numbers, and grouped by the elements W[i, j] feeds
+(∂L/∂W[i, j] = Σ_b X[b, i] · ∂L/∂h[b, j]: the matrix chain rule). See ``element_paths``.
+
 Big graphs: at most ``max_paths`` paths are listed (the rest are counted, not shown), and
 the gradient is also shown grouped by node: one term per use of the leaf (per op that
 takes it as an input), which always adds up to the gradient.
+
+Factors of exactly 1 (an addition, a subtraction's first input) are left out of the
+products, and float32 values are shown as float32 prints them (0.3295, not the
+0.3294999897480011 of its float64 image).
 
 The graph must still be there: call explain before backward(), or after
 backward(retain_graph=True).
@@ -44,7 +53,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -53,6 +62,9 @@ from .broadcast import unbroadcast
 from .errors import BackwardError
 from .function import Context
 from .tensor import Tensor
+
+if TYPE_CHECKING:
+    from .element_paths import ElementExplanation
 
 
 @dataclass
@@ -102,6 +114,7 @@ class Path:
             return None
         result = 1.0
         for edge in self.edges:
+            assert edge.local_derivative is not None, "an elementwise path has a number on every edge"
             result *= edge.local_derivative
         return result
 
@@ -165,17 +178,15 @@ class Explanation:
         x = self.leaf_name
         scalar = self.leaf.data.size == 1
         x_element = x if scalar or self.index is None else f"{x}[{', '.join(map(str, self.index))}]"
-        plural = "path" if self.total_paths == 1 else "paths"
-        lines = [f"∂{y}/∂{x}: the chain rule over the {self.total_paths} {plural} from {y} back to {x}"]
-        lines.append("(each path contributes the product of the local derivatives along it; the paths add up)")
+        lines = heading(y, x, self.total_paths)
         for number, path in enumerate(self.paths, start=1):
             lines.append(f"  path {number}: {self.describe_path(path)}")
             if path.elementwise:
-                factors = " × ".join(format_number(edge.local_derivative) for edge in path.edges)
-                symbols = " · ".join(f"∂{self.name_of(e.child)}/∂{self.name_of(e.parent)}" for e in path.edges)
+                edges = [edge for edge in path.edges if edge.local_derivative != 1] or path.edges[:1]
+                symbols = " · ".join(f"∂{self.name_of(e.child)}/∂{self.name_of(e.parent)}" for e in edges)
                 lines.append(f"          {symbols}")
-                product = format_number(path.product)
-                lines.append(f"          = {factors} = {product}" if len(path.edges) > 1 else f"          = {product}")
+                factors = [edge.local_derivative for edge in path.edges if edge.local_derivative is not None]
+                lines.append(f"          = {product_text(factors)}")
             else:
                 lines.append("          (not elementwise: its contribution to the whole of " + x + ")")
                 lines.append("          = " + format_array(path.contribution, indent=12))
@@ -186,11 +197,11 @@ class Explanation:
         gradient_text = format_array(self.gradient, indent=4)
         if self.omitted == 0:
             if all(path.elementwise for path in self.paths):
-                terms = " + ".join(format_number(path.product) for path in self.paths)
+                terms = sum_text([path.product for path in self.paths if path.product is not None])
                 element = self.index if self.index is not None and not scalar else ()
                 total = format_number(self.path_sum[element] if self.path_sum.ndim else self.path_sum)
-                sum_text = f"{terms} = {total}" if len(self.paths) > 1 else total
-                lines.append(f"  sum of the paths: ∂{y}/∂{x_element} = {sum_text}")
+                adding_up = f"{terms} = {total}" if len(self.paths) > 1 else total
+                lines.append(f"  sum of the paths: ∂{y}/∂{x_element} = {adding_up}")
             else:
                 lines.append(f"  sum of the paths: ∂{y}/∂{x} = " + format_array(self.path_sum, indent=4))
         if self.omitted or len(self.by_node) > 1 and self.total_paths > len(self.by_node):
@@ -198,8 +209,7 @@ class Explanation:
             for node in self.by_node:
                 where = f"{node.ctx.name} (input {node.position}) -> {self.name_of(node.output)}"
                 lines.append(f"    via {where}: " + format_array(node.contribution, indent=8))
-        lines.append(f"  tg.grad says:    ∂{y}/∂{x} = {gradient_text}")
-        lines.append("  they agree ✓" if self.matches else "  they DISAGREE ✗ (a backward formula is wrong?)")
+        lines += verdict(y, x, gradient_text, self.matches)
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -220,14 +230,17 @@ def explain(
     output: Tensor,
     leaf: Tensor,
     index: int | Sequence[int] | None = None,
+    element: int | Sequence[int] | None = None,
     max_paths: int = 20,
     show: bool = True,
-) -> Explanation:
+) -> Explanation | ElementExplanation:
     """Show ∂output/∂leaf as the sum over paths of products of local derivatives.
 
     output     the tensor to differentiate; a scalar, or give ``index`` to pick one element
     leaf       a tensor the output depends on (a leaf, or any tensor of the graph)
     index      which element of a non-scalar output (an int or a tuple of ints)
+    element    which element of the leaf, e.g. element=(i, j) of a weight matrix: the paths are
+               then followed element by element (returns an ElementExplanation)
     max_paths  list at most this many paths; the rest are counted, and the gradient is
                also shown grouped by node
     show       print the explanation (it is returned either way)
@@ -240,7 +253,7 @@ def explain(
         raise TypeError(
             f"explain(output, leaf): both must be Tensors, got {type(output).__name__} and {type(leaf).__name__}"
         )
-    element = _element(output, index)
+    output_element = _element(output, index)
     if output is leaf:
         raise ValueError("explain: the output is the leaf itself (∂x/∂x = 1); pass a tensor computed from it")
     if not output.requires_grad or not leaf.requires_grad:
@@ -262,18 +275,28 @@ def explain(
                 f"explain: the graph was freed by backward() (at {tensor.grad_fn.name}); call explain "
                 "before backward(), or use backward(retain_graph=True)"
             )
-    seed = np.zeros(output.shape, dtype=output.dtype)
-    seed[element] = 1
     names = _names(order)
-    paths = _enumerate_paths(output, leaf, path_counts, max_paths, seed, element)
+    if element is not None:
+        from .element_paths import explain_element  # it builds on this module's helpers
+
+        leaf_element = _leaf_element(leaf, element)
+        index_shown = None if index is None else output_element
+        found = explain_element(output, leaf, index_shown, output_element, leaf_element, order, names, max_paths)
+        if show:
+            print(found)
+        return found
+    seed = np.zeros(output.shape, dtype=output.dtype)
+    seed[output_element] = 1
+    paths = _enumerate_paths(output, leaf, path_counts, max_paths, seed, output_element)
     path_sum = np.zeros(leaf.shape, dtype=np.float64)
     for path in paths:
         path_sum = path_sum + path.contribution
     (gradient,) = grad(output, leaf, grad_outputs=Tensor(seed), retain_graph=True)
+    assert gradient is not None, "grad() without allow_unused returns a Tensor"
     explanation = Explanation(
         output=output,
         leaf=leaf,
-        index=None if index is None else element,
+        index=None if index is None else output_element,
         output_name=names[id(output)],
         leaf_name=names[id(leaf)],
         paths=paths,
@@ -304,6 +327,17 @@ def _element(output: Tensor, index: int | Sequence[int] | None) -> tuple[int, ..
     if len(element) != output.ndim or any(not -n <= i < n for i, n in zip(element, output.shape)):
         raise IndexError(f"explain: index {index} does not pick one element of an output of shape {output.shape}")
     return tuple(int(i) % n for i, n in zip(element, output.shape))
+
+
+def _leaf_element(leaf: Tensor, element: int | Sequence[int]) -> tuple[int, ...]:
+    """The chosen element of the leaf as a full index tuple."""
+    chosen = (element,) if isinstance(element, (int, np.integer)) else tuple(element)
+    if len(chosen) != leaf.ndim or any(not -n <= i < n for i, n in zip(chosen, leaf.shape)):
+        raise IndexError(
+            f"explain: element={element} does not pick one element of the leaf of shape {leaf.shape}; "
+            f"give {leaf.ndim} indices, e.g. element={(0,) * leaf.ndim}"
+        )
+    return tuple(int(i) % n for i, n in zip(chosen, leaf.shape))
 
 
 def _count_paths(order: list[Tensor], leaf: Tensor) -> dict[int, int]:
@@ -372,7 +406,7 @@ def _local_derivative(
     off_element[element] = 0
     if np.any(off_element != 0):
         return None
-    return float(sent[element])
+    return plain_float(sent[element], parent.dtype)
 
 
 def _enumerate_paths(
@@ -398,6 +432,7 @@ def _enumerate_paths(
             paths.append(Path(edges=edges, contribution=arriving, elementwise=elementwise))
             continue
         ctx = tensor.grad_fn
+        assert ctx is not None, "a path goes back only through tensors an op made"
         children = []
         for position, parent in enumerate(ctx.parents):
             if counts.get(id(parent), 0) == 0:
@@ -430,8 +465,10 @@ def _by_node(output: Tensor, leaf: Tensor, order: list[Tensor], seed: np.ndarray
             if upstream_tensor is None:
                 continue
             upstream = np.asarray(upstream_tensor.data, dtype=np.float64)
-        sent = _backward_one(tensor.grad_fn, tensor, upstream, position)
-        contributions.append(NodeContribution(tensor.grad_fn, position, tensor, upstream, sent))
+        ctx = tensor.grad_fn
+        assert ctx is not None, "uses holds only tensors an op made"
+        sent = _backward_one(ctx, tensor, upstream, position)
+        contributions.append(NodeContribution(ctx, position, tensor, upstream, sent))
     return contributions
 
 
@@ -442,9 +479,52 @@ def sum_of(by_node: list[NodeContribution], shape: tuple[int, ...]) -> np.ndarra
     return total
 
 
+def plain_float(value: Any, dtype: np.dtype) -> float:
+    """The value as a Python float that prints as its dtype does: a float32 0.3295 stays 0.3295
+    (not 0.3294999897480011, its exact value in float64)."""
+    if np.dtype(dtype).itemsize < 8:
+        return float(str(np.dtype(dtype).type(value)))
+    return float(value)
+
+
+def heading(y: str, x: str, total_paths: int) -> list[str]:
+    """The first two lines of an explanation."""
+    plural = "path" if total_paths == 1 else "paths"
+    return [
+        f"∂{y}/∂{x}: the chain rule over the {total_paths} {plural} from {y} back to {x}",
+        "(each path contributes the product of its local derivatives, factors of 1 left out; they add up)",
+    ]
+
+
+def verdict(y: str, x: str, gradient_text: str, matches: bool) -> list[str]:
+    """The last two lines: the engine's gradient, and whether the paths add up to it."""
+    agreement = "  they agree ✓" if matches else "  they DISAGREE ✗ (a backward or jvp formula is wrong?)"
+    return [f"  tg.grad says:    ∂{y}/∂{x} = {gradient_text}", agreement]
+
+
 def format_number(value: Any) -> str:
     """A number with up to 6 significant digits, without trailing zeros."""
     return f"{float(value) + 0.0:.6g}"
+
+
+def product_text(factors: Sequence[float]) -> str:
+    """'0.5 × (-1.3) = -0.65' for the factors 0.5, 1, -1.3: factors of exactly 1 are left out."""
+    product = 1.0
+    for factor in factors:
+        product *= factor
+    shown = [factor for factor in factors if factor != 1]
+    if len(shown) <= 1:
+        return format_number(product)
+    texts = [format_number(shown[0])] + [f"({format_number(f)})" if f < 0 else format_number(f) for f in shown[1:]]
+    return " × ".join(texts) + " = " + format_number(product)
+
+
+def sum_text(terms: Sequence[float]) -> str:
+    """'9 + 9 - 2' for the terms 9, 9, -2."""
+    text = format_number(terms[0])
+    for term in terms[1:]:
+        text += f" - {format_number(-term)}" if term < 0 else f" + {format_number(term)}"
+    return text
 
 
 def format_array(array: np.ndarray, indent: int = 0) -> str:

@@ -48,7 +48,7 @@ by a counter; teaching mode compares checksums of the saved arrays to catch thos
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -97,7 +97,19 @@ class Context:
         self._saved: tuple[np.ndarray, ...] | None = ()
         self._input_arrays = arrays  # what forward received, to recognise saved inputs
         self._versions = tuple([parent._version for parent in parents])  # to notice later changes
-        self.output: Tensor | None = None  # set by the engine only while backward runs
+        self.output: Any = None  # the Tensor, set by the engine only while backward or jvp runs
+
+    if TYPE_CHECKING:  # settings are plain attributes (ctx.axis = axis): tell the type checker they are welcome
+
+        def __setattr__(self, name: str, value: Any) -> None: ...
+
+    def __getattr__(self, name: str) -> Any:
+        """Only for a setting forward never stored (``ctx.axis`` read in backward, say)."""
+        if name.startswith("__") or name in Context.__slots__:  # not yet set: no message that needs them
+            raise AttributeError(name)
+        raise AttributeError(
+            f"{self.function.__name__}: ctx has no attribute {name!r}; forward must store it first (ctx.{name} = ...)"
+        )
 
     @property
     def name(self) -> str:
@@ -157,12 +169,20 @@ class Function:
     """Base class of every op. Subclass it and write ``forward`` and ``backward``."""
 
     @staticmethod
-    def forward(ctx: Context, *arrays: np.ndarray, **settings: Any) -> np.ndarray:
+    def forward(ctx: Context, *arrays: Any, **settings: Any) -> np.ndarray:  # Any: each op names its own inputs
         raise NotImplementedError("a Function subclass must define forward(ctx, *arrays)")
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor | tuple[Tensor | None, ...] | None:
         raise NotImplementedError("a Function subclass must define backward(ctx, grad_output)")
+
+    @staticmethod
+    def jvp(ctx: Context, *input_tangents: Any) -> Tensor:  # each op names its tangents (None: no tangent)
+        """Forward mode: the output's tangent ẏ = Σₖ ∂y/∂xₖ · ẋₖ from the inputs' tangents ẋₖ
+        (None for an input without one). Used by ``tg.jvp`` and ``tg.jacobian(mode="forward")``."""
+        raise NotImplementedError(
+            f"{ctx.name} has no jvp(ctx, *input_tangents): forward mode needs one; see docs/adding_an_op.md"
+        )
 
     @classmethod
     def apply(cls, *inputs: Any, **settings: Any) -> Tensor:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .autograd import grad
+from .autograd import enable_grad, grad, topological_order
 from .errors import GradcheckError, GradcheckWarning
 from .tensor import Tensor
 
@@ -118,6 +118,9 @@ def gradgradcheck(
 
     The first derivative is v ↦ ∂(v·fn(x))/∂x for a random upstream v; it is checked as a
     function of both x and v, so every term of the backward's own backward is exercised.
+    When it fails and an op defined outside the package has a backward the engine cannot
+    differentiate (it returns NumPy arrays, computes from ``.data``, or reads values kept on
+    ctx), the error says so: see ``second_order_hint``.
     """
     inputs = list(_as_tuple(inputs))
     wrt_positions = [i for i, x in enumerate(inputs) if x.requires_grad]
@@ -141,4 +144,59 @@ def gradgradcheck(
         grads = grad([o for o, _ in pairs], wrt, [v for _, v in pairs], create_graph=True, allow_unused=True)
         return tuple(Tensor(np.zeros_like(x.data)) if g is None else g for x, g in zip(wrt, grads))
 
-    return gradcheck(first_derivative, inputs + upstream, eps=eps, atol=atol, rtol=rtol, seed=seed)
+    try:
+        return gradcheck(first_derivative, inputs + upstream, eps=eps, atol=atol, rtol=rtol, seed=seed)
+    except GradcheckError as error:
+        hint = second_order_hint(fn, [Tensor(x.data, requires_grad=x.requires_grad) for x in inputs], seed)
+        if not hint:
+            raise
+        raise GradcheckError(f"{error}{hint}") from None
+
+
+def second_order_hint(fn: Callable[..., Outputs], inputs: Sequence[Tensor], seed: int) -> str:
+    """The likely cause of wrong second derivatives in a user's op, found by calling its backward
+    on an upstream gradient that requires grad and looking at what the result is connected to."""
+    try:
+        outputs = [out for out in _as_tuple(fn(*inputs)) if out.requires_grad]
+    except Exception:
+        return ""
+    rng = np.random.default_rng(seed + 19)
+    for tensor in topological_order(outputs) if outputs else []:
+        ctx = tensor.grad_fn
+        if ctx is None or ctx.function.__module__.startswith("tinygrad_edu.ops"):
+            continue  # the built-in ops are proven elsewhere
+        upstream = Tensor(rng.standard_normal(tensor.shape).astype(tensor.dtype), requires_grad=True)
+        ctx.output = tensor
+        try:
+            with enable_grad():
+                raw = ctx.function.backward(ctx, upstream)
+        except Exception:
+            continue
+        finally:
+            ctx.output = None
+        for position, gradient in enumerate(raw if isinstance(raw, tuple) else (raw,)):
+            if gradient is None or not ctx.parents[position].requires_grad:
+                continue
+            if not isinstance(gradient, Tensor):
+                return (
+                    f"\nlikely cause: {ctx.name}.backward returns a NumPy {type(gradient).__name__} for input "
+                    f"{position}. The engine takes an array as a constant, so nothing of the backward is recorded "
+                    "and its derivative comes out 0. Compute the gradient with Tensor operations on grad_output "
+                    "and ctx.saved_tensors (no .data, no np. functions)."
+                )
+            reached = {id(t) for t in topological_order([gradient])} if gradient.requires_grad else set()
+            if id(upstream) not in reached:
+                return (
+                    f"\nlikely cause: {ctx.name}.backward's gradient for input {position} does not depend on "
+                    "grad_output as far as the engine can see: it was computed from .data or NumPy arrays and "
+                    "wrapped into a Tensor, so it is a constant. Compute it with Tensor operations on grad_output "
+                    "and ctx.saved_tensors."
+                )
+            if not any(id(parent) in reached for parent in ctx.parents):
+                return (
+                    f"\nlikely cause: {ctx.name}.backward's gradient for input {position} does not depend on the "
+                    "op's inputs as far as the engine can see. A value kept on ctx (ctx.x = x), or an array saved "
+                    "that is not an input or the output, comes back as a constant, so its derivative is 0. Pass "
+                    "the inputs (or the output) to ctx.save_for_backward and read them from ctx.saved_tensors."
+                )
+    return ""

@@ -21,6 +21,7 @@ import os
 import sys
 import warnings
 import zlib
+from types import FrameType
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -55,7 +56,8 @@ def _warn(message: str) -> None:
     """Warn, attributing the warning to the user's line (the first frame outside this package)."""
     from .autograd import _PACKAGE_DIR
 
-    level, frame = 2, sys._getframe(1)  # stacklevel 2 is our caller
+    level = 2  # stacklevel 2 is our caller
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         level, frame = level + 1, frame.f_back
     warnings.warn(message, TeachingWarning, stacklevel=level)
@@ -87,7 +89,7 @@ def warn_non_leaf_grad(tensor: Tensor) -> None:
 
 def fingerprint(arrays: tuple[np.ndarray, ...]) -> tuple[int, ...]:
     """A checksum of each array's bytes, to notice later in-place changes."""
-    return tuple(zlib.crc32(np.ascontiguousarray(array).view(np.uint8)) for array in arrays)
+    return tuple(zlib.crc32(np.ascontiguousarray(array).view(np.uint8).data) for array in arrays)
 
 
 def remember_saved(ctx: Context) -> None:

@@ -9,25 +9,36 @@ Every differentiable method is one line that calls an op (a Function subclass in
 where forward and backward sit side by side. Names follow PyTorch; broadcasting, axis=
 and keepdims= follow NumPy.
 
+PyTorch spelling, PyTorch meaning; NumPy spelling, NumPy meaning: ``x.sum(axis=1,
+keepdims=True)`` and ``x.sum(dim=1, keepdim=True)`` are the same, but ``x.max(dim=1)``
+returns ``(values, indices)`` as in PyTorch while ``x.max(axis=1)`` returns the values as
+in NumPy. ``x.size()`` is PyTorch's method (the shape); ``x.numel()`` counts the elements.
+The PyTorch aliases (view, unsqueeze, permute, to, ...) sit together at the end of the class.
+
 Dtypes: Python floats and lists become float32; NumPy arrays keep their dtype (float64
-stays float64); a Python number mixed with a floating Tensor takes the Tensor's dtype.
+stays float64). Constants do not upcast a tensor: a Python number, list or NumPy array
+mixed with a floating Tensor takes the Tensor's dtype (float32 * float64 array -> float32).
+Tensor-Tensor operations promote as NumPy does (float32 * float64 Tensor -> float64).
 Integer and boolean data are allowed but can never require grad.
 """
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 import numpy as np
 
 from . import autograd, teaching
-from .errors import DTypeError, ShapeError
+from .errors import BackwardError, DTypeError, ShapeError
+from .random import generator_or_default
 
 if TYPE_CHECKING:
     from .function import Context
 
 Axis = int | tuple[int, ...] | None
+Flag = bool | None  # keepdims= / keepdim= (None: not given)
 DEFAULT_FLOAT = np.float32
 
 
@@ -98,7 +109,7 @@ class Tensor:
         tensor.retains_grad = False
         return tensor
 
-    # ----- constructors (randomness always from an explicit np.random.Generator) -----------
+    # ----- constructors (randomness from ``generator``, else the one tg.manual_seed seeds) ---
 
     @staticmethod
     def zeros(*shape: int | Sequence[int], dtype: Any = DEFAULT_FLOAT, requires_grad: bool = False) -> Tensor:
@@ -115,8 +126,8 @@ class Tensor:
         dtype: Any = DEFAULT_FLOAT,
         requires_grad: bool = False,
     ) -> Tensor:
-        """Standard normal samples. Pass ``generator=np.random.default_rng(seed)`` to reproduce."""
-        generator = generator if generator is not None else np.random.default_rng()
+        """Standard normal samples, from ``generator`` or the default one (see tg.manual_seed)."""
+        generator = generator_or_default(generator)
         data = generator.standard_normal(_shape_argument(shape)).astype(dtype)
         return Tensor(data, requires_grad=requires_grad)
 
@@ -130,7 +141,7 @@ class Tensor:
         requires_grad: bool = False,
     ) -> Tensor:
         """Uniform samples in [low, high)."""
-        generator = generator if generator is not None else np.random.default_rng()
+        generator = generator_or_default(generator)
         data = generator.uniform(low, high, _shape_argument(shape)).astype(dtype)
         return Tensor(data, requires_grad=requires_grad)
 
@@ -162,10 +173,6 @@ class Tensor:
     @property
     def ndim(self) -> int:
         return self._data.ndim
-
-    @property
-    def size(self) -> int:
-        return self._data.size
 
     @property
     def dtype(self) -> np.dtype:
@@ -277,6 +284,10 @@ class Tensor:
                 return Tensor._make(np.asarray(other, dtype=self.dtype), requires_grad=False, grad_fn=None)
             return Tensor(other)
         if isinstance(other, (np.ndarray, np.generic, list, tuple)):
+            array = np.asarray(other)
+            # Constants do not upcast: a NumPy array of numbers meets a floating tensor in its dtype.
+            if self.dtype.kind == "f" and array.dtype.kind in "biuf":
+                return Tensor._make(array.astype(self.dtype, copy=False), requires_grad=False, grad_fn=None)
             return Tensor(other)
         raise TypeError(
             f"unsupported operand type for {symbol}: Tensor and {type(other).__name__}; "
@@ -390,43 +401,119 @@ class Tensor:
             raise ValueError("clip: give low, high or both")
         return Clip.apply(self, low=low, high=high)
 
-    def softmax(self, axis: int = -1) -> Tensor:
-        return Softmax.apply(self, axis=axis)
+    def softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+        axis = axis_or_dim("softmax", axis, dim)
+        return Softmax.apply(self, axis=-1 if axis is None else axis)
 
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        return LogSoftmax.apply(self, axis=axis)
+    def log_softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+        axis = axis_or_dim("log_softmax", axis, dim)
+        return LogSoftmax.apply(self, axis=-1 if axis is None else axis)
 
     # ----- reductions ----------------------------------------------------------------------
+    # axis=/keepdims= (NumPy) or dim=/keepdim= (PyTorch): the same reduction, except max/min.
 
-    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return Sum.apply(self, axis=axis, keepdims=keepdims)
+    def sum(
+        self, axis: Axis = None, keepdims: bool | None = None, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
+        axis = axis_or_dim("sum", axis, dim)
+        return Sum.apply(self, axis=axis, keepdims=keepdims_or_keepdim("sum", keepdims, keepdim))
 
-    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    def mean(
+        self, axis: Axis = None, keepdims: bool | None = None, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
         """Average: the sum divided by the number of elements summed."""
+        axis = axis_or_dim("mean", axis, dim)
+        keepdims = keepdims_or_keepdim("mean", keepdims, keepdim)
         count = 1
         for axis_index in normalize_axis(axis, self.ndim):
             count *= self.shape[axis_index]
         return self.sum(axis=axis, keepdims=keepdims) / count
 
-    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return Max.apply(self, axis=axis, keepdims=keepdims)
+    @overload
+    def max(self, axis: Axis = None, keepdims: bool | None = None) -> Tensor: ...
+    @overload
+    def max(self, *, dim: int, keepdim: bool | None = None) -> ValuesIndices: ...
 
-    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """Smallest element: min(x) = −max(−x), so the gradient rule is Max's."""
-        return -((-self).max(axis=axis, keepdims=keepdims))
+    def max(
+        self, axis: Axis = None, keepdims: bool | None = None, *, dim: int | None = None, keepdim: bool | None = None
+    ) -> Tensor | ValuesIndices:
+        """Largest element. With axis= (NumPy): the values; ties share the gradient equally.
+        With dim= (PyTorch): ``(values, indices)``; the gradient goes to the index returned
+        (the first maximum), as in torch.max(x, dim)."""
+        if dim is not None:
+            axis_or_dim("max", axis, dim)
+            return self._values_and_indices(np.argmax, dim, keepdims_or_keepdim("max", keepdims, keepdim))
+        return Max.apply(self, axis=axis, keepdims=keepdims_or_keepdim("max", keepdims, keepdim))
 
-    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        """Index of the largest element (no gradient: the result is an integer)."""
-        return Tensor(np.argmax(self.data, axis=axis, keepdims=keepdims))
+    @overload
+    def min(self, axis: Axis = None, keepdims: bool | None = None) -> Tensor: ...
+    @overload
+    def min(self, *, dim: int, keepdim: bool | None = None) -> ValuesIndices: ...
+
+    def min(
+        self, axis: Axis = None, keepdims: bool | None = None, *, dim: int | None = None, keepdim: bool | None = None
+    ) -> Tensor | ValuesIndices:
+        """Smallest element: min(x) = −max(−x), so the gradient rule is Max's.
+        With dim= (PyTorch): ``(values, indices)``, as max."""
+        if dim is not None:
+            axis_or_dim("min", axis, dim)
+            return self._values_and_indices(np.argmin, dim, keepdims_or_keepdim("min", keepdims, keepdim))
+        return -((-self).max(axis=axis, keepdims=keepdims_or_keepdim("min", keepdims, keepdim)))
+
+    def argmax(
+        self, axis: int | None = None, keepdims: bool | None = None, *, dim: int | None = None, keepdim: Flag = None
+    ) -> Tensor:
+        """Index of the largest element, int64 (no gradient: the result is an integer)."""
+        keepdims = keepdims_or_keepdim("argmax", keepdims, keepdim)
+        return Tensor(np.argmax(self.data, axis=axis_or_dim("argmax", axis, dim), keepdims=keepdims).astype(np.int64))
+
+    def argmin(
+        self, axis: int | None = None, keepdims: bool | None = None, *, dim: int | None = None, keepdim: Flag = None
+    ) -> Tensor:
+        """Index of the smallest element, int64 (no gradient)."""
+        keepdims = keepdims_or_keepdim("argmin", keepdims, keepdim)
+        return Tensor(np.argmin(self.data, axis=axis_or_dim("argmin", axis, dim), keepdims=keepdims).astype(np.int64))
+
+    def _values_and_indices(self, arg_function: Any, dim: int, keepdim: bool) -> ValuesIndices:
+        """PyTorch's max/min(dim): pick x at its arg-max/min, so the gradient reaches that element only."""
+        indices = arg_function(self.data, axis=dim, keepdims=True).astype(np.int64)
+        index = list(np.indices(indices.shape, sparse=True))
+        index[dim % self.ndim] = indices
+        values = self[tuple(index)]
+        if not keepdim:
+            values = values.squeeze(dim)
+            indices = np.squeeze(indices, axis=dim)
+        return ValuesIndices(values, Tensor(indices))
 
     # ----- shape and movement ----------------------------------------------------------------
 
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
         return Reshape.apply(self, shape=_shape_argument(shape))
 
-    def transpose(self, *axes: int | Sequence[int]) -> Tensor:
-        """Permute the axes as NumPy does: reversed when no axes are given."""
+    def transpose(self, *axes: int | Sequence[int], dim0: int | None = None, dim1: int | None = None) -> Tensor:
+        """Permute the axes as NumPy does: reversed when no axes are given.
+
+        PyTorch's transpose(dim0, dim1) swaps two dims: write it with keywords,
+        ``x.transpose(dim0=0, dim1=2)``, or ``x.swapaxes(0, 2)``.
+        NOTE: x.transpose(0, 1) of a matrix is NumPy's identity permutation; use x.t() or x.T.
+        """
+        if dim0 is not None or dim1 is not None:
+            if axes or dim0 is None or dim1 is None:
+                raise TypeError("transpose: give either NumPy's axes (a permutation) or both dim0= and dim1=")
+            return self.swapaxes(dim0, dim1)
+        if len(axes) == 2 and self.ndim != 2 and all(isinstance(axis, int) for axis in axes):
+            raise ShapeError(
+                f"transpose{axes}: a tensor of shape {self.shape} has {self.ndim} axes, and NumPy's transpose "
+                f"takes all of them (a permutation); to swap two dims as PyTorch does, write "
+                f"x.transpose(dim0={axes[0]}, dim1={axes[1]}) or x.swapaxes({axes[0]}, {axes[1]})"
+            )
         return Transpose.apply(self, axes=_shape_argument(axes) if axes else None)
+
+    def swapaxes(self, axis0: int, axis1: int) -> Tensor:
+        """Exchange two axes (np.swapaxes, torch.swapaxes/transpose(dim0, dim1))."""
+        axes = list(range(self.ndim))
+        axes[axis0], axes[axis1] = axes[axis1], axes[axis0]
+        return Transpose.apply(self, axes=tuple(axes))
 
     @property
     def T(self) -> Tensor:
@@ -439,12 +526,22 @@ class Tensor:
         axes[-2], axes[-1] = axes[-1], axes[-2]
         return self.transpose(*axes)
 
-    def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
-        """Merge axes start_axis..end_axis into one (all of them by default)."""
+    def flatten(
+        self,
+        start_axis: int | None = None,
+        end_axis: int | None = None,
+        *,
+        start_dim: int | None = None,
+        end_dim: int | None = None,
+    ) -> Tensor:
+        """Merge axes start_axis..end_axis into one (all of them by default).
+        PyTorch's names start_dim=/end_dim= mean the same."""
+        start_axis = axis_or_dim("flatten", start_axis, start_dim, ("start_axis", "start_dim")) or 0
+        end_axis = axis_or_dim("flatten", end_axis, end_dim, ("end_axis", "end_dim"))
         if self.ndim == 0:
             return self.reshape(1)
         start = start_axis % self.ndim
-        end = end_axis % self.ndim
+        end = -1 % self.ndim if end_axis is None else end_axis % self.ndim
         shape = self.shape[:start] + (-1,) + self.shape[end + 1 :]
         return self.reshape(shape)
 
@@ -479,20 +576,272 @@ class Tensor:
             shape = shape[:-2] + shape[-1:] if other.ndim > 1 else shape[:-1]
         return product.reshape(shape)
 
+    # ----- PyTorch's names ----------------------------------------------------------------------
+    # Each is a one-line alias or a short composition of the methods above, with PyTorch's
+    # meaning, so a PyTorch script reads the same here. No new ops except Cast (ops/cast.py).
+
+    @property
+    def size(self) -> SizeMethod:
+        """PyTorch's method: ``x.size()`` is the shape, ``x.size(0)`` one axis's length.
+        NOTE: not NumPy's number of elements; that is ``x.numel()``."""
+        return SizeMethod(self.data.shape)
+
+    def numel(self) -> int:
+        """The number of elements (NumPy's ``a.size``)."""
+        return self.data.size
+
+    def dim(self) -> int:
+        """The number of axes (``x.ndim``)."""
+        return self.data.ndim
+
+    @property
+    def device(self) -> str:
+        """Always "cpu": the numbers live in NumPy arrays."""
+        return "cpu"
+
+    def view(self, *shape: int | Sequence[int]) -> Tensor:
+        """The same elements in a new shape (reshape; -1 infers one axis)."""
+        return self.reshape(*shape)
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return self.reshape(other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return self.reshape(other.shape)
+
+    def contiguous(self) -> Tensor:
+        """The tensor itself: NumPy arrays need no contiguous copy before view()."""
+        return self
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """Insert an axis of size 1 at ``dim`` (negative counts from the end of the result)."""
+        position = dim if dim >= 0 else dim + self.ndim + 1
+        if not 0 <= position <= self.ndim:
+            raise IndexError(f"unsqueeze({dim}): dim must lie in [{-self.ndim - 1}, {self.ndim}] for {self.shape}")
+        return self.reshape(self.shape[:position] + (1,) + self.shape[position:])
+
+    def squeeze(self, dim: Axis = None, *, axis: Axis = None) -> Tensor:
+        """Remove axes of size 1: all of them, or those among ``dim`` (PyTorch: a dim whose size is
+        not 1 is left as it is). ``axis=`` is NumPy's: such an axis is an error."""
+        if axis is not None:
+            axis_or_dim("squeeze", axis, dim)
+            axes = normalize_axis(axis, self.ndim)
+            wrong = [a for a in axes if self.shape[a] != 1]
+            if wrong:
+                raise ShapeError(f"squeeze(axis={axis}): axis {wrong[0]} of shape {self.shape} does not have size 1")
+        else:
+            axes = tuple(a for a in normalize_axis(dim, self.ndim) if self.shape[a] == 1)
+        return self.reshape(tuple(size for a, size in enumerate(self.shape) if a not in axes))
+
+    def permute(self, *dims: int | Sequence[int]) -> Tensor:
+        """Reorder all the axes: ``x.permute(0, 2, 1)`` (NumPy's transpose with axes)."""
+        return Transpose.apply(self, axes=_shape_argument(dims))
+
+    def t(self) -> Tensor:
+        """Transpose a matrix; 0-D and 1-D tensors come back as they are (as torch.t)."""
+        if self.ndim > 2:
+            raise ShapeError(
+                f"t() expects a tensor with at most 2 dimensions, got shape {self.shape}; "
+                "use x.mT (the last two axes) or x.permute(...)"
+            )
+        return self.transpose() if self.ndim == 2 else self
+
+    def expand(self, *sizes: int | Sequence[int]) -> Tensor:
+        """Repeat axes of size 1 (and add leading axes) to reach ``sizes``; -1 keeps an axis."""
+        sizes = _shape_argument(sizes)
+        lead = len(sizes) - self.ndim
+        if lead < 0:
+            raise ShapeError(f"expand{tuple(sizes)}: fewer sizes than the {self.ndim} axes of shape {self.shape}")
+        shape = tuple(self.shape[i - lead] if size == -1 and i >= lead else size for i, size in enumerate(sizes))
+        return self.broadcast_to(shape)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return self.broadcast_to(other.shape)
+
+    def clone(self) -> Tensor:
+        """A copy of the values that stays in the graph (gradients flow back to self)."""
+        return self[...]
+
+    def to(self, *args: Any, dtype: Any = None) -> Tensor:
+        """``x.to(np.float64)``, ``x.to(other)`` (its dtype), ``x.to("cpu")`` (nothing to do).
+
+        Between floating dtypes the cast is differentiable (ops.cast.Cast); to an integer
+        or boolean dtype the result is a plain tensor, as in PyTorch. Same dtype: x itself.
+        """
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps"):
+                check_device(arg)
+            else:
+                dtype = arg
+        if dtype is None or np.dtype(dtype) == self.dtype:
+            return self
+        if np.dtype(dtype).kind == "f" and self.dtype.kind == "f":
+            return Cast.apply(self, dtype=np.dtype(dtype))
+        return Tensor(self.data.astype(dtype))
+
+    def float(self) -> Tensor:
+        """float32 (``x.to(np.float32)``)."""
+        return self.to(np.float32)
+
+    def double(self) -> Tensor:
+        """float64 (``x.to(np.float64)``)."""
+        return self.to(np.float64)
+
+    def half(self) -> Tensor:
+        return self.to(np.float16)
+
+    def long(self) -> Tensor:
+        """int64: the dtype of class labels and indices."""
+        return self.to(np.int64)
+
+    def int(self) -> Tensor:
+        return self.to(np.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(np.bool_)
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
+        check_device("cuda")
+        return self
+
+    def tolist(self) -> Any:
+        """The values as (nested) Python lists of numbers; a 0-D tensor gives one number."""
+        return self.data.tolist()
+
+    def requires_grad_(self, requires_grad: builtins.bool = True) -> Tensor:
+        """Switch gradient tracking on (or off) for this leaf, in place; returns self."""
+        if self.grad_fn is not None:
+            raise BackwardError(
+                "requires_grad_(): only leaf tensors can change requires_grad; this tensor was made by "
+                f"{self.grad_fn.name}. Use y = y.detach().requires_grad_() for a new leaf"
+            )
+        if requires_grad and self.dtype.kind != "f":
+            raise DTypeError(f"requires_grad_(): needs floating-point data, got {self.dtype}; call x.float() first")
+        self.requires_grad = requires_grad
+        return self
+
+    # Arithmetic under PyTorch's method names.
+
+    def add(self, other: Any, alpha: builtins.float = 1) -> Tensor:
+        return self + (other if alpha == 1 else self._operand(other, "add") * alpha)
+
+    def sub(self, other: Any, alpha: builtins.float = 1) -> Tensor:
+        return self - (other if alpha == 1 else self._operand(other, "sub") * alpha)
+
+    def mul(self, other: Any) -> Tensor:
+        return self * other
+
+    def div(self, other: Any) -> Tensor:
+        return self / other
+
+    def pow(self, exponent: Any) -> Tensor:
+        return self**exponent
+
+    def neg(self) -> Tensor:
+        return -self
+
+    def square(self) -> Tensor:
+        return self * self
+
+    def mm(self, other: Tensor) -> Tensor:
+        """Product of two matrices (2-D only, as torch.mm); ``@`` does the rest."""
+        if self.ndim != 2 or other.ndim != 2:
+            raise ShapeError(f"mm: needs two matrices, got shapes {self.shape} and {other.shape}; use @ (matmul)")
+        return self.matmul(other)
+
+    def clamp(self, min: builtins.float | None = None, max: builtins.float | None = None) -> Tensor:
+        """Limit the values to [min, max] (NumPy's clip)."""
+        return self.clip(min, max)
+
+    # In place, as PyTorch's trailing underscore says. Allowed where no graph is being recorded
+    # (under tg.no_grad(), or on tensors such as x.grad that neither require grad nor meet one
+    # that does); otherwise refused with what to write instead: the graph records no in-place ops.
+    # NOTE: like NumPy, this writes into the array the tensor shares with you (Tensor(array)). Each
+    # change counts as a new version (``_version``): a backward() through an op that saved this
+    # tensor before the change raises BackwardError instead of computing a wrong gradient.
+
+    def _in_place(self, name: str, other: Any, values: Any) -> Tensor:
+        if autograd._grad_enabled and (self.requires_grad or isinstance(other, Tensor) and other.requires_grad):
+            raise BackwardError(
+                f"{name}() would change a tensor in a graph that records gradients, and the graph records "
+                "no in-place changes: build a new tensor (x = x + y rather than x.add_(y)), or update a "
+                "parameter under `with tg.no_grad():`"
+            )
+        if not self._data.flags.writeable:  # a read-only view (e.g. a broadcast gradient): own a copy
+            self._data = self._data.copy()
+        self._data[...] = values
+        self._version += 1
+        return self
+
+    def add_(self, other: Any, alpha: builtins.float = 1) -> Tensor:
+        return self._in_place("add_", other, self.data + alpha * _values(other))
+
+    def sub_(self, other: Any, alpha: builtins.float = 1) -> Tensor:
+        return self._in_place("sub_", other, self.data - alpha * _values(other))
+
+    def mul_(self, other: Any) -> Tensor:
+        return self._in_place("mul_", other, self.data * _values(other))
+
+    def div_(self, other: Any) -> Tensor:
+        return self._in_place("div_", other, self.data / _values(other))
+
+    def zero_(self) -> Tensor:
+        return self._in_place("zero_", None, 0)
+
+    def fill_(self, value: builtins.float) -> Tensor:
+        return self._in_place("fill_", value, value)
+
+    def copy_(self, source: Any) -> Tensor:
+        return self._in_place("copy_", source, _values(source))
+
+    # x += y: in place when no graph is recorded (``w -= lr * w.grad`` under no_grad() updates w,
+    # as in PyTorch). In a graph, x += y on a tensor made by an op builds a new tensor, x = x + y
+    # (the same values; only other names for the old x still see the old values), and on a leaf
+    # that requires grad it is refused, as in PyTorch.
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self.add_(other) if self._may_change_in_place(other) else self + other
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self.sub_(other) if self._may_change_in_place(other) else self - other
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self.mul_(other) if self._may_change_in_place(other) else self * other
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self.div_(other) if self._may_change_in_place(other) else self / other
+
+    def _may_change_in_place(self, other: Any) -> builtins.bool:
+        records = autograd._grad_enabled and (self.requires_grad or isinstance(other, Tensor) and other.requires_grad)
+        return not records or self.is_leaf and self.requires_grad  # the leaf case raises in _in_place
+
 
 # ----- functions on several tensors --------------------------------------------------------
 
 
-def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis (np.concatenate)."""
+def concatenate(tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """Join tensors along an existing axis (np.concatenate; ``dim=`` as torch.cat)."""
+    axis = axis_or_dim("concatenate", axis, dim)
     if len(tensors) == 0:
         raise ValueError("concatenate: needs at least one tensor")
-    return Concatenate.apply(*tensors, axis=axis)
+    return Concatenate.apply(*tensors, axis=0 if axis is None else axis)
 
 
-def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join same-shaped tensors along a new axis (np.stack): each gets an axis of size 1, then
-    they are concatenated along it."""
+def cat(tensors: Sequence[Tensor], dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """PyTorch's name for concatenate: ``tg.cat([a, b], dim=1)``."""
+    return concatenate(tensors, axis=axis, dim=dim)
+
+
+def stack(tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """Join same-shaped tensors along a new axis (np.stack, torch.stack): each gets an axis of
+    size 1, then they are concatenated along it."""
+    axis = axis_or_dim("stack", axis, dim)
+    axis = 0 if axis is None else axis
     if len(tensors) == 0:
         raise ValueError("stack: needs at least one tensor")
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
@@ -519,6 +868,91 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
 # ----- helpers -------------------------------------------------------------------------------
 
 
+def _values(other: Any) -> Any:
+    """The array inside a Tensor, or the value itself (for the in-place methods)."""
+    return other.data if isinstance(other, Tensor) else other
+
+
+def check_device(device: str) -> None:
+    if device.split(":")[0] != "cpu":
+        raise RuntimeError(
+            f"device {device!r}: tinygrad_edu computes with NumPy on the CPU and has no {device} device; "
+            "leave .cuda() / .to(device) out, or use device='cpu'"
+        )
+
+
+def axis_or_dim(function: str, axis: Any, dim: Any, names: tuple[str, str] = ("axis", "dim")) -> Any:
+    """The axis from NumPy's axis= or PyTorch's dim= (a list of dims becomes a tuple)."""
+    if axis is not None and dim is not None:
+        numpy_name, pytorch_name = names
+        raise TypeError(
+            f"{function}: got both {numpy_name}={axis!r} and {pytorch_name}={dim!r}; give one "
+            f"({numpy_name}= is NumPy's name, {pytorch_name}= PyTorch's)"
+        )
+    chosen = dim if dim is not None else axis
+    return tuple(chosen) if isinstance(chosen, list) else chosen
+
+
+def keepdims_or_keepdim(function: str, keepdims: bool | None, keepdim: bool | None) -> bool:
+    """NumPy's keepdims= or PyTorch's keepdim= (False when neither is given)."""
+    if keepdims is not None and keepdim is not None:
+        raise TypeError(
+            f"{function}: got both keepdims={keepdims!r} and keepdim={keepdim!r}; give one "
+            "(keepdims= is NumPy's name, keepdim= PyTorch's)"
+        )
+    return bool(keepdims or keepdim)
+
+
+class ValuesIndices(NamedTuple):
+    """What ``x.max(dim=d)`` and ``x.min(dim=d)`` return, as torch.return_types.max/min."""
+
+    values: Tensor
+    indices: Tensor
+
+
+NUMEL_HINT = "for the number of elements write x.numel() (NumPy's x.size)"
+
+
+class SizeMethod:
+    """``x.size``: PyTorch's method, so ``x.size()`` is the shape and ``x.size(0)`` one length.
+
+    NumPy's ``x.size`` was a number (the element count); used as one here it raises a
+    TypeError that says to write ``x.numel()``, rather than computing something else.
+    """
+
+    __slots__ = ("_shape",)
+
+    def __init__(self, shape: tuple[int, ...]):
+        self._shape = shape
+
+    @overload
+    def __call__(self, dim: None = None) -> tuple[int, ...]: ...
+    @overload
+    def __call__(self, dim: int) -> int: ...
+
+    def __call__(self, dim: int | None = None) -> tuple[int, ...] | int:
+        if dim is None:
+            return self._shape
+        if not -len(self._shape) <= dim < len(self._shape):
+            raise IndexError(f"size({dim}): dim out of range for a tensor of shape {self._shape}")
+        return self._shape[dim]
+
+    def _refuse(self, *args: Any) -> Any:
+        raise TypeError(
+            f"x.size is a method, as in PyTorch: x.size() is the shape {self._shape} and x.size(0) the "
+            f"length of axis 0; {NUMEL_HINT}"
+        )
+
+    __int__ = __index__ = __float__ = __bool__ = __format__ = _refuse
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _refuse
+    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __pow__ = _refuse
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<method Tensor.size of a tensor of shape {self._shape}: call x.size(), or x.numel()>"
+
+
 def _shape_argument(shape: tuple[Any, ...]) -> tuple[int, ...]:
     """Accept both f(2, 3) and f((2, 3)) for a shape."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -542,6 +976,7 @@ def _normalize_index(index: Any) -> tuple[Any, ...]:
 
 
 # The ops are imported last: they import function.py, which needs the Tensor class defined above.
+from .ops.cast import Cast
 from .ops.elementwise import (
     Abs,
     Add,

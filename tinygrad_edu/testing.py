@@ -14,17 +14,24 @@ not run at all):
     gradient shapes      ∂L/∂input has the input's shape, for a random upstream gradient
     gradcheck            analytic gradient = central differences (tg.gradcheck, float64)
     gradgradcheck        second derivatives too (tg.gradgradcheck; backward written with
-                         Tensor operations is differentiable again)
+                         Tensor operations is differentiable again). When it fails, the
+                         report names the likely cause: a backward that returns NumPy
+                         arrays, or values kept on ctx instead of save_for_backward
+    jvp                  forward mode (tg.jvp): the tangent J·v for a random direction v
+                         equals central differences (f(x + εv) − f(x − εv)) / 2ε, float64
+    jvp vs backward      forward and reverse mode agree: ⟨J·v, u⟩ = ⟨v, Jᵀ·u⟩ for random
+                         u and v (Jᵀ·u is what backward computes for the upstream gradient u)
     broadcasting         ops with two or more inputs, on shapes drawn by hypothesis'
                          ``mutually_broadcastable_shapes``: the result equals the op applied
                          to the inputs broadcast by hand, every gradient has its input's
-                         shape, and gradcheck passes
+                         shape, gradcheck passes, and so does the jvp check
 
 Inputs are random (from ``seed``) in a ``domain``: "real" (standard normal), "positive"
 (uniform in [0.5, 2]), "unit" (uniform in [−0.9, 0.9]), "probability" (uniform in
 [0.05, 0.95]), or a function ``(rng, shape) -> array``; give one domain per input as a
 tuple when they differ. hypothesis is needed only for the broadcasting check (it is a
-test dependency; without it that check is skipped).
+test dependency; without it that check is skipped). An op without a ``jvp`` gets the two
+jvp checks skipped, with the reason: forward mode is optional for a user op.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ import numpy as np
 
 from .autograd import grad
 from .errors import GradcheckError
+from .forward import jvp
 from .gradcheck import gradcheck, gradgradcheck
 from .tensor import Tensor
 
@@ -110,6 +118,7 @@ def check_op(
     seed: int = 0,
     broadcast: bool = True,
     second_order: bool = True,
+    forward_mode: bool = True,
     examples: int = 20,
     name: str | None = None,
 ) -> OpReport:
@@ -120,16 +129,17 @@ def check_op(
                   as a tuple when they differ
     broadcast     fuzz broadcasting (ops with two or more inputs) with hypothesis
     second_order  also run gradgradcheck
+    forward_mode  also check the op's jvp (skipped by itself when the op has none)
     examples      how many shape combinations hypothesis tries
     Returns an OpReport; print it for one line per check.
     """
     if not shapes:
         raise ValueError("check_op: give one shape per input of fn, e.g. check_op(fn, (3, 4)) for one input")
-    shapes = tuple(tuple(int(size) for size in shape) for shape in shapes)
-    domains = _domains(domain, len(shapes))
-    report = OpReport(name or getattr(fn, "__name__", "fn"), shapes)
+    input_shapes = tuple(tuple(int(size) for size in shape) for shape in shapes)
+    domains = _domains(domain, len(input_shapes))
+    report = OpReport(str(name or getattr(fn, "__name__", "fn")), input_shapes)
     rng = np.random.default_rng(seed)
-    values = [draw(rng, shape) for draw, shape in zip(domains, shapes)]
+    values = [draw(rng, shape) for draw, shape in zip(domains, input_shapes)]
 
     def make_inputs(dtype: Any) -> list[Tensor]:
         return [Tensor(value.astype(dtype), requires_grad=True, name=f"input{i}") for i, value in enumerate(values)]
@@ -158,12 +168,17 @@ def check_op(
         report.checks.append(_run("gradgradcheck", lambda: gradgradcheck(fn, make_inputs(np.float64), seed=seed)))
     else:
         report.checks.append(Check("gradgradcheck", SKIPPED, "second_order=False"))
+    if forward_mode:
+        report.checks += _jvp_checks(fn, make_inputs(np.float64), seed, report["gradcheck"].status)
+    else:
+        report.checks += [Check(name, SKIPPED, "forward_mode=False") for name in ("jvp", "jvp vs backward")]
+    check_jvp = report["jvp"].status != SKIPPED
     if len(shapes) < 2:
         report.checks.append(Check("broadcasting", SKIPPED, "one input: nothing to broadcast"))
     elif not broadcast:
         report.checks.append(Check("broadcasting", SKIPPED, "broadcast=False"))
     else:
-        report.checks.append(_broadcasting_check(fn, domains, seed, examples))
+        report.checks.append(_broadcasting_check(fn, domains, seed, examples, check_jvp))
     return report
 
 
@@ -238,7 +253,7 @@ def _gradient_shape_check(fn: Callable[..., Tensor], inputs: list[Tensor], seed:
 
 
 def _broadcasting_check(
-    fn: Callable[..., Tensor], domains: list[Callable[..., np.ndarray]], seed: int, examples: int
+    fn: Callable[..., Tensor], domains: list[Callable[..., np.ndarray]], seed: int, examples: int, check_jvp: bool
 ) -> Check:
     name = "broadcasting"
     try:
@@ -246,7 +261,7 @@ def _broadcasting_check(
         from hypothesis import seed as hypothesis_seed
         from hypothesis.extra.numpy import mutually_broadcastable_shapes
     except ImportError:
-        return Check(name, SKIPPED, "hypothesis is not installed (pip install hypothesis)")
+        return Check(name, SKIPPED, 'hypothesis is not installed (pip install "tinygrad_edu[test]")')
     tried: list[tuple[tuple[int, ...], ...]] = []
     strategy = mutually_broadcastable_shapes(num_shapes=len(domains), min_dims=0, max_dims=3, max_side=3)
 
@@ -274,6 +289,10 @@ def _broadcasting_check(
             if gradient is not None and gradient.shape != x.shape:
                 raise AssertionError(f"the gradient of input {index} has shape {gradient.shape}, input {x.shape}")
         gradcheck(fn, inputs, seed=seed)
+        if check_jvp:
+            failure = _jvp_against_differences(fn, inputs, seed)
+            if failure:
+                raise AssertionError(failure)
 
     try:
         property_holds()
@@ -281,3 +300,86 @@ def _broadcasting_check(
         shapes = ", ".join(str(shape) for shape in tried[-1]) if tried else "?"
         return Check(name, FAILED, f"input shapes {shapes}: {_exception_text(error)}")
     return Check(name, PASSED, f"{len(tried)} shape combinations, e.g. {', '.join(map(str, tried[-1]))}")
+
+
+def _jvp_checks(fn: Callable[..., Tensor], inputs: list[Tensor], seed: int, gradcheck_status: str) -> list[Check]:
+    """The two forward-mode checks: J·v against central differences, and against backward."""
+    try:
+        failure = _jvp_against_differences(fn, inputs, seed)
+    except NotImplementedError as error:
+        if "has no jvp" not in str(error):
+            raise
+        reason = f"{error} (tg.jvp and jacobian(mode='forward') need it; backward does not)"
+        return [Check("jvp", SKIPPED, reason), Check("jvp vs backward", SKIPPED, "no jvp")]
+    except Exception as error:
+        return [Check("jvp", FAILED, _exception_text(error)), Check("jvp vs backward", SKIPPED, "jvp does not run")]
+    if failure:
+        jvp_check = Check("jvp", FAILED, failure)
+    else:
+        jvp_check = Check("jvp", PASSED, "J·v = central differences, v a random direction")
+    return [jvp_check, _adjoint_check(fn, inputs, seed, jvp_check.status, gradcheck_status)]
+
+
+def _random_directions(inputs: list[Tensor], seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed + 13)
+    return [rng.standard_normal(x.shape).astype(x.dtype) for x in inputs]
+
+
+def _jvp_against_differences(
+    fn: Callable[..., Tensor],
+    inputs: list[Tensor],
+    seed: int,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> str:
+    """'' if tg.jvp's J·v matches (f(x + εv) − f(x − εv)) / 2ε for a random v, else what differs."""
+    directions = _random_directions(inputs, seed)
+    _, tangent = jvp(fn, tuple(inputs), tuple(Tensor(v) for v in directions))
+    assert isinstance(tangent, Tensor), "check_op's fn returns one Tensor"
+    plus = fn(*[Tensor(x.data + eps * v) for x, v in zip(inputs, directions)]).data
+    minus = fn(*[Tensor(x.data - eps * v) for x, v in zip(inputs, directions)]).data
+    numerical = np.asarray((plus - minus) / (2 * eps), dtype=np.float64)
+    analytic = np.asarray(tangent.data, dtype=np.float64)
+    if analytic.shape != numerical.shape:
+        return f"the tangent has shape {analytic.shape}, the output {numerical.shape}"
+    excess = np.abs(analytic - numerical) - (atol + rtol * np.abs(numerical))
+    if not np.any(excess > 0) and np.all(np.isfinite(analytic)):
+        return ""
+    worst = np.unravel_index(np.argmax(np.where(np.isfinite(excess), excess, np.inf)), analytic.shape)
+    element = tuple(int(i) for i in worst)
+    return (
+        f"the tangent J·v (tg.jvp, random direction v) is wrong at output element {element}: jvp "
+        f"{analytic[worst]:.8g}, central differences {numerical[worst]:.8g} (atol={atol}, rtol={rtol}); "
+        f"the tangent rule in jvp does not match forward.\njvp:\n{analytic}\ncentral differences:\n{numerical}"
+    )
+
+
+def _adjoint_check(
+    fn: Callable[..., Tensor], inputs: list[Tensor], seed: int, jvp_status: str, gradcheck_status: str
+) -> Check:
+    """⟨J·v, u⟩ = ⟨v, Jᵀ·u⟩: forward mode and reverse mode compute the same Jacobian."""
+    name = "jvp vs backward"
+    directions = _random_directions(inputs, seed)
+    try:
+        output, tangent = jvp(fn, tuple(inputs), tuple(Tensor(v) for v in directions))
+        assert isinstance(output, Tensor) and isinstance(tangent, Tensor), "check_op's fn returns one Tensor"
+        upstream = np.random.default_rng(seed + 17).standard_normal(output.shape)
+        grads = grad(fn(*inputs), inputs, grad_outputs=Tensor(upstream.astype(output.dtype)), allow_unused=True)
+    except Exception as error:
+        return Check(name, FAILED, _exception_text(error))
+    forward_side = np.asarray(tangent.data, dtype=np.float64) * upstream
+    reverse_sides = [v * g.data for v, g in zip(directions, grads) if g is not None]
+    left = float(np.sum(forward_side))
+    right = float(sum(np.sum(side) for side in reverse_sides))
+    scale = float(np.sum(np.abs(forward_side)) + sum(np.sum(np.abs(side)) for side in reverse_sides))
+    equation = f"⟨J·v, u⟩ = {left:.8g}, ⟨v, Jᵀ·u⟩ = {right:.8g} (random u, v; Jᵀ·u is what backward sends for u)"
+    if abs(left - right) <= 1e-9 * scale + 1e-12:
+        return Check(name, PASSED, equation)
+    if jvp_status == PASSED and gradcheck_status == FAILED:
+        culprit = "jvp matches central differences and gradcheck failed: fix backward"
+    elif jvp_status == FAILED and gradcheck_status == PASSED:
+        culprit = "gradcheck passed and the jvp check failed: fix jvp"
+    else:
+        culprit = "jvp and backward compute different Jacobians"
+    return Check(name, FAILED, f"{equation}: they differ; {culprit}")

@@ -2,6 +2,7 @@
 
     import viz
     viz.draw_graph(loss)                       # the graph, as a graphviz.Digraph
+    viz.player(loss)                           # the backprop player, inline in Jupyter
     frames = viz.backprop_frames(loss)         # one picture per backward step
     viz.export_stepper(frames, "out")          # numbered SVGs + index.html to step through
 
@@ -11,12 +12,27 @@ so the pictures show exactly what the engine does. Needs the ``graphviz`` Python
 rendering to SVG/PNG also needs Graphviz's ``dot`` program.
 """
 
-from .backprop import Frame, backprop_frames
-from .derivatives import LOCAL_DERIVATIVES, LocalDerivative, local_derivative
-from .graph import draw_graph
-from .modules import ModuleTrace, trace_modules
-from .render import Digraph, GraphvizNotFoundError
-from .stepper import export_stepper
+from typing import Any
+
+try:
+    from .backprop import Frame, backprop_frames
+    from .derivatives import LOCAL_DERIVATIVES, LocalDerivative, local_derivative
+    from .graph import draw_graph
+    from .modules import ModuleTrace, trace_modules
+    from .player import Player, player
+    from .render import Digraph, GraphvizNotFoundError
+    from .stepper import export_stepper
+except ModuleNotFoundError as missing:
+    # Without the graphviz package, viz.plots (matplotlib only) still imports; the pictures say what to install.
+    if missing.name != "graphviz":
+        raise
+    VIZ_EXTRA_HINT = 'drawing graphs needs the graphviz package: pip install "tinygrad_edu[viz]"'
+
+    def __getattr__(name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise ModuleNotFoundError(f"viz.{name}: {VIZ_EXTRA_HINT}", name="graphviz")
+
 
 __all__ = [
     "LOCAL_DERIVATIVES",
@@ -25,9 +41,11 @@ __all__ = [
     "GraphvizNotFoundError",
     "LocalDerivative",
     "ModuleTrace",
+    "Player",
     "backprop_frames",
     "draw_graph",
     "export_stepper",
     "local_derivative",
+    "player",
     "trace_modules",
 ]

@@ -1,23 +1,27 @@
 """backprop_frames: backpropagation as a sequence of pictures, one per step of the engine's walk.
 
     frames = viz.backprop_frames(loss)      # runs the real backward: leaves get their .grad
-    frames[0]                               # shows inline in Jupyter
-    viz.export_stepper(frames, "out")       # SVGs + a page to step through with the arrow keys
+    frames[1]                               # shows inline in Jupyter
+    viz.player(loss)                        # or: the whole walk as an inline player
 
-Frame k (k = 0, 1, ...) is step k of ``tinygrad_edu.backward_steps(loss)``: the op being
-differentiated is highlighted; its output shows the upstream gradient ∂L/∂y (complete at
-this point: every use of y has sent its share); the op shows its local derivative; the edges
-back to its inputs carry what it sends, ∂L/∂input, as a formula and as numbers. A tensor
-used several times receives several contributions, and its node shows them adding up,
-"∂L/∂a = g₁ + g₂ = …". The last frame shows every leaf's gradient, read from ``.grad``.
-So there are (number of ops visited) + 1 frames.
+One numbering everywhere (the player's ``#k`` and its counter say the same): frame 0 is the
+forward pass, every node showing its value; frame k (k = 1 … n) is step k of
+``tinygrad_edu.backward_steps(loss)``; frame n + 1 shows every leaf's gradient, read from
+``.grad``. In a step frame the op being differentiated is highlighted, its output shows the
+upstream gradient ∂L/∂y (complete at this point: every use of y has sent its share), and the
+inputs it sends to show what arrived. ``frame.lines`` says the step in the user's names with
+the numbers plugged in ("∂L/∂p = ∂L/∂(p·q) × q = 0.5 × (−3) = −1.5"); a tensor used several
+times shows its gradients adding up ("∂L/∂a = 0.9993 + 0.002682 = 1.002").
+
+Every frame is drawn on one ``Stage`` (one layout for the whole walk), so no node moves from
+frame to frame. For predict mode each step frame also has a *question* picture in which what
+the step sends is still "?".
 
 The frames only *read* the steps the engine yields; nothing here computes a gradient.
 """
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,46 +30,55 @@ import numpy as np
 
 from tinygrad_edu import BackwardStep, Tensor, backward_steps
 
-from .derivatives import LocalDerivative, local_derivative, subscript
-from .graph import (
+from .formulas import Line, gradient_symbol, step_lines, sum_line, values_inline
+from .graph import GraphStructure, graph_structure
+from .labels import (
     DONE_COLOUR,
+    FONT_SIZE,
     GRADIENT_COLOUR,
     HIGHLIGHT_COLOUR,
     OP_COLOUR,
-    GraphStructure,
-    add_legend,
-    format_inline,
-    format_values,
-    graph_structure,
-    html_text,
-    input_name_label,
-    new_digraph,
-    op_label,
-    value_label,
+    gradient_html,
+    op_symbol,
+    stage_label,
     value_style,
 )
-from .render import Digraph, GraphvizNotFoundError, dot_source_to_file, dot_source_to_svg
+from .render import Digraph, GraphvizNotFoundError
+from .stage import Picture, Stage
+
+NODE_ATTRIBUTES = {"fontname": "Helvetica", "fontsize": str(FONT_SIZE + 4), "margin": "0.06,0.04"}
 
 
 @dataclass
 class Frame:
     """One picture of the backward pass.
 
-    index        0-based position in the sequence (the stepper's ``#index``)
+    index        position in the sequence: the player's ``#index`` and its counter
     total        how many frames there are
-    caption      one sentence explaining this chain-rule step
-    graph        the picture as a graphviz.Digraph (``source`` is its DOT text)
-    highlighted  node id of the op being differentiated ("op3"), None in the final frame
-    step         the engine's BackwardStep, None in the final frame
+    heading      a few words: "forward pass", "step 3 of 8: tanh", "done"
+    caption      the frame's explanation as one paragraph (``lines`` joined)
+    lines        the explanation line by line; in predict mode each ``Line.answer`` is hidden first
+    picture      what the frame draws; ``question`` is the same with this step's answers as "?"
+    highlighted  node id of the op being differentiated ("op3"), None in the first and last frame
+    step         the engine's BackwardStep, None in the first and last frame
     """
 
     index: int
     total: int
+    heading: str
     caption: str
-    graph: Digraph
+    picture: Picture
+    stage: Stage
+    lines: list[Line] = field(default_factory=list)
+    question: Picture | None = None
     highlighted: str | None = None
     step: BackwardStep | None = None
-    _svg: str | None = field(default=None, repr=False)
+    _svg: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def graph(self) -> Digraph:
+        """The picture as a graphviz.Digraph (laid out on its own, not on the stage)."""
+        return self.picture.digraph(node_attr=NODE_ATTRIBUTES)
 
     @property
     def source(self) -> str:
@@ -74,23 +87,36 @@ class Frame:
 
     @property
     def is_final(self) -> bool:
-        return self.step is None
+        return self.index == self.total - 1
 
-    def svg(self) -> str:
-        """The frame drawn as SVG text (needs Graphviz's ``dot``; computed once)."""
-        if self._svg is None:
-            self._svg = dot_source_to_svg(self.source)
-        return self._svg
+    def svg(self, question: bool = False) -> str:
+        """The frame drawn on the stage as SVG (needs Graphviz's ``dot``; computed once).
+
+        question  the predict-mode picture, with this step's answers as "?" (the frame itself
+                  when it asks nothing)
+        """
+        picture = self.question if question and self.question is not None else self.picture
+        key = "question" if picture is self.question else "answer"
+        if key not in self._svg:
+            self._svg[key] = self.stage.svg(picture)
+        return self._svg[key]
 
     def render(self, path: str | Path) -> Path:
-        """Write the frame to ``path`` (.svg, .png or .pdf)."""
-        return dot_source_to_file(self.source, path)
+        """Write the frame to ``path`` (.svg, .png or .pdf), drawn on the stage."""
+        path = Path(path)
+        file_format = path.suffix.lstrip(".").lower()
+        if file_format not in ("svg", "png", "pdf"):
+            raise ValueError(f"cannot tell the picture format from {path.name!r}: end the name with .svg, .png or .pdf")
+        data = self.stage.render_bytes(self.picture, file_format)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return path
 
     def _repr_svg_(self) -> str:
         return self.svg()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, str]:
-        bundle = {"text/plain": f"Frame {self.index + 1} of {self.total}: {self.caption}"}
+        bundle = {"text/plain": f"Frame {self.index} of {self.total - 1}: {self.caption}"}
         try:
             bundle["image/svg+xml"] = self.svg()
         except GraphvizNotFoundError as error:
@@ -105,253 +131,163 @@ def backprop_frames(
     loss: Tensor,
     retain_graph: bool | None = None,
     show_values: bool = True,
-    rankdir: str = "LR",
-    show_legend: bool = True,
+    rankdir: str = "auto",
 ) -> list[Frame]:
     """Run ``loss``'s backward through ``tinygrad_edu.backward_steps`` and draw every step.
 
     This *is* the backward pass: afterwards each leaf's ``.grad`` holds its gradient, as
     after ``loss.backward()`` (pass ``retain_graph=True`` to go back through the graph
-    again later). Returns (number of ops visited) + 1 frames; the last shows every leaf's
-    gradient.
+    again later). Returns (number of ops visited) + 2 frames: the forward pass, one per step,
+    and the end. ``rankdir`` "auto" lays the graph out left to right or top to bottom,
+    whichever fills a wide screen better.
     """
     structure = graph_structure(loss)
     steps = list(backward_steps(loss, retain_graph=retain_graph))
-    total = len(steps) + 1
-    contributions: dict[str, list[np.ndarray]] = {}
-    complete: dict[str, np.ndarray] = {}  # the upstream gradient of outputs already visited
-    frames = []
-    for index, step in enumerate(steps):
+    walk = _Walk(structure, show_values)
+    total = len(steps) + 2
+    drafts: list[dict[str, Any]] = [walk.forward_frame(total)]
+    for number, step in enumerate(steps, start=1):
+        drafts.append(walk.step_frame(step, number, total))
+    drafts.append(walk.final_frame(len(steps), total))
+    pictures = [draft["picture"] for draft in drafts] + [d["question"] for d in drafts if d.get("question")]
+    stage = Stage(pictures, NODE_ATTRIBUTES, rankdir)
+    return [Frame(index=index, total=total, stage=stage, **draft) for index, draft in enumerate(drafts)]
+
+
+class _Walk:
+    """The state of the walk while the frames are drawn: which gradients have arrived so far."""
+
+    def __init__(self, structure: GraphStructure, show_values: bool) -> None:
+        self.structure = structure
+        self.show_values = show_values
+        self.contributions: dict[str, list[np.ndarray]] = {}
+        self.complete: dict[str, np.ndarray] = {}  # upstream gradients of outputs already visited
+        self.done_ops: set[str] = set()
+
+    def name(self, tensor: Tensor) -> str:
+        return self.structure.display_name(tensor)
+
+    # ----- the three kinds of frame -----
+
+    def forward_frame(self, total: int) -> dict[str, Any]:
+        roots = ", ".join(f"{self.name(root)} = {values_inline(root.data)}" for root in self.structure.roots)
+        lines = [Line(f"forward pass: every node shows its value; {roots}")]
+        root_names = [self.name(root) for root in self.structure.roots]
+        if root_names != ["L"]:  # the frames write ∂L/∂…: say what L is
+            lines.append(Line(f"backward: ∂L/∂n for every node n, where L = {', '.join(root_names)}"))
+        lines.append(Line("next: the backward pass, one op at a time, from the output back to the leaves"))
+        return self._draft("forward pass", f"Step 0 of {total - 1}", lines, self._picture())
+
+    def step_frame(self, step: BackwardStep, number: int, total: int) -> dict[str, Any]:
+        structure = self.structure
+        current_op = structure.op_id(step.ctx)
         output_node = structure.value_id(step.output)
-        complete[output_node] = step.grad_output.data
-        arrivals = []
-        for position, (parent, grad) in enumerate(zip(step.inputs, step.grad_inputs)):
+        self.complete[output_node] = step.grad_output.data
+        receiving = []
+        for parent, grad in zip(step.inputs, step.grad_inputs):
             if grad is not None:
-                parent_node = structure.value_id(parent)
-                contributions.setdefault(parent_node, []).append(grad.data)
-                arrivals.append((position, parent_node))
-        done_ops = {structure.op_id(earlier.ctx) for earlier in steps[:index]}
-        frames.append(
-            _step_frame(
-                structure, steps, index, total, contributions, complete, arrivals, done_ops, show_values, rankdir
+                node = structure.value_id(parent)
+                self.contributions.setdefault(node, []).append(grad.data)
+                receiving.append(node)
+        lines = step_lines(step, [self.name(parent) for parent in step.inputs], self.name(step.output))
+        for node in dict.fromkeys(receiving):
+            parts = self.contributions[node]
+            if len(parts) >= 2:
+                tensor = structure.values[int(node[1:])]
+                used = "twice" if len(parts) == 2 else f"{len(parts)} times"
+                sum_text = sum_line(self.name(tensor), parts)
+                words = f"{self.name(tensor)} is used {used}, so its gradients add up: {sum_text.text}"
+                lines.append(Line(words, sum_text.answer))
+        focus = {"op": current_op, "output": output_node, "receiving": receiving, "step": step}
+        answer = self._picture(focus)
+        question = self._picture(focus, hide=set(receiving))
+        symbol = op_symbol(step.ctx)
+        heading = f"backward through {symbol}" + (f" ({step.ctx.name})" if symbol != step.ctx.name else "")
+        draft = self._draft(heading, f"Step {number} of {total - 1}", lines, answer, question)
+        draft.update(highlighted=current_op, step=step)
+        self.done_ops.add(current_op)
+        return draft
+
+    def final_frame(self, steps: int, total: int) -> dict[str, Any]:
+        leaves = [
+            tensor
+            for tensor in self.structure.values
+            if self.structure.kinds[self.structure.value_id(tensor)] == "parameter" and tensor.grad is not None
+        ]
+        done = f"done after {steps} step{'' if steps == 1 else 's'}"
+        if leaves:
+            grads = ", ".join(
+                f"{gradient_symbol(self.name(leaf))} = {values_inline(leaf.grad.data)}" for leaf in leaves
             )
-        )
-        if show_legend:
-            add_legend(frames[-1].graph, with_backprop=True)
-    done_ops = {structure.op_id(step.ctx) for step in steps}
-    frames.append(_final_frame(structure, steps, total, contributions, complete, done_ops, show_values, rankdir))
-    if show_legend:
-        add_legend(frames[-1].graph, with_backprop=True)
-    return frames
-
-
-# ----- text ----------------------------------------------------------------------------------------
-
-
-def gradient_text(name: str, parts: list[np.ndarray]) -> str:
-    """'∂L/∂a = 0.5' or, for several contributions, '∂L/∂a = g₁ + g₂ = 0.5 + 1 = 1.5'."""
-    total = parts[0] if len(parts) == 1 else np.sum(np.stack([np.asarray(p, dtype=np.float64) for p in parts]), 0)
-    if len(parts) == 1:
-        return f"∂L/∂{name} = {format_values(total)}"
-    symbols = " + ".join(f"g{subscript(i + 1)}" for i in range(len(parts)))
-    if all(np.asarray(p).size == 1 for p in parts):
-        numbers = " + ".join(_parenthesized(format_inline(p)) for p in parts)
-        return f"∂L/∂{name} = {symbols}\n= {numbers}\n= {format_values(total)}"
-    return f"∂L/∂{name} = {symbols} ({len(parts)} contributions)\n= {format_values(total)}"
-
-
-def derivative_symbol(structure: GraphStructure, tensor: Tensor) -> str:
-    """The tensor's name as it appears after ∂: 'a', 't3', or '(a*b)' for a name with operators."""
-    name = structure.display_name(tensor)
-    return name if name.isidentifier() else f"({name})"
-
-
-def _parenthesized(text: str) -> str:
-    return f"({text})" if text.startswith("-") else text
-
-
-def _sum_inline(parts: list[np.ndarray]) -> str:
-    total = np.sum(np.stack([np.asarray(p, dtype=np.float64) for p in parts]), 0)
-    numbers = " + ".join(_parenthesized(format_inline(p)) for p in parts)
-    return f"{numbers} = {format_inline(total)}"
-
-
-def _uses(structure: GraphStructure, node_id: str) -> int:
-    """How many op inputs read this value (only ops the graph drew)."""
-    return sum(1 for tail, head, position in structure.edges if tail == node_id and position is not None)
-
-
-def step_caption(
-    structure: GraphStructure,
-    step: BackwardStep,
-    index: int,
-    total: int,
-    contributions: dict[str, list[np.ndarray]],
-) -> str:
-    """One sentence: what came in, which local derivative, what went out, what added up."""
-    row = local_derivative(step.function)
-    output_name = derivative_symbol(structure, step.output)
-    sends = []
-    sums = []
-    seen_parents: set[str] = set()
-    for parent, grad in zip(step.inputs, step.grad_inputs):
-        if grad is None:
-            continue
-        parent_node = structure.value_id(parent)
-        parent_name = derivative_symbol(structure, parent)
-        sends.append(f"∂L/∂{parent_name} = {format_inline(grad.data)} to {structure.display_name(parent)}")
-        parts = contributions.get(parent_node, [])
-        if len(parts) >= 2 and parent_node not in seen_parents:
-            seen_parents.add(parent_node)
-            sums.append(
-                f"{structure.display_name(parent)} is used {len(parts)} times so far, so its gradients add up: "
-                f"∂L/∂{parent_name} = {_sum_inline(parts)}"
-            )
-    local = "; ".join(_local_for_inputs(row, step))
-    if sends:
-        sentence = (
-            f"Step {index + 1} of {total}: {step.function.__name__} receives the upstream gradient "
-            f"∂L/∂{output_name} = {format_inline(step.grad_output.data)}, multiplies it by its local "
-            f"derivative ({local}) and sends " + " and ".join(sends)
-        )
-    else:
-        sentence = (
-            f"Step {index + 1} of {total}: {step.function.__name__} receives ∂L/∂{output_name} = "
-            f"{format_inline(step.grad_output.data)}, but none of its inputs needs a gradient"
-        )
-    if sums:
-        sentence += "; " + "; ".join(sums)
-    return sentence + "."
-
-
-def _local_for_inputs(row: LocalDerivative, step: BackwardStep) -> list[str]:
-    formulas = []
-    for position, grad in enumerate(step.grad_inputs):
-        if grad is not None:
-            formula = row.local_for(position)
-            if formula not in formulas:
-                formulas.append(formula)
-    return formulas
-
-
-# ----- pictures ------------------------------------------------------------------------------------
-
-
-def _grad_text_for(
-    structure: GraphStructure,
-    node_id: str,
-    contributions: dict[str, list[np.ndarray]],
-    complete: dict[str, np.ndarray],
-) -> str | None:
-    tensor = structure.values[int(node_id[1:])]
-    name = derivative_symbol(structure, tensor)
-    parts = contributions.get(node_id)
-    if parts:
-        return gradient_text(name, parts)
-    if node_id in complete:  # a root: the walk starts with ∂L/∂L = 1
-        return f"∂L/∂{name} = {format_values(complete[node_id])}  (start)"
-    return None
-
-
-def _step_frame(
-    structure: GraphStructure,
-    steps: list[BackwardStep],
-    index: int,
-    total: int,
-    contributions: dict[str, list[np.ndarray]],
-    complete: dict[str, np.ndarray],
-    arrivals: list[tuple[int, str]],
-    done_ops: set[str],
-    show_values: bool,
-    rankdir: str,
-) -> Frame:
-    step = steps[index]
-    row = local_derivative(step.function)
-    current_op = structure.op_id(step.ctx)
-    output_node = structure.value_id(step.output)
-    receiving = {node for _, node in arrivals}
-    title = f"backprop step {index + 1} of {total}: {step.function.__name__}   {row.forward}"
-    graph = new_digraph(rankdir, title)
-
-    for tensor in structure.values:
-        node_id = structure.value_id(tensor)
-        style = value_style(structure.kinds[node_id])
-        extra = []
-        if node_id == output_node:
-            style.update(color=GRADIENT_COLOUR, penwidth="3")
-            extra.append(f'<FONT COLOR="{GRADIENT_COLOUR}" POINT-SIZE="9"><I>upstream gradient (complete)</I></FONT>')
-        elif node_id in receiving:
-            style.update(color=GRADIENT_COLOUR, penwidth="2")
-        grad_text = _grad_text_for(structure, node_id, contributions, complete)
-        graph.node(node_id, value_label(structure, tensor, show_values, grad_text, extra), **style)
-
-    for op_node, ctx, _ in structure.ops:
-        if op_node == current_op:
-            rows = [f'<FONT POINT-SIZE="10">{html.escape(formula)}</FONT>' for formula in _local_for_inputs(row, step)]
-            graph.node(
-                op_node, op_label(ctx, rows), shape="ellipse", style="filled", fillcolor=HIGHLIGHT_COLOUR, penwidth="3"
-            )
+            lines = [
+                Line(f"{done}: every leaf holds its gradient: {grads}"),
+                Line("the same numbers loss.backward() leaves in .grad"),
+            ]
         else:
-            colour = DONE_COLOUR if op_node in done_ops else OP_COLOUR
-            graph.node(op_node, op_label(ctx), shape="ellipse", style="filled", fillcolor=colour)
-
-    for tail, head, position in structure.edges:
-        if head == current_op and position is not None and step.grad_inputs[position] is not None:
-            grad = step.grad_inputs[position]
-            label = f"{row.chain_for(position)}\n= {format_values(grad.data)}"
-            graph.edge(
-                tail,
-                head,
-                label=f'<<FONT COLOR="{GRADIENT_COLOUR}">{html_text(label)}</FONT>>',
-                color=GRADIENT_COLOUR,
-                penwidth="2.5",
-                dir="back",
-            )
-        elif tail == current_op:
-            graph.edge(tail, head, color=GRADIENT_COLOUR, style="dashed", label="∂L/∂y", fontcolor=GRADIENT_COLOUR)
-        else:
-            label = input_name_label(structure, head, position)
-            graph.edge(tail, head, **({"label": label} if label else {}))
-
-    caption = step_caption(structure, step, index, total, contributions)
-    return Frame(index, total, caption, graph, highlighted=current_op, step=step)
-
-
-def _final_frame(
-    structure: GraphStructure,
-    steps: list[BackwardStep],
-    total: int,
-    contributions: dict[str, list[np.ndarray]],
-    complete: dict[str, np.ndarray],
-    done_ops: set[str],
-    show_values: bool,
-    rankdir: str,
-) -> Frame:
-    graph = new_digraph(rankdir, f"backprop done ({total} of {total}): every leaf holds its gradient")
-    leaf_texts = []
-    for tensor in structure.values:
-        node_id = structure.value_id(tensor)
-        style = value_style(structure.kinds[node_id])
-        name = derivative_symbol(structure, tensor)
-        if structure.kinds[node_id] == "parameter" and tensor.grad is not None:
-            style.update(color=GRADIENT_COLOUR, penwidth="3")
-            grad_text = f"grad: ∂L/∂{name} = {format_values(tensor.grad.data)}"
-            leaf_texts.append(f"∂L/∂{name} = {format_inline(tensor.grad.data)}")
-        else:
-            grad_text = _grad_text_for(structure, node_id, contributions, complete)
-        graph.node(node_id, value_label(structure, tensor, show_values, grad_text), **style)
-    for op_node, ctx, _ in structure.ops:
-        colour = DONE_COLOUR if op_node in done_ops else OP_COLOUR
-        graph.node(op_node, op_label(ctx), shape="ellipse", style="filled", fillcolor=colour)
-    for tail, head, position in structure.edges:
-        label = input_name_label(structure, head, position)
-        graph.edge(tail, head, **({"label": label} if label else {}))
-    if leaf_texts:
-        caption = (
-            f"Done after {len(steps)} steps: every leaf holds its gradient, "
-            + ", ".join(leaf_texts)
-            + " (the same numbers loss.backward() leaves in .grad)."
+            lines = [Line(f"{done}: no leaf requires grad, so no .grad was filled")]
+        return self._draft(
+            "done: every leaf holds its gradient", f"Step {total - 1} of {total - 1}", lines, self._picture(final=True)
         )
-    else:
-        caption = f"Done after {len(steps)} steps: no leaf requires grad, so no .grad was filled."
-    return Frame(total - 1, total, caption, graph)
+
+    def _draft(
+        self, heading: str, prefix: str, lines: list[Line], picture: Picture, question: Picture | None = None
+    ) -> dict[str, Any]:
+        text = "; ".join(line.full for line in lines)
+        caption = f"{prefix}: {text[0].upper()}{text[1:]}."
+        return {"heading": heading, "caption": caption, "lines": lines, "picture": picture, "question": question}
+
+    # ----- one picture -----
+
+    def _picture(
+        self, focus: dict[str, Any] | None = None, hide: set[str] = frozenset(), final: bool = False
+    ) -> Picture:
+        """One frame's picture: a box per value, the op that made it drawn on top of it.
+
+        Edges run from each input straight to the op's output box; the edges of the op being
+        differentiated turn red (what it sends back travels along them).
+        """
+        structure = self.structure
+        made_by = {structure.value_id(output): (op_node, ctx) for op_node, ctx, output in structure.ops}
+        picture = Picture()
+        for tensor in structure.values:
+            node_id = structure.value_id(tensor)
+            kind = structure.kinds[node_id]
+            style = value_style(kind)
+            style["tooltip"] = self.name(tensor)  # what a pointer resting on the box shows
+            if focus and node_id == focus["output"]:
+                style.update(color=GRADIENT_COLOUR, penwidth="4")
+            elif focus and node_id in focus["receiving"]:
+                style.update(color=GRADIENT_COLOUR, penwidth="3")
+            elif final and kind == "parameter" and tensor.grad is not None:
+                style.update(color=GRADIENT_COLOUR, penwidth="3")
+            op, op_colour = None, OP_COLOUR
+            if node_id in made_by:
+                op_node, ctx = made_by[node_id]
+                op = op_symbol(ctx)
+                if focus and op_node == focus["op"]:
+                    op_colour = HIGHLIGHT_COLOUR
+                elif op_node in self.done_ops or final:
+                    op_colour = DONE_COLOUR
+            rows = self._gradient_rows(node_id, hidden=node_id in hide)
+            data = tensor.data if self.show_values else np.zeros(())
+            label = stage_label(self.name(tensor), data, rows, op, op_colour)
+            picture.nodes[node_id] = (label, style)
+        outputs = {op_node: structure.value_id(output) for op_node, _, output in structure.ops}
+        for tail, head, position in structure.edges:
+            if position is None:
+                continue  # op -> output: the op is drawn inside its output's box
+            attributes: dict[str, str] = {}
+            if focus and head == focus["op"] and focus["step"].grad_inputs[position] is not None:
+                attributes = {"color": GRADIENT_COLOUR, "penwidth": "4"}
+            picture.edges.append((tail, outputs[head], attributes))
+        return picture
+
+    def _gradient_rows(self, node_id: str, hidden: bool) -> list[str]:
+        """The gradient rows of a value node as far as the walk has come."""
+        parts = self.contributions.get(node_id)
+        if parts:
+            total = np.sum(np.stack([np.asarray(part, dtype=np.float64) for part in parts]), 0)
+            return gradient_html(total, parts, hidden=hidden)
+        if node_id in self.complete:  # the root: the walk starts with ∂L/∂L = 1
+            return gradient_html(self.complete[node_id])
+        return []

@@ -1,20 +1,38 @@
-"""python -m viz: draw a formula's graph and step through its backpropagation.
+"""python -m viz: draw a program's graph and step through its backpropagation.
 
     python -m viz "tanh(a*b + c) * a" --values a=2,b=-3,c=10 --out out
         -> out/frame-000.svg ... and out/index.html (open it; step with the arrow keys)
+    python -m viz "z = w*x + b; p = sigmoid(z); L = -log(p)" --values w=0.5,x=2,b=-1 --out out
+    python -m viz "z = W@x + b; L = -log_softmax(z)[1]" --values "W=[[1,2],[3,4],[5,6]],x=[1,-1],b=[0,0,0]"
+    python -m viz "-a*b" --values a=2,b=3          a leading minus needs no '--' (see below)
     python -m viz "a*b + c" --values a=2,b=-3,c=10 --graph-only --out out      -> out/graph.svg, .png
     python -m viz "sin(x) * x" --values x=1 --second-order --out out           -> the graph of ∂f/∂x
+    python -m viz "p = sigmoid(w*x); L = -log(p)" --values w=1,x=2 --worksheet --out out
+        -> out/worksheet.pdf, A4 landscape: page 1 values and empty gradient boxes, page 2 the answers
     python -m viz --mnist --out out                                            -> the MNIST MLP, by layer
 
-Exit codes: 0 done, 2 a mistake in the command (the message says what and where), 3 Graphviz
-missing.
+The language of EXPR is in viz/expression.py. An argument that starts with a single '-' and is
+neither -h nor a plain number ("-a*b", "-(x+1)") is taken as EXPR: argparse alone would read it as
+an unknown option.
+
+Every flag is checked before any work starts, and the output folder is created and tried before
+anything is drawn. Files are written into a hidden folder inside --out and moved into place one
+by one (fsync, then os.replace), so a full disk or a Ctrl-C never leaves a half-written page.
+
+Exit codes: 0 done; 2 a mistake in the command, or an output folder that cannot be written (one
+line says which flag, what was expected and what was got); 3 Graphviz missing.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import re
+import shutil
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +40,7 @@ import numpy as np
 import tinygrad_edu as tg
 
 from .backprop import backprop_frames
-from .expression import ExpressionError, evaluate, make_leaves, parse, parse_values
+from .expression import ExpressionError, Program, build, shorten
 from .graph import draw_graph
 from .modules import trace_modules
 from .render import GraphvizNotFoundError, dot_source_to_file
@@ -30,21 +48,59 @@ from .stepper import export_stepper
 
 EXIT_USAGE = 2
 EXIT_NO_GRAPHVIZ = 3
+PROG = "python -m viz"
+MNIST_BYTES_PER_SAMPLE = 20_000  # measured peak ~17 KB per sample (image, activations, gradients)
+LARGEST_SEED = 2**64 - 1  # as torch.manual_seed
+
+
+class UsageError(ValueError):
+    """A bad flag: the message starts with the flag's name."""
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line (the flag, what was expected, what was got), exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def whole_number(minimum: int, maximum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from minimum to maximum."""
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = None
+        if number is None or not minimum <= number <= maximum:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number from {minimum} to {maximum}, got {shorten(text)!r}"
+            )
+        return number
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m viz",
+    parser = _OneLineParser(
+        prog=PROG,
         description="Draw the computation graph of a formula and backpropagation through it, step by step.",
-        epilog='example: python -m viz "tanh(a*b + c) * a" --values a=2,b=-3,c=10 --out out',
+        epilog='example: python -m viz "tanh(a*b + c) * a" --values a=2,b=-3,c=10 --out out. '
+        'An EXPR that starts with a minus ("-a*b") needs no "--".',
     )
     parser.add_argument(
         "expression",
         nargs="?",
-        help="a formula with names, numbers, + - * / **, parentheses and exp log sqrt tanh sigmoid relu sin cos",
+        metavar="EXPR",
+        help="a formula, or statements separated by ';' or newlines, e.g. \"z = w*x + b; L = -log(sigmoid(z))\": "
+        "names, numbers, [vectors], + - * / ** @, x[1] and exp log sqrt tanh sigmoid relu sin cos abs "
+        "sum mean softmax log_softmax dot",
     )
-    parser.add_argument("--values", default="", help="a value for every name, e.g. a=2,b=-3,c=10")
+    parser.add_argument("--values", default=None, help="a value for every input name, e.g. a=2,b=-3,x=[1,2,3]")
     parser.add_argument("--out", default="viz-out", help="folder to write into (default: viz-out)")
+    parser.add_argument(
+        "--predict", action="store_true", help="open the player in predict mode: each step asks before it tells"
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--graph-only", action="store_true", help="only draw the forward graph (graph.svg, graph.png)")
     mode.add_argument(
@@ -52,73 +108,237 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="draw the graph that computes the gradient (made with create_graph=True): backprop is itself a graph",
     )
+    mode.add_argument(
+        "--worksheet",
+        action="store_true",
+        help="write worksheet.pdf: the forward graph with values and empty gradient boxes, then a page of answers",
+    )
     mode.add_argument("--mnist", action="store_true", help="draw the MNIST MLP (784-128-10) for one small batch")
-    parser.add_argument("--batch-size", type=int, default=4, help="batch size for --mnist (default: 4)")
+    parser.add_argument(
+        "--batch-size", type=whole_number(1, 10**12), default=None, help="batch size for --mnist (default: 4)"
+    )
     parser.add_argument("--expand-modules", action="store_true", help="with --mnist: draw every op inside each layer")
-    parser.add_argument("--seed", type=int, default=0, help="random seed for --mnist (default: 0)")
+    parser.add_argument(
+        "--seed", type=whole_number(0, LARGEST_SEED), default=None, help="random seed for --mnist (default: 0)"
+    )
     return parser
+
+
+_PLAIN_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")
+
+
+def expression_behind_double_dash(argv: Sequence[str]) -> list[str]:
+    """Move a leading-minus EXPR ("-a*b") behind '--', where argparse reads it as EXPR.
+
+    An argument that starts with a single '-' and is not -h, '-' or a plain number (a value such
+    as --seed -1, which argparse handles itself) would be read as an unknown option.
+    """
+    argv = list(argv)
+    end = argv.index("--") if "--" in argv else len(argv)
+    for position, argument in enumerate(argv[:end]):
+        if argument.startswith("-") and not argument.startswith("--") and argument not in ("-", "-h"):
+            if not _PLAIN_NUMBER.match(argument):
+                del argv[position]
+                if "--" not in argv:
+                    return [*argv, "--", argument]
+                argv.insert(argv.index("--") + 1, argument)
+                return argv
+    return argv
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    out_dir = Path(args.out)
+    args = parser.parse_args(expression_behind_double_dash(sys.argv[1:] if argv is None else argv))
     try:
-        if args.mnist:
-            written = draw_mnist(out_dir, args.batch_size, args.seed, collapse=not args.expand_modules)
-        else:
-            if args.expression is None:
-                parser.error('give an expression, e.g. python -m viz "a*b + c" --values a=2,b=-3,c=10 (or --mnist)')
-            written = run_expression(args.expression, args.values, out_dir, args.graph_only, args.second_order)
+        check_mode_flags(args)
+        program = None
+        if not args.mnist:
+            program = build(args.expression, args.values, require_scalar=not args.graph_only)
+            if not program.leaves:
+                raise ExpressionError(
+                    "the expression has no names, so there is nothing to differentiate", args.expression, 0
+                )
+        out_dir = prepare_out_dir(args.out)
+        with staged_writes(out_dir) as staging:
+            if program is None:
+                draw_mnist(staging, args.batch_size, args.seed, collapse=not args.expand_modules)
+            else:
+                run_program(program, staging, args.graph_only, args.second_order, args.worksheet, predict=args.predict)
+            written = [out_dir / path.name for path in sorted(staging.iterdir())]
     except ExpressionError as error:
         print(error.pretty(), file=sys.stderr)
         return EXIT_USAGE
     except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"{PROG}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except GraphvizNotFoundError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"{PROG}: error: {error}", file=sys.stderr)
         return EXIT_NO_GRAPHVIZ
+    except OSError as error:
+        where = shorten(str(Path(args.out) / Path(error.filename).name if error.filename else args.out), 80)
+        print(f"{PROG}: error: --out: could not write {where}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; no half-written file was left in {shorten(args.out, 80)}", file=sys.stderr)
+        return 130
     for path in written:
         print(f"wrote {path}")
     return 0
 
 
-def run_expression(
-    expression: str, values_text: str, out_dir: Path, graph_only: bool, second_order: bool
-) -> list[Path]:
-    """Parse, build in float64 with named leaves, and draw; return the files written."""
-    values = parse_values(values_text)
-    tree = parse(expression)
-    leaves = make_leaves(expression, values)
-    if not leaves:
-        raise ExpressionError("the expression has no names, so there is nothing to differentiate", expression, 0)
-    result = evaluate(tree, leaves)
-    result.name = "f"
+def check_mode_flags(args: argparse.Namespace) -> None:
+    """Refuse flags the chosen mode would ignore, and sizes that cannot fit in memory."""
+    if args.mnist:
+        if args.expression is not None:
+            raise UsageError(f"--mnist draws the MNIST MLP and takes no EXPR, got {shorten(args.expression)!r}")
+        if args.values is not None:
+            raise UsageError("--values: only used with an EXPR, not with --mnist")
+        args.seed = 0 if args.seed is None else args.seed
+        args.batch_size = 4 if args.batch_size is None else args.batch_size
+        check_batch_fits(args.batch_size)
+        return
+    for flag, value in (("--seed", args.seed), ("--batch-size", args.batch_size)):
+        if value is not None:
+            raise UsageError(f"{flag}: only used with --mnist, got {flag} {value} without it")
+    if args.expand_modules:
+        raise UsageError("--expand-modules: only used with --mnist")
+    if args.expression is None:
+        raise UsageError('EXPR: give an expression, e.g. python -m viz "a*b + c" --values a=2,b=-3,c=10 (or --mnist)')
+
+
+def check_batch_fits(batch_size: int) -> None:
+    """--batch-size: refuse a batch whose tensors would not fit in the memory that is free."""
+    needed = batch_size * MNIST_BYTES_PER_SAMPLE
+    free = available_memory()
+    if needed > free // 2:
+        raise UsageError(
+            f"--batch-size: {batch_size} images need about {needed / 1e9:.3g} GB of memory "
+            f"({MNIST_BYTES_PER_SAMPLE // 1000} KB each), more than half of the {free / 1e9:.3g} GB free; "
+            f"use at most {free // 2 // MNIST_BYTES_PER_SAMPLE} (a few are enough for the picture)"
+        )
+
+
+def available_memory() -> int:
+    """Bytes of memory available to a new allocation (MemAvailable on Linux, else physical memory)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return 8 * 2**30
+
+
+def prepare_out_dir(text: str) -> Path:
+    """--out: create the folder if needed and make sure a file can be written into it."""
+    if not text.strip():
+        raise UsageError(f"--out: expected a folder name, got {text!r}")
+    out_dir = Path(text)
+    shown = shorten(text, 80)
+    try:
+        if out_dir.exists() and not out_dir.is_dir():
+            raise UsageError(f"--out: expected a folder, got {shown}, which is not a folder")
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except UsageError:
+        raise
+    except OSError as error:
+        raise UsageError(f"--out: cannot create the folder {shown}: {error.strerror or error}") from None
+    try:
+        descriptor, probe = tempfile.mkstemp(prefix=".viz-probe-", dir=out_dir)
+        os.close(descriptor)
+        os.remove(probe)
+    except OSError as error:
+        raise UsageError(f"--out: cannot write into {shown}: {error.strerror or error}") from None
+    return out_dir
+
+
+STAGING_PREFIX = ".viz-partial-"
+
+
+@contextlib.contextmanager
+def staged_writes(out_dir: Path) -> Iterator[Path]:
+    """A hidden folder inside ``out_dir`` to write into. On success every file in it is flushed to
+    disk (fsync) and moved into ``out_dir`` (os.replace, atomic); on any error, or Ctrl-C, the
+    folder is removed, so ``out_dir`` never holds a half-written file. Folders left by a run that
+    was killed (its process id is in the name) are removed first."""
+    remove_stale_staging(out_dir)
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=out_dir))
+    try:
+        yield staging
+        for path in sorted(staging.iterdir()):
+            fsync(path)
+        for path in sorted(staging.iterdir()):
+            target = out_dir / path.name
+            if path.is_dir() and target.is_dir():  # a folder of pictures is replaced as a whole
+                shutil.rmtree(target)
+            os.replace(path, target)
+        fsync(out_dir)  # the renames themselves
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def fsync(path: Path) -> None:
+    """Flush a file's (or a folder's) data to the disk."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def remove_stale_staging(out_dir: Path) -> None:
+    """Remove the staging folders of runs that no longer exist (killed with kill -9, say)."""
+    for folder in out_dir.glob(f"{STAGING_PREFIX}*"):
+        pid_text = folder.name[len(STAGING_PREFIX) :].split("-")[0]
+        if not pid_text.isdigit():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (PermissionError, OverflowError):
+            pass  # alive (another user's), or not a process id: leave it
+
+
+def run_program(
+    program: Program, out_dir: Path, graph_only: bool, second_order: bool, worksheet: bool, predict: bool = False
+) -> None:
+    """Draw the program into ``out_dir``: the stepper, the graph, the second-order graph or a worksheet."""
+    title = "; ".join(program.statements)
     if graph_only:
-        graph = draw_graph(result, show_grads=False, title=f"f = {expression}")
-        return [
-            dot_source_to_file(graph.source, out_dir / "graph.svg"),
-            dot_source_to_file(graph.source, out_dir / "graph.png"),
-        ]
-    if second_order:
-        gradients = tg.grad(result, list(leaves.values()), create_graph=True)
-        for name, gradient in zip(leaves, gradients):
-            gradient.name = f"∂f/∂{name}"
-        roots = [gradient for gradient in gradients if gradient.requires_grad]
-        if not roots:
-            raise ValueError(
-                f"the gradient of {expression!r} is constant (it does not depend on the inputs), "
-                "so it has no graph to draw"
-            )
-        title = f"backprop is itself a graph: the ops that compute ∇f for f = {expression}"
-        graph = draw_graph(roots, show_grads=False, title=title)
-        return [
-            dot_source_to_file(graph.source, out_dir / "second-order.svg"),
-            dot_source_to_file(graph.source, out_dir / "second-order.png"),
-        ]
-    frames = backprop_frames(result)
-    return [export_stepper(frames, out_dir, title=f"Backpropagation through f = {expression}")]
+        graph = draw_graph(program.output, show_grads=False, title=title)
+        dot_source_to_file(graph.source, out_dir / "graph.svg")
+        dot_source_to_file(graph.source, out_dir / "graph.png")
+    elif second_order:
+        draw_second_order(program, out_dir, title)
+    elif worksheet:
+        from .worksheet import write_worksheet  # imported here: only the worksheet needs matplotlib
+
+        write_worksheet(program, out_dir)
+    else:
+        frames = backprop_frames(program.output)
+        export_stepper(frames, out_dir, title=f"Backpropagation through {title}", predict=predict)
+
+
+def draw_second_order(program: Program, out_dir: Path, title: str) -> None:
+    """The graph that backward(create_graph=True) records: the ops that compute the gradient."""
+    leaves = list(program.leaves.values())
+    gradients = tg.grad(program.output, leaves, create_graph=True)
+    for leaf, gradient in zip(leaves, gradients):
+        gradient.name = f"∂{program.output_name}/∂{leaf.name}"
+    roots = [gradient for gradient in gradients if gradient.requires_grad]
+    if not roots:
+        raise ValueError(
+            f"EXPR: the gradient of {shorten(title, 60)!r} is constant (it does not depend on the inputs), "
+            "so it has no graph to draw"
+        )
+    graph = draw_graph(roots, show_grads=False, title=f"backprop is itself a graph: the ops that compute ∇ of {title}")
+    dot_source_to_file(graph.source, out_dir / "second-order.svg")
+    dot_source_to_file(graph.source, out_dir / "second-order.png")
 
 
 def draw_mnist(out_dir: Path, batch_size: int, seed: int, collapse: bool = True) -> list[Path]:

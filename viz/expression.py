@@ -1,425 +1,324 @@
-"""A tiny expression language for the command line, parsed safely (never ``eval``).
+"""The expression language of ``python -m viz``: small programs for class, read safely.
 
-    tanh(a*b + c) * a        names, numbers, + - * / **, unary minus, parentheses,
-    exp(x) / (1 + exp(x))    and the functions exp log sqrt tanh sigmoid relu sin cos
+    z = w1*x1 + w2*x2 + b
+    p = sigmoid(z)
+    L = -(y*log(p) + (1-y)*log(1-p))
 
-Grammar (a recursive-descent parser: one function per line, lowest precedence first):
+A program is statements separated by newlines or ``;``. ``name = expression`` names a node
+(the name appears on it in the pictures); the last statement is the output, and a last
+statement without a name is called ``f``. A name that is never assigned is an input: its value
+comes from ``values`` (``--values a=2,x=[1,2,3]``). A statement that assigns a plain number or
+list (``x = [1, 2, 3]``) makes an input too. Inputs become float64 leaves with requires_grad.
 
-    sum      = product (("+" | "-") product)*
-    product  = unary (("*" | "/") unary)*
-    unary    = "-" unary | power
-    power    = atom ("**" unary)?            right-associative, binds tighter than unary
-                                             minus on its left: -a**2 = -(a**2), as in Python
-    atom     = number | name | function "(" sum ")" | "(" sum ")"
+What an expression may contain; anything else is an error that points at its column:
 
-``parse`` returns a small tree of Number / Name / UnaryMinus / BinaryOp / Call nodes;
-``evaluate`` builds it with tinygrad_edu Tensors (float64, named leaves, each intermediate
-named after the piece of the expression it computes). Mistakes raise ExpressionError with
-the column, and ``str(error)`` shows the expression with a caret under the spot.
+    numbers        2   0.5   1e-3           lists  [1, 2, 3]  [[1, 2], [3, 4]]  (vectors, matrices)
+    names          w1  x  b                 operators  + - * / ** @  unary - +  parentheses
+    indexing       x[1]  W[0, 1]  z[-1]     (whole numbers only)
+    functions      exp log sqrt tanh sigmoid relu sin cos abs     elementwise
+                   sum mean                                       of all the numbers
+                   softmax log_softmax                            along the last axis
+                   dot(u, v)                                      u·v of two vectors
+
+The text is read with Python's own parser (``ast.parse``), then every node of its tree is
+checked against the list above before anything is computed (viz/language.py): nothing is ever
+``eval``-ed, and attributes, imports, lambdas, comprehensions and calls of other names never get
+through. ``--values`` is read the same way, by ``parse_values("a=2,b=-3,x=[1,2,3]")``.
+
+    program = build("p = sigmoid(w*x + b); L = -log(p)", "w=0.5,x=2,b=-1")
+    program.output       # L's Tensor (float64)
+    program.leaves       # {'w': ..., 'x': ..., 'b': ...}: the inputs, requires_grad=True
+    program.named        # {'p': ..., 'L': ...}: every statement's Tensor
+    program.output.backward(); program.leaves["w"].grad
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+import ast
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from tinygrad_edu import Tensor
 
-FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos")
-MAX_DEPTH = 100  # operators, calls and parentheses per expression (keeps parse/evaluate recursion small)
+from .language import (
+    BINARY_FUNCTIONS,
+    BINARY_OPERATORS,
+    FUNCTIONS,
+    MAX_ELEMENTS,
+    MAX_NAME_CHARS,
+    MAX_OPERATIONS,
+    MAX_SOURCE_CHARS,
+    UNARY_FUNCTIONS,
+    ExpressionError,
+    index_of,
+    is_literal,
+    literal_array,
+    location,
+    operator_location,
+    parse,
+    shorten,
+    source_text,
+)
+
+__all__ = ["FUNCTIONS", "MAX_OPERATIONS", "ExpressionError", "Program", "build", "parse", "parse_values", "shorten"]
+
+LONGEST_TEXT_NAME = 24  # an unnamed intermediate is named after its text when that is this short
+OUTPUT_NAME = "f"  # the name of a last statement written without one
 
 
-class ExpressionError(ValueError):
-    """A mistake in an expression, at ``column`` (0-based) of ``expression``."""
+@dataclass
+class Program:
+    """A program built with Tensors.
 
-    def __init__(self, message: str, expression: str, column: int) -> None:
-        self.message = message
-        self.expression = expression
-        self.column = column
-        super().__init__(self.pretty())
-
-    def pretty(self) -> str:
-        """The message, the expression, and a caret under the column (1-based in the text)."""
-        return f"error at column {self.column + 1}: {self.message}\n  {self.expression}\n  {' ' * self.column}^"
-
-
-# ----- the tree --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Number:
-    value: float
-    text: str
-    column: int
-
-
-@dataclass(frozen=True)
-class Name:
-    name: str
-    column: int
-
-
-@dataclass(frozen=True)
-class UnaryMinus:
-    operand: Node
-    column: int
-
-
-@dataclass(frozen=True)
-class BinaryOp:
-    operator: str  # one of + - * / **
-    left: Node
-    right: Node
-    column: int
-
-
-@dataclass(frozen=True)
-class Call:
-    function: str
-    argument: Node
-    column: int
-
-
-Node = Number | Name | UnaryMinus | BinaryOp | Call
-
-
-# ----- tokens ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Token:
-    kind: str  # "number", "name", "op", "(", ")", "end"
-    text: str
-    column: int
-
-
-def tokenize(expression: str) -> list[Token]:
-    """Split the text into tokens, each remembering its column."""
-    tokens = []
-    position = 0
-    while position < len(expression):
-        char = expression[position]
-        if char.isspace():
-            position += 1
-        elif char.isdigit() or (char == "." and expression[position + 1 : position + 2].isdigit()):
-            start = position
-            while position < len(expression) and (expression[position].isdigit() or expression[position] == "."):
-                position += 1
-            if position < len(expression) and expression[position] in "eE":
-                exponent = position + 1
-                if exponent < len(expression) and expression[exponent] in "+-":
-                    exponent += 1
-                if exponent < len(expression) and expression[exponent].isdigit():
-                    position = exponent
-                    while position < len(expression) and expression[position].isdigit():
-                        position += 1
-            text = expression[start:position]
-            if text.count(".") > 1:
-                raise ExpressionError(f"{text!r} is not a number (two decimal points)", expression, start)
-            tokens.append(Token("number", text, start))
-        elif char.isalpha() or char == "_":
-            start = position
-            while position < len(expression) and (expression[position].isalnum() or expression[position] == "_"):
-                position += 1
-            tokens.append(Token("name", expression[start:position], start))
-        elif expression.startswith("**", position):
-            tokens.append(Token("op", "**", position))
-            position += 2
-        elif char in "+-*/":
-            tokens.append(Token("op", char, position))
-            position += 1
-        elif char in "()":
-            tokens.append(Token(char, char, position))
-            position += 1
-        else:
-            raise ExpressionError(
-                f"unexpected character {char!r}; use names, numbers, + - * / **, parentheses and "
-                f"the functions {', '.join(FUNCTIONS)}",
-                expression,
-                position,
-            )
-    tokens.append(Token("end", "", len(expression)))
-    return tokens
-
-
-# ----- the parser ------------------------------------------------------------------------------
-
-
-class _Parser:
-    def __init__(self, expression: str) -> None:
-        self.expression = expression
-        self.tokens = tokenize(expression)
-        self.position = 0
-        self.depth = 0
-
-    @property
-    def current(self) -> Token:
-        return self.tokens[self.position]
-
-    def advance(self) -> Token:
-        token = self.tokens[self.position]
-        self.position += 1
-        return token
-
-    def error(self, message: str, token: Token | None = None) -> ExpressionError:
-        token = token if token is not None else self.current
-        return ExpressionError(message, self.expression, token.column)
-
-    def parse(self) -> Node:
-        if self.current.kind == "end":
-            raise self.error("the expression is empty; write something like a*b + c")
-        node = self.parse_sum()
-        if self.current.kind != "end":
-            if self.current.kind == ")":
-                raise self.error("unmatched ')': there is no '(' before it")
-            raise self.error(f"expected an operator (+ - * / **) before {self.current.text!r}")
-        return node
-
-    def enter(self) -> None:
-        """Count one operator, call or parenthesis: at most MAX_DEPTH, so recursion stays shallow."""
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise self.error(
-                f"the expression is too long or nested too deeply (more than {MAX_DEPTH} operators, "
-                "calls and parentheses); a picture of it would not be readable anyway"
-            )
-
-    def parse_sum(self) -> Node:
-        node = self.parse_product()
-        while self.current.kind == "op" and self.current.text in "+-":
-            operator = self.advance()
-            self.enter()
-            node = BinaryOp(operator.text, node, self.parse_product(), operator.column)
-        return node
-
-    def parse_product(self) -> Node:
-        node = self.parse_unary()
-        while self.current.kind == "op" and self.current.text in ("*", "/"):
-            operator = self.advance()
-            self.enter()
-            node = BinaryOp(operator.text, node, self.parse_unary(), operator.column)
-        return node
-
-    def parse_unary(self) -> Node:
-        if self.current.kind == "op" and self.current.text == "-":
-            minus = self.advance()
-            self.enter()
-            return UnaryMinus(self.parse_unary(), minus.column)
-        if self.current.kind == "op" and self.current.text == "+":
-            self.advance()
-            self.enter()
-            return self.parse_unary()
-        return self.parse_power()
-
-    def parse_power(self) -> Node:
-        base = self.parse_atom()
-        if self.current.kind == "op" and self.current.text == "**":
-            operator = self.advance()
-            self.enter()
-            return BinaryOp("**", base, self.parse_unary(), operator.column)
-        return base
-
-    def parse_atom(self) -> Node:
-        token = self.current
-        if token.kind == "number":
-            self.advance()
-            try:
-                value = float(token.text)
-            except ValueError:
-                raise self.error(f"{token.text!r} is not a number", token) from None
-            return Number(value, token.text, token.column)
-        if token.kind == "name":
-            self.advance()
-            if self.current.kind == "(":
-                if token.text not in FUNCTIONS:
-                    raise self.error(
-                        f"unknown function {token.text!r}; the functions are {', '.join(FUNCTIONS)}", token
-                    )
-                self.advance()
-                self.enter()
-                argument = self.parse_sum()
-                self.expect_closing(token)
-                return Call(token.text, argument, token.column)
-            if token.text in FUNCTIONS:
-                raise self.error(f"{token.text} is a function: write {token.text}(...)", token)
-            return Name(token.text, token.column)
-        if token.kind == "(":
-            self.advance()
-            self.enter()
-            node = self.parse_sum()
-            self.expect_closing(token)
-            return node
-        if token.kind == "end":
-            raise self.error("the expression ends too early: expected a number, a name or '('")
-        if token.kind == ")":
-            raise self.error("expected a number, a name or '(' before ')'")
-        raise self.error(f"expected a number, a name or '(' but found {token.text!r}")
-
-    def expect_closing(self, opening: Token) -> None:
-        if self.current.kind != ")":
-            if self.current.kind == "end":
-                raise self.error(f"'(' at column {opening.column + 1} is never closed; add ')'")
-            raise self.error(f"expected ')' but found {self.current.text!r}")
-        self.advance()
-
-
-def parse(expression: str) -> Node:
-    """Parse ``expression`` into a tree; raise ExpressionError (with the column) on mistakes."""
-    return _Parser(expression).parse()
-
-
-def _name_nodes(node: Node) -> Iterator[Name]:
-    """Every Name in the tree, in reading order (left to right)."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, Name):
-            yield current
-        elif isinstance(current, UnaryMinus):
-            stack.append(current.operand)
-        elif isinstance(current, BinaryOp):
-            stack.extend([current.right, current.left])
-        elif isinstance(current, Call):
-            stack.append(current.argument)
-
-
-def names_in(node: Node) -> list[str]:
-    """The variable names in the tree, each once, in order of first appearance."""
-    found: list[str] = []
-    for name_node in _name_nodes(node):
-        if name_node.name not in found:
-            found.append(name_node.name)
-    return found
-
-
-# ----- building it with Tensors ----------------------------------------------------------------
-
-
-def to_text(node: Node) -> str:
-    """The tree written back as text, with parentheses only where needed."""
-    if isinstance(node, Number):
-        return node.text
-    if isinstance(node, Name):
-        return node.name
-    if isinstance(node, Call):
-        return f"{node.function}({to_text(node.argument)})"
-    if isinstance(node, UnaryMinus):
-        return f"-{_wrapped(node.operand, 3)}"
-    left = _wrapped(node.left, _PRECEDENCE[node.operator] + (1 if node.operator == "**" else 0))
-    right = _wrapped(node.right, _PRECEDENCE[node.operator] + (0 if node.operator == "**" else 1))
-    spaced = f" {node.operator} " if node.operator in "+-" else node.operator
-    return f"{left}{spaced}{right}"
-
-
-_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "**": 4}
-
-
-def _precedence(node: Node) -> int:
-    if isinstance(node, BinaryOp):
-        return _PRECEDENCE[node.operator]
-    if isinstance(node, UnaryMinus):
-        return 3
-    return 5
-
-
-def _wrapped(node: Node, needed: int) -> str:
-    text = to_text(node)
-    return f"({text})" if _precedence(node) < needed else text
-
-
-def make_leaves(expression: str, values: Mapping[str, float]) -> dict[str, Tensor]:
-    """One float64 leaf per name in the expression, requiring grad and named after it."""
-    tree = parse(expression)
-    leaves = {}
-    for name in names_in(tree):
-        if name not in values:
-            column = _first_column(tree, name)
-            given = ", ".join(sorted(values)) or "none"
-            raise ExpressionError(
-                f"no value for {name!r}; give one with --values {name}=1.5 (values given: {given})",
-                expression,
-                column,
-            )
-        leaves[name] = Tensor(np.array(values[name], dtype=np.float64), requires_grad=True, name=name)
-    return leaves
-
-
-def _first_column(node: Node, name: str) -> int:
-    return min((name_node.column for name_node in _name_nodes(node) if name_node.name == name), default=0)
-
-
-def evaluate(node: Node, leaves: Mapping[str, Tensor], name_intermediates: bool = True) -> Tensor:
-    """Compute the tree with Tensor ops. Numbers become float64 constants (no grad).
-
-    With ``name_intermediates`` each result is named after its piece of the expression
-    ("a*b", "tanh(a*b + c)") when that is short, so the pictures read like the formula.
-    Recursion depth follows the nesting of the expression, which a command line keeps small.
+    source       the text
+    statements   each statement as text, "name = expression" (a bare last one as "f = ...")
+    output       the last statement's Tensor; its name is ``output_name``
+    leaves       name -> input leaf (float64, requires_grad=True), in order of first use
+    named        name -> the Tensor of every statement, in order
     """
-    if isinstance(node, Number):
-        return Tensor(np.array(node.value, dtype=np.float64), name=node.text)
-    if isinstance(node, Name):
-        return leaves[node.name]
-    if isinstance(node, UnaryMinus):
-        result = -evaluate(node.operand, leaves, name_intermediates)
-    elif isinstance(node, Call):
-        argument = evaluate(node.argument, leaves, name_intermediates)
-        result = _apply_function(node.function, argument)
-    else:
-        left = evaluate(node.left, leaves, name_intermediates)
-        right = evaluate(node.right, leaves, name_intermediates)
-        if node.operator == "+":
-            result = left + right
-        elif node.operator == "-":
-            result = left - right
-        elif node.operator == "*":
-            result = left * right
-        elif node.operator == "/":
-            result = left / right
-        else:
-            result = left**right
-    if name_intermediates:
-        text = to_text(node)
-        if len(text) <= 24 and result.name is None:
-            result.name = text
-    return result
+
+    source: str
+    statements: list[str]
+    output: Tensor
+    output_name: str
+    leaves: dict[str, Tensor] = field(default_factory=dict)
+    named: dict[str, Tensor] = field(default_factory=dict)
 
 
-def _apply_function(function: str, argument: Tensor) -> Tensor:
-    if function == "exp":
-        return argument.exp()
-    if function == "log":
-        return argument.log()
-    if function == "sqrt":
-        return argument.sqrt()
-    if function == "tanh":
-        return argument.tanh()
-    if function == "sigmoid":
-        return argument.sigmoid()
-    if function == "relu":
-        return argument.relu()
-    if function == "sin":
-        return argument.sin()
-    if function == "cos":
-        return argument.cos()
-    raise AssertionError(f"the parser only accepts known functions, got {function!r}")
+# ----- --values ---------------------------------------------------------------------------------
 
 
-def parse_values(text: str) -> dict[str, float]:
-    """'a=2,b=-3,c=10' -> {'a': 2.0, 'b': -3.0, 'c': 10.0}; ValueError says what is wrong."""
-    values: dict[str, float] = {}
-    if not text.strip():
-        return values
-    for part in text.split(","):
+def parse_values(text: str) -> dict[str, float | list]:
+    """'a=2, b=-3, x=[1,2,3], W=[[1,2],[3,4]]' -> {'a': 2.0, 'b': -3.0, 'x': [1.0, 2.0, 3.0], ...}.
+
+    Each value is a number, a vector or a matrix, read with ``ast.parse`` like the program.
+    A mistake raises ValueError naming the key: "--values: the value of 'a' is 'two', which is
+    not a number".
+    """
+    values: dict[str, float | list] = {}
+    for part in _split_top_level(text):
+        if not part.strip():
+            continue
         if "=" not in part:
-            raise ValueError(f"--values: {part.strip()!r} has no '='; write name=number, e.g. a=2,b=-3")
-        name, _, number = part.partition("=")
-        name = name.strip()
-        if not (name.isidentifier() and name.isascii()):
-            raise ValueError(f"--values: {name!r} is not a valid name; names are letters, digits and _")
-        try:
-            values[name] = float(number)
-        except ValueError:
-            raise ValueError(f"--values: the value of {name!r} is {number.strip()!r}, which is not a number") from None
+            raise ValueError(f"--values: {shorten(part.strip())!r} has no '='; write name=value, e.g. a=2,x=[1,2,3]")
+        name, _, value_text = part.partition("=")
+        name = unicodedata.normalize("NFKC", name.strip())  # as Python normalises names in the program
+        if len(name) > MAX_NAME_CHARS:
+            raise ValueError(
+                f"--values: the name {shorten(name)!r} is {len(name)} characters long; at most {MAX_NAME_CHARS}"
+            )
+        if not name.isidentifier():
+            raise ValueError(f"--values: {shorten(name)!r} is not a valid name; names are letters, digits and _")
+        if name in values:
+            raise ValueError(f"--values: {name!r} is given twice")
+        values[name] = _read_value(name, value_text.strip())
     return values
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split at the commas that are not inside [brackets]."""
+    parts, depth, start = [], 0, 0
+    for position, char in enumerate(text):
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(text[start:position])
+            start = position + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _read_value(name: str, text: str) -> float | list:
+    not_a_number = f"--values: the value of {name!r} is {shorten(text)!r}, which is not a number or a list of numbers"
+    if len(text) > MAX_SOURCE_CHARS:
+        raise ValueError(f"--values: the value of {name!r} is {len(text)} characters long; at most {MAX_SOURCE_CHARS}")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise ValueError(not_a_number) from None
+    if not is_literal(tree.body):
+        raise ValueError(not_a_number)
+    try:
+        array = literal_array(tree.body, text)
+    except ExpressionError as error:
+        raise ValueError(f"--values: the value of {name!r}: {error.message}") from None
+    return float(array) if array.ndim == 0 else array.tolist()
+
+
+def as_array(name: str, value: Any) -> np.ndarray:
+    """A value given from Python (number, list, array) as a float64 array; ValueError names the key."""
+    try:
+        array = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"values: {name!r} must be a number or a list of numbers, got {shorten(repr(value))}"
+        ) from None
+    if array.ndim > 2 or array.size == 0 or array.size > MAX_ELEMENTS:
+        raise ValueError(
+            f"values: {name!r} has shape {array.shape}; give a number, a vector or a matrix of at most "
+            f"{MAX_ELEMENTS} numbers"
+        )
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"values: {name!r} is not finite ({shorten(repr(value))})")
+    return array
+
+
+# ----- building ---------------------------------------------------------------------------------
+
+
+def build(
+    source: str, values: Mapping[str, float | list] | str | None = None, *, require_scalar: bool = False
+) -> Program:
+    """Read ``source`` (see the module's docstring) and compute it with Tensors.
+
+    ``values`` gives each input a number, vector or matrix: a mapping, or the text of
+    ``--values`` ("a=2,x=[1,2,3]"). With ``require_scalar`` the output must be one number (so
+    that backpropagation can start from it). Raises ExpressionError for a mistake in the
+    program (with its column) and ValueError for a mistake in the values (naming the key).
+    """
+    if isinstance(values, str):
+        values = parse_values(values)
+    arrays = {name: as_array(name, value) for name, value in (values or {}).items()}
+    tree = parse(source)
+    builder = _Builder(source, arrays)
+    program = builder.run(tree)
+    unused = [name for name in arrays if name not in program.leaves]
+    if unused:
+        inputs = ", ".join(program.leaves) or "none"
+        raise ValueError(f"--values: {shorten(unused[0])!r} is not an input of the program (its inputs: {inputs})")
+    if require_scalar and program.output.numel() != 1:
+        line, column = location(source, tree.body[-1])
+        raise ExpressionError(
+            f"the output {program.output_name} has shape {program.output.shape}; backpropagation starts from "
+            f"one number: end with one, e.g. {program.output_name} = sum(...)",
+            source,
+            column,
+            line,
+        )
+    return program
+
+
+class _Builder:
+    """Computes the checked tree statement by statement, naming what the program names."""
+
+    def __init__(self, source: str, values: dict[str, np.ndarray]) -> None:
+        self.source = source
+        self.values = values
+        self.leaves: dict[str, Tensor] = {}
+        self.named: dict[str, Tensor] = {}
+        self.assigned: dict[str, str] = {}  # name -> the text of the statement that assigns it
+
+    def error(self, message: str, node: ast.AST) -> ExpressionError:
+        return ExpressionError.at(message, self.source, node)
+
+    def run(self, tree: ast.Module) -> Program:
+        for statement in tree.body:
+            if isinstance(statement, ast.Assign):
+                name = statement.targets[0].id
+                if name in self.assigned:
+                    raise self.error(f"{name} is assigned twice; give the second one another name", statement)
+                self.assigned[name] = shorten(source_text(self.source, statement), 40)
+        statements = []
+        for number, statement in enumerate(tree.body):
+            if isinstance(statement, ast.Expr) and number < len(tree.body) - 1:
+                raise self.error("only the last statement may be a bare expression; name this one: z = ...", statement)
+            if isinstance(statement, ast.Expr):
+                output = self.expression(statement.value)
+                taken = {*self.leaves, *self.named, *self.assigned}
+                name = OUTPUT_NAME if OUTPUT_NAME not in taken else "output"
+                self.name_result(name, output, statement.value)
+            else:
+                name = statement.targets[0].id
+                output = self.assignment(name, statement)
+            statements.append(f"{name} = {source_text(self.source, statement.value)}")
+        return Program(self.source, statements, output, name, self.leaves, self.named)
+
+    def assignment(self, name: str, statement: ast.Assign) -> Tensor:
+        if name in FUNCTIONS:
+            raise self.error(f"{name} is a function; give the statement another name", statement)
+        if is_literal(statement.value):
+            if name in self.values:
+                raise self.error(f"{name} is given both here and in --values; keep one", statement)
+            leaf = Tensor(literal_array(statement.value, self.source), requires_grad=True, name=name)
+            self.leaves[name] = leaf
+            return leaf
+        result = self.expression(statement.value)
+        self.name_result(name, result, statement.value)
+        return result
+
+    def name_result(self, name: str, result: Tensor, value: ast.expr) -> None:
+        if any(result is tensor for tensor in (*self.leaves.values(), *self.named.values())):
+            raise self.error(
+                f"{name} = {source_text(self.source, value)} only gives a second name; write an operation", value
+            )
+        result.name = name
+        self.named[name] = result
+
+    def expression(self, node: ast.expr) -> Tensor:
+        """The Tensor of one checked expression node (recursion depth <= MAX_OPERATIONS)."""
+        if isinstance(node, ast.Name):
+            return self.lookup(node)
+        if is_literal(node):
+            text = source_text(self.source, node)
+            return Tensor(literal_array(node, self.source), name=text if len(text) <= LONGEST_TEXT_NAME else None)
+        try:
+            if isinstance(node, ast.UnaryOp):
+                operand = self.expression(node.operand)
+                result = -operand if isinstance(node.op, ast.USub) else operand
+            elif isinstance(node, ast.BinOp):
+                left, right = self.expression(node.left), self.expression(node.right)
+                with np.errstate(all="ignore"):
+                    result = BINARY_OPERATORS[type(node.op)](left, right)
+            elif isinstance(node, ast.Call):
+                arguments = [self.expression(argument) for argument in node.args]
+                with np.errstate(all="ignore"):
+                    if node.func.id in BINARY_FUNCTIONS:
+                        result = BINARY_FUNCTIONS[node.func.id](*arguments)
+                    else:
+                        result = UNARY_FUNCTIONS[node.func.id](*arguments)
+            else:
+                assert isinstance(node, ast.Subscript), f"the checker lets no {type(node).__name__} through"
+                result = self.subscript(node)
+        except ExpressionError:
+            raise
+        except ValueError as error:  # ShapeError and the like: say where
+            if isinstance(node, ast.BinOp):
+                line, column = operator_location(self.source, node)
+            else:
+                line, column = location(self.source, node)
+            raise ExpressionError(str(error), self.source, column, line) from None
+        text = source_text(self.source, node)
+        if not np.all(np.isfinite(result.data)):
+            kind = "nan" if np.any(np.isnan(result.data)) else "infinite"
+            raise self.error(f"{shorten(text, 40)} is {kind} here, so it has no gradient to show", node)
+        if result.name is None and len(text) <= LONGEST_TEXT_NAME:
+            result.name = text
+        return result
+
+    def subscript(self, node: ast.Subscript) -> Tensor:
+        tensor = self.expression(node.value)
+        index = index_of(node, self.source)
+        if len(index) > tensor.ndim or any(not -size <= i < size for i, size in zip(index, tensor.shape)):
+            raise self.error(f"{source_text(self.source, node)} is out of range: the shape is {tensor.shape}", node)
+        return tensor[index if len(index) > 1 else index[0]]
+
+    def lookup(self, node: ast.Name) -> Tensor:
+        name = node.id
+        if name in self.named:
+            return self.named[name]
+        if name in self.leaves:
+            return self.leaves[name]
+        if name in self.assigned:
+            raise self.error(f"{name} is used before the statement '{self.assigned[name]}' gives it a value", node)
+        if name not in self.values:
+            given = ", ".join(sorted(self.values)) or "none"
+            raise self.error(f"no value for {name!r}; give one with --values {name}=1.5 (values given: {given})", node)
+        leaf = Tensor(self.values[name], requires_grad=True, name=name)
+        self.leaves[name] = leaf
+        return leaf

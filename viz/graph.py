@@ -4,8 +4,9 @@
     viz.draw_graph(loss)                         # a graphviz.Digraph: shows inline in Jupyter
     viz.draw_graph(loss).render("graph", format="svg")
 
-Two kinds of node: *values* (boxes: name, shape, dtype, the numbers or a summary, the
-gradient once computed) and *ops* (ellipses: the op's name and settings). Edges run
+Two kinds of node: *values* (boxes: the user's name or the sub-expression's text, the value
+of a scalar or a grid of a small array's numbers, the gradient once computed) and *ops*
+(ellipses: the op's symbol and settings). The labels are written by ``viz.labels``. Edges run
 input -> op -> output, in the order of ``tinygrad_edu.autograd.topological_order``, the same
 order the backward walk uses (reversed). Colours: blue for leaves that require grad
 (parameters, inputs you differentiate by), grey for constants, gold for the output.
@@ -21,71 +22,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from tinygrad_edu import Context, Tensor
 from tinygrad_edu.autograd import topological_order
 
-from .derivatives import local_derivative
+from .labels import (
+    CONSTANT_COLOUR,
+    DONE_COLOUR,
+    FONT_SIZE,
+    GRADIENT_COLOUR,
+    HIGHLIGHT_COLOUR,
+    MAX_TITLE_CHARS,
+    MODULE_COLOUR,
+    OP_COLOUR,
+    OUTPUT_COLOUR,
+    PARAMETER_COLOUR,
+    format_values,
+    op_label,
+    value_label,
+    value_style,
+)
 from .modules import ModuleCall, ModuleTrace
+from .names import expression_names, shorten
 from .render import Digraph
-
-# ----- colours (one place, so the legend and the nodes agree) ----------------------------------
-
-PARAMETER_COLOUR = "#cfe2ff"  # leaves that require grad
-CONSTANT_COLOUR = "#e9ecef"  # no gradient flows into these
-INTERMEDIATE_COLOUR = "#ffffff"
-OUTPUT_COLOUR = "#ffe08a"
-OP_COLOUR = "#f1f3f5"
-MODULE_COLOUR = "#d8f0d8"
-HIGHLIGHT_COLOUR = "#ff9f43"  # the op being differentiated in a backprop frame
-DONE_COLOUR = "#e6f4ea"  # ops the backward walk has already visited
-GRADIENT_COLOUR = "#d62728"  # edges and text that carry gradients
-
-SMALL_TENSOR_ELEMENTS = 12  # up to this many elements the numbers are shown, else a summary
-
-
-# ----- numbers as text ---------------------------------------------------------------------------
-
-
-def format_number(value: Any) -> str:
-    """One number, short: 4 significant digits."""
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    return f"{float(value):.4g}"
-
-
-def format_values(array: np.ndarray, max_elements: int = SMALL_TENSOR_ELEMENTS) -> str:
-    """The numbers of a small array, or 'mean … std … norm …' for a big one (may span lines)."""
-    array = np.asarray(array)
-    if array.size == 0:
-        return "[] (empty)"
-    if array.size == 1:
-        return format_number(array.reshape(-1)[0])
-    if array.size <= max_elements:
-        return np.array2string(
-            array, precision=4, suppress_small=True, separator=", ", max_line_width=44, floatmode="maxprec"
-        )
-    data = array.astype(np.float64)
-    return (
-        f"mean {data.mean():.4g}  std {data.std():.4g}\n"
-        f"norm {np.linalg.norm(data):.4g}  range [{data.min():.4g}, {data.max():.4g}]"
-    )
-
-
-def format_inline(array: np.ndarray, max_elements: int = SMALL_TENSOR_ELEMENTS) -> str:
-    """Like format_values, on one line (for captions and edge labels)."""
-    array = np.asarray(array)
-    if array.size > max_elements:
-        norm = np.linalg.norm(array.astype(np.float64))
-        return f"a {array.shape} array (norm {norm:.4g})"
-    return " ".join(format_values(array, max_elements).split())
-
-
-def html_text(text: str) -> str:
-    """Escape text for a Graphviz HTML label, keeping its line breaks (left-aligned)."""
-    return '<BR ALIGN="LEFT"/>'.join(html.escape(line) for line in text.split("\n"))
-
 
 # ----- the graph as data -------------------------------------------------------------------------
 
@@ -114,9 +72,11 @@ class GraphStructure:
     def op_id(self, ctx: Context) -> str:
         return self.op_ids[id(ctx)]
 
+    names: dict[int, str] = field(default_factory=dict)
+
     def display_name(self, tensor: Tensor) -> str:
-        """The tensor's own name, or its node id ("t3") when it has none."""
-        return tensor.name if tensor.name else self.value_id(tensor)
+        """The tensor's own name, or the text of the sub-expression that made it ("a·b + c")."""
+        return self.names[id(tensor)]
 
 
 def graph_structure(roots: Tensor | Sequence[Tensor]) -> GraphStructure:
@@ -159,71 +119,8 @@ def graph_structure(roots: Tensor | Sequence[Tensor]) -> GraphStructure:
             structure.edges.append((op_node, output_node, None))
         else:
             add_value(tensor)
+    structure.names = expression_names(structure.values)
     return structure
-
-
-# ----- labels ------------------------------------------------------------------------------------
-
-_CONTEXT_INTERNALS = {"function", "parents", "needs_input_grad", "created_at"}
-
-
-def op_settings(ctx: Context) -> str:
-    """The op's settings stored on its Context ('axes=(0,) keepdims=False'), short."""
-    parts = []
-    for name, value in vars(ctx).items():
-        if name.startswith("_") or name in _CONTEXT_INTERNALS:
-            continue
-        if isinstance(value, np.ndarray):
-            continue
-        text = repr(value)
-        if len(text) > 24:
-            text = text[:21] + "..."
-        parts.append(f"{name}={text}")
-    return " ".join(parts)
-
-
-def value_label(
-    structure: GraphStructure,
-    tensor: Tensor,
-    show_values: bool,
-    grad_text: str | None,
-    extra_rows: Sequence[str] = (),
-) -> str:
-    """HTML label of a value node: name, shape and dtype, numbers, gradient, extra rows."""
-    node_id = structure.value_id(tensor)
-    name = html.escape(tensor.name) if tensor.name else f"<I>{node_id}</I>"
-    rows = [f"<B>{name}</B>  {html.escape(str(tensor.shape))} {html.escape(str(tensor.dtype))}"]
-    if show_values:
-        rows.append(f'<FONT FACE="monospace">{html_text(format_values(tensor.data))}</FONT>')
-    if grad_text is not None:
-        rows.append(f'<FONT COLOR="{GRADIENT_COLOUR}" FACE="monospace">{html_text(grad_text)}</FONT>')
-    rows.extend(extra_rows)
-    cells = "".join(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT">{row}</TD></TR>' for row in rows)
-    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{cells}</TABLE>>'
-
-
-def op_label(ctx: Context, extra_rows: Sequence[str] = ()) -> str:
-    """HTML label of an op node: the op's name, its settings, extra rows."""
-    rows = [f"<B>{html.escape(ctx.name)}</B>"]
-    settings = op_settings(ctx)
-    if settings:
-        rows.append(f'<FONT POINT-SIZE="9">{html.escape(settings)}</FONT>')
-    rows.extend(extra_rows)
-    cells = "".join(f"<TR><TD>{row}</TD></TR>" for row in rows)
-    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{cells}</TABLE>>'
-
-
-def value_style(kind: str) -> dict[str, str]:
-    colours = {
-        "parameter": PARAMETER_COLOUR,
-        "constant": CONSTANT_COLOUR,
-        "intermediate": INTERMEDIATE_COLOUR,
-        "output": OUTPUT_COLOUR,
-    }
-    style = {"shape": "box", "style": "rounded,filled", "fillcolor": colours[kind]}
-    if kind == "output":
-        style["penwidth"] = "2"
-    return style
 
 
 def new_digraph(rankdir: str, title: str | None = None) -> Digraph:
@@ -232,11 +129,11 @@ def new_digraph(rankdir: str, title: str | None = None) -> Digraph:
     graph = Digraph(
         name="computation_graph",
         graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.25", "ranksep": "0.35"},
-        node_attr={"fontname": "Helvetica", "fontsize": "11"},
-        edge_attr={"fontname": "Helvetica", "fontsize": "10", "color": "#555555"},
+        node_attr={"fontname": "Helvetica", "fontsize": str(FONT_SIZE)},
+        edge_attr={"fontname": "Helvetica", "fontsize": str(FONT_SIZE), "color": "#555555"},
     )
     if title:
-        graph.attr(label=title, labelloc="t", fontsize="14")
+        graph.attr(label=shorten(title, MAX_TITLE_CHARS), labelloc="t", fontsize=str(FONT_SIZE + 2))
     return graph
 
 
@@ -261,7 +158,7 @@ def add_legend(graph: Digraph, with_modules: bool = False, with_backprop: bool =
     label = (
         f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2"><TR><TD COLSPAN="2"><B>legend</B></TD></TR>{rows}</TABLE>>'
     )
-    graph.node("legend", label, shape="box", style="rounded,dashed", color="#999999", fontsize="9")
+    graph.node("legend", label, shape="box", style="rounded,dashed", color="#999999")
 
 
 # ----- draw_graph ----------------------------------------------------------------------------------
@@ -346,9 +243,9 @@ def draw_graph(
             if id(call) not in drawn_calls:
                 continue
             rows = [f"<B>{html.escape(call.title)}</B>"]
-            rows += [f'<FONT POINT-SIZE="9">{html.escape(line)}</FONT>' for line in call.parameter_summary()]
+            rows += [f"<FONT>{html.escape(line)}</FONT>" for line in call.parameter_summary()]
             hidden_ops = sum(1 for node_id, owner in hidden_by.items() if owner is call and node_id.startswith("op"))
-            rows.append(f'<FONT POINT-SIZE="9">{hidden_ops} ops inside</FONT>')
+            rows.append(f"<FONT>{hidden_ops} ops inside</FONT>")
             cells = "".join(f"<TR><TD>{row}</TD></TR>" for row in rows)
             label = f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{cells}</TABLE>>'
             graph.node(call_boxes[id(call)], label, shape="box3d", style="filled", fillcolor=MODULE_COLOUR)
@@ -357,7 +254,7 @@ def draw_graph(
         graph.subgraph(cluster)
 
     drawn_edges: set[tuple[str, str]] = set()
-    for tail, head, position in structure.edges:
+    for tail, head, _ in structure.edges:
         if collapse_modules:
             tail = call_boxes[id(hidden_by[tail])] if tail in hidden_by else tail
             head = call_boxes[id(hidden_by[head])] if head in hidden_by else head
@@ -367,22 +264,8 @@ def draw_graph(
                 if (tail, head) in drawn_edges:
                     continue
                 drawn_edges.add((tail, head))
-        edge_label = input_name_label(structure, head, position)
-        if edge_label and not head.startswith("module"):
-            graph.edge(tail, head, label=edge_label)
-        else:
-            graph.edge(tail, head)
+        graph.edge(tail, head)
 
     if show_legend:
         add_legend(graph, with_modules=bool(collapse_modules and hidden_by))
     return graph
-
-
-def input_name_label(structure: GraphStructure, op_node: str, position: int | None) -> str | None:
-    """Edge label naming the input ("a", "b") for ops with several inputs."""
-    if position is None or not op_node.startswith("op"):
-        return None
-    _, ctx, _ = structure.ops[int(op_node[2:])]
-    if len(ctx.parents) < 2:
-        return None
-    return local_derivative(ctx.function).input_name(position)

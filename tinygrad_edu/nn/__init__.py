@@ -2,27 +2,24 @@
 
 from tinygrad_edu import nn
 model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
-loss = nn.functional.cross_entropy(model(x), labels)
+loss = nn.functional.cross_entropy(model(x), labels)      # or nn.CrossEntropyLoss()(model(x), labels)
 """
 
 from . import functional, init
 from .layers import (
-    BCELoss,
-    BCEWithLogitsLoss,
-    CrossEntropyLoss,
     Dropout,
     Flatten,
     Identity,
     LeakyReLU,
     Linear,
     LogSoftmax,
-    MSELoss,
     ReLU,
     Sigmoid,
     Softmax,
     Tanh,
 )
-from .module import Module, Parameter, Sequential, StateDictError
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
+from .module import Module, ModuleList, Parameter, Sequential, StateDictError
 
 __all__ = [
     "BCELoss",
@@ -36,6 +33,8 @@ __all__ = [
     "LogSoftmax",
     "MSELoss",
     "Module",
+    "ModuleList",
+    "NLLLoss",
     "Parameter",
     "ReLU",
     "Sequential",

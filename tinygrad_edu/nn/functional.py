@@ -1,10 +1,18 @@
-"""Losses, softmax and dropout as plain functions (``tg.nn.functional``, imported as F).
+"""Losses, activations, softmax, one_hot and dropout as plain functions (``tg.nn.functional``,
+imported as F, as in PyTorch).
 
     import tinygrad_edu.nn.functional as F
     loss = F.cross_entropy(model(x), labels)          # logits (N, C), integer labels (N,)
+    h = F.relu(x @ w.T)
 
 Every loss takes ``reduction="mean" | "sum" | "none"`` as PyTorch does: the mean or the
 sum of the per-element losses, or the per-element losses themselves.
+
+Dtypes: a target given as a NumPy array, list or number takes the input's floating dtype,
+so ``F.mse_loss(float32 output, float64 array)`` is a float32 loss (NumPy's float64 default
+does not upcast a float32 model); a target given as a Tensor promotes as NumPy and PyTorch
+do (float32 with float64 gives float64).
+(There is no F.gelu: no GELU op exists yet.)
 """
 
 from __future__ import annotations
@@ -14,8 +22,12 @@ from typing import Any
 import numpy as np
 
 from ..errors import DTypeError, ShapeError
+from ..functions import relu as relu  # F.relu is tg.relu (the "as" marks a re-export)
+from ..functions import sigmoid as sigmoid
+from ..functions import tanh as tanh
 from ..ops.nn import Affine, BinaryCrossEntropy, CrossEntropy
-from ..tensor import Tensor, where
+from ..random import generator_or_default
+from ..tensor import Tensor, axis_or_dim, where
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -173,14 +185,43 @@ def _infinite_logit_limit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.where(factor == 0, 0, np.abs(x) * factor).astype(x.dtype, copy=False)
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """yᵢ = exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis``, computed stably. See ``ops.nn.Softmax``."""
-    return _as_tensor(x).softmax(axis=axis)
+def softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """yᵢ = exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis`` (or dim=; the last by default), computed stably.
+    See ``ops.nn.Softmax``."""
+    return _as_tensor(x).softmax(axis_or_dim("softmax", axis, dim))
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """yᵢ = xᵢ − ln Σⱼ exp(xⱼ) along ``axis``, computed stably. See ``ops.nn.LogSoftmax``."""
-    return _as_tensor(x).log_softmax(axis=axis)
+def log_softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """yᵢ = xᵢ − ln Σⱼ exp(xⱼ) along ``axis`` (or dim=; the last by default), computed stably.
+    See ``ops.nn.LogSoftmax``."""
+    return _as_tensor(x).log_softmax(axis_or_dim("log_softmax", axis, dim))
+
+
+# ----- activations: the Tensor methods, under PyTorch's functional names --------------------------
+# F.relu, F.sigmoid and F.tanh are tg.relu, tg.sigmoid and tg.tanh (imported above).
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """y = x if x > 0 else negative_slope · x. See ``ops.elementwise.LeakyReLU``."""
+    return _as_tensor(input).leaky_relu(negative_slope)
+
+
+def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
+    """Integer class indices of any shape (…) -> int64 rows of shape (…, num_classes), with a 1 at
+    each index and 0 elsewhere (as torch's F.one_hot). num_classes=-1: one more than the largest index.
+    Use ``.float()`` on the result to compare it with probabilities."""
+    indices = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if indices.dtype.kind not in "iu":
+        raise DTypeError(f"one_hot: needs integer class indices, got dtype {indices.dtype}; use labels.long()")
+    if num_classes == -1:
+        if indices.size == 0:
+            raise ValueError("one_hot: cannot infer num_classes from an empty tensor; pass num_classes=")
+        num_classes = int(indices.max()) + 1
+    if indices.size and (indices.min() < 0 or indices.max() >= num_classes):
+        raise IndexError(
+            f"one_hot: class indices must lie in [0, {num_classes - 1}], got [{indices.min()}, {indices.max()}]"
+        )
+    return Tensor((indices[..., None] == np.arange(num_classes)).astype(np.int64))
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: np.random.Generator | None = None) -> Tensor:
@@ -190,7 +231,8 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: np.rand
         y = x · m / (1 − p),   mᵢ ~ Bernoulli(1 − p), drawn from ``generator``
         ∂L/∂x = ∂L/∂y · m / (1 − p)
 
-    With training=False (or p = 0) x is returned unchanged.
+    With training=False (or p = 0) x is returned unchanged. The mask comes from ``generator``,
+    else from the default generator that tg.manual_seed seeds.
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p is a probability and must lie in [0, 1], got {p}")
@@ -199,7 +241,6 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: np.rand
         return x
     if p == 1.0:
         return x * np.zeros(x.shape, dtype=x.dtype)
-    generator = generator if generator is not None else np.random.default_rng()
-    keep = generator.random(x.shape) >= p
+    keep = generator_or_default(generator).random(x.shape) >= p
     scale = keep.astype(x.dtype) / np.asarray(1 - p, dtype=x.dtype)
     return x * scale

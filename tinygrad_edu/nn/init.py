@@ -3,8 +3,8 @@
     w = nn.Parameter(np.empty((128, 784), dtype=np.float32))
     nn.init.kaiming_uniform_(w, nonlinearity="relu", generator=np.random.default_rng(0))
 
-Each function draws from the ``generator`` you pass (a fresh, unseeded one if None: pass
-one to reproduce), writes into ``tensor.data`` keeping its dtype, records no graph, and
+Each function draws from the ``generator`` you pass (else from the default generator that
+``tg.manual_seed`` seeds), writes into ``tensor.data`` keeping its dtype, records no graph, and
 returns the tensor. The trailing underscore is PyTorch's mark for "in place".
 
 Fans, for a weight of shape (out, in, *kernel):
@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from ..errors import ShapeError
+from ..random import generator_or_default
 from ..tensor import Tensor
 
 
@@ -62,13 +63,13 @@ def _fan(tensor: Tensor, mode: str) -> int:
     raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
 
 
-def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
+def _fill(tensor: Tensor, values: np.ndarray | float) -> Tensor:
     tensor.data[...] = values
     return tensor
 
 
 def _generator(generator: np.random.Generator | None) -> np.random.Generator:
-    return generator if generator is not None else np.random.default_rng()
+    return generator_or_default(generator)
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: np.random.Generator | None = None) -> Tensor:

@@ -1,8 +1,9 @@
-"""Layers: Linear, the activations, Dropout, Flatten, Identity, and the losses as modules.
+"""Layers: Linear, the activations, Dropout, Flatten, Identity (the losses are in loss.py).
 
 Each layer is a Module whose ``forward`` is a line or two of Tensor operations; the math
 lives in the ops (``tinygrad_edu/ops``) and in ``nn.functional``. Layers that draw random
-numbers take ``generator: np.random.Generator | None`` (a fresh unseeded one if None).
+numbers take ``generator: np.random.Generator | None`` (if None, the default generator
+that ``tg.manual_seed`` seeds).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..random import generator_or_default
+from ..tensor import Tensor, axis_or_dim
 from . import functional as F
 from . import init
 from .module import Module, Parameter
@@ -34,7 +36,7 @@ class Linear(Module):
         dtype: Any = np.float32,
     ):
         super().__init__()
-        generator = generator if generator is not None else np.random.default_rng()
+        generator = generator_or_default(generator)
         self.in_features = in_features
         self.out_features = out_features
         # NOTE: stored column-major (order="F"): weight.T is then an ordinary row-major (in, out)
@@ -45,7 +47,7 @@ class Linear(Module):
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
         if bias:
             bound = 1 / math.sqrt(in_features) if in_features > 0 else 0.0
-            self.bias = Parameter(np.empty(out_features, dtype=dtype))
+            self.bias: Parameter | None = Parameter(np.empty(out_features, dtype=dtype))
             init.uniform_(self.bias, -bound, bound, generator=generator)
         else:
             self.bias = None
@@ -93,11 +95,12 @@ class LeakyReLU(Module):
 
 
 class Softmax(Module):
-    """yᵢ = exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis`` (NumPy's word for PyTorch's dim)."""
+    """yᵢ = exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis`` (NumPy's word for PyTorch's dim=, also accepted)."""
 
-    def __init__(self, axis: int = -1):
+    def __init__(self, axis: int | None = None, *, dim: int | None = None):
         super().__init__()
-        self.axis = axis
+        chosen = axis_or_dim("Softmax", axis, dim)
+        self.axis = -1 if chosen is None else chosen
 
     def forward(self, x: Tensor) -> Tensor:
         return x.softmax(axis=self.axis)
@@ -107,11 +110,12 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    """yᵢ = xᵢ − ln Σⱼ exp(xⱼ) along ``axis``."""
+    """yᵢ = xᵢ − ln Σⱼ exp(xⱼ) along ``axis`` (or PyTorch's dim=)."""
 
-    def __init__(self, axis: int = -1):
+    def __init__(self, axis: int | None = None, *, dim: int | None = None):
         super().__init__()
-        self.axis = axis
+        chosen = axis_or_dim("LogSoftmax", axis, dim)
+        self.axis = -1 if chosen is None else chosen
 
     def forward(self, x: Tensor) -> Tensor:
         return x.log_softmax(axis=self.axis)
@@ -129,7 +133,7 @@ class Dropout(Module):
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p is a probability and must lie in [0, 1], got {p}")
         self.p = p
-        self.generator = generator if generator is not None else np.random.default_rng()
+        self.generator = generator  # None: the default generator, at each call
 
     def forward(self, x: Tensor) -> Tensor:
         return F.dropout(x, self.p, self.training, self.generator)
@@ -139,12 +143,22 @@ class Dropout(Module):
 
 
 class Flatten(Module):
-    """Merge axes start_axis..end_axis into one: (N, 1, 28, 28) -> (N, 784) by default."""
+    """Merge axes start_axis..end_axis into one: (N, 1, 28, 28) -> (N, 784) by default.
+    PyTorch's names start_dim=/end_dim= mean the same."""
 
-    def __init__(self, start_axis: int = 1, end_axis: int = -1):
+    def __init__(
+        self,
+        start_axis: int | None = None,
+        end_axis: int | None = None,
+        *,
+        start_dim: int | None = None,
+        end_dim: int | None = None,
+    ):
         super().__init__()
-        self.start_axis = start_axis
-        self.end_axis = end_axis
+        start = axis_or_dim("Flatten", start_axis, start_dim, ("start_axis", "start_dim"))
+        end = axis_or_dim("Flatten", end_axis, end_dim, ("end_axis", "end_dim"))
+        self.start_axis = 1 if start is None else start
+        self.end_axis = -1 if end is None else end
 
     def forward(self, x: Tensor) -> Tensor:
         return x.flatten(self.start_axis, self.end_axis)
@@ -159,62 +173,3 @@ class Identity(Module):
     def forward(self, x: Tensor) -> Tensor:
         return x
 
-
-# ----- losses as modules ---------------------------------------------------------------------------
-
-
-class CrossEntropyLoss(Module):
-    """loss(logits, targets) = F.cross_entropy(logits, targets, reduction, label_smoothing)."""
-
-    def __init__(self, reduction: str = "mean", label_smoothing: float = 0.0):
-        super().__init__()
-        self.reduction = reduction
-        self.label_smoothing = label_smoothing
-
-    def forward(self, logits: Tensor, targets: Any) -> Tensor:
-        return F.cross_entropy(logits, targets, self.reduction, self.label_smoothing)
-
-    def extra_repr(self) -> str:
-        return f"reduction={self.reduction!r}, label_smoothing={self.label_smoothing}"
-
-
-class MSELoss(Module):
-    """loss(input, target) = F.mse_loss(input, target, reduction)."""
-
-    def __init__(self, reduction: str = "mean"):
-        super().__init__()
-        self.reduction = reduction
-
-    def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.mse_loss(input, target, self.reduction)
-
-    def extra_repr(self) -> str:
-        return f"reduction={self.reduction!r}"
-
-
-class BCELoss(Module):
-    """loss(probabilities, target) = F.binary_cross_entropy(probabilities, target, reduction)."""
-
-    def __init__(self, reduction: str = "mean"):
-        super().__init__()
-        self.reduction = reduction
-
-    def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.binary_cross_entropy(input, target, self.reduction)
-
-    def extra_repr(self) -> str:
-        return f"reduction={self.reduction!r}"
-
-
-class BCEWithLogitsLoss(Module):
-    """loss(logits, target) = F.binary_cross_entropy_with_logits(logits, target, reduction)."""
-
-    def __init__(self, reduction: str = "mean"):
-        super().__init__()
-        self.reduction = reduction
-
-    def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.binary_cross_entropy_with_logits(input, target, self.reduction)
-
-    def extra_repr(self) -> str:
-        return f"reduction={self.reduction!r}"

@@ -1,4 +1,5 @@
-"""Module: a model made of parameters and smaller modules; Sequential: modules in a row.
+"""Module: a model made of parameters and smaller modules; Sequential: modules in a row;
+ModuleList: a list of modules whose parameters are registered.
 
     class MLP(nn.Module):
         def __init__(self):
@@ -20,13 +21,13 @@ AttributeError, never a silent None. Names and state-dict keys follow PyTorch, s
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
 from ..serialization import flatten
-from ..tensor import Tensor
+from ..tensor import Tensor, check_device
 
 
 class Parameter(Tensor):
@@ -55,6 +56,11 @@ class Module:
 
     training   True after train() (the default), False after eval(); Dropout reads it
     """
+
+    # Set in __init__ (through object.__setattr__); declared here for type checkers.
+    _parameters: dict[str, Parameter]
+    _modules: dict[str, Module]
+    training: bool
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
@@ -109,11 +115,18 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module and every submodule, depth first, with dotted names ("" for self)."""
+    def named_modules(self, prefix: str = "", memo: set[int] | None = None) -> Iterator[tuple[str, Module]]:
+        """This module and every submodule, depth first, with dotted names ("" for self).
+
+        A module reached twice (shared by two parents) is listed once, as in PyTorch.
+        """
+        memo = set() if memo is None else memo
+        if id(self) in memo:
+            return
+        memo.add(id(self))
         yield prefix, self
         for name, module in self._modules.items():
-            yield from module.named_modules(f"{prefix}.{name}" if prefix else name)
+            yield from module.named_modules(f"{prefix}.{name}" if prefix else name, memo)
 
     def modules(self) -> Iterator[Module]:
         for _, module in self.named_modules():
@@ -141,6 +154,47 @@ class Module:
         """Forget every parameter's gradient (sets ``.grad`` to None, as PyTorch does by default)."""
         for parameter in self.parameters():
             parameter.grad = None
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn`` on every submodule, then on this module (children first, as PyTorch);
+        e.g. ``model.apply(init_weights)``. Returns self."""
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
+        return self
+
+    # ----- PyTorch's conversions: dtype in place, and the one device there is ---------------------
+
+    def to(self, *args: Any, dtype: Any = None) -> Module:
+        """``model.to(np.float64)`` casts every parameter in place; ``model.to("cpu")`` does nothing."""
+        for arg in args:
+            if isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps"):
+                check_device(arg)
+            else:
+                dtype = arg
+        if dtype is not None:
+            for parameter in self.parameters():
+                parameter.data = parameter.data.astype(dtype)
+                parameter.grad = None
+        return self
+
+    def float(self) -> Module:
+        return self.to(np.float32)
+
+    def double(self) -> Module:
+        return self.to(np.float64)
+
+    def cpu(self) -> Module:
+        return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Module:
+        return self.to("cuda")
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Switch gradient tracking of every parameter (False freezes the module); returns self."""
+        for parameter in self.parameters():
+            parameter.requires_grad_(requires_grad)
+        return self
 
     # ----- state dict ----------------------------------------------------------------------------
 
@@ -269,3 +323,76 @@ class Sequential(Module):
         if not -len(modules) <= index < len(modules):
             raise IndexError(f"Sequential index {index} is out of range for {len(modules)} modules")
         return modules[index]
+
+
+class ModuleList(Module):
+    """A list of modules, registered as submodules "0", "1", ... so that parameters(),
+    state_dict(), train()/eval() and apply() reach them (a plain Python list would hide them).
+
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes, sizes[1:]))
+        for layer in self.layers: x = layer(x).relu()
+
+    It has no forward of its own: iterate over it in your module's forward.
+    """
+
+    def __init__(self, modules: Iterable[Module] | None = None):
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def _check(self, module: Any) -> Module:
+        if not isinstance(module, Module):
+            raise TypeError(
+                f"ModuleList holds Modules, got a {type(module).__name__}; pass layers such as nn.Linear(2, 3)"
+            )
+        return module
+
+    def append(self, module: Module) -> ModuleList:
+        setattr(self, str(len(self)), self._check(module))
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        modules = list(self._modules.values())
+        modules.insert(index, self._check(module))
+        self._renumber(modules)
+
+    def _renumber(self, modules: list[Module]) -> None:
+        for name in list(self._modules):
+            delattr(self, name)
+        for position, module in enumerate(modules):
+            setattr(self, str(position), module)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(list(self._modules.values()))
+
+    def __getitem__(self, index: int | slice) -> Any:
+        modules = list(self._modules.values())
+        if isinstance(index, slice):
+            return ModuleList(modules[index])
+        if not -len(modules) <= index < len(modules):
+            raise IndexError(f"ModuleList index {index} is out of range for {len(modules)} modules")
+        return modules[index]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        modules = list(self._modules.values())
+        modules[index] = self._check(module)
+        self._renumber(modules)
+
+    def __delitem__(self, index: int | slice) -> None:
+        modules = list(self._modules.values())
+        del modules[index]
+        self._renumber(modules)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(
+            "ModuleList has no forward(): loop over it in your module's forward, e.g. "
+            "for layer in self.layers: x = layer(x)"
+        )

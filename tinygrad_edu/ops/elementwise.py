@@ -9,7 +9,7 @@ they are recorded and can be differentiated again.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -34,6 +34,7 @@ class Add(Function):
     """Sum, elementwise, with broadcasting.
     forward:  y = a + b
     backward: ∂L/∂a = ∂L/∂y,  ∂L/∂b = ∂L/∂y
+    jvp:      ẏ = ȧ + ḃ
     """
 
     @staticmethod
@@ -45,11 +46,21 @@ class Add(Function):
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:
         return grad_output, grad_output
 
+    @staticmethod
+    def jvp(ctx: Context, a_dot: Tensor | None, b_dot: Tensor | None) -> Tensor:
+        y_dot: Any = 0.0  # each input that moves adds its term (a Tensor from the first on)
+        if a_dot is not None:
+            y_dot = y_dot + a_dot
+        if b_dot is not None:
+            y_dot = y_dot + b_dot
+        return y_dot
+
 
 class Sub(Function):
     """Difference, elementwise, with broadcasting.
     forward:  y = a − b
     backward: ∂L/∂a = ∂L/∂y,  ∂L/∂b = −∂L/∂y
+    jvp:      ẏ = ȧ − ḃ
     """
 
     @staticmethod
@@ -62,11 +73,21 @@ class Sub(Function):
         grad_b = -grad_output if ctx.needs_input_grad[1] else None
         return grad_output, grad_b
 
+    @staticmethod
+    def jvp(ctx: Context, a_dot: Tensor | None, b_dot: Tensor | None) -> Tensor:
+        y_dot: Any = 0.0  # a Tensor once the first tangent is added
+        if a_dot is not None:
+            y_dot = y_dot + a_dot
+        if b_dot is not None:
+            y_dot = y_dot - b_dot
+        return y_dot
+
 
 class Mul(Function):
     """Product, elementwise, with broadcasting.
     forward:  y = a · b
     backward: ∂L/∂a = ∂L/∂y · b,  ∂L/∂b = ∂L/∂y · a
+    jvp:      ẏ = ȧ · b + a · ḃ
     """
 
     @staticmethod
@@ -82,11 +103,22 @@ class Mul(Function):
         grad_b = grad_output * a if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
+    @staticmethod
+    def jvp(ctx: Context, a_dot: Tensor | None, b_dot: Tensor | None) -> Tensor:
+        a, b = ctx.saved_tensors
+        y_dot: Any = 0.0  # a Tensor once the first tangent is added
+        if a_dot is not None:
+            y_dot = y_dot + a_dot * b
+        if b_dot is not None:
+            y_dot = y_dot + a * b_dot
+        return y_dot
+
 
 class Div(Function):
     """Quotient, elementwise, with broadcasting.
     forward:  y = a / b
     backward: ∂L/∂a = ∂L/∂y / b,  ∂L/∂b = −∂L/∂y · a / b²
+    jvp:      ẏ = ȧ / b − ḃ · a / b²
     """
 
     @staticmethod
@@ -102,11 +134,22 @@ class Div(Function):
         grad_b = -grad_output * a / (b * b) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
+    @staticmethod
+    def jvp(ctx: Context, a_dot: Tensor | None, b_dot: Tensor | None) -> Tensor:
+        a, b = ctx.saved_tensors
+        y_dot: Any = 0.0  # a Tensor once the first tangent is added
+        if a_dot is not None:
+            y_dot = y_dot + a_dot / b
+        if b_dot is not None:
+            y_dot = y_dot - b_dot * a / (b * b)
+        return y_dot
+
 
 class Pow(Function):
     """Power, elementwise, with broadcasting.
     forward:  y = aᵇ
     backward: ∂L/∂a = ∂L/∂y · b · aᵇ⁻¹,  ∂L/∂b = ∂L/∂y · aᵇ · ln a
+    jvp:      ẏ = ȧ · b · aᵇ⁻¹ + ḃ · aᵇ · ln a
     NOTE: ∂L/∂b is only computed when b requires grad (ln a is NaN for a < 0).
     """
 
@@ -123,11 +166,22 @@ class Pow(Function):
         grad_b = grad_output * a**b * a.log() if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
+    @staticmethod
+    def jvp(ctx: Context, a_dot: Tensor | None, b_dot: Tensor | None) -> Tensor:
+        a, b = ctx.saved_tensors
+        y_dot: Any = 0.0  # a Tensor once the first tangent is added
+        if a_dot is not None:
+            y_dot = y_dot + a_dot * b * a ** (b - 1)
+        if b_dot is not None:
+            y_dot = y_dot + b_dot * a**b * a.log()
+        return y_dot
+
 
 class Maximum(Function):
     """Larger of two, elementwise, with broadcasting.
     forward:  y = max(a, b)
     backward: ∂L/∂a = ∂L/∂y · [a > b],  ∂L/∂b = ∂L/∂y · [b > a]
+    jvp:      ẏ = ȧ · [a > b] + ḃ · [b > a]      (at a tie: the mean of ȧ and ḃ)
     NOTE: at a tie the gradient is split in half between a and b, as in PyTorch.
     """
 
@@ -145,11 +199,22 @@ class Maximum(Function):
         grad_b = grad_output * (1 - share_a) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
+    @staticmethod
+    def jvp(ctx: Context, a_dot: Tensor | None, b_dot: Tensor | None) -> Tensor:
+        (share_a,) = ctx.saved_tensors
+        y_dot: Any = 0.0  # a Tensor once the first tangent is added
+        if a_dot is not None:
+            y_dot = y_dot + a_dot * share_a
+        if b_dot is not None:
+            y_dot = y_dot + b_dot * (1 - share_a)
+        return y_dot
+
 
 class Where(Function):
     """Choose elementwise: a where the condition holds, else b (with broadcasting).
     forward:  y = a if c else b
     backward: ∂L/∂a = ∂L/∂y · [c],  ∂L/∂b = ∂L/∂y · [not c];  the condition gets no gradient
+    jvp:      ẏ = ȧ if c else ḃ
     """
 
     @staticmethod
@@ -165,6 +230,13 @@ class Where(Function):
         grad_b = Where.apply(condition, 0.0, grad_output) if ctx.needs_input_grad[2] else None
         return None, grad_a, grad_b
 
+    @staticmethod
+    def jvp(ctx: Context, condition_dot: None, a_dot: Tensor | float | None, b_dot: Tensor | float | None) -> Tensor:
+        (condition,) = ctx.saved_tensors
+        a_dot = 0.0 if a_dot is None else a_dot
+        b_dot = 0.0 if b_dot is None else b_dot
+        return Where.apply(condition, a_dot, b_dot)
+
 
 # ----- unary ------------------------------------------------------------------------------
 
@@ -173,6 +245,7 @@ class Neg(Function):
     """Negation.
     forward:  y = −x
     backward: ∂L/∂x = −∂L/∂y
+    jvp:      ẏ = −ẋ
     """
 
     @staticmethod
@@ -183,11 +256,16 @@ class Neg(Function):
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
         return -grad_output
 
+    @staticmethod
+    def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
+        return -x_dot
+
 
 class Exp(Function):
     """Exponential, elementwise.
     forward:  y = eˣ
     backward: ∂L/∂x = ∂L/∂y · y        (the output is saved: eˣ is its own derivative)
+    jvp:      ẏ = ẋ · y
     """
 
     @staticmethod
@@ -201,11 +279,17 @@ class Exp(Function):
         (y,) = ctx.saved_tensors
         return grad_output * y
 
+    @staticmethod
+    def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
+        (y,) = ctx.saved_tensors
+        return x_dot * y
+
 
 class Log(Function):
     """Natural logarithm, elementwise.
     forward:  y = ln x
     backward: ∂L/∂x = ∂L/∂y / x
+    jvp:      ẏ = ẋ / x
     """
 
     @staticmethod
@@ -218,11 +302,17 @@ class Log(Function):
         (x,) = ctx.saved_tensors
         return grad_output / x
 
+    @staticmethod
+    def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        return x_dot / x
+
 
 class Sqrt(Function):
     """Square root, elementwise.
     forward:  y = √x
     backward: ∂L/∂x = ∂L/∂y / (2y)
+    jvp:      ẏ = ẋ / (2y)
     """
 
     @staticmethod
@@ -236,11 +326,17 @@ class Sqrt(Function):
         (y,) = ctx.saved_tensors
         return grad_output / (2 * y)
 
+    @staticmethod
+    def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
+        (y,) = ctx.saved_tensors
+        return x_dot / (2 * y)
+
 
 class Abs(Function):
     """Absolute value, elementwise.
     forward:  y = |x|
     backward: ∂L/∂x = ∂L/∂y · sign(x)
+    jvp:      ẏ = ẋ · sign(x)
     NOTE: |x|'(0) is taken as 0, as in PyTorch.
     """
 
@@ -254,11 +350,17 @@ class Abs(Function):
         (sign,) = ctx.saved_tensors
         return grad_output * sign
 
+    @staticmethod
+    def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
+        (sign,) = ctx.saved_tensors
+        return x_dot * sign
+
 
 class Sin(Function):
     """Sine, elementwise.
     forward:  y = sin x
     backward: ∂L/∂x = ∂L/∂y · cos x
+    jvp:      ẏ = ẋ · cos x
     """
 
     @staticmethod
@@ -271,11 +373,17 @@ class Sin(Function):
         (x,) = ctx.saved_tensors
         return grad_output * x.cos()
 
+    @staticmethod
+    def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        return x_dot * x.cos()
+
 
 class Cos(Function):
     """Cosine, elementwise.
     forward:  y = cos x
     backward: ∂L/∂x = −∂L/∂y · sin x
+    jvp:      ẏ = −ẋ · sin x
     """
 
     @staticmethod
@@ -288,11 +396,17 @@ class Cos(Function):
         (x,) = ctx.saved_tensors
         return -grad_output * x.sin()
 
+    @staticmethod
+    def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        return -x_dot * x.sin()
+
 
 class Clip(Function):
     """Clamp into [low, high], elementwise (either bound may be None).
     forward:  y = min(max(x, low), high)
     backward: ∂L/∂x = ∂L/∂y · [low ≤ x ≤ high]
+    jvp:      ẏ = ẋ · [low ≤ x ≤ high]
     NOTE: at a bound the gradient passes through, as in PyTorch's clamp.
     """
 
@@ -311,6 +425,11 @@ class Clip(Function):
         (inside,) = ctx.saved_tensors
         return grad_output * inside
 
+    @staticmethod
+    def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
+        (inside,) = ctx.saved_tensors
+        return x_dot * inside
+
 
 # ----- activations ------------------------------------------------------------------------
 
@@ -319,6 +438,7 @@ class ReLU(Function):
     """Rectified linear unit, elementwise.
     forward:  y = max(x, 0)
     backward: ∂L/∂x = ∂L/∂y · [x > 0]
+    jvp:      ẏ = ẋ · [x > 0]
     NOTE: relu'(0) is taken as 0.
     """
 
@@ -333,11 +453,17 @@ class ReLU(Function):
         (positive,) = ctx.saved_tensors
         return grad_output * positive
 
+    @staticmethod
+    def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
+        (positive,) = ctx.saved_tensors
+        return x_dot * positive
+
 
 class LeakyReLU(Function):
     """Leaky ReLU, elementwise, with slope α for negative inputs.
     forward:  y = x if x > 0 else α·x
     backward: ∂L/∂x = ∂L/∂y · (1 if x > 0 else α)
+    jvp:      ẏ = ẋ · (1 if x > 0 else α)
     """
 
     @staticmethod
@@ -351,11 +477,17 @@ class LeakyReLU(Function):
         (slope,) = ctx.saved_tensors
         return grad_output * slope
 
+    @staticmethod
+    def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
+        (slope,) = ctx.saved_tensors
+        return x_dot * slope
+
 
 class Sigmoid(Function):
     """Logistic sigmoid, elementwise.
     forward:  y = σ(x) = 1 / (1 + exp(−x))
     backward: ∂L/∂x = ∂L/∂y · y · (1 − y)
+    jvp:      ẏ = ẋ · y · (1 − y)
     NOTE: computed as exp(x) / (1 + exp(x)) for x < 0, so exp never overflows; its exponent
     is kept above ln(smallest normal number), so it never underflows either (σ(−1000) is then
     about 1e-308 in float64 instead of a denormal: the same to every digit that matters).
@@ -376,11 +508,17 @@ class Sigmoid(Function):
             return grad_output.data * y.data * (1 - y.data)
         return grad_output * y * (1 - y)
 
+    @staticmethod
+    def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
+        (y,) = ctx.saved_tensors
+        return x_dot * y * (1 - y)
+
 
 class Tanh(Function):
     """Hyperbolic tangent, elementwise.
     forward:  y = tanh x
     backward: ∂L/∂x = ∂L/∂y · (1 − y²)
+    jvp:      ẏ = ẋ · (1 − y²)
     """
 
     @staticmethod
@@ -393,3 +531,8 @@ class Tanh(Function):
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
         (y,) = ctx.saved_tensors
         return grad_output * (1 - y * y)
+
+    @staticmethod
+    def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
+        (y,) = ctx.saved_tensors
+        return x_dot * (1 - y * y)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,6 +18,7 @@ class MatMul(Function):
     """Matrix product of the last two axes, batched over the leading ones (broadcast as NumPy).
     forward:  Y = A @ B                     A: (…, n, k), B: (…, k, m) -> Y: (…, n, m)
     backward: ∂L/∂A = ∂L/∂Y @ Bᵀ,  ∂L/∂B = Aᵀ @ ∂L/∂Y     (ᵀ swaps the last two axes)
+    jvp:      Ẏ = Ȧ @ B + A @ Ḃ
     NOTE: 1-D operands are handled by Tensor.matmul, which reshapes them to matrices first.
     """
 
@@ -36,3 +37,13 @@ class MatMul(Function):
         grad_a = grad_output @ b.mT if ctx.needs_input_grad[0] else None
         grad_b = a.mT @ grad_output if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
+
+    @staticmethod
+    def jvp(ctx: Context, a_dot: Tensor | None, b_dot: Tensor | None) -> Tensor:
+        a, b = ctx.saved_tensors
+        y_dot: Any = 0.0  # a Tensor once the first tangent is added
+        if a_dot is not None:
+            y_dot = y_dot + a_dot @ b
+        if b_dot is not None:
+            y_dot = y_dot + a @ b_dot
+        return y_dot

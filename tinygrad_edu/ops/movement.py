@@ -21,6 +21,7 @@ class Reshape(Function):
     """Same elements, new shape (row-major order, as NumPy).
     forward:  y = x.reshape(shape)
     backward: ∂L/∂x = (∂L/∂y).reshape(x.shape)
+    jvp:      ẏ = ẋ.reshape(shape)
     """
 
     @staticmethod
@@ -39,11 +40,16 @@ class Reshape(Function):
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
         return grad_output.reshape(ctx.input_shape)
 
+    @staticmethod
+    def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
+        return x_dot.reshape(ctx.output.shape)
+
 
 class Transpose(Function):
     """Permute the axes (NumPy's transpose: reversed when no axes are given).
     forward:  y = x.transpose(axes)
     backward: ∂L/∂x = (∂L/∂y).transpose(inverse of axes)
+    jvp:      ẏ = ẋ.transpose(axes)
     """
 
     @staticmethod
@@ -67,11 +73,16 @@ class Transpose(Function):
             inverse[axis] = position
         return grad_output.transpose(*inverse)
 
+    @staticmethod
+    def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
+        return x_dot.transpose(*ctx.axes)
+
 
 class BroadcastTo(Function):
     """Repeat along axes of size 1 (and new leading axes) to reach ``shape``, as NumPy.
     forward:  y = broadcast_to(x, shape)
     backward: ∂L/∂x = ∂L/∂y summed over the repeated axes
+    jvp:      ẏ = broadcast_to(ẋ, shape)
     NOTE: backward returns ∂L/∂y as it is: the engine's unbroadcast does the summing,
     the same step that serves every broadcasting op.
     A single number (the gradient of a full sum) is spread with np.full, nearly four times
@@ -94,6 +105,10 @@ class BroadcastTo(Function):
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
         return grad_output
 
+    @staticmethod
+    def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
+        return x_dot.broadcast_to(ctx.output.shape)
+
 
 def has_array_index(index: tuple[Any, ...]) -> bool:
     """True when the index uses integer or boolean arrays (NumPy's 'advanced' indexing)."""
@@ -104,6 +119,7 @@ class GetItem(Function):
     """Indexing and slicing, with NumPy's rules (ints, slices, None, ..., integer arrays, masks).
     forward:  y = x[index]
     backward: ∂L/∂x = zeros like x, with ∂L/∂y added at x[index] (repeated indices add up)
+    jvp:      ẏ = ẋ[index]
     """
 
     @staticmethod
@@ -121,11 +137,16 @@ class GetItem(Function):
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
         return IndexAdd.apply(grad_output, index=ctx.index, shape=ctx.input_shape)
 
+    @staticmethod
+    def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
+        return GetItem.apply(x_dot, index=ctx.index)
+
 
 class IndexAdd(Function):
     """Scatter-add: a zero tensor of ``shape`` with ``values`` added at ``index`` (GetItem's backward).
     forward:  y = zeros(shape);  y[index] += values   (repeated indices accumulate)
     backward: ∂L/∂values = (∂L/∂y)[index]
+    jvp:      ẏ = zeros(shape);  ẏ[index] += valueṡ
     """
 
     @staticmethod
@@ -144,11 +165,16 @@ class IndexAdd(Function):
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
         return GetItem.apply(grad_output, index=ctx.index)
 
+    @staticmethod
+    def jvp(ctx: Context, values_dot: Tensor) -> Tensor:
+        return IndexAdd.apply(values_dot, index=ctx.index, shape=ctx.output.shape)
+
 
 class Concatenate(Function):
     """Join tensors along an existing axis, as np.concatenate.
     forward:  y = [x₁ | x₂ | …]    along ``axis``
     backward: ∂L/∂xₖ = the slice of ∂L/∂y where xₖ landed
+    jvp:      ẏ = [ẋ₁ | ẋ₂ | …]    (zeros for an input without a tangent)
     """
 
     @staticmethod
@@ -173,3 +199,8 @@ class Concatenate(Function):
             grads.append(grad_output[tuple(window)] if needed else None)
             start += size
         return tuple(grads)
+
+    @staticmethod
+    def jvp(ctx: Context, *xs_dot: Tensor | None) -> Tensor:
+        parts = [np.zeros(x.shape, x.dtype) if x_dot is None else x_dot for x, x_dot in zip(ctx.parents, xs_dot)]
+        return Concatenate.apply(*parts, axis=ctx.axis)

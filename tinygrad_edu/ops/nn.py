@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +30,7 @@ class Softmax(Function):
     forward:  yᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m),   m = maxⱼ xⱼ (subtracting it changes nothing
               mathematically and keeps exp from overflowing)
     backward: ∂L/∂xᵢ = yᵢ · (∂L/∂yᵢ − Σⱼ ∂L/∂yⱼ · yⱼ)
+    jvp:      ẏᵢ = yᵢ · (ẋᵢ − Σⱼ yⱼ · ẋⱼ)
     """
 
     @staticmethod
@@ -45,11 +46,17 @@ class Softmax(Function):
         (y,) = ctx.saved_tensors
         return y * (grad_output - (grad_output * y).sum(axis=ctx.axis, keepdims=True))
 
+    @staticmethod
+    def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
+        (y,) = ctx.saved_tensors
+        return y * (x_dot - (y * x_dot).sum(axis=ctx.axis, keepdims=True))
+
 
 class LogSoftmax(Function):
     """Log of the softmax along an axis.
     forward:  yᵢ = (xᵢ − m) − ln Σⱼ exp(xⱼ − m),   m = maxⱼ xⱼ (the stable log-sum-exp)
     backward: ∂L/∂xᵢ = ∂L/∂yᵢ − exp(yᵢ) · Σⱼ ∂L/∂yⱼ          (exp(yᵢ) is the softmax)
+    jvp:      ẏᵢ = ẋᵢ − Σⱼ exp(yⱼ) · ẋⱼ
     """
 
     @staticmethod
@@ -65,12 +72,18 @@ class LogSoftmax(Function):
         (y,) = ctx.saved_tensors
         return grad_output - y.exp() * grad_output.sum(axis=ctx.axis, keepdims=True)
 
+    @staticmethod
+    def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
+        (y,) = ctx.saved_tensors
+        return x_dot - (y.exp() * x_dot).sum(axis=ctx.axis, keepdims=True)
+
 
 class Affine(Function):
     """The fully connected layer: an affine map of the last axis.
     forward:  y = x · Wᵀ + b          x: (…, in), W: (out, in), b: (out,) -> y: (…, out)
     backward: ∂L/∂x = ∂L/∂y · W,   ∂L/∂W = (∂L/∂y)ᵀ · x = (xᵀ · ∂L/∂y)ᵀ,   ∂L/∂b = Σ over rows of ∂L/∂y
               (leading axes of x are flattened into rows for ∂L/∂W and ∂L/∂b)
+    jvp:      ẏ = ẋ · Wᵀ + x · Ẇᵀ + ḃ
     NOTE: the same as x @ W.T + b, as one op: fewer graph nodes, so a training step costs
     about what NumPy written by hand does. ∂L/∂W is computed as (xᵀ · ∂L/∂y)ᵀ, the product
     BLAS does fastest for the usual shapes (many more inputs than outputs); nn.Linear stores
@@ -110,6 +123,18 @@ class Affine(Function):
         grad_bias = rows.sum(axis=0) if ctx.needs_input_grad[2] else None
         return grad_x, grad_weight, grad_bias
 
+    @staticmethod
+    def jvp(ctx: Context, x_dot: Tensor | None, weight_dot: Tensor | None, bias_dot: Tensor | None) -> Tensor:
+        x, weight = ctx.saved_tensors
+        y_dot: Any = 0.0  # a Tensor once the first tangent is added
+        if x_dot is not None:
+            y_dot = y_dot + x_dot @ weight.T
+        if weight_dot is not None:
+            y_dot = y_dot + x @ weight_dot.T
+        if bias_dot is not None:
+            y_dot = y_dot + bias_dot
+        return y_dot
+
 
 class CrossEntropy(Function):
     """Cross-entropy of logits against integer class targets: log-softmax and NLL fused.
@@ -120,6 +145,7 @@ class CrossEntropy(Function):
               ℓᵢ = −Σ꜀ qᵢ꜀ · log pᵢ꜀     (ε = 0: ℓᵢ = −log pᵢₜᵢ, the negative log-likelihood)
               L = (1/N) Σᵢ ℓᵢ  ("mean"),  Σᵢ ℓᵢ  ("sum"),  or the vector ℓ  ("none")
     backward: ∂L/∂xᵢ꜀ = (pᵢ꜀ − qᵢ꜀) · ∂L/∂ℓᵢ,  where ∂L/∂ℓᵢ = ∂L/∂L / N, ∂L/∂L, or (∂L/∂ℓ)ᵢ
+    jvp:      ℓ̇ᵢ = Σ꜀ (pᵢ꜀ − qᵢ꜀) · ẋᵢ꜀,  then the same reduction: L̇ = mean, sum, or the vector ℓ̇
     The targets get no gradient.
     NOTE: a plain backward computes on the probabilities p saved in forward. Under create_graph=True
     (grad recording on during backward) p is recomputed as softmax(x), a Tensor operation, so
@@ -172,12 +198,26 @@ class CrossEntropy(Function):
             grad_per_row = grad_output.reshape(count, 1)
         return (probabilities - target_distribution) * grad_per_row, None
 
+    @staticmethod
+    def jvp(ctx: Context, logits_dot: Tensor | None, targets_dot: None) -> Tensor:
+        logits, probabilities = ctx.saved_tensors
+        count, classes = logits.shape
+        target_distribution = np.full((count, classes), ctx.label_smoothing / classes, dtype=logits.dtype)
+        target_distribution[np.arange(count), ctx.targets] += 1 - ctx.label_smoothing
+        losses_dot = ((probabilities - target_distribution) * logits_dot).sum(axis=1)
+        if ctx.reduction == "mean":
+            return losses_dot.mean()
+        if ctx.reduction == "sum":
+            return losses_dot.sum()
+        return losses_dot
+
 
 class BinaryCrossEntropy(Function):
     """Binary cross-entropy of probabilities p against targets y (same shape), elementwise.
     forward:  ℓ = −(y · max(ln p, −100) + (1 − y) · max(ln(1 − p), −100))
     backward: ∂L/∂p = ∂L/∂ℓ · (p − y) / max(p · (1 − p), 10⁻¹²)
               ∂L/∂y = ∂L/∂ℓ · (max(ln(1 − p), −100) − max(ln p, −100))
+    jvp:      ℓ̇ = ṗ · (p − y) / max(p · (1 − p), 10⁻¹²) + ẏ · (max(ln(1 − p), −100) − max(ln p, −100))
     NOTE: the logs are clamped at −100 and the denominator at 10⁻¹², as in PyTorch, so
     p = 0 or p = 1 give a finite loss and a finite gradient. Reduction is left to the caller.
     """
@@ -200,3 +240,13 @@ class BinaryCrossEntropy(Function):
         if ctx.needs_input_grad[1]:
             grad_y = grad_output * ((1 - p).log().clip(low=-100) - p.log().clip(low=-100))
         return grad_p, grad_y
+
+    @staticmethod
+    def jvp(ctx: Context, p_dot: Tensor | None, y_dot: Tensor | None) -> Tensor:
+        p, y = ctx.saved_tensors
+        loss_dot: Any = 0.0  # a Tensor once the first tangent is added
+        if p_dot is not None:
+            loss_dot = loss_dot + p_dot * (p - y) / (p * (1 - p)).maximum(1e-12)
+        if y_dot is not None:
+            loss_dot = loss_dot + y_dot * ((1 - p).log().clip(low=-100) - p.log().clip(low=-100))
+        return loss_dot

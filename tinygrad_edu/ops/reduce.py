@@ -35,6 +35,7 @@ class Sum(Function):
     """Sum over axes.
     forward:  y = Σᵢ xᵢ            (over the reduced axes)
     backward: ∂L/∂xᵢ = ∂L/∂y       (every element contributed once: copy the gradient back)
+    jvp:      ẏ = Σᵢ ẋᵢ
     NOTE: the reduced axes are put back with size 1 first, unless they lead (or were kept):
     broadcasting already lines up (4,) with (3, 4), and a scalar with anything.
     """
@@ -53,11 +54,16 @@ class Sum(Function):
             grad_output = grad_output.reshape(kept_shape(ctx.input_shape, ctx.axes))
         return grad_output.broadcast_to(ctx.input_shape)
 
+    @staticmethod
+    def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
+        return x_dot.sum(axis=ctx.axes, keepdims=True).reshape(ctx.output.shape)
+
 
 class Max(Function):
     """Largest element over axes.
     forward:  y = maxᵢ xᵢ
     backward: ∂L/∂xᵢ = ∂L/∂y · [xᵢ = y] / (number of maxima)
+    jvp:      ẏ = Σᵢ ẋᵢ · [xᵢ = y] / (number of maxima)      (the mean of ẋ over the maxima)
     NOTE: ties share the gradient equally, as in PyTorch's amax.
     """
 
@@ -77,3 +83,8 @@ class Max(Function):
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
         (share,) = ctx.saved_tensors
         return grad_output.reshape(kept_shape(ctx.input_shape, ctx.axes)) * share
+
+    @staticmethod
+    def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
+        (share,) = ctx.saved_tensors
+        return (x_dot * share).sum(axis=ctx.axes, keepdims=True).reshape(ctx.output.shape)

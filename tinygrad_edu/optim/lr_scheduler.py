@@ -160,6 +160,8 @@ class OneCycleLR(LRScheduler):
         self.total_steps = total_steps
         self.anneal = _annealing_cos if anneal_strategy == "cos" else _annealing_linear
         self.cycle_momentum = cycle_momentum
+        # each phase: where it ends, and which group keys hold its start and end lr (and momentum)
+        self.phases: list[dict[str, Any]]
         if three_phase:
             self.phases = [
                 {"end_step": pct_start * total_steps - 1, "lr": ("initial_lr", "max_lr"),

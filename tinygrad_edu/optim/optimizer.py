@@ -36,13 +36,13 @@ class Optimizer:
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[int, dict[str, Any]] = {}  # id(parameter) -> its buffers
         self._scratch: dict[int, np.ndarray] = {}  # id(parameter) -> work space, reused every step
-        params = list(params)
-        if not params:
+        params_list: list[Any] = list(params)
+        if not params_list:
             raise ValueError(
                 f"{type(self).__name__} got an empty list of parameters; pass model.parameters() "
                 "(a generator can be used only once: do not reuse one)"
             )
-        groups = params if isinstance(params[0], dict) else [{"params": params}]
+        groups = params_list if isinstance(params_list[0], dict) else [{"params": params_list}]
         for group in groups:
             self.add_param_group(group)
 

@@ -1,0 +1,356 @@
+"""The backprop player as headless Chromium shows it (through Playwright, with the system browser).
+
+What is measured is what a class sees at 1400x900: the rendered height of every text of the
+graph, where each node is drawn in every frame, what the keys and buttons do, the predict /
+reveal cycle, and the player inline in a notebook exported to HTML by nbconvert.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_viz_backprop import matmul_example  # L = sum(tanh(x @ W)), x 2×3 and W 3×2
+
+import tinygrad_edu as tg
+import viz
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed"),
+    pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed"),
+]
+SCREEN = {"width": 1400, "height": 900}
+
+
+def named(value: float, name: str, requires_grad: bool = True) -> tg.Tensor:
+    return tg.Tensor(np.array(value, dtype=np.float64), requires_grad=requires_grad, name=name)
+
+
+def neuron() -> tg.Tensor:
+    """o = tanh(x1·w1 + x2·w2 + b), the classic neuron."""
+    x1, w1, x2, w2 = named(2.0, "x1"), named(-3.0, "w1"), named(0.0, "x2"), named(1.0, "w2")
+    b = named(6.8813735870195432, "b")
+    o = (x1 * w1 + x2 * w2 + b).tanh()
+    o.name = "o"
+    return o
+
+
+def log_loss_neuron() -> tg.Tensor:
+    """z = w1·x1 + w2·x2 + b; p = σ(z); L = −(y·log(p) + (1 − y)·log(1 − p))."""
+    x1, w1, x2, w2, b = named(2.0, "x1"), named(-0.5, "w1"), named(1.5, "x2"), named(0.8, "w2"), named(0.1, "b")
+    y = named(1.0, "y", requires_grad=False)
+    z = w1 * x1 + w2 * x2 + b
+    z.name = "z"
+    p = z.sigmoid()
+    p.name = "p"
+    loss = -(y * p.log() + (1 - y) * (1 - p).log())
+    loss.name = "L"
+    return loss
+
+
+EXAMPLES = {"neuron": neuron, "log-loss": log_loss_neuron, "matmul": matmul_example}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport=SCREEN)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory) -> dict[str, Path]:
+    """index.html of each example, written by export_stepper."""
+    out = tmp_path_factory.mktemp("players")
+    return {
+        name: viz.export_stepper(viz.backprop_frames(build()), out / name, title=name)
+        for name, build in EXAMPLES.items()
+    }
+
+
+# ----- reading the page ------------------------------------------------------------------------------
+
+TEXT_HEIGHTS = """() => Array.from(document.querySelectorAll('.picture:not([hidden]) svg text'))
+    .filter(text => text.textContent.trim() !== '')
+    .map(text => text.getBoundingClientRect().height)"""
+
+NODE_BOXES = """() => Object.fromEntries(
+  Array.from(document.querySelectorAll('.picture:not([hidden]) g.node')).map(node => {
+    const box = node.querySelector('path, polygon, ellipse').getBoundingClientRect();
+    return [node.querySelector('title').textContent, [box.x, box.y, box.width, box.height]];
+}))"""
+
+STATE = """() => ({
+    counter: document.getElementById('counter').textContent,
+    hash: window.location.hash,
+    shown: Array.from(document.querySelectorAll('.picture:not([hidden])')).map(picture => picture.id),
+    asking: document.body.classList.contains('asking'),
+    lines: document.querySelector('.lines:not([hidden])').innerText,
+})"""
+
+
+def state(page) -> dict:
+    return page.evaluate(STATE)
+
+
+def walk(page) -> list[dict]:
+    """Press → from the first frame to the last; return the state at every stop (questions too)."""
+    stops = [state(page)]
+    while True:
+        page.keyboard.press("ArrowRight")
+        now = state(page)
+        if now == stops[-1]:
+            return stops[:-1] + [now]
+        stops.append(now)
+
+
+# ----- presentation ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("example", ["neuron", "log-loss", "matmul"])
+def test_graph_text_is_at_least_16_px_and_mostly_18_at_1400x900(page, pages, example):
+    page.goto(pages[example].as_uri())
+    page.keyboard.press("p")  # predict mode: the question pictures are measured too
+    heights = []
+    stops = 0
+    while True:
+        heights += page.evaluate(TEXT_HEIGHTS)
+        before = state(page)
+        page.keyboard.press("ArrowRight")
+        stops += 1
+        if state(page) == before:
+            break
+    assert stops >= 3
+    print(f"{example}: smallest graph text {min(heights):.1f} px, median {statistics.median(heights):.1f} px")
+    assert min(heights) >= 16, f"{example}: graph text only {min(heights):.1f} px tall"
+    assert statistics.median(heights) >= 18
+    panel = page.evaluate("() => parseFloat(getComputedStyle(document.getElementById('panel')).fontSize)")
+    assert panel >= 18
+
+
+@pytest.mark.parametrize("example", ["neuron", "log-loss"])
+def test_the_graph_fills_the_stage(page, pages, example):
+    page.goto(pages[example].as_uri())
+    stage = page.evaluate("() => document.getElementById('stage').getBoundingClientRect().toJSON()")
+    svg = page.evaluate("() => document.querySelector('.picture:not([hidden]) svg').getBoundingClientRect().toJSON()")
+    assert svg["width"] >= 0.95 * stage["width"] - 10 or svg["height"] >= 0.95 * stage["height"] - 10
+    assert svg["right"] <= SCREEN["width"] + 1 and svg["bottom"] <= stage["bottom"] + 1  # and fits
+    assert stage["height"] >= 0.6 * SCREEN["height"]
+
+
+def test_the_graph_grows_with_browser_zoom(page, pages):
+    page.goto(pages["neuron"].as_uri())
+    before = max(page.evaluate(TEXT_HEIGHTS))
+    # Zooming to 200% halves the CSS viewport and doubles devicePixelRatio.
+    session = page.context.new_cdp_session(page)
+    session.send(
+        "Emulation.setDeviceMetricsOverride", {"width": 700, "height": 450, "deviceScaleFactor": 2, "mobile": False}
+    )
+    page.wait_for_function("() => window.devicePixelRatio === 2")
+    page.evaluate("() => window.dispatchEvent(new Event('resize'))")
+    after = max(page.evaluate(TEXT_HEIGHTS)) * 2  # in device pixels
+    assert after == pytest.approx(2 * before, rel=0.05)
+
+
+@pytest.mark.parametrize("example", ["neuron", "log-loss", "matmul"])
+def test_every_node_keeps_its_place_in_every_frame(page, pages, example):
+    page.goto(pages[example].as_uri())
+    page.keyboard.press("p")
+    boxes = [page.evaluate(NODE_BOXES)]
+    for _ in range(60):
+        page.keyboard.press("ArrowRight")
+        boxes.append(page.evaluate(NODE_BOXES))
+    first = boxes[0]
+    assert len(first) >= 5
+    for frame_boxes in boxes[1:]:
+        assert frame_boxes.keys() == first.keys()
+        for node, box in frame_boxes.items():
+            assert box == pytest.approx(first[node], abs=0.01), node
+
+
+def test_scalars_show_their_values_in_the_users_names(page, pages):
+    page.goto(pages["neuron"].as_uri() + "#1")
+    texts = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.picture:not([hidden]) svg text')).map(t => t.textContent)"
+    )
+    text = " ".join(" ".join(texts).replace("\xa0", " ").split())
+    assert "x1 = 2" in text and "w1 = −3" in text and "o = 0.7071" in text
+    assert "x1·w1 + x2·w2 + b = 0.8814" in text  # an unnamed intermediate: its sub-expression
+    assert "float64" not in page.content() and "()" not in text
+
+
+def test_the_legend_is_hidden_until_asked_for(page, pages):
+    page.goto(pages["neuron"].as_uri())
+    assert not page.is_visible("#legend")
+    page.keyboard.press("l")
+    assert page.is_visible("#legend") and "op being differentiated" in page.inner_text("#legend")
+    page.click("#legend-button")
+    assert not page.is_visible("#legend")
+
+
+# ----- stepping ------------------------------------------------------------------------------------------
+
+
+def test_keys_and_buttons_step_and_the_counter_agrees_with_the_address(page, pages):
+    page.goto(pages["neuron"].as_uri())
+    last = 6  # forward pass, 5 ops, the end
+
+    def at(k: int) -> None:
+        now = state(page)
+        assert now["counter"] == f"step {k} of {last}" and now["hash"] == f"#{k}" and now["shown"] == [f"answer-{k}"]
+
+    at(0)
+    page.keyboard.press("ArrowRight")
+    at(1)
+    page.click("#next")
+    at(2)
+    page.keyboard.press(" ")
+    at(3)
+    page.click("#previous")
+    at(2)
+    page.keyboard.press("ArrowLeft")
+    at(1)
+    page.keyboard.press("End")
+    at(last)
+    page.keyboard.press("ArrowRight")  # stays at the end
+    at(last)
+    page.click("#first")
+    at(0)
+    page.click("#last")
+    at(last)
+    page.keyboard.press("Home")
+    at(0)
+    assert state(page)["lines"].startswith("forward pass")
+    page.goto(pages["neuron"].as_uri() + "#3")  # the address opens the frame of the same number
+    page.reload()
+    at(3)
+    assert "local derivative" in state(page)["lines"]
+
+
+def test_predict_then_reveal(page, tmp_path):
+    p, q = named(2.0, "p"), named(-3.0, "q")
+    loss = p * q * tg.Tensor(np.array(0.5))
+    loss.name = "L"
+    index = viz.export_stepper(viz.backprop_frames(loss), tmp_path, title="p·q", predict=True)
+    page.goto(index.as_uri())
+    assert page.get_attribute("#predict", "aria-pressed") == "true"
+    assert state(page)["shown"] == ["answer-0"]  # the forward pass asks nothing
+    page.keyboard.press("ArrowRight")  # step 1 (the product with 0.5) asks,
+    assert state(page)["shown"] == ["question-1"]
+    page.keyboard.press("ArrowRight")  # answers,
+    page.keyboard.press("ArrowRight")  # and step 2, the product p·q, asks
+    asking = state(page)
+    assert asking["counter"] == "step 2 of 3" and asking["asking"] and asking["shown"] == ["question-2"]
+    assert "upstream gradient: ∂L/∂(p·q) = 0.5" in asking["lines"]
+    assert "local derivative: ∂(p·q)/∂p = q = −3" in asking["lines"]
+    assert "sends: ∂L/∂p = ∂L/∂(p·q) × q = 0.5 × (−3) = ?" in asking["lines"]
+    assert "−1.5" not in asking["lines"]
+    graph_text = page.evaluate("() => document.querySelector('.picture:not([hidden]) svg').textContent")
+    assert "grad ?" in graph_text and "grad −1.5" not in graph_text
+
+    page.keyboard.press("ArrowRight")  # the answer, same step
+    revealed = state(page)
+    assert revealed["counter"] == "step 2 of 3" and not revealed["asking"] and revealed["shown"] == ["answer-2"]
+    assert "sends: ∂L/∂p = ∂L/∂(p·q) × q = 0.5 × (−3) = −1.5" in revealed["lines"]
+    page.click("#next")  # the button does the same: on to the last frame, which asks nothing
+    assert state(page)["counter"] == "step 3 of 3"
+
+    page.keyboard.press("Home")
+    page.click("#predict")  # predict off: every press is a new step
+    assert page.get_attribute("#predict", "aria-pressed") == "false"
+    page.keyboard.press("ArrowRight")
+    assert state(page)["shown"] == ["answer-1"]
+    page.keyboard.press("P")  # and back on, with the key: the current step asks again
+    assert state(page)["shown"] == ["question-1"]
+    page.keyboard.press("ArrowRight")
+    assert state(page)["shown"] == ["answer-1"]
+
+
+# ----- inline in a notebook ----------------------------------------------------------------------------------
+
+NOTEBOOK_CELL = """
+import numpy as np
+import tinygrad_edu as tg
+import viz
+
+a = tg.Tensor(np.array(2.0), requires_grad=True, name="a")
+b = tg.Tensor(np.array(-3.0), requires_grad=True, name="b")
+c = tg.Tensor(np.array(10.0), requires_grad=True, name="c")
+y = (a * b + c).tanh() * a
+y.name = "y"
+viz.player(y)
+"""
+
+SECOND_CELL = """
+p = tg.Tensor(np.array(2.0), requires_grad=True, name="p")
+viz.player((p * p).exp(), predict=True, title="a second player")
+"""
+
+
+def test_the_player_steps_inline_in_a_notebook_exported_by_nbconvert(page, tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nbconvert = pytest.importorskip("nbconvert")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(NOTEBOOK_CELL), nbformat.v4.new_code_cell(SECOND_CELL)]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbclient.NotebookClient(
+        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(REPO)}}
+    ).execute()
+    outputs = [cell.outputs[0]["data"] for cell in notebook.cells]
+    assert all("text/html" in data and data["text/html"].startswith("<iframe") for data in outputs)
+    exported, _ = nbconvert.HTMLExporter().from_notebook_node(notebook)
+    path = tmp_path / "lesson.html"
+    path.write_text(exported, encoding="utf-8")
+
+    fetched = []
+
+    def offline(route):  # nothing may come from the network (the exporter's own CDN scripts are refused)
+        fetched.append(route.request.url)
+        route.abort()
+
+    page.route("http*://**", offline)
+    page.goto(path.as_uri())
+    players = page.locator("iframe.tinygrad-edu-player")
+    assert players.count() == 2
+    first, second = (
+        page.frame_locator("iframe.tinygrad-edu-player").nth(0),
+        page.frame_locator("iframe.tinygrad-edu-player").nth(1),
+    )
+    assert first.locator("#counter").inner_text() == "step 0 of 5"
+    assert second.locator("#counter").inner_text() == "step 0 of 3"
+
+    first.locator("#next").click()
+    first.locator("#next").click()
+    assert first.locator("#counter").inner_text() == "step 2 of 5"
+    assert "local derivative: ∂tanh(a·b + c)/∂(a·b + c)" in first.locator("#panel").inner_text()
+    assert second.locator("#counter").inner_text() == "step 0 of 3"  # the other player did not move
+
+    second.locator("#stage").click()  # focus the second player, then its keys are its own
+    page.keyboard.press("ArrowRight")
+    assert second.locator("#counter").inner_text() == "step 1 of 3"
+    assert second.locator("body").get_attribute("class") == "asking"  # it was made with predict=True
+    page.keyboard.press("ArrowRight")
+    assert second.locator("body").get_attribute("class") in ("", None)
+    assert first.locator("#counter").inner_text() == "step 2 of 5"
+    heights = first.locator(".picture:not([hidden]) svg text").evaluate_all(
+        "texts => texts.filter(t => t.textContent.trim()).map(t => t.getBoundingClientRect().height)"
+    )
+    assert min(heights) >= 12  # a notebook column is narrower than a screen, and still legible
+    assert not [url for url in fetched if "player" in url]

@@ -1,0 +1,163 @@
+"""A still stage: one layout for every frame of a walk, so that no node ever moves.
+
+Each frame is a ``Picture``: the same nodes and edges, with its own labels and colours. The
+``Stage`` lays the graph out once with ``dot`` and then draws every picture at those positions
+(``neato -n2`` keeps given positions and edge paths):
+
+1. every node gets the size of its largest label over all pictures (one ``dot -Tjson`` run on
+   all labels side by side), so that a label that grows later (a gradient arriving) fits;
+2. ``dot`` lays out the graph of those fixed-size boxes, left to right and top to bottom, and
+   the direction that fills a 1400x900 screen better wins;
+3. each picture is drawn with every node pinned at its position and every edge on its path.
+
+Labels longer than Graphviz can handle never get here: names are shortened before (see
+``viz.names``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import graphviz
+
+from .render import Digraph, explain_missing_dot
+
+SCREEN = (1360.0, 620.0)  # the stage's share of a 1400x900 screen, in CSS pixels
+GRAPH_ATTRIBUTES = {
+    "fontname": "Helvetica",
+    "nodesep": "0.18",
+    "ranksep": "0.3",
+    "pad": "0.05",
+    "bgcolor": "transparent",
+}
+SIZE_ATTRIBUTES = ("shape", "fontsize", "fontname", "margin", "penwidth", "peripheries")
+
+
+@dataclass
+class Picture:
+    """What one frame draws.
+
+    nodes   node id -> (HTML label, attributes such as shape, fillcolor, penwidth), in order
+    edges   (tail id, head id, attributes), in order
+    """
+
+    nodes: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
+    edges: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+
+    def digraph(self, rankdir: str = "LR", node_attr: dict[str, str] | None = None) -> Digraph:
+        """The picture on its own (laid out by dot, not pinned): its ``source`` is readable DOT."""
+        graph = Digraph(
+            name="computation_graph",
+            graph_attr={**GRAPH_ATTRIBUTES, "rankdir": rankdir},
+            node_attr=node_attr or {},
+            edge_attr={"color": "#555555"},
+        )
+        for node_id, (label, attributes) in self.nodes.items():
+            graph.node(node_id, label, **attributes)
+        for tail, head, attributes in self.edges:
+            graph.edge(tail, head, **attributes)
+        return graph
+
+
+class Stage:
+    """One layout shared by several pictures of the same graph (computed on first use)."""
+
+    def __init__(self, pictures: list[Picture], node_attr: dict[str, str], rankdir: str = "auto") -> None:
+        if rankdir not in ("auto", "LR", "RL", "TB", "BT"):
+            raise ValueError(f"rankdir must be 'auto', 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+        self.pictures = pictures
+        self.node_attr = node_attr
+        self.rankdir = rankdir
+        self._layout: dict | None = None
+
+    def layout(self) -> dict:
+        """{'sizes': id -> (w, h) inches, 'positions': id -> 'x,y', 'edges': [pos], 'rankdir': ...}."""
+        if self._layout is None:
+            sizes = self._node_sizes()
+            directions = ("LR", "TB") if self.rankdir == "auto" else (self.rankdir,)
+            candidates = [self._place(sizes, direction) for direction in directions]
+            self._layout = max(candidates, key=lambda layout: layout["scale"])
+        return self._layout
+
+    def _node_sizes(self) -> dict[str, tuple[float, float]]:
+        """The largest width and height each node needs over all pictures."""
+        variants: dict[tuple[str, str, tuple], None] = {}
+        for picture in self.pictures:
+            for node_id, (label, attributes) in picture.nodes.items():
+                size_attributes = tuple(sorted((k, v) for k, v in attributes.items() if k in SIZE_ATTRIBUTES))
+                variants[(node_id, label, size_attributes)] = None
+        graph = Digraph(graph_attr=GRAPH_ATTRIBUTES, node_attr=self.node_attr)
+        owners = []
+        for number, (node_id, label, size_attributes) in enumerate(variants):
+            graph.node(f"s{number}", label, **dict(size_attributes))
+            owners.append(node_id)
+        sizes: dict[str, tuple[float, float]] = {}
+        for item in _json(graph.source, "dot").get("objects", []):
+            owner = owners[int(item["name"][1:])]
+            width, height = float(item["width"]), float(item["height"])
+            old = sizes.get(owner, (0.0, 0.0))
+            sizes[owner] = (max(old[0], width), max(old[1], height))
+        return sizes
+
+    def _place(self, sizes: dict[str, tuple[float, float]], rankdir: str) -> dict:
+        picture = self.pictures[0]
+        graph = Digraph(graph_attr={**GRAPH_ATTRIBUTES, "rankdir": rankdir}, node_attr=self.node_attr)
+        for node_id, (_, attributes) in picture.nodes.items():
+            width, height = sizes[node_id]
+            shape = attributes.get("shape", "box")
+            graph.node(node_id, "", shape=shape, width=f"{width:.4f}", height=f"{height:.4f}", fixedsize="true")
+        for tail, head, _ in picture.edges:
+            graph.edge(tail, head)
+        laid_out = _json(graph.source, "dot")
+        positions = {item["name"]: item["pos"] for item in laid_out.get("objects", [])}
+        names = {item["_gvid"]: item["name"] for item in laid_out.get("objects", [])}
+        # dot numbers edges in its own order (grouped by tail): find each edge by its ends.
+        paths: dict[tuple[str, str], list[str]] = {}
+        for edge in sorted(laid_out.get("edges", []), key=lambda edge: edge["_gvid"]):
+            paths.setdefault((names[edge["tail"]], names[edge["head"]]), []).append(edge["pos"])
+        edges = [paths[(tail, head)].pop(0) for tail, head, _ in picture.edges]
+        x0, y0, x1, y1 = (float(number) for number in laid_out["bb"].split(","))
+        width_px, height_px = (x1 - x0) * 4 / 3, (y1 - y0) * 4 / 3  # points -> CSS pixels
+        scale = min(SCREEN[0] / width_px, SCREEN[1] / height_px)
+        return {"sizes": sizes, "positions": positions, "edges": edges, "bb": laid_out["bb"], "scale": scale}
+
+    def pinned_source(self, picture: Picture) -> str:
+        """DOT text of ``picture`` with every node and edge at its place on the stage."""
+        layout = self.layout()
+        graph = Digraph(
+            name="computation_graph",
+            graph_attr={**GRAPH_ATTRIBUTES, "bb": layout["bb"], "splines": "true"},
+            node_attr=self.node_attr,
+            edge_attr={"color": "#555555"},
+        )
+        for node_id, (label, attributes) in picture.nodes.items():
+            width, height = layout["sizes"][node_id]
+            graph.node(
+                node_id,
+                label,
+                **attributes,
+                pos=f"{layout['positions'][node_id]}!",
+                width=f"{width:.4f}",
+                height=f"{height:.4f}",
+                fixedsize="true",
+            )
+        for (tail, head, attributes), path in zip(picture.edges, layout["edges"]):
+            graph.edge(tail, head, **attributes, pos=path)
+        return graph.source
+
+    def svg(self, picture: Picture) -> str:
+        """``picture`` drawn on the stage, as SVG text."""
+        with explain_missing_dot():
+            return graphviz.Source(self.pinned_source(picture), engine="neato").pipe(
+                format="svg", encoding="utf-8", neato_no_op=2
+            )
+
+    def render_bytes(self, picture: Picture, file_format: str) -> bytes:
+        with explain_missing_dot():
+            return graphviz.Source(self.pinned_source(picture), engine="neato").pipe(format=file_format, neato_no_op=2)
+
+
+def _json(source: str, engine: str) -> dict:
+    with explain_missing_dot():
+        return json.loads(graphviz.Source(source, engine=engine).pipe(format="json", encoding="utf-8"))

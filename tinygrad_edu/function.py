@@ -48,7 +48,7 @@ by a counter; teaching mode compares checksums of the saved arrays to catch thos
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
@@ -165,6 +165,11 @@ class Context:
         return f"<{self.name}>"
 
 
+# What a backward formula returns per input: a Tensor, None (no gradient needed), or a NumPy
+# array (first order only: a plain backward() may compute on the arrays, and a user op may too).
+Gradient = Union["Tensor", np.ndarray, None]
+
+
 class Function:
     """Base class of every op. Subclass it and write ``forward`` and ``backward``."""
 
@@ -173,7 +178,7 @@ class Function:
         raise NotImplementedError("a Function subclass must define forward(ctx, *arrays)")
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> Tensor | tuple[Tensor | None, ...] | None:
+    def backward(ctx: Context, grad_output: Tensor) -> Gradient | tuple[Gradient, ...]:
         raise NotImplementedError("a Function subclass must define backward(ctx, grad_output)")
 
     @staticmethod
@@ -223,11 +228,14 @@ class Function:
         return Tensor._make(out, False, None)
 
 
-class ForwardOnly:
+class ForwardOnly(Context):
     """The ctx ``forward`` gets when no graph is recorded: it takes settings and saved arrays
     like a Context, and forgets them (nothing will run backward through this op)."""
 
-    __slots__ = ("__dict__",)
+    __slots__ = ()
+
+    def __init__(self) -> None:  # no parents, no saved arrays, no versions: nothing to fill in
+        pass
 
     def save_for_backward(self, *arrays: np.ndarray) -> None:
         pass

@@ -31,7 +31,7 @@ import os
 import statistics
 import time
 
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_info, threadpool_limits  # type: ignore[import-untyped]
 
 SMALL_WORK = 4_000_000  # multiply-adds: below this, one product takes about a millisecond on one core
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..autograd import is_grad_enabled
 from ..broadcast import broadcast_shapes
-from ..function import Context, Function
+from ..function import Context, Function, Gradient
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -502,7 +502,7 @@ class Sigmoid(Function):
         return y
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+    def backward(ctx: Context, grad_output: Tensor) -> Gradient:
         (y,) = ctx.saved_tensors
         if not is_grad_enabled():  # a plain backward(): the same formula on the arrays, no graph to record
             return grad_output.data * y.data * (1 - y.data)

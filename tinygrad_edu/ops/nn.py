@@ -8,7 +8,7 @@ import numpy as np
 
 from ..autograd import is_grad_enabled
 from ..errors import ShapeError
-from ..function import Context, Function
+from ..function import Context, Function, Gradient
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -104,15 +104,16 @@ class Affine(Function):
         return y
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Gradient, Gradient, Gradient]:
         x, weight = ctx.saved_tensors
         if not is_grad_enabled():  # a plain backward(): the same products on the arrays, no graph to record
-            x, weight, grad_output = x.data, weight.data, grad_output.data
-            rows = grad_output.reshape(-1, grad_output.shape[-1])
-            grad_x = grad_output @ weight if ctx.needs_input_grad[0] else None
-            grad_weight = (x.reshape(-1, x.shape[-1]).T @ rows).T if ctx.needs_input_grad[1] else None
-            grad_bias = rows.sum(axis=0) if ctx.needs_input_grad[2] else None
-            return grad_x, grad_weight, grad_bias
+            grad_rows = grad_output.data.reshape(-1, grad_output.shape[-1])
+            input_rows = x.data.reshape(-1, x.shape[-1])
+            return (
+                grad_output.data @ weight.data if ctx.needs_input_grad[0] else None,
+                (input_rows.T @ grad_rows).T if ctx.needs_input_grad[1] else None,
+                grad_rows.sum(axis=0) if ctx.needs_input_grad[2] else None,
+            )
         rows = grad_output if grad_output.ndim == 2 else grad_output.reshape(-1, grad_output.shape[-1])
         grad_x = grad_output @ weight if ctx.needs_input_grad[0] else None
         if ctx.needs_input_grad[1]:
@@ -176,7 +177,7 @@ class CrossEntropy(Function):
         return losses
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, None]:
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Gradient, None]:
         logits, probabilities = ctx.saved_tensors
         if not ctx.needs_input_grad[0]:
             return None, None

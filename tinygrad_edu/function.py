@@ -39,7 +39,8 @@ the same formulas serve first and second order. Anomaly mode and teaching mode a
 recorded path, since their checks need the Context (where the op was created, what it saved).
 
 Saved tensors carry a version number (``Tensor._version``), bumped whenever ``tensor.data`` is
-assigned, which includes ``tensor.data -= ...`` and the optimizers' in-place updates. The
+assigned, which includes ``tensor.data -= ...`` and the optimizers' in-place updates, and by
+Tensor's in-place methods (``add_``, ``mul_``, ...) and ``Module.load_state_dict``. The
 Context remembers the versions at forward; ``saved_tensors`` raises BackwardError naming the op
 if one of them changed, as PyTorch does. Writes through NumPy that never assign ``.data``
 (``x.data[...] = v``, ``np.add(a, b, out=x.data)``, writes through another view) cannot be seen

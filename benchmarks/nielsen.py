@@ -168,6 +168,8 @@ def main() -> int:
     for contender in contenders:
         difference = max(float(np.max(np.abs(a - b))) for a, b in zip(contender.weights(), reference))
         print(f"{contender.name:>6}: largest weight difference from hand-written NumPy {difference:.1e}")
+    print("(float32 rounding differs in the last bit; at η = 3 that grows with the steps: about 1e-6")
+    print(" after 300 steps, 1e-5 after 1,000, 1e-2 after 3,000)")
     medians = {name: statistics.median(values) for name, values in times.items()}
     print(f"\nNielsen 784-30-10 sigmoid, quadratic cost, batch {BATCH}, η = {ETA} ({args.rounds} x {args.steps} steps)")
     print("| contender | µs/step | ours / this |")

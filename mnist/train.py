@@ -31,6 +31,7 @@ point on, so bit-for-bit equality with a single run holds for the same ``--epoch
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ from tqdm import tqdm
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
 from tinygrad_edu.nn import functional as F
+from tinygrad_edu.threads import blas_threads, choose_threads, set_threads
 
 from . import data
 from .checkpoint import CHECKPOINT_NAME, RunError, read_checkpoint, save_checkpoint, set_generator_state
@@ -52,6 +54,7 @@ from .cli import (
     OneLineParser,
     check_data_dir,
     check_not_empty,
+    check_whole,
     one_line,
     report,
     run_command,
@@ -356,6 +359,7 @@ class TrainingRun:
             "test_accuracy": final.get("test_accuracy"),
             "val_accuracy": final.get("val_accuracy"),
             "train_seconds": round(self.train_seconds, 3),
+            "blas_threads": blas_threads(),
         }
 
 
@@ -442,6 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="run folder for checkpoint, metrics and plots (default runs/<timestamp>/)")
     run.add_argument("--resume", help="continue from this checkpoint.npz (or run folder)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("--threads", type=int, help="BLAS threads (default: chosen for the model and the free cores)")
     return parser
 
 
@@ -531,6 +536,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def start_training(args: argparse.Namespace) -> int:
+    check_whole("--threads", args.threads, 1, os.cpu_count() or 1)
     show_progress = not args.no_progress and sys.stderr.isatty()
     plan = resolve_run(args)
     try:
@@ -546,6 +552,11 @@ def start_training(args: argparse.Namespace) -> int:
     except BaseException:
         plan.folder.abandon()
         raise
+    config = plan.config
+    largest_product = run.batch_size * max(a * b for a, b in zip(config.arch, config.arch[1:]))
+    threads, why = (args.threads, "--threads") if args.threads else choose_threads(largest_product)
+    set_threads(threads)
+    print(f"BLAS threads: {threads} ({why})", flush=True)
     return train(run, plan, show_progress=show_progress)
 
 

@@ -433,3 +433,159 @@ def test_backward_steps_leaves_grad_mode_alone_between_steps():
         with tg.no_grad():
             assert not (x * 2).requires_grad
     assert z.grad_fn is None
+
+
+class TestVersionCounter:
+    """Changing a tensor saved for backward between forward and backward raises, naming the op."""
+
+    def test_assigning_data_of_a_saved_input_raises(self):
+        x = leaf([1.0, 2.0], name="x")
+        y = (x * x).sum()
+        x.data = np.array([5.0, 6.0])
+        with pytest.raises(BackwardError, match=r"Mul: input 0 'x' \(shape \(2,\)\), saved for backward, was changed"):
+            y.backward()
+
+    def test_in_place_update_through_data_raises(self):
+        # ``x.data -= ...`` assigns .data (the optimizers' update does the same)
+        x = leaf([1.0, 2.0])
+        w = leaf([3.0, 4.0])
+        y = (x * w).sum()
+        w.data -= 0.5
+        with pytest.raises(BackwardError, match=r"Mul: input 1 .*\(version 1, expected 0\)"):
+            y.backward()
+
+    def test_changing_a_saved_output_raises(self):
+        x = leaf([0.5, -1.0])
+        y = x.sigmoid()  # Sigmoid saves its output
+        loss = y.sum()
+        y.data *= 0  # in place, through .data
+        with pytest.raises(BackwardError, match=r"Sigmoid: its output .* was changed after the forward pass"):
+            loss.backward()
+
+    def test_optimizer_step_between_forward_and_backward_raises(self):
+        model = tg.nn.Linear(3, 2)
+        optimizer = tg.optim.SGD(model.parameters(), lr=0.1)
+        x = Tensor(np.ones((4, 3)))
+        loss = model(x).sum()
+        loss.backward(retain_graph=True)
+        optimizer.step()
+        with pytest.raises(BackwardError, match=r"Affine: input 1 .* was changed"):
+            loss.backward()
+
+    def test_load_state_dict_counts_as_a_change(self):
+        model = tg.nn.Linear(3, 2)
+        loss = model(Tensor(np.ones((1, 3), dtype=np.float32))).sum()
+        model.load_state_dict({name: p.data.copy() for name, p in model.named_parameters()})
+        with pytest.raises(BackwardError, match="Affine"):
+            loss.backward()
+
+    def test_changes_of_unsaved_inputs_and_after_backward_are_fine(self):
+        x = leaf([1.0, 2.0])
+        y = (x + 1).sum()  # Add saves nothing: its gradient does not depend on x
+        x.data = np.array([7.0, 8.0])
+        y.backward()
+        np.testing.assert_allclose(x.grad.data, [1.0, 1.0])
+        z = (x * x).sum()
+        z.backward()
+        x.data = x.data * 2  # after backward: nothing is waiting for the old values
+        np.testing.assert_allclose(x.grad.data, [15.0, 17.0])
+
+    def test_a_new_graph_sees_the_new_values(self):
+        x = leaf([1.0, 2.0])
+        x.data = np.array([3.0, 4.0])
+        (x * x).sum().backward()
+        np.testing.assert_allclose(x.grad.data, [6.0, 8.0])
+
+    def test_second_order_still_checks(self):
+        x = leaf([1.0, 2.0])
+        (grad_x,) = tg.grad((x * x * x).sum(), x, create_graph=True)
+        x.data = np.array([0.0, 0.0])
+        with pytest.raises(BackwardError, match="was changed"):
+            grad_x.sum().backward()
+
+
+class TestLeanPath:
+    """Ops whose result nobody differentiates make no graph node; gradients are unchanged."""
+
+    def test_no_grad_results_have_no_node(self):
+        x = leaf([1.0, 2.0])
+        with tg.no_grad():
+            y = (x * 2).exp().sum()
+        assert y.grad_fn is None and not y.requires_grad
+
+    def test_inputs_without_grad_make_no_node(self):
+        y = Tensor([1.0, 2.0]) * Tensor([3.0, 4.0])
+        assert y.grad_fn is None and not y.requires_grad
+
+    def test_plain_backward_records_nothing_and_matches_create_graph(self):
+        rng = np.random.default_rng(0)
+        x = Tensor(rng.standard_normal((5, 4)), requires_grad=True)
+        layer = tg.nn.Linear(4, 3)
+        layer.weight.data = layer.weight.data.astype(np.float64)
+        layer.bias.data = layer.bias.data.astype(np.float64)
+        upstream = rng.standard_normal((5, 3))
+
+        def gradients(create_graph):
+            output = layer(x).sigmoid()
+            return tg.grad(output, [x, layer.weight, layer.bias], upstream, create_graph=create_graph)
+
+        plain = gradients(False)
+        recorded = gradients(True)
+        assert all(g.grad_fn is None for g in plain)
+        assert all(g.grad_fn is not None for g in recorded)
+        for a, b in zip(plain, recorded):
+            np.testing.assert_allclose(a.data, b.data, rtol=1e-12)
+
+    def test_lean_path_gradients_pass_gradcheck_through_sigmoid_and_linear(self):
+        rng = np.random.default_rng(1)
+        x = Tensor(rng.standard_normal((3, 4)), requires_grad=True)
+        w = Tensor(rng.standard_normal((2, 4)), requires_grad=True)
+        b = Tensor(rng.standard_normal(2), requires_grad=True)
+        assert tg.gradcheck(lambda x, w, b: tg.nn.functional.linear(x, w, b).sigmoid(), [x, w, b])
+        assert tg.gradgradcheck(lambda x, w, b: tg.nn.functional.linear(x, w, b).sigmoid(), [x, w, b])
+
+    def test_collector_state_is_restored_after_backward(self):
+        import gc
+
+        x = leaf([1.0])
+        (x * 2).backward()
+        assert gc.isenabled()
+        gc.disable()
+        try:
+            (x * 2).backward()
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+
+    def test_stack_of_many_tensors_sharing_arrays(self):
+        x = leaf([1.0, 2.0])
+        pieces = [x] * 3 + [x.detach()] * 2  # the same array in five tensors, two of them distinct
+        y = tg.stack(pieces)
+        (y * y).sum().backward()
+        np.testing.assert_allclose(x.grad.data, 3 * 2 * x.data)
+
+
+class TestCollector:
+    """Big graphs are kept out of the cyclic collector's rescans, and given back after backward()."""
+
+    def test_long_chain_is_frozen_while_built_and_unfrozen_by_backward(self):
+        import gc
+
+        from tinygrad_edu import autograd
+
+        x = leaf([0.5])
+        y = x
+        for _ in range(autograd.FREEZE_AFTER_NODES + 10):
+            y = y * 1.0
+        assert gc.get_freeze_count() > 0
+        y.backward()
+        assert gc.get_freeze_count() == 0 and gc.isenabled()
+        np.testing.assert_allclose(x.grad.data, [1.0])
+
+    def test_small_graphs_never_freeze(self):
+        import gc
+
+        x = leaf([0.5])
+        for _ in range(3000):  # 3000 steps of 4 ops each, a backward after each
+            ((x * 2 + 1) * x).sum().backward()
+        assert gc.get_freeze_count() == 0

@@ -242,6 +242,9 @@ CASES = [
     (T, ["--data-dir", "{unsearchable}"], ["--data-dir", "unsearchable"], {"permissions": True}),
     (T, ["--unknown-flag"], ["--unknown-flag"]),
     (T, ["--threads", "x"], ["--threads"]),
+    (T, ["--threads", "0"], ["--threads"]),
+    (T, ["--threads", "-2"], ["--threads"]),
+    (T, ["--threads", "100000"], ["--threads"]),
     # mnist.train --config: the TOML file and every kind of wrong value in it
     (T, ["--config", ""], ["--config"]),
     (T, ["--config", "{case}/missing.toml"], ["--config", "missing.toml"]),

@@ -185,3 +185,13 @@ class TestBasics:
     def test_clip_needs_a_bound(self):
         with pytest.raises(ValueError, match="give low, high or both"):
             Tensor([1.0]).clip()
+
+
+def test_assigning_data_counts_as_a_change():
+    t = Tensor([1.0, 2.0])
+    assert t._version == 0
+    t.data = np.array([3.0, 4.0], dtype=np.float32)
+    t.data *= 2  # in place, but through the attribute: counted too
+    assert t._version == 2
+    np.testing.assert_array_equal(t.numpy(), [6.0, 8.0])
+    assert t.detach()._version == 0  # a new tensor starts at 0

@@ -8,11 +8,20 @@ got from elsewhere (the multivariate chain rule: a tensor used twice gets two te
 
 ``backward_steps`` is that walk, one record per op visited; ``backward()``, ``grad()``
 and the pictures in ``viz`` are all built on it, so they cannot disagree.
+
+What a plain ``backward()`` costs: while an op's backward formula runs, graph recording is
+on only under ``create_graph=True``. Otherwise the Tensor operations of the formula take
+``Function.apply``'s lean path (no Context, see function.py), and a formula may also compute
+on the arrays directly and return arrays (Affine and Sigmoid do, when recording is off).
+``backward()`` and ``grad()`` make no BackwardStep records (only ``backward_steps`` hands
+them out) and keep Python's cyclic garbage collector off the graph (see "The cyclic garbage
+collector and big graphs" below). Either way it is the same walk, in the same order.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import linecache
 import sys
 from collections.abc import Iterator, Sequence
@@ -247,9 +256,12 @@ def _walk(
     retain_graph: bool,
     create_graph: bool,
     captured: dict[int, Tensor | None] | None,
+    record_steps: bool = True,
 ) -> Iterator[BackwardStep]:
     """The walk itself. With ``captured`` (a dict keyed by id of the wanted tensors) the
-    gradients are collected there and no ``.grad`` is written, as in ``grad()``.
+    gradients are collected there and no ``.grad`` is written, as in ``grad()``. Without
+    ``record_steps`` (``backward()`` and ``grad()``, which only want the gradients) no
+    BackwardStep is made and the whole walk runs at the first ``next()``.
 
     ``grads`` holds, for each tensor not yet reached, the sum of the gradients sent to it so far.
     """
@@ -270,7 +282,7 @@ def _walk(
                 tensor._accumulate_grad(grad_output, create_graph)
         if ctx is None:
             continue  # a leaf: nothing further back
-        if ctx.released:
+        if ctx._saved is None:  # released by an earlier backward()
             raise BackwardError(
                 f"Trying to backward through the graph a second time (at {ctx.name}): its "
                 "saved values were freed by the first backward(). Pass retain_graph=True "
@@ -280,7 +292,9 @@ def _walk(
         if not retain_graph:
             ctx.release()
         # Between steps the caller's own grad mode is in force: yield only after restoring it.
-        yield BackwardStep(ctx.function, ctx, ctx.parents, tensor, grad_output, grad_inputs)
+        if record_steps:
+            yield BackwardStep(ctx.function, ctx, ctx.parents, tensor, grad_output, grad_inputs)
+    _backward_done()
 
 
 def _run_backward(
@@ -309,10 +323,12 @@ def _run_backward(
             if grad is None or not parent.requires_grad:
                 grad_inputs.append(None)
                 continue
-            if not isinstance(grad, Tensor):
-                grad = Tensor(np.asarray(grad))  # a user op may return arrays (first order only)
-            if grad.data.shape != parent.data.shape:  # the common case (same shape) costs no call
-                grad = unbroadcast(grad, parent.data.shape, ctx.name)
+            if type(grad) is np.ndarray:  # a user op, or a plain backward() in NumPy (first order only)
+                grad = Tensor._make(grad, False, None)
+            elif not isinstance(grad, Tensor):
+                grad = Tensor(np.asarray(grad))
+            if grad._data.shape != parent._data.shape:  # the common case (same shape) costs no call
+                grad = unbroadcast(grad, parent._data.shape, ctx.name)
             key = id(parent)
             grads[key] = grads[key] + grad if key in grads else grad
             grad_inputs.append(grad)
@@ -323,6 +339,59 @@ def _run_backward(
         _running_backward -= 1
         ctx.output = None
         _grad_enabled = caller_grad_mode
+
+
+# ---------------------------------------------------------------------------------------
+# The cyclic garbage collector and big graphs
+# ---------------------------------------------------------------------------------------
+#
+# A graph has no reference cycles (a Context links to its inputs, never to its output), so
+# reference counting alone frees it. Python's cyclic collector does not know that: every time
+# the number of long-lived objects has grown by a quarter, it rescans all of them, and a graph
+# of n ops is about 4n of them (two Tensors, a Context, its tuple of parents). Those rescans
+# grow with the graph and hit memory that is no longer in any cache: on a 1,000,000-op chain
+# they took more than twice as long as building the graph itself. So the engine
+#   - pauses the collector while backward() or grad() runs (nothing they make needs it);
+#   - moves what exists to the collector's permanent generation (gc.freeze) after every
+#     FREEZE_AFTER_NODES graph nodes recorded without a backward() in between, so later
+#     rescans skip the graph built so far; the backward() that follows gives them back
+#     (gc.unfreeze). Frozen objects are still freed by reference counting as usual; only
+#     garbage that is part of a reference cycle waits for that backward() to be collected.
+# Ordinary training (a graph of tens of ops per step, then backward) never freezes anything.
+
+FREEZE_AFTER_NODES = 10_000
+_nodes_since_backward = 0  # graph nodes recorded since the last backward() (counted by Function.apply)
+_froze = False  # did the engine call gc.freeze() since the last backward()?
+
+
+def freeze_graph_so_far() -> None:
+    """Called by Function.apply every FREEZE_AFTER_NODES nodes recorded without a backward()."""
+    global _nodes_since_backward, _froze
+    _nodes_since_backward = 0
+    if gc.isenabled():
+        gc.freeze()
+        _froze = True
+
+
+def _run_walk_to_the_end(walk: Iterator[BackwardStep]) -> None:
+    """Run a walk made without step records, with the cyclic collector paused (see above)."""
+    collector_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in walk:
+            pass
+    finally:
+        if collector_was_enabled:
+            gc.enable()
+
+
+def _backward_done() -> None:
+    """The end of every walk: count nodes afresh, and give back what the engine froze."""
+    global _nodes_since_backward, _froze
+    _nodes_since_backward = 0
+    if _froze:
+        gc.unfreeze()
+        _froze = False
 
 
 def _as_list(tensors: Tensor | Sequence[Tensor]) -> list[Tensor]:
@@ -362,8 +431,10 @@ def backward(
     create_graph: bool = False,
 ) -> None:
     """Accumulate ∂(tensors)/∂leaf into every leaf's ``.grad``. See ``Tensor.backward``."""
-    for _ in backward_steps(tensors, grad_tensors, retain_graph, create_graph):
-        pass
+    roots, gradients = _roots_and_gradients(tensors, grad_tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    _run_walk_to_the_end(_walk(roots, gradients, retain_graph, create_graph, captured=None, record_steps=False))
 
 
 def grad(
@@ -389,8 +460,7 @@ def grad(
     if retain_graph is None:
         retain_graph = create_graph
     captured: dict[int, Tensor | None] = {id(tensor): None for tensor in wanted}
-    for _ in _walk(roots, gradients, retain_graph, create_graph, captured):
-        pass
+    _run_walk_to_the_end(_walk(roots, gradients, retain_graph, create_graph, captured, record_steps=False))
     results = tuple(captured[id(tensor)] for tensor in wanted)
     for index, result in enumerate(results):
         if result is None and not allow_unused:

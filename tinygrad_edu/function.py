@@ -22,11 +22,34 @@ hands back the *Tensors* they belong to (an input, or the output), so a backward
 written with Tensor operations is itself differentiable (see ``create_graph``).
 Any other saved array comes back as a constant Tensor: save only inputs, the output,
 or quantities that are piecewise constant (masks), or second derivatives will be wrong.
+
+Two paths through ``apply``, one engine
+---------------------------------------
+Most ops never need a graph node: everything under ``no_grad()``, every op on tensors that
+need no gradient, and every op a backward formula runs during a plain ``backward()`` (the
+engine switches recording off there; see autograd.py). For those ``apply`` takes the *lean
+path*: ``forward`` gets a ``ForwardOnly`` ctx that forgets what it is told (``save_for_backward``
+does nothing), and the result is a bare Tensor with no ``grad_fn``. No Context, no parents,
+no saved arrays, no version numbers: the op costs its NumPy call plus a few attribute writes.
+
+When a result will be differentiated (grad mode on and some input requires grad), ``apply``
+builds the Context as described above. Under ``create_graph=True`` the backward formulas run
+with recording on, so they take this recorded path and the gradient gets a graph of its own:
+the same formulas serve first and second order. Anomaly mode and teaching mode always take the
+recorded path, since their checks need the Context (where the op was created, what it saved).
+
+Saved tensors carry a version number (``Tensor._version``), bumped whenever ``tensor.data`` is
+assigned, which includes ``tensor.data -= ...`` and the optimizers' in-place updates, and by
+Tensor's in-place methods (``add_``, ``mul_``, ...) and ``Module.load_state_dict``. The
+Context remembers the versions at forward; ``saved_tensors`` raises BackwardError naming the op
+if one of them changed, as PyTorch does. Writes through NumPy that never assign ``.data``
+(``x.data[...] = v``, ``np.add(a, b, out=x.data)``, writes through another view) cannot be seen
+by a counter; teaching mode compares checksums of the saved arrays to catch those (slower).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
@@ -56,17 +79,25 @@ class Context:
         "created_at",
         "_saved",
         "_input_arrays",
+        "_versions",
         "output",
         "__dict__",
     )
 
-    def __init__(self, function: type[Function], parents: tuple[Tensor, ...], arrays: tuple[np.ndarray, ...]):
+    def __init__(
+        self,
+        function: type[Function],
+        parents: tuple[Tensor, ...],
+        arrays: tuple[np.ndarray, ...],
+        needs_input_grad: tuple[bool, ...],
+    ):
         self.function = function
         self.parents = parents
-        self.needs_input_grad = tuple([parent.requires_grad for parent in parents])
+        self.needs_input_grad = needs_input_grad
         self.created_at: str | None = None
         self._saved: tuple[np.ndarray, ...] | None = ()
         self._input_arrays = arrays  # what forward received, to recognise saved inputs
+        self._versions = tuple([parent._version for parent in parents])  # to notice later changes
         self.output: Any = None  # the Tensor, set by the engine only while backward or jvp runs
 
     if TYPE_CHECKING:  # settings are plain attributes (ctx.axis = axis): tell the type checker they are welcome
@@ -101,12 +132,26 @@ class Context:
         return tuple([self._tensor_for(array) for array in self._saved])
 
     def _tensor_for(self, array: np.ndarray) -> Tensor:
-        for parent, input_array in zip(self.parents, self._input_arrays):
+        for index, (parent, input_array) in enumerate(zip(self.parents, self._input_arrays)):
             if input_array is array:
+                if parent._version != self._versions[index]:
+                    self._raise_changed(f"input {index}", parent, self._versions[index])
                 return parent
-        if self.output is not None and self.output.data is array:
-            return self.output
-        return Tensor(array)
+        output = self.output
+        if output is not None and output._data is array:
+            if output._version != 0:
+                self._raise_changed("its output", output, 0)
+            return output
+        return Tensor._make(array, False, None)
+
+    def _raise_changed(self, which: str, tensor: Tensor, expected: int) -> None:
+        label = f" {tensor.name!r}" if tensor.name else ""
+        raise BackwardError(
+            f"{self.name}: {which}{label} (shape {tensor.shape}), saved for backward, was changed after "
+            f"the forward pass (version {tensor._version}, expected {expected}): its .data was assigned or "
+            "modified in place, so the gradient would be computed from the wrong values. Change tensors "
+            "only after backward(), or work on a copy (x = Tensor(x.data.copy()))."
+        )
 
     def release(self) -> None:
         """Free what was saved; a later backward through this node raises BackwardError."""
@@ -121,6 +166,11 @@ class Context:
         return f"<{self.name}>"
 
 
+# What a backward formula returns per input: a Tensor, None (no gradient needed), or a NumPy
+# array (first order only: a plain backward() may compute on the arrays, and a user op may too).
+Gradient = Union["Tensor", np.ndarray, None]
+
+
 class Function:
     """Base class of every op. Subclass it and write ``forward`` and ``backward``."""
 
@@ -129,7 +179,7 @@ class Function:
         raise NotImplementedError("a Function subclass must define forward(ctx, *arrays)")
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> Tensor | tuple[Tensor | None, ...] | None:
+    def backward(ctx: Context, grad_output: Tensor) -> Gradient | tuple[Gradient, ...]:
         raise NotImplementedError("a Function subclass must define backward(ctx, grad_output)")
 
     @staticmethod
@@ -148,8 +198,18 @@ class Function:
             if not isinstance(x, Tensor):
                 parents = tuple([x if isinstance(x, Tensor) else Tensor(x) for x in inputs])
                 break
+        needs_input_grad = tuple([parent.requires_grad for parent in parents]) if autograd._grad_enabled else ()
+        recorded = True in needs_input_grad
+        if not (recorded or autograd._anomaly_mode or teaching._enabled):
+            # The lean path: nobody will differentiate this result (see the module docstring).
+            out = cls.forward(ForwardOnly(), *_distinct_arrays(parents), **settings)
+            if type(out) is not np.ndarray:
+                out = np.asarray(out)  # NumPy returns scalars from 0-d arrays
+            return Tensor._make(out, False, None)
+        if not needs_input_grad:
+            needs_input_grad = tuple([parent.requires_grad for parent in parents])
         arrays = _distinct_arrays(parents)
-        ctx = Context(cls, parents, arrays)
+        ctx = Context(cls, parents, arrays, needs_input_grad)
         out = cls.forward(ctx, *arrays, **settings)
         if not isinstance(out, np.ndarray):
             # NumPy returns scalars from 0-d arrays; keep the saved output recognisable.
@@ -161,9 +221,25 @@ class Function:
             autograd.check_forward_anomaly(ctx, arrays, out)
         if teaching._enabled:
             teaching.remember_saved(ctx)
-        if autograd._grad_enabled and True in ctx.needs_input_grad:
+        if recorded:
+            autograd._nodes_since_backward += 1
+            if autograd._nodes_since_backward >= autograd.FREEZE_AFTER_NODES:
+                autograd.freeze_graph_so_far()  # a big graph: keep the collector off it (see autograd.py)
             return Tensor._make(out, True, ctx)
         return Tensor._make(out, False, None)
+
+
+class ForwardOnly(Context):
+    """The ctx ``forward`` gets when no graph is recorded: it takes settings and saved arrays
+    like a Context, and forgets them (nothing will run backward through this op)."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:  # no parents, no saved arrays, no versions: nothing to fill in
+        pass
+
+    def save_for_backward(self, *arrays: np.ndarray) -> None:
+        pass
 
 
 def _distinct_arrays(parents: tuple[Tensor, ...]) -> tuple[np.ndarray, ...]:
@@ -173,15 +249,14 @@ def _distinct_arrays(parents: tuple[Tensor, ...]) -> tuple[np.ndarray, ...]:
     (say ``x`` and ``x.detach()``) must not hand forward the very same array object.
     """
     if len(parents) == 1:
-        return (parents[0].data,)  # the common cases, decided quickly
-    if len(parents) == 2 and parents[0].data is not parents[1].data:
-        return (parents[0].data, parents[1].data)
-    distinct = [parent.data for parent in parents]
-    for i in range(1, len(distinct)):
-        for j in range(i):
-            if distinct[i] is distinct[j] and parents[i] is not parents[j]:
-                distinct[i] = distinct[i].view()
-                break
+        return (parents[0]._data,)  # the common cases, decided quickly
+    if len(parents) == 2 and parents[0]._data is not parents[1]._data:
+        return (parents[0]._data, parents[1]._data)
+    first_owner: dict[int, Tensor] = {}  # id of an array -> the first Tensor seen holding it
+    distinct = []
+    for parent in parents:
+        owner = first_owner.setdefault(id(parent._data), parent)
+        distinct.append(parent._data if owner is parent else parent._data.view())
     return tuple(distinct)
 
 

@@ -66,23 +66,27 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
 class Tensor:
     """An n-dimensional array with an optional gradient and a link to the op that made it.
 
-    data           the values, a NumPy array (shared, not copied, when you pass one in)
+    data           the values, a NumPy array (shared, not copied, when you pass one in);
+                   assigning it (also ``t.data -= ...``) counts as a change (see ``_version``)
     grad           ∂L/∂self as a Tensor after backward(), or None
     requires_grad  should gradients be computed for this tensor?
     grad_fn        the Context (graph node) of the op that made it; None for a leaf
     name           an optional label, shown by repr and the pictures in ``viz``
+    _version       how many times ``data`` was assigned; ops that save this tensor for backward
+                   remember it, so a change between forward and backward is an error (as PyTorch)
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "grad_fn", "name", "retains_grad", "__weakref__")
+    __slots__ = ("_data", "_version", "_grad", "requires_grad", "grad_fn", "name", "retains_grad", "__weakref__")
 
     # Make NumPy hand mixed expressions to Tensor: ``ndarray * Tensor`` calls Tensor.__rmul__.
     __array_ufunc__ = None
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
-        self.data = _to_array(data, dtype)
-        if requires_grad and self.data.dtype.kind != "f":
+        self._data = _to_array(data, dtype)
+        self._version = 0
+        if requires_grad and self._data.dtype.kind != "f":
             raise DTypeError(
-                f"requires_grad=True needs floating-point data, got {self.data.dtype}: gradients "
+                f"requires_grad=True needs floating-point data, got {self._data.dtype}: gradients "
                 "of integers are not defined. Convert first, e.g. Tensor(data, dtype=np.float32, "
                 "requires_grad=True)"
             )
@@ -96,7 +100,8 @@ class Tensor:
     def _make(cls, data: np.ndarray, requires_grad: bool, grad_fn: Context | None) -> Tensor:
         """Wrap an op's output array (already checked) without the constructor's conversions."""
         tensor = cls.__new__(cls)
-        tensor.data = data
+        tensor._data = data
+        tensor._version = 0
         tensor.requires_grad = requires_grad
         tensor._grad = None
         tensor.grad_fn = grad_fn
@@ -151,16 +156,27 @@ class Tensor:
     # ----- what a tensor is ----------------------------------------------------------------
 
     @property
+    def data(self) -> np.ndarray:
+        return self._data
+
+    @data.setter
+    def data(self, array: np.ndarray) -> None:
+        """Replace the values. Counts as a change: a backward() through an op that saved this
+        tensor before the change raises BackwardError instead of using the new values."""
+        self._data = array
+        self._version += 1
+
+    @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def is_leaf(self) -> bool:
@@ -247,8 +263,8 @@ class Tensor:
 
     def _accumulate_grad(self, grad: Tensor, create_graph: bool) -> None:
         """grad += this contribution (out of place: the engine never writes into an array)."""
-        if not create_graph and grad.data.dtype != self.data.dtype:
-            grad = Tensor._make(grad.data.astype(self.dtype), False, None)
+        if not create_graph and grad._data.dtype != self._data.dtype:
+            grad = Tensor._make(grad._data.astype(self._data.dtype), False, None)
         if self._grad is None:
             self._grad = grad
             return
@@ -745,9 +761,9 @@ class Tensor:
     # In place, as PyTorch's trailing underscore says. Allowed where no graph is being recorded
     # (under tg.no_grad(), or on tensors such as x.grad that neither require grad nor meet one
     # that does); otherwise refused with what to write instead: the graph records no in-place ops.
-    # NOTE: like NumPy, this writes into the array the tensor shares with you (Tensor(array)), and
-    # nothing counts versions yet: changing a tensor that an op saved for backward, before that
-    # backward runs, makes its gradient wrong.
+    # NOTE: like NumPy, this writes into the array the tensor shares with you (Tensor(array)). Each
+    # change counts as a new version (``_version``): a backward() through an op that saved this
+    # tensor before the change raises BackwardError instead of computing a wrong gradient.
 
     def _in_place(self, name: str, other: Any, values: Any) -> Tensor:
         if autograd._grad_enabled and (self.requires_grad or isinstance(other, Tensor) and other.requires_grad):
@@ -756,9 +772,10 @@ class Tensor:
                 "no in-place changes: build a new tensor (x = x + y rather than x.add_(y)), or update a "
                 "parameter under `with tg.no_grad():`"
             )
-        if not self.data.flags.writeable:  # a read-only view (e.g. a broadcast gradient): own a copy
-            self.data = self.data.copy()
-        self.data[...] = values
+        if not self._data.flags.writeable:  # a read-only view (e.g. a broadcast gradient): own a copy
+            self._data = self._data.copy()
+        self._data[...] = values
+        self._version += 1
         return self
 
     def add_(self, other: Any, alpha: builtins.float = 1) -> Tensor:

@@ -27,7 +27,7 @@ from ..functions import sigmoid as sigmoid
 from ..functions import tanh as tanh
 from ..ops.nn import Affine, BinaryCrossEntropy, CrossEntropy
 from ..random import generator_or_default
-from ..tensor import Tensor, axis_or_dim
+from ..tensor import Tensor, axis_or_dim, where
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -160,13 +160,29 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str 
         ℓᵢ = max(xᵢ, 0) − xᵢ · yᵢ + ln(1 + exp(−|xᵢ|))
 
     which equals −(y · ln σ(x) + (1 − y) · ln(1 − σ(x))) but never overflows (exp(−|x|) ≤ 1).
+    NOTE: at x = ±∞ the formula gives ∞ − ∞; the limit is used instead: ℓ → |x| · (1 − y) as
+    x → +∞ and |x| · y as x → −∞, so 0 where the target agrees (y = 1 at +∞, y = 0 at −∞) and
+    +∞ otherwise. Those entries pass no gradient (the limit of σ(x) − y is 0 where ℓ is finite).
     """
     _check_reduction("binary_cross_entropy_with_logits", reduction)
     input = _as_tensor(input)
     target = input._operand(target, "binary_cross_entropy_with_logits")
     _check_same_shape("binary_cross_entropy_with_logits", input, target)
+    infinite = np.isinf(input.data)
+    if infinite.any():
+        limit = _infinite_logit_limit(input.data, target.data)
+        input = where(infinite, 0.0, input)  # the formula then sees no ∞; the limit is put back below
     losses = input.maximum(0.0) - input * target + (1 + (-input.abs()).exp()).log()
+    if infinite.any():
+        losses = where(infinite, limit, losses)
     return _reduce(losses, reduction)
+
+
+def _infinite_logit_limit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """ℓ at x = ±∞: |x| · (1 − y) at +∞ and |x| · y at −∞, which is 0 where that factor is 0."""
+    factor = np.where(x > 0, 1 - y, y)
+    with np.errstate(invalid="ignore"):
+        return np.where(factor == 0, 0, np.abs(x) * factor).astype(x.dtype, copy=False)
 
 
 def softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:

@@ -216,14 +216,27 @@ class Module:
         missing = [name for name in parameters if name not in values]
         unexpected = [name for name in values if name not in parameters]
         problems = []
+        converted = {}  # every value as an array of its parameter's dtype, made before anything is copied
         for name, parameter in parameters.items():
             if name in values:
-                shape = np.shape(values[name])
-                if shape != parameter.shape:
+                value = values[name]
+                try:
+                    array = np.asarray(value.data if isinstance(value, Tensor) else value)
+                except (TypeError, ValueError) as error:
+                    problems.append(f"{name!r} is not an array of numbers ({error})")
+                    continue
+                if array.shape != parameter.shape:
                     problems.append(
-                        f"size mismatch for {name!r}: the checkpoint has shape {shape}, the parameter in "
+                        f"size mismatch for {name!r}: the checkpoint has shape {array.shape}, the parameter in "
                         f"this model has shape {parameter.shape}"
                     )
+                elif not np.can_cast(array.dtype, parameter.dtype, casting="same_kind"):
+                    problems.append(
+                        f"{name!r} has dtype {array.dtype}, which does not convert to the parameter's "
+                        f"{parameter.dtype} (numbers expected)"
+                    )
+                else:
+                    converted[name] = array
         if strict and missing:
             problems.append(f"missing key(s): {missing}")
         if strict and unexpected:
@@ -235,10 +248,9 @@ class Module:
                 + "\nCheck that the model was built with the same architecture as the one that was saved"
                 + (" (or pass strict=False to skip missing/unexpected keys)." if missing or unexpected else ".")
             )
-        for name, parameter in parameters.items():
-            if name in values:
-                value = values[name]
-                parameter.data[...] = value.data if isinstance(value, Tensor) else value
+        for name, array in converted.items():  # every check passed: now copy, all of them
+            parameters[name].data[...] = array
+            parameters[name]._version += 1  # a change, as if .data had been assigned
         return {"missing_keys": missing, "unexpected_keys": unexpected}
 
     # ----- printing ------------------------------------------------------------------------------

@@ -8,12 +8,14 @@ they are recorded and can be differentiated again.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..autograd import is_grad_enabled
 from ..broadcast import broadcast_shapes
-from ..function import Context, Function
+from ..function import Context, Function, Gradient
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -493,15 +495,17 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
-        smallest_exponent = np.log(np.finfo(x.dtype).tiny)
+        smallest_exponent = math.log(np.finfo(x.dtype).tiny)
         e = np.exp(np.maximum(-np.abs(x), smallest_exponent))  # in (0, 1]
-        y = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        y = np.where(x >= 0, 1, e) / (1 + e)  # 1 / (1 + e) for x ≥ 0, e / (1 + e) for x < 0
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+    def backward(ctx: Context, grad_output: Tensor) -> Gradient:
         (y,) = ctx.saved_tensors
+        if not is_grad_enabled():  # a plain backward(): the same formula on the arrays, no graph to record
+            return grad_output.data * y.data * (1 - y.data)
         return grad_output * y * (1 - y)
 
     @staticmethod

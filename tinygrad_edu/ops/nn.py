@@ -8,10 +8,21 @@ import numpy as np
 
 from ..autograd import is_grad_enabled
 from ..errors import ShapeError
-from ..function import Context, Function
+from ..function import Context, Function, Gradient
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
+
+
+def shifted_by_max(x: np.ndarray, axis: int) -> np.ndarray:
+    """x − maxⱼ xⱼ along ``axis``: every entry ≤ 0, so exp never overflows.
+    NOTE: where the maximum is infinite, the limit is taken: 0 at the maximal entries and
+    −∞ elsewhere (so softmax([∞, 1]) = [1, 0] and an all −∞ row is uniform), not ∞ − ∞ = NaN."""
+    maximum = np.max(x, axis=axis, keepdims=True)
+    if np.isfinite(maximum).all():
+        return x - maximum
+    with np.errstate(invalid="ignore"):
+        return np.where(x == maximum, 0, x - maximum).astype(x.dtype, copy=False)
 
 
 class Softmax(Function):
@@ -25,7 +36,7 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axis: int = -1) -> np.ndarray:
         ctx.axis = axis
-        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        e = np.exp(shifted_by_max(x, axis))
         y = e / np.sum(e, axis=axis, keepdims=True)
         ctx.save_for_backward(y)
         return y
@@ -51,7 +62,7 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axis: int = -1) -> np.ndarray:
         ctx.axis = axis
-        shifted = x - np.max(x, axis=axis, keepdims=True)
+        shifted = shifted_by_max(x, axis)
         y = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
         ctx.save_for_backward(y)
         return y
@@ -93,8 +104,16 @@ class Affine(Function):
         return y
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Gradient, Gradient, Gradient]:
         x, weight = ctx.saved_tensors
+        if not is_grad_enabled():  # a plain backward(): the same products on the arrays, no graph to record
+            grad_rows = grad_output.data.reshape(-1, grad_output.shape[-1])
+            input_rows = x.data.reshape(-1, x.shape[-1])
+            return (
+                grad_output.data @ weight.data if ctx.needs_input_grad[0] else None,
+                (input_rows.T @ grad_rows).T if ctx.needs_input_grad[1] else None,
+                grad_rows.sum(axis=0) if ctx.needs_input_grad[2] else None,
+            )
         rows = grad_output if grad_output.ndim == 2 else grad_output.reshape(-1, grad_output.shape[-1])
         grad_x = grad_output @ weight if ctx.needs_input_grad[0] else None
         if ctx.needs_input_grad[1]:
@@ -129,7 +148,7 @@ class CrossEntropy(Function):
     backward: ∂L/∂xᵢ꜀ = (pᵢ꜀ − qᵢ꜀) · ∂L/∂ℓᵢ,  where ∂L/∂ℓᵢ = ∂L/∂L / N, ∂L/∂L, or (∂L/∂ℓ)ᵢ
     jvp:      ℓ̇ᵢ = Σ꜀ (pᵢ꜀ − qᵢ꜀) · ẋᵢ꜀,  then the same reduction: L̇ = mean, sum, or the vector ℓ̇
     The targets get no gradient.
-    NOTE: a plain backward reuses the probabilities p from forward. Under create_graph=True
+    NOTE: a plain backward computes on the probabilities p saved in forward. Under create_graph=True
     (grad recording on during backward) p is recomputed as softmax(x), a Tensor operation, so
     the gradient can be differentiated again.
     """
@@ -142,7 +161,7 @@ class CrossEntropy(Function):
         ctx.reduction = reduction
         ctx.label_smoothing = label_smoothing
         ctx.targets = targets
-        shifted = logits - np.max(logits, axis=1, keepdims=True)
+        shifted = shifted_by_max(logits, 1)
         exp_shifted = np.exp(shifted)
         sum_exp = np.sum(exp_shifted, axis=1, keepdims=True)
         log_probabilities = shifted - np.log(sum_exp)
@@ -158,13 +177,18 @@ class CrossEntropy(Function):
         return losses
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, None]:
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Gradient, None]:
         logits, probabilities = ctx.saved_tensors
         if not ctx.needs_input_grad[0]:
             return None, None
         count, classes = logits.shape
-        if is_grad_enabled():
-            probabilities = logits.softmax(axis=1)
+        if not is_grad_enabled():  # a plain backward(): p − q made in one copy of p, no graph to record
+            grad = probabilities.data - ctx.label_smoothing / classes
+            grad[np.arange(count), ctx.targets] -= 1 - ctx.label_smoothing
+            scale = grad_output.data.reshape(count, 1) if ctx.reduction == "none" else grad_output.data
+            grad *= scale / count if ctx.reduction == "mean" else scale
+            return grad, None
+        probabilities = logits.softmax(axis=1)  # recomputed as a Tensor operation: differentiable again
         target_distribution = np.full((count, classes), ctx.label_smoothing / classes, dtype=logits.dtype)
         target_distribution[np.arange(count), ctx.targets] += 1 - ctx.label_smoothing
         if ctx.reduction == "mean":

@@ -588,7 +588,7 @@ def train(run: TrainingRun, plan: Plan, show_progress: bool) -> int:
         return stop(run, plan, f"error: cannot {what}: {reason(error)}", EXIT_FAILED)
     plan.folder.release()
     print(
-        f"test accuracy {100 * run.history[-1]['test_accuracy']:.2f}% after {run.epoch} epochs, "
+        f"test accuracy {100 * run.history[-1]['test_accuracy']:.2f}% after {run.epoch} epoch{'s' if run.epoch != 1 else ''}, "
         f"{run.train_seconds:.1f} s of training; saved to {out_dir}"
     )
     return 0

@@ -462,6 +462,11 @@ def build_parser() -> argparse.ArgumentParser:
     dataset.add_argument("--val", type=int, help="hold out N training images for validation (default 0)")
     run = parser.add_argument_group("run")
     run.add_argument("--config", help="a TOML file with any of the settings above")
+    run.add_argument(
+        "--preset",
+        choices=sorted(preset_names()),
+        help="a named setup of mnist.experiments (--config and flags override it)",
+    )
     run.add_argument("--out", help="run folder for checkpoint, metrics and plots (default runs/<timestamp>/)")
     run.add_argument("--resume", help="continue from this checkpoint.npz (or run folder)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -480,6 +485,22 @@ def flag_values(args: argparse.Namespace) -> dict[str, Any]:
     return normalize_values(given, "command line")
 
 
+def preset_names() -> list[str]:
+    from .experiments import PRESETS  # experiments imports this module
+
+    return list(PRESETS)
+
+
+def preset_values(name: str | None) -> dict[str, Any]:
+    """The settings of the preset of mnist.experiments called name (one run), {} for None."""
+    if name is None:
+        return {}
+    from .experiments import BASE, PRESETS
+
+    experiment = PRESETS[name]
+    return {**BASE, **experiment.base, **experiment.runs[0][1], "epochs": experiment.epochs}
+
+
 def default_out_dir() -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     candidate = Path("runs") / stamp
@@ -493,7 +514,7 @@ def default_out_dir() -> Path:
 def resolve_run(args: argparse.Namespace) -> tuple[TrainConfig, Path, dict[str, Any] | None]:
     """The configuration, the output folder and the checkpoint to resume (or None)."""
     flags = flag_values(args)
-    file_values = read_toml(args.config) if args.config else {}
+    file_values = {**preset_values(args.preset), **(read_toml(args.config) if args.config else {})}
     checkpoint = None
     if args.resume:
         checkpoint = read_checkpoint(args.resume)

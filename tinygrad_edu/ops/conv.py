@@ -77,11 +77,15 @@ def _columns(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, dilation:
     return rows.reshape(groups, count * out_height * out_width, -1)
 
 
-def conv2d_array(x: np.ndarray, weight: np.ndarray, stride: Pair, padding: Pair, dilation: Pair, groups: int):
-    """y[n, o, i, j] = Σ_{c,p,q} x_padded[n, c, i·s + p·d, j·s + q·d] · w[o, c, p, q] (c within o's group)."""
+def conv2d_array(
+    x: np.ndarray, weight: np.ndarray, stride: Pair, padding: Pair, dilation: Pair, groups: int, columns=None
+):
+    """y[n, o, i, j] = Σ_{c,p,q} x_padded[n, c, i·s + p·d, j·s + q·d] · w[o, c, p, q] (c within o's group).
+    columns: x's im2col, if already made."""
     out_channels = weight.shape[0]
     count = x.shape[0]
-    columns = _columns(x, weight.shape[2:], stride, padding, dilation, groups)
+    if columns is None:
+        columns = _columns(x, weight.shape[2:], stride, padding, dilation, groups)
     kernels = weight.reshape(groups, out_channels // groups, -1)  # (G, O/G, C/G·KH·KW)
     y = columns @ kernels.transpose(0, 2, 1)  # the one matmul: (G, N·OH·OW, O/G)
     out_height = output_size(x.shape[2], weight.shape[2], stride[0], padding[0], dilation[0])
@@ -90,10 +94,14 @@ def conv2d_array(x: np.ndarray, weight: np.ndarray, stride: Pair, padding: Pair,
     return y.transpose(1, 0, 4, 2, 3).reshape(count, out_channels, out_height, out_width)
 
 
-def conv2d_weight_grad_array(x: np.ndarray, grad_output: np.ndarray, kernel: Pair, stride, padding, dilation, groups):
-    """∂L/∂w[o, c, p, q] = Σ_{n,i,j} ∂L/∂y[n, o, i, j] · x_padded[n, c, i·s + p·d, j·s + q·d]."""
+def conv2d_weight_grad_array(
+    x: np.ndarray, grad_output: np.ndarray, kernel: Pair, stride, padding, dilation, groups, columns=None
+):
+    """∂L/∂w[o, c, p, q] = Σ_{n,i,j} ∂L/∂y[n, o, i, j] · x_padded[n, c, i·s + p·d, j·s + q·d].
+    columns: x's im2col, if already made (the forward's)."""
     count, out_channels, out_height, out_width = grad_output.shape
-    columns = _columns(x, kernel, stride, padding, dilation, groups)  # (G, N·OH·OW, C/G·KH·KW)
+    if columns is None:
+        columns = _columns(x, kernel, stride, padding, dilation, groups)  # (G, N·OH·OW, C/G·KH·KW)
     rows = grad_output.reshape(count, groups, out_channels // groups, out_height * out_width)
     rows = rows.transpose(1, 2, 0, 3).reshape(groups, out_channels // groups, -1)  # (G, O/G, N·OH·OW)
     grad_weight = rows @ columns  # the one matmul: (G, O/G, C/G·KH·KW)
@@ -103,40 +111,44 @@ def conv2d_weight_grad_array(x: np.ndarray, grad_output: np.ndarray, kernel: Pai
 def conv2d_input_grad_array(
     grad_output: np.ndarray, weight: np.ndarray, input_size: Pair, stride, padding, dilation, groups
 ):
-    """∂L/∂x: the convolution (stride 1) of ∂L/∂y, spread out by the stride and padded, with the
-    flipped kernel whose input and output channels are swapped."""
+    """∂L/∂x[n, c, h, v] = Σ ∂L/∂y[n, o, i, j] · w[o, c, p, q] over i·s + p·d − pad = h, j·s + q·d − pad = v:
+    the transposed convolution. col2im: one matmul gives, for every output position, the gradient
+    of each element of its window; each kernel offset (p, q) then adds its share back where it came
+    from. (The same numbers as the stride-1 convolution of ∂L/∂y, spread by the stride and padded,
+    with the flipped kernel; this way skips the zeros.)"""
     count, out_channels, out_height, out_width = grad_output.shape
     kernel = weight.shape[2:]
-    # 1. spread: put stride − 1 zeros between neighbouring gradients
-    spread = np.zeros(
-        (count, out_channels, (out_height - 1) * stride[0] + 1, (out_width - 1) * stride[1] + 1), grad_output.dtype
-    )
-    spread[:, :, :: stride[0], :: stride[1]] = grad_output
-    # 2. pad by the kernel's reach minus the forward padding (crop if negative), so each input
-    #    position sees every output it contributed to
-    reach = (dilation[0] * (kernel[0] - 1), dilation[1] * (kernel[1] - 1))
-    top = reach[0] - padding[0]
-    left = reach[1] - padding[1]
-    bottom = input_size[0] + reach[0] - spread.shape[2] - top
-    right = input_size[1] + reach[1] - spread.shape[3] - left
-    spread = _pad(spread, top, bottom, left, right)
-    # 3. flip the kernel in space and swap its in/out channels within each group
     in_per_group = weight.shape[1]
-    flipped = weight.reshape(groups, out_channels // groups, in_per_group, *kernel)
-    flipped = flipped.transpose(0, 2, 1, 3, 4).reshape(groups * in_per_group, out_channels // groups, *kernel)
-    flipped = flipped[:, :, ::-1, ::-1]
-    return conv2d_array(spread, flipped, (1, 1), (0, 0), dilation, groups)
+    rows = grad_output.reshape(count, groups, out_channels // groups, out_height, out_width)
+    rows = rows.transpose(1, 0, 3, 4, 2).reshape(groups, count * out_height * out_width, -1)  # (G, N·OH·OW, O/G)
+    kernels = weight.reshape(groups, out_channels // groups, -1)  # (G, O/G, C/G·KH·KW)
+    columns = rows @ kernels  # the one matmul: (G, N·OH·OW, C/G·KH·KW)
+    columns = columns.reshape(groups, count, out_height, out_width, in_per_group, *kernel)
+    height = input_size[0] + 2 * padding[0]
+    width = input_size[1] + 2 * padding[1]
+    grad_x = np.zeros((count, groups * in_per_group, height, width), dtype=columns.dtype)
+    by_group = grad_x.reshape(count, groups, in_per_group, height, width)  # a view
+    for p in range(kernel[0]):
+        for q in range(kernel[1]):
+            top = p * dilation[0]
+            left = q * dilation[1]
+            rows_hit = slice(top, top + (out_height - 1) * stride[0] + 1, stride[0])
+            cols_hit = slice(left, left + (out_width - 1) * stride[1] + 1, stride[1])
+            by_group[:, :, :, rows_hit, cols_hit] += columns[:, :, :, :, :, p, q].transpose(1, 0, 4, 2, 3)
+    return grad_x[:, :, padding[0] : padding[0] + input_size[0], padding[1] : padding[1] + input_size[1]]
 
 
 class Conv2d(Function):
     """2-D convolution (PyTorch's, which is a cross-correlation), NCHW input, OIHW weight.
     forward:  y[n,o,i,j] = b[o] + Σ_{c,p,q} x[n, c, i·s + p·d − pad, j·s + q·d − pad] · w[o,c,p,q]
               (x is 0 outside the image; c runs over the input channels of o's group)
-    backward: ∂L/∂x = conv_input_grad(∂L/∂y, w): the full convolution of ∂L/∂y with the flipped kernel
+    backward: ∂L/∂x = conv_input_grad(∂L/∂y, w): the transposed convolution, which is the full
+              convolution of ∂L/∂y with the flipped kernel
               ∂L/∂w = conv_weight_grad(x, ∂L/∂y): the correlation of x with ∂L/∂y
               ∂L/∂b[o] = Σ_{n,i,j} ∂L/∂y[n,o,i,j]
     jvp:      ẏ = conv(ẋ, w) + conv(x, ẇ) + ḃ      (conv is linear in x and in w)
-    NOTE: forward is im2col and one matmul (see the module docstring).
+    NOTE: forward is im2col and one matmul (see the module docstring). The im2col columns are kept
+    (ctx.columns, plain numbers of x) for ∂L/∂w, which needs the very same matrix.
     """
 
     @staticmethod
@@ -155,7 +167,9 @@ class Conv2d(Function):
         )
         ctx.settings = (stride, padding, dilation, groups)
         ctx.save_for_backward(x, weight)
-        y = conv2d_array(x, weight, stride, padding, dilation, groups)
+        columns = _columns(x, weight.shape[2:], stride, padding, dilation, groups)
+        ctx.columns = columns if ctx.needs_input_grad[1] else None
+        y = conv2d_array(x, weight, stride, padding, dilation, groups, columns)
         if bias is not None:
             y += bias.reshape(1, -1, 1, 1)
         return y
@@ -168,7 +182,9 @@ class Conv2d(Function):
         if ctx.needs_input_grad[0]:
             grad_x = Conv2dInputGrad.apply(grad_output, weight, input_size=x.shape[2:], settings=ctx.settings)
         if ctx.needs_input_grad[1]:
-            grad_weight = Conv2dWeightGrad.apply(x, grad_output, kernel=weight.shape[2:], settings=ctx.settings)
+            grad_weight = Conv2dWeightGrad.apply(
+                x, grad_output, kernel=weight.shape[2:], settings=ctx.settings, columns=ctx.columns
+            )
         if len(ctx.parents) == 2:
             return grad_x, grad_weight
         grad_bias = grad_output.sum(axis=(0, 2, 3)) if ctx.needs_input_grad[2] else None
@@ -244,11 +260,11 @@ class Conv2dWeightGrad(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: np.ndarray, grad_output: np.ndarray, kernel: Pair = (1, 1), settings=()):
+    def forward(ctx: Context, x: np.ndarray, grad_output: np.ndarray, kernel: Pair = (1, 1), settings=(), columns=None):
         ctx.kernel = tuple(kernel)
         ctx.settings = settings
         ctx.save_for_backward(x, grad_output)
-        return conv2d_weight_grad_array(x, grad_output, ctx.kernel, *settings)
+        return conv2d_weight_grad_array(x, grad_output, ctx.kernel, *settings, columns=columns)
 
     @staticmethod
     def backward(ctx: Context, grad_z: Tensor) -> tuple[Tensor | None, Tensor | None]:

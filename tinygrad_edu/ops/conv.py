@@ -27,7 +27,6 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..errors import ShapeError
 from ..function import Context, Function
-from .movement import GetItem, IndexAdd
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -119,22 +118,23 @@ def conv2d_input_grad_array(
     count, out_channels, out_height, out_width = grad_output.shape
     kernel = weight.shape[2:]
     in_per_group = weight.shape[1]
-    rows = grad_output.reshape(count, groups, out_channels // groups, out_height, out_width)
-    rows = rows.transpose(1, 0, 3, 4, 2).reshape(groups, count * out_height * out_width, -1)  # (G, N·OH·OW, O/G)
+    rows = grad_output.reshape(count, groups, out_channels // groups, out_height * out_width)
+    rows = rows.transpose(1, 2, 0, 3).reshape(groups, out_channels // groups, -1)  # (G, O/G, N·OH·OW)
     kernels = weight.reshape(groups, out_channels // groups, -1)  # (G, O/G, C/G·KH·KW)
-    columns = rows @ kernels  # the one matmul: (G, N·OH·OW, C/G·KH·KW)
-    columns = columns.reshape(groups, count, out_height, out_width, in_per_group, *kernel)
+    columns = kernels.transpose(0, 2, 1) @ rows  # the one matmul: (G, C/G·KH·KW, N·OH·OW)
+    columns = columns.reshape(groups * in_per_group, *kernel, count, out_height, out_width)
+    # col2im, channels first (C, N, H, W) so that every slice added is a block of whole rows
     height = input_size[0] + 2 * padding[0]
     width = input_size[1] + 2 * padding[1]
-    grad_x = np.zeros((count, groups * in_per_group, height, width), dtype=columns.dtype)
-    by_group = grad_x.reshape(count, groups, in_per_group, height, width)  # a view
+    grad_x = np.zeros((groups * in_per_group, count, height, width), dtype=columns.dtype)
     for p in range(kernel[0]):
         for q in range(kernel[1]):
             top = p * dilation[0]
             left = q * dilation[1]
             rows_hit = slice(top, top + (out_height - 1) * stride[0] + 1, stride[0])
             cols_hit = slice(left, left + (out_width - 1) * stride[1] + 1, stride[1])
-            by_group[:, :, :, rows_hit, cols_hit] += columns[:, :, :, :, :, p, q].transpose(1, 0, 4, 2, 3)
+            grad_x[:, :, rows_hit, cols_hit] += columns[:, p, q]
+    grad_x = grad_x.transpose(1, 0, 2, 3)  # (N, C, H, W), a view
     return grad_x[:, :, padding[0] : padding[0] + input_size[0], padding[1] : padding[1] + input_size[1]]
 
 
@@ -340,11 +340,12 @@ def _check_pool(op: str, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pai
 
 class MaxPool2d(Function):
     """Max pooling: the largest value of each KH×KW window, per channel.
-    forward:  y[n,c,i,j] = max_{p,q} x[n, c, i·s + p − pad, j·s + q − pad] = x[index[n,c,i,j]]
-    backward: ∂L/∂x = zeros like x, with ∂L/∂y added at index (where each maximum came from)
-    jvp:      ẏ = ẋ[index]
-    Max pooling is indexing: it picks one element per window, so its backward is GetItem's
-    (a scatter-add, where overlapping windows that pick the same element add up).
+    forward:  y[n,c,i,j] = max_{p,q} x[n, c, i·s + p − pad, j·s + q − pad] = x at the window's winner
+    backward: ∂L/∂x = max_pool_scatter(∂L/∂y): each window's gradient goes to its winner, the rest
+              get 0 (where overlapping windows share a winner, their gradients add up)
+    jvp:      ẏ = max_pool_gather(ẋ): the tangent of each window's winner
+    The winners are fixed by forward (piecewise constant), so backward and jvp are linear maps:
+    MaxPoolScatter and MaxPoolGather, each the other's backward.
     NOTE: a tie goes to the first maximum of the window in row-major order, as PyTorch does;
     the padding is −∞, so a maximum always comes from the image.
     """
@@ -352,22 +353,89 @@ class MaxPool2d(Function):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, kernel: Pair = (2, 2), stride: Pair = (2, 2), padding: Pair = (0, 0)):
         _check_pool("max_pool2d", x, kernel, stride, padding)
-        windows = _windows(x, kernel, stride, padding, (1, 1), value=-np.inf)
-        count, channels, out_height, out_width = windows.shape[:4]
-        flat = windows.reshape(count, channels, out_height, out_width, -1)
-        first = np.argmax(flat, axis=-1)  # np.argmax returns the first maximum
-        rows = np.arange(out_height)[:, None] * stride[0] + first // kernel[1] - padding[0]
-        cols = np.arange(out_width)[None, :] * stride[1] + first % kernel[1] - padding[1]
-        ctx.index = (np.arange(count)[:, None, None, None], np.arange(channels)[None, :, None, None], rows, cols)
-        return x[ctx.index]
+        windows = _windows(x, kernel, stride, padding, (1, 1), value=-np.inf)  # (N, C, OH, OW, KH, KW)
+        # the KH·KW candidates of every window stacked in front, in row-major order of the kernel
+        candidates = np.moveaxis(windows, (4, 5), (0, 1)).reshape(kernel[0] * kernel[1], *windows.shape[:4])
+        # a running maximum: a later candidate wins only when strictly larger, so a tie keeps the first
+        y = candidates[0].copy()
+        winner = np.zeros(y.shape, dtype=np.intp)
+        for offset in range(1, len(candidates)):
+            larger = candidates[offset] > y
+            np.copyto(y, candidates[offset], where=larger)
+            np.copyto(winner, offset, where=larger)
+        ctx.winner = winner
+        ctx.settings = (kernel, stride, padding, x.shape)
+        return y
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
-        return IndexAdd.apply(grad_output, index=ctx.index, shape=ctx.parents[0].shape)
+        return MaxPoolScatter.apply(grad_output, winner=ctx.winner, settings=ctx.settings)
 
     @staticmethod
     def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
-        return GetItem.apply(x_dot, index=ctx.index)
+        return MaxPoolGather.apply(x_dot, winner=ctx.winner, settings=ctx.settings)
+
+
+def _winner_offsets(winner: np.ndarray, kernel: Pair, stride: Pair, out_size: tuple[int, int]):
+    """For each kernel offset (p, q): the windows it won (a mask), and the slices of the padded
+    image that offset reads across all windows."""
+    for offset in range(kernel[0] * kernel[1]):
+        p, q = divmod(offset, kernel[1])
+        rows = slice(p, p + (out_size[0] - 1) * stride[0] + 1, stride[0])
+        cols = slice(q, q + (out_size[1] - 1) * stride[1] + 1, stride[1])
+        yield winner == offset, rows, cols
+
+
+class MaxPoolScatter(Function):
+    """Each window's value sent to the position of its winner (max pooling's backward).
+    forward:  z = zeros like x;  z[winner of window w] += g[w] for every window w
+    backward: ∂L/∂g = max_pool_gather(∂L/∂z)
+    jvp:      ż = max_pool_scatter(ġ)
+    """
+
+    @staticmethod
+    def forward(ctx: Context, grad_output: np.ndarray, winner: np.ndarray = None, settings=()):
+        ctx.winner, ctx.settings = winner, settings
+        kernel, stride, padding, input_shape = settings
+        count, channels, height, width = input_shape
+        z = np.zeros((count, channels, height + 2 * padding[0], width + 2 * padding[1]), dtype=grad_output.dtype)
+        for won, rows, cols in _winner_offsets(winner, kernel, stride, grad_output.shape[2:]):
+            z[:, :, rows, cols] += grad_output * won
+        return z[:, :, padding[0] : padding[0] + height, padding[1] : padding[1] + width]
+
+    @staticmethod
+    def backward(ctx: Context, grad_z: Tensor) -> Tensor:
+        return MaxPoolGather.apply(grad_z, winner=ctx.winner, settings=ctx.settings)
+
+    @staticmethod
+    def jvp(ctx: Context, grad_output_dot: Tensor) -> Tensor:
+        return MaxPoolScatter.apply(grad_output_dot, winner=ctx.winner, settings=ctx.settings)
+
+
+class MaxPoolGather(Function):
+    """The value at each window's winner (max pooling's jvp, and MaxPoolScatter's backward).
+    forward:  z[w] = x[winner of window w]
+    backward: ∂L/∂x = max_pool_scatter(∂L/∂z)
+    jvp:      ż = max_pool_gather(ẋ)
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, winner: np.ndarray = None, settings=()):
+        ctx.winner, ctx.settings = winner, settings
+        kernel, stride, padding, _ = settings
+        padded = _pad(x, padding[0], padding[0], padding[1], padding[1])
+        z = np.zeros(x.shape[:2] + winner.shape[2:], dtype=x.dtype)
+        for won, rows, cols in _winner_offsets(winner, kernel, stride, winner.shape[2:]):
+            np.copyto(z, padded[:, :, rows, cols], where=won)
+        return z
+
+    @staticmethod
+    def backward(ctx: Context, grad_z: Tensor) -> Tensor:
+        return MaxPoolScatter.apply(grad_z, winner=ctx.winner, settings=ctx.settings)
+
+    @staticmethod
+    def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
+        return MaxPoolGather.apply(x_dot, winner=ctx.winner, settings=ctx.settings)
 
 
 class AvgPool2d(Function):

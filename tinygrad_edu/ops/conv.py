@@ -90,7 +90,8 @@ def conv2d_array(
     out_height = output_size(x.shape[2], weight.shape[2], stride[0], padding[0], dilation[0])
     out_width = output_size(x.shape[3], weight.shape[3], stride[1], padding[1], dilation[1])
     y = y.reshape(groups, count, out_height, out_width, out_channels // groups)
-    return y.transpose(1, 0, 4, 2, 3).reshape(count, out_channels, out_height, out_width)
+    y = y.transpose(1, 0, 4, 2, 3).reshape(count, out_channels, out_height, out_width)
+    return np.ascontiguousarray(y)  # NCHW in memory too, so the ops after it read whole rows
 
 
 def conv2d_weight_grad_array(

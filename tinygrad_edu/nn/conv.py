@@ -81,9 +81,8 @@ class Conv2d(Module):
         return text
 
 
-class MaxPool2d(Module):
-    """The largest value of each kernel_size window, per channel (stride defaults to kernel_size).
-    A tie goes to the first maximum of the window, as in PyTorch."""
+class _Pool2d(Module):
+    """What both pooling layers hold: the window, its stride (kernel_size when None) and padding."""
 
     def __init__(
         self,
@@ -95,31 +94,22 @@ class MaxPool2d(Module):
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
         self.padding = padding
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxPool2d(_Pool2d):
+    """The largest value of each kernel_size window, per channel (stride defaults to kernel_size).
+    A tie goes to the first maximum of the window, as in PyTorch."""
 
     def forward(self, x: Tensor) -> Tensor:
         return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
 
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
-
-class AvgPool2d(Module):
+class AvgPool2d(_Pool2d):
     """The mean of each kernel_size window, per channel (stride defaults to kernel_size; padding
     counts as zeros, PyTorch's count_include_pad=True)."""
 
-    def __init__(
-        self,
-        kernel_size: int | tuple[int, int],
-        stride: int | tuple[int, int] | None = None,
-        padding: int | tuple[int, int] = 0,
-    ):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-        self.padding = padding
-
     def forward(self, x: Tensor) -> Tensor:
         return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

@@ -977,7 +977,7 @@ def _normalize_index(index: Any) -> tuple[Any, ...]:
 
 # The ops are imported last: they import function.py, which needs the Tensor class defined above.
 from .ops.cast import Cast
-from .ops.conv import avg_pool2d, conv2d, max_pool2d
+from .ops.conv import conv2d
 from .ops.elementwise import (
     Abs,
     Add,
@@ -1002,4 +1002,5 @@ from .ops.elementwise import (
 from .ops.linalg import MatMul
 from .ops.movement import BroadcastTo, Concatenate, GetItem, Reshape, Transpose
 from .ops.nn import LogSoftmax, Softmax
+from .ops.pool import avg_pool2d, max_pool2d
 from .ops.reduce import Max, Sum, normalize_axis

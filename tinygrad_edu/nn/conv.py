@@ -1,6 +1,6 @@
 """Convolution and pooling layers: Conv2d, MaxPool2d, AvgPool2d (NCHW, as PyTorch).
 
-Each ``forward`` is one call of ``nn.functional``; the math lives in ``tinygrad_edu/ops/conv.py``.
+Each ``forward`` is one call of ``nn.functional``; the math lives in ``tinygrad_edu/ops/conv.py`` and ``pool.py``.
 Parameters, their shapes, their initialisation and the state-dict keys are PyTorch's, so a
 network built here loads into the same ``torch.nn.Sequential`` and back.
 """

@@ -132,7 +132,7 @@ PRESETS = {
     ),
     "cnn": Experiment(
         "The >= 99.2% convolutional network: conv16k5-pool2-conv32k5-pool2-fc128-10 ReLU, dropout 0.25, "
-        "Adam 1e-3, cosine, batch 128, 8 epochs",
+        "Adam 1e-3, cosine, batch 128, 15 epochs",
         [
             (
                 "conv16k5-pool2-conv32k5-pool2-fc128-10",
@@ -145,7 +145,7 @@ PRESETS = {
                 },
             )
         ],
-        epochs=8,
+        epochs=15,
     ),
 }
 

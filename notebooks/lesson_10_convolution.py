@@ -220,6 +220,10 @@ show(viz.draw_graph(F.cross_entropy(logits, y_test[:2]), modules=trace), "cnn_gr
 # %% [markdown]
 # ## Solutions
 #
+# Try each exercise first. In the notebook each solution is folded away: click the three dots
+# (or the bar left of the cell) to open it. As a script, the solutions run here, at the end.
+
+# %% [markdown]
 # ### Solution 1
 # <details><summary>Hint</summary>
 # With stride 2, output i touches x at 2i, 2i+1, 2i+2. Spread g out to g₀, 0, g₁, 0, g₂ …, then

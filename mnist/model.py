@@ -70,7 +70,7 @@ def parse_arch(text: str, name: str = "--arch") -> tuple[int, ...]:
     """'784-256-128-10' -> (784, 256, 128, 10), with an error that says what is wrong.
     A convolutional network ('conv16k5-pool2-...-10', see parse_conv_arch) keeps its layer words."""
     if is_conv_arch(str(text).strip().split("-")):
-        return parse_conv_arch(text)
+        return parse_conv_arch(text, name)
     parts = str(text).strip().split("-")
     try:
         sizes = tuple(int(part) for part in parts)
@@ -82,7 +82,7 @@ def parse_arch(text: str, name: str = "--arch") -> tuple[int, ...]:
 
 def validate_arch(sizes: tuple[int, ...], name: str = "--arch") -> None:
     if is_conv_arch(sizes):
-        conv_shapes(sizes)  # raises ConfigError naming the layer that does not fit
+        conv_shapes(sizes, name=name)  # raises ConfigError naming the layer that does not fit
         return
     shown = format_arch(sizes)
     if len(sizes) < 2:
@@ -204,22 +204,22 @@ def is_conv_arch(parts: Sequence[Any]) -> bool:
     return len(parts) > 0 and isinstance(parts[0], str) and parts[0].startswith(("conv", "pool"))
 
 
-def parse_conv_arch(text: str) -> tuple[Any, ...]:
+def parse_conv_arch(text: str, name: str = "--arch") -> tuple[Any, ...]:
     """'conv16k5-pool2-fc128-10' -> ('conv16k5', 'pool2', 'fc128', 10): the layer words, and the
     number of classes as an int last (so arch[-1] is the number of outputs, as for an MLP)."""
     parts = str(text).strip().split("-")
     *layers, classes = parts
     if not classes.isdigit():
         raise ConfigError(
-            f"malformed --arch {text!r}: a convolutional network ends with its number of classes, "
-            f"e.g. {CONV_ARCH_EXAMPLE}"
+            f"{name}: expected a convolutional network to end with its number of classes, "
+            f"e.g. {CONV_ARCH_EXAMPLE}, got {text!r}"
         )
     arch = (*layers, int(classes))
-    conv_shapes(arch, text)
+    conv_shapes(arch, text, name)
     return arch
 
 
-def conv_shapes(arch: Sequence[Any], text: str | None = None) -> list[tuple[int, ...]]:
+def conv_shapes(arch: Sequence[Any], text: str | None = None, name: str = "--arch") -> list[tuple[int, ...]]:
     """The shape of one image after each layer word, (channels, height, width) or (features,);
     ConfigError for a word that is not a layer or an image too small for a kernel."""
     shown = text if text is not None else format_arch(tuple(arch))
@@ -233,23 +233,23 @@ def conv_shapes(arch: Sequence[Any], text: str | None = None) -> list[tuple[int,
             channels, kernel, padding = int(conv[1]), int(conv[2]), int(conv[3] or 0)
             size = shape[1] + 2 * padding - kernel + 1
             if channels < 1 or kernel < 1 or size < 1:
-                raise ConfigError(f"--arch {shown!r}: {word} does not fit an image of {shape[1]}x{shape[2]} pixels")
+                raise ConfigError(f"{name}: {word} does not fit an image of {shape[1]}x{shape[2]} pixels, in {shown!r}")
             shape = (channels, size, shape[2] + 2 * padding - kernel + 1)
         elif pool and len(shape) == 3:
             window = int(pool[1])
             if window < 1 or shape[1] < window:
-                raise ConfigError(f"--arch {shown!r}: {word} does not fit an image of {shape[1]}x{shape[2]} pixels")
+                raise ConfigError(f"{name}: {word} does not fit an image of {shape[1]}x{shape[2]} pixels, in {shown!r}")
             shape = (shape[0], shape[1] // window, shape[2] // window)
         elif fc and int(fc[1]) > 0:
             shape = (int(fc[1]),)
         else:
             raise ConfigError(
-                f"malformed --arch {shown!r}: {word!r} is not a layer; use convNkK (optionally pP), poolK or fcN "
-                f"(conv and pool before fc), e.g. {CONV_ARCH_EXAMPLE}"
+                f"{name}: expected layers convNkK (optionally pP), poolK or fcN (conv and pool before fc), "
+                f"e.g. {CONV_ARCH_EXAMPLE}, got {word!r} in {shown!r}"
             )
         shapes.append(shape)
     if not isinstance(arch[-1], int) or arch[-1] < 1:
-        raise ConfigError(f"malformed --arch {shown!r}: end with the number of classes, e.g. {CONV_ARCH_EXAMPLE}")
+        raise ConfigError(f"{name}: expected the number of classes last, e.g. {CONV_ARCH_EXAMPLE}, got {shown!r}")
     return shapes
 
 

@@ -325,12 +325,19 @@ def _run_backward(
                 continue
             if type(grad) is np.ndarray:  # a user op, or a plain backward() in NumPy (first order only)
                 grad = Tensor._make(grad, False, None)
+            elif isinstance(grad, np.generic):  # NumPy's scalar from 0-d arrays: keep its dtype
+                grad = Tensor._make(np.asarray(grad), False, None)
             elif not isinstance(grad, Tensor):
                 grad = Tensor(np.asarray(grad))
             if grad._data.shape != parent._data.shape:  # the common case (same shape) costs no call
                 grad = unbroadcast(grad, parent._data.shape, ctx.name)
             key = id(parent)
-            grads[key] = grads[key] + grad if key in grads else grad
+            if key not in grads:
+                grads[key] = grad
+            elif create_graph:  # the sum is part of the gradient's graph
+                grads[key] = grads[key] + grad
+            else:  # constants: add the arrays (a new one: the engine never writes into an array)
+                grads[key] = Tensor._make(grads[key]._data + grad._data, False, None)
             grad_inputs.append(grad)
         if _anomaly_mode:
             _check_backward_anomaly(ctx, grad_output, grad_inputs)

@@ -323,12 +323,8 @@ def _run_backward(
             if grad is None or not parent.requires_grad:
                 grad_inputs.append(None)
                 continue
-            if type(grad) is np.ndarray:  # a user op, or a plain backward() in NumPy (first order only)
-                grad = Tensor._make(grad, False, None)
-            elif isinstance(grad, np.generic):  # NumPy's scalar from 0-d arrays: keep its dtype
-                grad = Tensor._make(np.asarray(grad), False, None)
-            elif not isinstance(grad, Tensor):
-                grad = Tensor(np.asarray(grad))
+            if type(grad) is not Tensor:
+                grad = _as_gradient(grad)
             if grad._data.shape != parent._data.shape:  # the common case (same shape) costs no call
                 grad = unbroadcast(grad, parent._data.shape, ctx.name)
             key = id(parent)
@@ -346,6 +342,17 @@ def _run_backward(
         _running_backward -= 1
         ctx.output = None
         _grad_enabled = caller_grad_mode
+
+
+def _as_gradient(grad: Any) -> Tensor:
+    """A gradient returned as something other than a Tensor, made one (a constant)."""
+    if type(grad) is np.ndarray:  # a user op, or a plain backward() in NumPy (first order only)
+        return Tensor._make(grad, False, None)
+    if isinstance(grad, np.generic):  # NumPy's scalar from 0-d arrays: keep its dtype
+        return Tensor._make(np.asarray(grad), False, None)
+    if isinstance(grad, Tensor):  # a subclass
+        return grad
+    return Tensor(np.asarray(grad))
 
 
 # ---------------------------------------------------------------------------------------

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..function import Context, Function
+from ..autograd import is_grad_enabled
+from ..function import Context, ForwardOnly, Function, Gradient
+from .movement import BroadcastTo
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -49,9 +51,11 @@ class Sum(Function):
         return x.sum(axis=ctx.axes, keepdims=keepdims)
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+    def backward(ctx: Context, grad_output: Tensor) -> Gradient:
         if grad_output.ndim != len(ctx.input_shape) and ctx.axes != tuple(range(len(ctx.axes))):
             grad_output = grad_output.reshape(kept_shape(ctx.input_shape, ctx.axes))
+        if not is_grad_enabled():  # a plain backward(): broadcast_to's own NumPy code, no op to record
+            return BroadcastTo.forward(ForwardOnly(), grad_output.data, ctx.input_shape)
         return grad_output.broadcast_to(ctx.input_shape)
 
     @staticmethod

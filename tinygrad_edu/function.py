@@ -129,20 +129,24 @@ class Context:
                 "Trying to backward through the graph a second time: pass "
                 "retain_graph=True to the first backward() if you need to go back twice."
             )
-        return tuple([self._tensor_for(array) for array in self._saved])
-
-    def _tensor_for(self, array: np.ndarray) -> Tensor:
-        for index, (parent, input_array) in enumerate(zip(self.parents, self._input_arrays)):
-            if input_array is array:
-                if parent._version != self._versions[index]:
-                    self._raise_changed(f"input {index}", parent, self._versions[index])
-                return parent
-        output = self.output
-        if output is not None and output._data is array:
-            if output._version != 0:
-                self._raise_changed("its output", output, 0)
-            return output
-        return Tensor._make(array, False, None)
+        tensors = []
+        for array in self._saved:  # which Tensor does each saved array belong to?
+            for index, input_array in enumerate(self._input_arrays):
+                if input_array is array:  # an input
+                    parent = self.parents[index]
+                    if parent._version != self._versions[index]:
+                        self._raise_changed(f"input {index}", parent, self._versions[index])
+                    tensors.append(parent)
+                    break
+            else:
+                output = self.output
+                if output is not None and output._data is array:  # the output
+                    if output._version != 0:
+                        self._raise_changed("its output", output, 0)
+                    tensors.append(output)
+                else:  # anything else: a constant
+                    tensors.append(Tensor._make(array, False, None))
+        return tuple(tensors)
 
     def _raise_changed(self, which: str, tensor: Tensor, expected: int) -> None:
         label = f" {tensor.name!r}" if tensor.name else ""

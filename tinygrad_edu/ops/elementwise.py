@@ -3,7 +3,7 @@
 Binary ops broadcast like NumPy. Their backward returns gradients shaped like the
 output; the engine sums them back to each input's shape (``broadcast.unbroadcast``).
 Backward formulas are written with Tensor operations, so under ``create_graph=True``
-they are recorded and can be differentiated again. The hottest ones (Sub, Mul, Div,
+they are recorded and can be differentiated again. The hottest ones (Sub, Mul, Div, ReLU,
 Sigmoid) take their operands through ``_values``: the same formula then runs on the
 NumPy arrays in a plain ``backward()``, where nothing is recorded anyway.
 """
@@ -451,19 +451,20 @@ class ReLU(Function):
     forward:  y = max(x, 0)
     backward: ∂L/∂x = ∂L/∂y · [x > 0]
     jvp:      ẏ = ẋ · [x > 0]
-    NOTE: relu'(0) is taken as 0.
+    NOTE: relu'(0) is taken as 0. The mask [x > 0] is kept as 0s and 1s of x's dtype: NumPy
+    multiplies two float arrays about twice as fast as a float array by a bool one.
     """
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
-        positive = x > 0
+        positive = (x > 0).astype(x.dtype)
         ctx.save_for_backward(positive)
         return x * positive
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
-        (positive,) = ctx.saved_tensors
-        return grad_output * positive
+    def backward(ctx: Context, grad_output: Tensor) -> Gradient:
+        g, positive = _values(grad_output, *ctx.saved_tensors)
+        return g * positive
 
     @staticmethod
     def jvp(ctx: Context, x_dot: Tensor) -> Tensor:

@@ -256,6 +256,9 @@ def _distinct_arrays(parents: tuple[Tensor, ...]) -> tuple[np.ndarray, ...]:
         return (parents[0]._data,)  # the common cases, decided quickly
     if len(parents) == 2 and parents[0]._data is not parents[1]._data:
         return (parents[0]._data, parents[1]._data)
+    arrays = tuple([parent._data for parent in parents])
+    if len({id(array) for array in arrays}) == len(arrays):
+        return arrays  # all different (Affine's x, W, b)
     first_owner: dict[int, Tensor] = {}  # id of an array -> the first Tensor seen holding it
     distinct = []
     for parent in parents:

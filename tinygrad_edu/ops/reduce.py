@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..autograd import is_grad_enabled
-from ..function import Context, ForwardOnly, Function, Gradient
-from .movement import BroadcastTo
+from ..function import Context, Function, Gradient
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -54,8 +53,9 @@ class Sum(Function):
     def backward(ctx: Context, grad_output: Tensor) -> Gradient:
         if grad_output.ndim != len(ctx.input_shape) and ctx.axes != tuple(range(len(ctx.axes))):
             grad_output = grad_output.reshape(kept_shape(ctx.input_shape, ctx.axes))
-        if not is_grad_enabled():  # a plain backward(): broadcast_to's own NumPy code, no op to record
-            return BroadcastTo.forward(ForwardOnly(), grad_output.data, ctx.input_shape)
+        if not is_grad_enabled():  # a plain backward(): spread the array itself, no op to record
+            g = grad_output.data  # a single number (a full sum) is spread fastest by np.full
+            return np.full(ctx.input_shape, g) if g.ndim == 0 else np.broadcast_to(g, ctx.input_shape)
         return grad_output.broadcast_to(ctx.input_shape)
 
     @staticmethod

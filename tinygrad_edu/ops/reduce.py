@@ -55,7 +55,7 @@ class Sum(Function):
             grad_output = grad_output.reshape(kept_shape(ctx.input_shape, ctx.axes))
         if not is_grad_enabled():  # a plain backward(): spread the array itself, no op to record
             g = grad_output.data  # a single number (a full sum) is spread fastest by np.full
-            return np.full(ctx.input_shape, g) if g.ndim == 0 else np.broadcast_to(g, ctx.input_shape)
+            return np.full(ctx.input_shape, g, g.dtype) if g.ndim == 0 else np.broadcast_to(g, ctx.input_shape)
         return grad_output.broadcast_to(ctx.input_shape)
 
     @staticmethod

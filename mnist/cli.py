@@ -54,6 +54,8 @@ def run_command(work: Callable[[], int]) -> int:
     except MemoryError:
         report("error: out of memory; try a smaller --arch, --batch-size or --limit")
         return EXIT_FAILED
+    except BrokenPipeError:
+        raise  # the reader of our output left (| head): run_main ends quietly
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""
         report(f"error: {where}{reason(error)}")

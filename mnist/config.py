@@ -38,6 +38,7 @@ from .model import (
     ModelSpec,
     available_memory,
     format_arch,
+    is_conv_arch,
     parameter_count,
     parse_arch,
     training_bytes,
@@ -135,6 +136,9 @@ def _choice(names: Any) -> Any:
 def _arch(value: Any) -> tuple[int, ...]:
     if isinstance(value, str):
         return parse_arch(value, "")
+    if isinstance(value, (list, tuple)) and is_conv_arch(value):  # ("conv16k5", "pool2", ..., 10)
+        validate_arch(tuple(value), "")
+        return tuple(value)
     if not isinstance(value, (list, tuple)) or not all(is_whole_number(size) for size in value):
         raise _Rejected
     sizes = tuple(value)

@@ -143,6 +143,23 @@ PRESETS = {
         ],
         epochs=40,
     ),
+    "cnn": Experiment(
+        "The >= 99.2% convolutional network: conv16k5-pool2-conv32k5-pool2-fc128-10 ReLU, dropout 0.25, "
+        "Adam 1e-3, cosine, batch 128, 15 epochs",
+        [
+            (
+                "conv16k5-pool2-conv32k5-pool2-fc128-10",
+                {
+                    "arch": ("conv16k5", "pool2", "conv32k5", "pool2", "fc128", 10),
+                    "dropout": 0.25,
+                    "optimizer": "adam",
+                    "lr": 1e-3,
+                    "schedule": "cosine",
+                },
+            )
+        ],
+        epochs=15,
+    ),
 }
 
 

@@ -71,7 +71,7 @@ from .config import (
     read_toml,
 )
 from .files import OutputError, RunFolder, reason, write_json, write_picture
-from .model import ACTIVATIONS, ConfigError, build_model, describe, format_arch
+from .model import ACTIVATIONS, ConfigError, build_model, describe, format_arch, largest_product
 
 METRICS_NAME = "metrics.json"
 CURVES_NAME = "curves.png"
@@ -443,6 +443,11 @@ def build_parser() -> argparse.ArgumentParser:
     dataset.add_argument("--val", type=int, help="hold out N training images for validation (default 0)")
     run = parser.add_argument_group("run")
     run.add_argument("--config", help="a TOML file with any of the settings above")
+    run.add_argument(
+        "--preset",
+        choices=sorted(preset_names()),
+        help="a named setup of mnist.experiments (--config and flags override it)",
+    )
     run.add_argument("--out", help="run folder for checkpoint, metrics and plots (default runs/<timestamp>/)")
     run.add_argument("--resume", help="continue from this checkpoint.npz (or run folder)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -473,12 +478,28 @@ class Plan:
     checkpoint: dict[str, Any] | None  # the checkpoint to resume, if any
 
 
+def preset_names() -> list[str]:
+    from .experiments import PRESETS  # experiments imports this module
+
+    return list(PRESETS)
+
+
+def preset_values(name: str | None) -> dict[str, Any]:
+    """The settings of the preset of mnist.experiments called name (one run), {} for None."""
+    if name is None:
+        return {}
+    from .experiments import BASE, PRESETS
+
+    experiment = PRESETS[name]
+    return {**BASE, **experiment.base, **experiment.runs[0][1], "epochs": experiment.epochs}
+
+
 def resolve_run(args: argparse.Namespace) -> Plan:
     """Check every input, then take the output folder (created and locked): the plan of the run."""
     for flag, value in (("--config", args.config), ("--out", args.out), ("--resume", args.resume)):
         check_not_empty(flag, value)
     flags = flag_values(args)
-    file_values = read_toml(args.config) if args.config is not None else {}
+    file_values = {**preset_values(args.preset), **(read_toml(args.config) if args.config is not None else {})}
     checkpoint = None
     if args.resume is not None:
         checkpoint = read_checkpoint(args.resume)
@@ -553,8 +574,8 @@ def start_training(args: argparse.Namespace) -> int:
         plan.folder.abandon()
         raise
     config = plan.config
-    largest_product = run.batch_size * max(a * b for a, b in zip(config.arch, config.arch[1:]))
-    threads, why = (args.threads, "--threads") if args.threads else choose_threads(largest_product)
+    work = largest_product(config.arch, run.batch_size)
+    threads, why = (args.threads, "--threads") if args.threads else choose_threads(work)
     set_threads(threads)
     print(f"BLAS threads: {threads} ({why})", flush=True)
     return train(run, plan, show_progress=show_progress)
@@ -587,8 +608,9 @@ def train(run: TrainingRun, plan: Plan, show_progress: bool) -> int:
         what = f"save the checkpoint of epoch {run.epoch}" if run.saving else f"write {error.filename or out_dir}"
         return stop(run, plan, f"error: cannot {what}: {reason(error)}", EXIT_FAILED)
     plan.folder.release()
+    epochs = f"{run.epoch} epoch{'s' if run.epoch != 1 else ''}"
     print(
-        f"test accuracy {100 * run.history[-1]['test_accuracy']:.2f}% after {run.epoch} epochs, "
+        f"test accuracy {100 * run.history[-1]['test_accuracy']:.2f}% after {epochs}, "
         f"{run.train_seconds:.1f} s of training; saved to {out_dir}"
     )
     return 0

@@ -589,3 +589,26 @@ class TestCollector:
         for _ in range(3000):  # 3000 steps of 4 ops each, a backward after each
             ((x * 2 + 1) * x).sum().backward()
         assert gc.get_freeze_count() == 0
+
+
+def test_a_forward_may_read_needs_input_grad_with_or_without_a_graph():
+    """PyTorch lets forward read ctx.needs_input_grad (to skip work only backward uses); so does the lean path."""
+    seen = []
+
+    class Keeps(tg.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            seen.append(tuple(ctx.needs_input_grad))
+            return a * b
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output, grad_output
+
+    a = Tensor(np.ones(2), requires_grad=True)
+    b = Tensor(np.ones(2))
+    Keeps.apply(a, b)
+    Keeps.apply(b, b)
+    with tg.no_grad():
+        Keeps.apply(a, b)
+    assert seen == [(True, False), (False, False), (False, False)]

@@ -245,6 +245,11 @@ CASES = [
     (T, ["--threads", "0"], ["--threads"]),
     (T, ["--threads", "-2"], ["--threads"]),
     (T, ["--threads", "100000"], ["--threads"]),
+    (T, ["--preset", "nope"], ["--preset", "nope"]),
+    (T, ["--preset", ""], ["--preset"]),
+    (T, ["--arch", "conv16k30-10"], ["--arch", "conv16k30"]),
+    (T, ["--arch", "conv16k5-poolx-10"], ["--arch", "poolx"]),
+    (T, ["--arch", "conv16k5-pool2-fc128"], ["--arch"]),
     # mnist.train --config: the TOML file and every kind of wrong value in it
     (T, ["--config", ""], ["--config"]),
     (T, ["--config", "{case}/missing.toml"], ["--config", "missing.toml"]),

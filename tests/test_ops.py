@@ -52,6 +52,36 @@ def _scalar_sample(rng: np.random.Generator, shapes, domain) -> list[np.ndarray]
     return [_sample(rng, shape, domain) for shape in shapes]
 
 
+def _conv2d_loops(x, w, b, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+    """conv2d straight from its definition, one output element at a time (the reference)."""
+    x = np.pad(x, ((0, 0), (0, 0), (padding[0], padding[0]), (padding[1], padding[1])))
+    count, channels, height, width = x.shape
+    out_channels, per_group, kernel_height, kernel_width = w.shape
+    out_height = (height - dilation[0] * (kernel_height - 1) - 1) // stride[0] + 1
+    out_width = (width - dilation[1] * (kernel_width - 1) - 1) // stride[1] + 1
+    y = np.zeros((count, out_channels, out_height, out_width))
+    for n, o, i, j in np.ndindex(y.shape):
+        group = o // (out_channels // groups)
+        for c, p, q in np.ndindex(per_group, kernel_height, kernel_width):
+            pixel = x[n, group * per_group + c, i * stride[0] + p * dilation[0], j * stride[1] + q * dilation[1]]
+            y[n, o, i, j] += pixel * w[o, c, p, q]
+    return y if b is None else y + b.reshape(1, -1, 1, 1)
+
+
+def _pool_loops(reduce, x, kernel, stride, padding, fill=0.0):
+    """Pooling from its definition: reduce each window, one output element at a time."""
+    kernel = (kernel, kernel) if isinstance(kernel, int) else kernel
+    stride = (stride, stride) if isinstance(stride, int) else stride
+    x = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)), constant_values=fill)
+    out_height = (x.shape[2] - kernel[0]) // stride[0] + 1
+    out_width = (x.shape[3] - kernel[1]) // stride[1] + 1
+    y = np.zeros(x.shape[:2] + (out_height, out_width))
+    for n, c, i, j in np.ndindex(y.shape):
+        window = x[n, c, i * stride[0] : i * stride[0] + kernel[0], j * stride[1] : j * stride[1] + kernel[1]]
+        y[n, c, i, j] = reduce(window)
+    return y
+
+
 MASK = np.array([[True, False, True, True], [False, False, True, False], [True, True, False, True]])
 CONDITION = np.array([[True], [False], [True]])
 REPEATS = np.array([2, 0, 2, 1, 2])
@@ -213,6 +243,42 @@ CASES = _binary_cases() + [
         ((2, 4, 3), (2, 3), (2,)),
     ),
     OpCase("linear-no-bias", lambda x, w: tg.nn.functional.linear(x, w), lambda x, w: x @ w.T, ((4, 3), (2, 3))),
+    # convolution and pooling (NCHW), against the loops of their definitions
+    OpCase(
+        "conv2d",
+        lambda x, w, b: x.conv2d(w, b),
+        lambda x, w, b: _conv2d_loops(x, w, b),
+        ((2, 3, 5, 6), (4, 3, 3, 2), (4,)),
+    ),
+    OpCase(
+        "conv2d-stride-padding-dilation",
+        lambda x, w: tg.nn.functional.conv2d(x, w, stride=(2, 1), padding=(1, 2), dilation=(1, 2)),
+        lambda x, w: _conv2d_loops(x, w, None, (2, 1), (1, 2), (1, 2)),
+        ((2, 2, 6, 5), (3, 2, 3, 2)),
+    ),
+    OpCase(
+        "conv2d-groups",
+        lambda x, w, b: tg.nn.functional.conv2d(x, w, b, stride=2, padding=1, groups=2),
+        lambda x, w, b: _conv2d_loops(x, w, b, (2, 2), (1, 1), (1, 1), groups=2),
+        ((1, 4, 5, 5), (6, 2, 3, 3), (6,)),
+    ),
+    OpCase(
+        "max_pool2d", lambda x: x.max_pool2d(2), lambda x: _pool_loops(np.max, x, 2, 2, 0), ((2, 3, 4, 6),), "distinct"
+    ),
+    OpCase(
+        "max_pool2d-overlap-padding",
+        lambda x: tg.nn.functional.max_pool2d(x, 3, stride=2, padding=1),
+        lambda x: _pool_loops(np.max, x, 3, 2, 1, -np.inf),
+        ((1, 2, 5, 6),),
+        "distinct",
+    ),
+    OpCase("avg_pool2d", lambda x: x.avg_pool2d(2), lambda x: _pool_loops(np.mean, x, 2, 2, 0), ((2, 3, 4, 6),)),
+    OpCase(
+        "avg_pool2d-overlap-padding",
+        lambda x: tg.nn.functional.avg_pool2d(x, (3, 2), stride=(2, 1), padding=1),
+        lambda x: _pool_loops(np.mean, x, (3, 2), (2, 1), 1),
+        ((1, 2, 5, 6),),
+    ),
     # Cast float64 -> float64 keeps the values exact, so the checks see its rule alone (x.to(dtype))
     OpCase("cast", lambda a: Cast.apply(a, dtype=np.float64) * a, lambda a: a * a, ((3, 4),)),
     # a small composite, as a smoke test of several ops together

@@ -129,6 +129,46 @@ CASES = [
         [normal(3, 4, scale=50)],
     ),
     ("mse_loss", lambda a, b: F.mse_loss(a, b), lambda a, b: tF.mse_loss(a, b), [normal(3, 4), normal(3, 4)]),
+    # convolution and pooling (NCHW, OIHW weights)
+    ("conv2d with bias", F.conv2d, tF.conv2d, [normal(2, 3, 7, 6), normal(4, 3, 3, 2), normal(4)]),
+    (
+        "conv2d stride, padding, dilation",
+        lambda x, w: F.conv2d(x, w, stride=(2, 3), padding=(2, 1), dilation=(2, 1)),
+        lambda x, w: tF.conv2d(x, w, stride=(2, 3), padding=(2, 1), dilation=(2, 1)),
+        [normal(2, 2, 9, 8), normal(3, 2, 3, 3)],
+    ),
+    (
+        "conv2d groups",
+        lambda x, w, b: F.conv2d(x, w, b, padding=1, groups=3),
+        lambda x, w, b: tF.conv2d(x, w, b, padding=1, groups=3),
+        [normal(2, 6, 5, 5), normal(9, 2, 3, 3), normal(9)],
+    ),
+    (
+        "conv2d depthwise, stride 2",
+        lambda x, w: F.conv2d(x, w, stride=2, groups=4),
+        lambda x, w: tF.conv2d(x, w, stride=2, groups=4),
+        [normal(1, 4, 8, 7), normal(4, 1, 3, 3)],
+    ),
+    ("max_pool2d", lambda a: F.max_pool2d(a, 2), lambda a: tF.max_pool2d(a, 2), [normal(2, 3, 6, 7)]),
+    (
+        "max_pool2d with ties (the first maximum of a window)",
+        lambda a: F.max_pool2d(a, 2),
+        lambda a: tF.max_pool2d(a, 2),
+        [np.round(RNG.uniform(0, 2, (2, 2, 6, 6)))],
+    ),
+    (
+        "max_pool2d overlapping windows, padding",
+        lambda a: F.max_pool2d(a, 3, stride=2, padding=1),
+        lambda a: tF.max_pool2d(a, 3, stride=2, padding=1),
+        [normal(2, 2, 7, 6)],
+    ),
+    ("avg_pool2d", lambda a: F.avg_pool2d(a, 2), lambda a: tF.avg_pool2d(a, 2), [normal(2, 3, 6, 7)]),
+    (
+        "avg_pool2d overlapping windows, padding",
+        lambda a: F.avg_pool2d(a, (3, 2), stride=(2, 1), padding=1),
+        lambda a: tF.avg_pool2d(a, (3, 2), stride=(2, 1), padding=1),
+        [normal(2, 2, 7, 6)],
+    ),
 ]
 
 
@@ -156,3 +196,32 @@ def test_values_and_gradients_match_pytorch(name, ours, theirs, arrays):
             atol=1e-12,
             err_msg=f"{name}: gradient of input {index}",
         )
+
+
+def test_a_cnn_state_dict_loads_into_the_same_torch_sequential():
+    """A CNN built here, its state dict loaded into torch.nn.Sequential: the same logits."""
+    from tinygrad_edu import nn
+
+    ours = nn.Sequential(
+        nn.Conv2d(1, 4, 5, padding=2, generator=np.random.default_rng(0), dtype=np.float64),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(4, 6, 3, groups=2, generator=np.random.default_rng(1), dtype=np.float64),
+        nn.ReLU(),
+        nn.AvgPool2d(2),
+        nn.Flatten(),
+        nn.Linear(6 * 2 * 2, 10, generator=np.random.default_rng(2), dtype=np.float64),
+    )
+    theirs = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 5, padding=2),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(4, 6, 3, groups=2),
+        torch.nn.ReLU(),
+        torch.nn.AvgPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(6 * 2 * 2, 10),
+    ).double()
+    theirs.load_state_dict({key: torch.tensor(value) for key, value in ours.state_dict().items()})
+    images = normal(3, 1, 12, 12)
+    np.testing.assert_allclose(ours(Tensor(images)).data, theirs(torch.tensor(images)).detach().numpy(), rtol=1e-10)

@@ -206,7 +206,8 @@ class Function:
         recorded = True in needs_input_grad
         if not (recorded or autograd._anomaly_mode or teaching._enabled):
             # The lean path: nobody will differentiate this result (see the module docstring).
-            out = cls.forward(ForwardOnly(), *_distinct_arrays(parents), **settings)
+            lean = ForwardOnly(needs_input_grad or (False,) * len(parents))
+            out = cls.forward(lean, *_distinct_arrays(parents), **settings)
             if type(out) is not np.ndarray:
                 out = np.asarray(out)  # NumPy returns scalars from 0-d arrays
             return Tensor._make(out, False, None)
@@ -239,8 +240,10 @@ class ForwardOnly(Context):
 
     __slots__ = ()
 
-    def __init__(self) -> None:  # no parents, no saved arrays, no versions: nothing to fill in
-        pass
+    def __init__(self, needs_input_grad: tuple[bool, ...]) -> None:
+        # No parents, no saved arrays, no versions; only needs_input_grad (all False), which a
+        # forward may read to skip work that only backward would use.
+        self.needs_input_grad = needs_input_grad
 
     def save_for_backward(self, *arrays: np.ndarray) -> None:
         pass

@@ -576,6 +576,23 @@ class Tensor:
             shape = shape[:-2] + shape[-1:] if other.ndim > 1 else shape[:-1]
         return product.reshape(shape)
 
+    def conv2d(
+        self,
+        weight: Tensor,
+        bias: Tensor | None = None,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+    ) -> Tensor:
+        return conv2d(self, weight, bias, stride, padding, dilation, groups)
+
+    def max_pool2d(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+        return max_pool2d(self, kernel_size, stride, padding)
+
+    def avg_pool2d(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+        return avg_pool2d(self, kernel_size, stride, padding)
+
     # ----- PyTorch's names ----------------------------------------------------------------------
     # Each is a one-line alias or a short composition of the methods above, with PyTorch's
     # meaning, so a PyTorch script reads the same here. No new ops except Cast (ops/cast.py).
@@ -977,6 +994,7 @@ def _normalize_index(index: Any) -> tuple[Any, ...]:
 
 # The ops are imported last: they import function.py, which needs the Tensor class defined above.
 from .ops.cast import Cast
+from .ops.conv import conv2d
 from .ops.elementwise import (
     Abs,
     Add,
@@ -1001,4 +1019,5 @@ from .ops.elementwise import (
 from .ops.linalg import MatMul
 from .ops.movement import BroadcastTo, Concatenate, GetItem, Reshape, Transpose
 from .ops.nn import LogSoftmax, Softmax
+from .ops.pool import avg_pool2d, max_pool2d
 from .ops.reduce import Max, Sum, normalize_axis

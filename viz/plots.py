@@ -305,3 +305,84 @@ def _to_classes(predictions: np.ndarray, count: int) -> np.ndarray:
     ):
         return (flat > 0.5).astype(int)
     return flat.astype(int)
+
+
+# ----- convolutional networks ----------------------------------------------------------------
+
+
+def _image_grid(figure: Figure, images: np.ndarray, titles: Sequence[str], ncols: int, cmap: str) -> None:
+    """images (n, h, w) in a grid of ncols columns, each on its own colour scale around 0."""
+    count = len(images)
+    ncols = max(1, min(ncols, count))
+    nrows = -(-count // ncols)
+    grid = np.atleast_2d(figure.subplots(nrows, ncols, squeeze=False))
+    for position, axes in enumerate(grid.flat):
+        axes.axis("off")
+        if position >= count:
+            continue
+        image = images[position]
+        if cmap == "RdBu_r":  # signed values: 0 is white, the colour says the sign
+            limit = float(np.abs(image).max()) or 1.0
+            axes.imshow(image, cmap=cmap, vmin=-limit, vmax=limit)
+        else:
+            axes.imshow(image, cmap=cmap)
+        axes.set_title(titles[position], fontsize=8)
+
+
+def plot_conv_filters(weight: Any, path: str | Path, ncols: int = 8, title: str | None = None) -> Path:
+    """The kernels of a convolution layer, one small image per output channel (red positive,
+    blue negative); weight (out_channels, in_channels, kH, kW), a Tensor or an array, e.g.
+    ``model[1].weight`` of a CNN. Only the first input channel of each kernel is shown."""
+    weight = np.asarray(getattr(weight, "data", weight), dtype=np.float64)
+    if weight.ndim != 4 or weight.shape[0] == 0:
+        raise ValueError(f"plot_conv_filters: weight must be (out_channels, in_channels, kH, kW), got {weight.shape}")
+    count = weight.shape[0]
+    columns = min(ncols, count)
+    figure = _new_figure(1.1 * columns, 1.2 * -(-count // columns) + (0.4 if title else 0))
+    _image_grid(figure, weight[:, 0], [f"filter {index}" for index in range(count)], ncols, "RdBu_r")
+    if title:
+        figure.suptitle(title)
+    return _save(figure, path)
+
+
+def plot_feature_maps(model: Any, image: Any, path: str | Path, max_maps: int = 16, title: str | None = None) -> Path:
+    """What the convolution layers of an nn.Sequential see in one digit: the image in the first
+    row, then one row per Conv2d with its feature maps (after the activation that follows it),
+    at most max_maps per row.
+
+    image   one digit: (28, 28) or (784,) pixels; the model gets it as a batch of one, as rows
+            (1, 784) unless its first layer is a Conv2d, then as (1, 1, 28, 28)
+    """
+    from tinygrad_edu import Tensor, nn, no_grad
+
+    pixels = np.asarray(getattr(image, "data", image), dtype=np.float32).reshape(28, 28)
+    layers = list(model)
+    conv_positions = [index for index, layer in enumerate(layers) if isinstance(layer, nn.Conv2d)]
+    if not conv_positions:
+        raise ValueError("plot_feature_maps: the model has no Conv2d layer")
+    rows: list[tuple[str, np.ndarray]] = [("input", pixels[None])]
+    x = Tensor(pixels.reshape(1, 1, 28, 28) if isinstance(layers[0], nn.Conv2d) else pixels.reshape(1, 784))
+    with no_grad():
+        for index, layer in enumerate(layers):
+            x = layer(x)
+            conv = index if index in conv_positions else index - 1
+            is_activation = index not in conv_positions and not isinstance(layer, (nn.MaxPool2d, nn.AvgPool2d))
+            if conv in conv_positions and (index == conv + 1 and is_activation or index == len(layers) - 1 == conv):
+                shown = min(max_maps, layers[conv].out_channels)
+                label = f"layer {conv}: {shown} of {layers[conv].out_channels} maps"
+                rows.append((label, x.data[0, :shown]))
+    columns = max(len(maps) for _, maps in rows)
+    figure = _new_figure(1.0 * columns + 1.2, 1.1 * len(rows) + (0.4 if title else 0))
+    grid = np.atleast_2d(figure.subplots(len(rows), columns, squeeze=False))
+    for (label, maps), row in zip(rows, grid):
+        for position, axes in enumerate(row):
+            axes.set_xticks([])
+            axes.set_yticks([])
+            if position >= len(maps):
+                axes.axis("off")
+                continue
+            axes.imshow(maps[position], cmap="gray_r" if label == "input" else "viridis")
+        row[0].set_ylabel(label, fontsize=8)
+    if title:
+        figure.suptitle(title)
+    return _save(figure, path)

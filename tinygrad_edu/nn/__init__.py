@@ -6,6 +6,7 @@ loss = nn.functional.cross_entropy(model(x), labels)      # or nn.CrossEntropyLo
 """
 
 from . import functional, init
+from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .layers import (
     Dropout,
     Flatten,
@@ -22,8 +23,10 @@ from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module, ModuleList, Parameter, Sequential, StateDictError
 
 __all__ = [
+    "AvgPool2d",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "Conv2d",
     "CrossEntropyLoss",
     "Dropout",
     "Flatten",
@@ -32,6 +35,7 @@ __all__ = [
     "Linear",
     "LogSoftmax",
     "MSELoss",
+    "MaxPool2d",
     "Module",
     "ModuleList",
     "NLLLoss",

@@ -25,7 +25,10 @@ from ..errors import DTypeError, ShapeError
 from ..functions import relu as relu  # F.relu is tg.relu (the "as" marks a re-export)
 from ..functions import sigmoid as sigmoid
 from ..functions import tanh as tanh
+from ..ops.conv import conv2d as conv2d  # one definition, beside the ops
 from ..ops.nn import Affine, BinaryCrossEntropy, CrossEntropy
+from ..ops.pool import avg_pool2d as avg_pool2d
+from ..ops.pool import max_pool2d as max_pool2d
 from ..random import generator_or_default
 from ..tensor import Tensor, axis_or_dim, where
 

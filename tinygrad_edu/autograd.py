@@ -12,7 +12,11 @@ and the pictures in ``viz`` are all built on it, so they cannot disagree.
 What a plain ``backward()`` costs: while an op's backward formula runs, graph recording is
 on only under ``create_graph=True``. Otherwise the Tensor operations of the formula take
 ``Function.apply``'s lean path (no Context, see function.py), and a formula may also compute
-on the arrays directly and return arrays (Affine and Sigmoid do, when recording is off).
+on the arrays directly and return arrays. The hottest ones do when recording is off: Affine,
+CrossEntropy and Sum with a branch of their own, and Sub, Mul, Div, ReLU and Sigmoid by taking
+their operands through ``ops.elementwise._values`` (the same formula, on arrays or on Tensors).
+Gradients that meet at one tensor are then added as arrays too (into a new array: the engine
+never writes into one); under create_graph their sum is a recorded Add, part of the graph.
 ``backward()`` and ``grad()`` make no BackwardStep records (only ``backward_steps`` hands
 them out) and keep Python's cyclic garbage collector off the graph (see "The cyclic garbage
 collector and big graphs" below). Either way it is the same walk, in the same order.

@@ -32,6 +32,9 @@ path*: ``forward`` gets a ``ForwardOnly`` ctx that forgets what it is told (``sa
 does nothing), and the result is a bare Tensor with no ``grad_fn``. No Context, no parents,
 no saved arrays, no version numbers: the op costs its NumPy call plus a few attribute writes.
 
+The hottest backward formulas go one step further and, in a plain ``backward()``, skip
+``apply`` altogether: they compute on the NumPy arrays and return arrays (see autograd.py).
+
 When a result will be differentiated (grad mode on and some input requires grad), ``apply``
 builds the Context as described above. Under ``create_graph=True`` the backward formulas run
 with recording on, so they take this recorded path and the gradient gets a graph of its own:

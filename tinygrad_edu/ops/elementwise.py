@@ -500,11 +500,11 @@ _SMALLEST_EXPONENTS: dict[np.dtype, float] = {}
 
 
 def _smallest_exponent(dtype: np.dtype) -> float:
-    """ln s + 1, s the smallest normal number of ``dtype``: σ's lowest exponent, looked up once
-    per dtype (np.finfo is slow)."""
+    """ln s + 0.01, s the smallest normal number of ``dtype`` (the 0.01 keeps σ's result above s
+    after rounding): σ's lowest exponent, looked up once per dtype (np.finfo is slow)."""
     exponent = _SMALLEST_EXPONENTS.get(dtype)
     if exponent is None:
-        exponent = _SMALLEST_EXPONENTS[dtype] = math.log(np.finfo(dtype).tiny) + 1
+        exponent = _SMALLEST_EXPONENTS[dtype] = math.log(np.finfo(dtype).tiny) + 0.01
     return exponent
 
 
@@ -513,8 +513,8 @@ class Sigmoid(Function):
     forward:  y = σ(x) = 1 / (1 + exp(−x))
     backward: ∂L/∂x = ∂L/∂y · y · (1 − y)
     jvp:      ẏ = ẋ · y · (1 − y)
-    NOTE: x is first clipped to ±(ln s + 1), s the smallest normal number, so exp(−x) stays
-    within [e·s, 1/(e·s)]: nothing overflows nor underflows, and σ(−1000) is about 1e-307 in
+    NOTE: x is first clipped to ±(ln s + 0.01), s the smallest normal number, so exp(−x) stays
+    within about [s, 1/s]: nothing overflows nor underflows, and σ(−1000) is about 1e-308 in
     float64 instead of a denormal or 0 (the same to every digit that matters; σ(x) rounds to 1
     long before x reaches −ln s).
     """

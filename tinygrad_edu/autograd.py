@@ -12,7 +12,11 @@ and the pictures in ``viz`` are all built on it, so they cannot disagree.
 What a plain ``backward()`` costs: while an op's backward formula runs, graph recording is
 on only under ``create_graph=True``. Otherwise the Tensor operations of the formula take
 ``Function.apply``'s lean path (no Context, see function.py), and a formula may also compute
-on the arrays directly and return arrays (Affine and Sigmoid do, when recording is off).
+on the arrays directly and return arrays. The hottest ones do when recording is off: Affine,
+CrossEntropy and Sum with a branch of their own, and Sub, Mul, Div, ReLU and Sigmoid by taking
+their operands through ``ops.elementwise._values`` (the same formula, on arrays or on Tensors).
+Gradients that meet at one tensor are then added as arrays too (into a new array: the engine
+never writes into one); under create_graph their sum is a recorded Add, part of the graph.
 ``backward()`` and ``grad()`` make no BackwardStep records (only ``backward_steps`` hands
 them out) and keep Python's cyclic garbage collector off the graph (see "The cyclic garbage
 collector and big graphs" below). Either way it is the same walk, in the same order.
@@ -229,13 +233,15 @@ def _initial_gradients(roots: Sequence[Tensor], grad_outputs: Sequence[object | 
                 "Tensor(data, requires_grad=True)."
             )
         if gradient is None:
-            if root.data.size != 1:
+            array = root._data
+            if array.size != 1:
                 raise BackwardError(
                     f"backward() on a tensor of shape {root.shape} needs a gradient: it is not a "
                     "scalar. Try loss.sum().backward(), or pass gradient= of the same shape."
                 )
-            # ∂root/∂root = 1, built from a 0-d array (np.ones takes twice as long)
-            gradient = Tensor._make(np.array(1, root.dtype).reshape(root.shape), requires_grad=False, grad_fn=None)
+            # ∂root/∂root = 1, built from a 0-d array (np.ones takes five times as long)
+            one = np.array(1, array.dtype)
+            gradient = Tensor._make(one.reshape(array.shape) if array.ndim else one, False, None)
         else:
             if not isinstance(gradient, Tensor):
                 gradient = Tensor(np.array(gradient, dtype=root.dtype))
@@ -323,14 +329,17 @@ def _run_backward(
             if grad is None or not parent.requires_grad:
                 grad_inputs.append(None)
                 continue
-            if type(grad) is np.ndarray:  # a user op, or a plain backward() in NumPy (first order only)
-                grad = Tensor._make(grad, False, None)
-            elif not isinstance(grad, Tensor):
-                grad = Tensor(np.asarray(grad))
+            if type(grad) is not Tensor:
+                grad = _as_gradient(grad)
             if grad._data.shape != parent._data.shape:  # the common case (same shape) costs no call
                 grad = unbroadcast(grad, parent._data.shape, ctx.name)
             key = id(parent)
-            grads[key] = grads[key] + grad if key in grads else grad
+            if key not in grads:
+                grads[key] = grad
+            elif create_graph:  # the sum is part of the gradient's graph
+                grads[key] = grads[key] + grad
+            else:  # constants: add the arrays (a new one: the engine never writes into an array)
+                grads[key] = Tensor._make(grads[key]._data + grad._data, False, None)
             grad_inputs.append(grad)
         if _anomaly_mode:
             _check_backward_anomaly(ctx, grad_output, grad_inputs)
@@ -339,6 +348,17 @@ def _run_backward(
         _running_backward -= 1
         ctx.output = None
         _grad_enabled = caller_grad_mode
+
+
+def _as_gradient(grad: Any) -> Tensor:
+    """A gradient returned as something other than a Tensor, made one (a constant)."""
+    if type(grad) is np.ndarray:  # a user op, or a plain backward() in NumPy (first order only)
+        return Tensor._make(grad, False, None)
+    if isinstance(grad, np.generic):  # NumPy's scalar from 0-d arrays: keep its dtype
+        return Tensor._make(np.asarray(grad), False, None)
+    if isinstance(grad, Tensor):  # a subclass
+        return grad
+    return Tensor(np.asarray(grad))
 
 
 # ---------------------------------------------------------------------------------------

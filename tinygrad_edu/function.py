@@ -32,6 +32,9 @@ path*: ``forward`` gets a ``ForwardOnly`` ctx that forgets what it is told (``sa
 does nothing), and the result is a bare Tensor with no ``grad_fn``. No Context, no parents,
 no saved arrays, no version numbers: the op costs its NumPy call plus a few attribute writes.
 
+The hottest backward formulas go one step further and, in a plain ``backward()``, skip
+``apply`` altogether: they compute on the NumPy arrays and return arrays (see autograd.py).
+
 When a result will be differentiated (grad mode on and some input requires grad), ``apply``
 builds the Context as described above. Under ``create_graph=True`` the backward formulas run
 with recording on, so they take this recorded path and the gradient gets a graph of its own:
@@ -129,20 +132,24 @@ class Context:
                 "Trying to backward through the graph a second time: pass "
                 "retain_graph=True to the first backward() if you need to go back twice."
             )
-        return tuple([self._tensor_for(array) for array in self._saved])
-
-    def _tensor_for(self, array: np.ndarray) -> Tensor:
-        for index, (parent, input_array) in enumerate(zip(self.parents, self._input_arrays)):
-            if input_array is array:
-                if parent._version != self._versions[index]:
-                    self._raise_changed(f"input {index}", parent, self._versions[index])
-                return parent
-        output = self.output
-        if output is not None and output._data is array:
-            if output._version != 0:
-                self._raise_changed("its output", output, 0)
-            return output
-        return Tensor._make(array, False, None)
+        tensors = []
+        for array in self._saved:  # which Tensor does each saved array belong to?
+            for index, input_array in enumerate(self._input_arrays):
+                if input_array is array:  # an input
+                    parent = self.parents[index]
+                    if parent._version != self._versions[index]:
+                        self._raise_changed(f"input {index}", parent, self._versions[index])
+                    tensors.append(parent)
+                    break
+            else:
+                output = self.output
+                if output is not None and output._data is array:  # the output
+                    if output._version != 0:
+                        self._raise_changed("its output", output, 0)
+                    tensors.append(output)
+                else:  # anything else: a constant
+                    tensors.append(Tensor._make(array, False, None))
+        return tuple(tensors)
 
     def _raise_changed(self, which: str, tensor: Tensor, expected: int) -> None:
         label = f" {tensor.name!r}" if tensor.name else ""
@@ -255,6 +262,9 @@ def _distinct_arrays(parents: tuple[Tensor, ...]) -> tuple[np.ndarray, ...]:
         return (parents[0]._data,)  # the common cases, decided quickly
     if len(parents) == 2 and parents[0]._data is not parents[1]._data:
         return (parents[0]._data, parents[1]._data)
+    arrays = tuple([parent._data for parent in parents])
+    if len({id(array) for array in arrays}) == len(arrays):
+        return arrays  # all different (Affine's x, W, b)
     first_owner: dict[int, Tensor] = {}  # id of an array -> the first Tensor seen holding it
     distinct = []
     for parent in parents:

@@ -162,18 +162,18 @@ class CrossEntropy(Function):
         ctx.label_smoothing = label_smoothing
         ctx.targets = targets
         shifted = shifted_by_max(logits, 1)
-        exp_shifted = np.exp(shifted)
-        sum_exp = np.sum(exp_shifted, axis=1, keepdims=True)
-        log_probabilities = shifted - np.log(sum_exp)
-        ctx.save_for_backward(logits, exp_shifted / sum_exp)
-        rows = np.arange(count)
-        losses = -(1 - label_smoothing) * log_probabilities[rows, targets]
-        if label_smoothing:
-            losses -= label_smoothing / classes * np.sum(log_probabilities, axis=1)
+        probabilities = np.exp(shifted)
+        sum_exp = probabilities.sum(axis=1)
+        probabilities /= sum_exp[:, None]  # p = exp(shifted) / Σ exp(shifted), made in place
+        ctx.save_for_backward(logits, probabilities)
+        log_sum_exp = np.log(sum_exp)  # log pᵢ꜀ = shiftedᵢ꜀ − log_sum_expᵢ: only the entries needed are made
+        losses = -(1 - label_smoothing) * (shifted[np.arange(count), targets] - log_sum_exp)
+        if label_smoothing:  # Σ꜀ log pᵢ꜀ = Σ꜀ shiftedᵢ꜀ − C · log_sum_expᵢ
+            losses -= label_smoothing / classes * (shifted.sum(axis=1) - classes * log_sum_exp)
         if reduction == "mean":
-            return np.mean(losses)
+            return losses.sum() / count
         if reduction == "sum":
-            return np.sum(losses)
+            return losses.sum()
         return losses
 
     @staticmethod

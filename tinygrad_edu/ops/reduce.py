@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..function import Context, Function
+from ..autograd import is_grad_enabled
+from ..function import Context, Function, Gradient
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -49,9 +50,12 @@ class Sum(Function):
         return x.sum(axis=ctx.axes, keepdims=keepdims)
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+    def backward(ctx: Context, grad_output: Tensor) -> Gradient:
         if grad_output.ndim != len(ctx.input_shape) and ctx.axes != tuple(range(len(ctx.axes))):
             grad_output = grad_output.reshape(kept_shape(ctx.input_shape, ctx.axes))
+        if not is_grad_enabled():  # a plain backward(): spread the array itself, no op to record
+            g = grad_output.data  # a single number (a full sum) is spread fastest by np.full
+            return np.full(ctx.input_shape, g, g.dtype) if g.ndim == 0 else np.broadcast_to(g, ctx.input_shape)
         return grad_output.broadcast_to(ctx.input_shape)
 
     @staticmethod

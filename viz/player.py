@@ -70,7 +70,7 @@ def _untrusted_note(title: str) -> str:
     """What an untrusted notebook shows instead of the player (``title`` is already escaped)."""
     return (
         '<div class="tinygrad-edu-player-untrusted" style="border: 1px solid #ddd; padding: 8px 12px;">'
-        f"<b>{title}</b>: this backprop player shows here once the notebook is trusted. Run this cell again, "
+        f"<b>{title}</b>: the player shows here once the notebook is trusted. Run this cell again, "
         "or trust the notebook (JupyterLab: the command &#x201C;Trust Notebook&#x201D;; "
         "Notebook 7: the &#x201C;Not Trusted&#x201D; button at the top).</div>"
     )

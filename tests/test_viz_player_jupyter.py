@@ -10,6 +10,7 @@ the player instead of coming out empty; running the cells again brings the playe
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -119,7 +120,7 @@ def server(tmp_path_factory):
                 pytest.fail("the Jupyter server did not start in 120 s:\n" + (home / "server.log").read_text())
             time.sleep(0.2)
         info = json.loads(next(runtime.glob("jpserver-*.json")).read_text(encoding="utf-8"))
-        yield {"url": info["url"], "has_notebook7": _installed("notebook"), "log": home / "server.log"}
+        yield {"url": info["url"], "has_notebook7": _installed("notebook")}
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)  # the server shuts its kernels down on the way out
@@ -132,8 +133,6 @@ def server(tmp_path_factory):
 
 
 def _installed(module: str) -> bool:
-    import importlib.util
-
     return importlib.util.find_spec(module) is not None
 
 
@@ -172,7 +171,7 @@ def counter(frame) -> str:
     return frame.locator("#counter").inner_text()
 
 
-def check_two_players_step_on_their_own(page, screenshot: Path | None = None) -> None:
+def check_two_players_step_on_their_own(page) -> None:
     players = page.locator("iframe.tinygrad-edu-player")
     players.nth(1).wait_for()
     assert players.count() == 2
@@ -197,9 +196,6 @@ def check_two_players_step_on_their_own(page, screenshot: Path | None = None) ->
     assert counter(first) == "step 2 of 5"
     assert "local derivative: ∂tanh(a·b + c)/∂(a·b + c)" in first.locator("#panel").inner_text()
     assert counter(second) == "step 0 of 3"
-    if screenshot is not None:
-        players.nth(0).scroll_into_view_if_needed()
-        page.screenshot(path=str(screenshot))
 
     second.locator("#stage").click()  # into the second player: now the keys are its own
     page.keyboard.press("ArrowRight")
@@ -209,18 +205,18 @@ def check_two_players_step_on_their_own(page, screenshot: Path | None = None) ->
     assert counter(first) == "step 2 of 5"
 
 
-def test_two_players_step_inline_in_jupyterlab(page, server, tmp_path):
+def test_two_players_step_inline_in_jupyterlab(page, server):
     open_notebook(page, server, "lab/workspaces/players/tree/lab.ipynb")
     run_all_cells(page)
-    check_two_players_step_on_their_own(page, screenshot=tmp_path / "jupyterlab.png")
+    check_two_players_step_on_their_own(page)
 
 
-def test_two_players_step_inline_in_notebook7(page, server, tmp_path):
+def test_two_players_step_inline_in_notebook7(page, server):
     if not server["has_notebook7"]:
         pytest.skip("Notebook 7 is not installed (pip install notebook)")
     open_notebook(page, server, "notebooks/notebook7.ipynb")
     run_all_cells(page)
-    check_two_players_step_on_their_own(page, screenshot=tmp_path / "notebook7.png")
+    check_two_players_step_on_their_own(page)
 
 
 def test_an_untrusted_notebook_says_how_to_see_the_player_and_running_it_shows_it(page, server):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -162,9 +163,21 @@ def open_notebook(page, server, path: str) -> None:
 
 
 def run_all_cells(page) -> None:
-    """Run > Run All Cells, from the menu bar (JupyterLab and Notebook 7 share it)."""
-    page.locator(".lm-MenuBar-item", has_text="Run").first.click()
-    page.locator(".lm-Menu-item", has_text="Run All Cells").first.click()
+    """Run > Run All Cells, from the menu bar (JupyterLab and Notebook 7 share it).
+
+    A front end that has not quite connected to its kernel drops the request without a word (the
+    prompts stay "[ ]:"), as it would for a student clicking too early: then the menu is used again.
+    """
+    started = page.locator(".jp-Notebook .jp-Cell .jp-InputPrompt", has_text=re.compile(r"\[(\*|\d+)\]"))
+    for attempt in range(3):
+        page.locator(".lm-MenuBar-item", has_text="Run").first.click()
+        page.locator(".lm-Menu-item", has_text="Run All Cells").first.click()
+        try:
+            started.first.wait_for(timeout=30_000)
+            return
+        except Exception:
+            if attempt == 2:
+                raise
 
 
 def counter(frame) -> str:

@@ -8,6 +8,13 @@ holding the whole page of ``viz.page``: its own buttons, keys and styles, nothin
 Being a separate document, each player keeps its ids, keys and address to itself, so a
 notebook can hold several. This works in JupyterLab, the classic Notebook, VS Code and in
 nbconvert's HTML export. Click into the player once, then step with the arrow keys.
+
+A notebook opened with outputs saved elsewhere (a shared lesson, a file from git) is not
+trusted: JupyterLab and Notebook 7 then pass its HTML through a sanitizer that removes the
+iframe and keeps only what is written between ``<iframe>`` and ``</iframe>``. So that the
+cell does not come out silently empty, that place holds a short note saying how to see the
+player (run the cell again, or trust the notebook). A browser never shows it: the content of
+an iframe element is not displayed.
 """
 
 from __future__ import annotations
@@ -48,14 +55,25 @@ class Player:
 
     def _repr_html_(self) -> str:
         source = html.escape(self.html(), quote=True)
+        title = html.escape(self.title, quote=True)
         return (
-            f'<iframe class="tinygrad-edu-player" title="{html.escape(self.title, quote=True)}" srcdoc="{source}" '
+            f'<iframe class="tinygrad-edu-player" title="{title}" srcdoc="{source}" '
             f'style="width: 100%; height: {int(self.height)}px; border: 1px solid #ddd; border-radius: 4px;" '
-            'allow="fullscreen"></iframe>'
+            f'allow="fullscreen">{_untrusted_note(title)}</iframe>'
         )
 
     def __repr__(self) -> str:
         return f"Player({self.title!r}, {len(self.frames)} frames, predict={self.predict})"
+
+
+def _untrusted_note(title: str) -> str:
+    """What an untrusted notebook shows instead of the player (``title`` is already escaped)."""
+    return (
+        '<div class="tinygrad-edu-player-untrusted" style="border: 1px solid #ddd; padding: 8px 12px;">'
+        f"<b>{title}</b>: the player shows here once the notebook is trusted. Run this cell again, "
+        "or trust the notebook (JupyterLab: the command &#x201C;Trust Notebook&#x201D;; "
+        "Notebook 7: the &#x201C;Not Trusted&#x201D; button at the top).</div>"
+    )
 
 
 def player(output: Tensor, predict: bool = False, title: str | None = None, height: int = 640) -> Player:

@@ -57,15 +57,6 @@ def log_loss_neuron() -> tg.Tensor:
 EXAMPLES = {"neuron": neuron, "log-loss": log_loss_neuron, "matmul": matmul_example}
 
 
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport=SCREEN)

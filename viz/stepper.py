@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any
 
 from .backprop import Frame
 from .page import inline_svg, player_page
@@ -28,24 +30,31 @@ def frame_filename(index: int) -> str:
     return f"frame-{index:03d}.svg"
 
 
-def write_text_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename it.
+@contextmanager
+def atomic_file(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """A file opened for writing that appears at ``path`` whole, or not at all.
 
-    The temporary file ends like ``path`` (".index.k2j4.tmp.html"), so that whatever watches
-    the writing of a kind of file sees this one too.
+    It is written to a temporary file in the same folder (".index.k2j4.tmp.html": it ends like
+    ``path``, so whatever watches the writing of a kind of file sees this one too), flushed to
+    disk, then renamed over ``path``; on any error, or Ctrl-C, the temporary file is removed.
     """
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
     os.close(handle)
     try:
-        with open(temporary, "w", encoding="utf-8") as file:
-            file.write(text)
+        with open(temporary, mode, encoding=None if "b" in mode else "utf-8") as file:
+            yield file
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
-    except BaseException:
+    finally:
         if os.path.exists(temporary):
             os.remove(temporary)
-        raise
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole, or not at all (see ``atomic_file``)."""
+    with atomic_file(path) as file:
+        file.write(text)
 
 
 def export_stepper(

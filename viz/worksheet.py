@@ -16,9 +16,7 @@ pages (text stays text, the page is exactly A4). The nodes and edges come from
 
 from __future__ import annotations
 
-import os
 import shlex
-import tempfile
 import textwrap
 from pathlib import Path
 
@@ -36,6 +34,7 @@ from tinygrad_edu import Tensor
 from .expression import Program
 from .graph import GraphStructure, graph_structure
 from .render import explain_missing_dot
+from .stepper import atomic_file
 
 A4_LANDSCAPE = (11.69, 8.27)  # inches
 FONT_SIZE = 12.0  # points, at scale 1; the page scales everything to fit (at most MAX_SCALE)
@@ -277,17 +276,9 @@ def write_worksheet(program: Program, out_dir: str | Path) -> Path:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "worksheet.pdf"
-    descriptor, temporary = tempfile.mkstemp(prefix=".worksheet-", suffix=".pdf", dir=out_dir)
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            with rc_context({"pdf.fonttype": 42}):  # TrueType: the text can be searched and copied
-                with PdfPages(file, metadata={"Title": "Backpropagation worksheet", "CreationDate": None}) as pdf:
-                    for page in pages:
-                        pdf.savefig(page)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    with atomic_file(path, "wb") as file:
+        with rc_context({"pdf.fonttype": 42}):  # TrueType: the text can be searched and copied
+            with PdfPages(file, metadata={"Title": "Backpropagation worksheet", "CreationDate": None}) as pdf:
+                for page in pages:
+                    pdf.savefig(page)
     return path

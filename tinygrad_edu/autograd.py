@@ -201,29 +201,29 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
     stack twice: once to visit its parents, once more (marked done) to be placed after them.
     """
     order: list[Tensor] = []
-    visited: set[int] = set()
+    visited: set[Tensor] = set()  # Tensors hash by identity (== compares values, hashing does not)
     for root in roots:
         stack: list[tuple[Tensor, bool]] = [(root, False)]
         while stack:
             tensor, parents_done = stack.pop()
             if parents_done:
                 order.append(tensor)
-            elif id(tensor) not in visited:
-                visited.add(id(tensor))
+            elif tensor not in visited:
+                visited.add(tensor)
                 if tensor.grad_fn is None:
                     order.append(tensor)  # a leaf: no parents to wait for
                     continue
                 stack.append((tensor, True))
                 for parent in reversed(tensor.grad_fn.parents):
-                    if parent.requires_grad and id(parent) not in visited:
+                    if parent.requires_grad and parent not in visited:
                         stack.append((parent, False))
     return order
 
 
-def _initial_gradients(roots: Sequence[Tensor], grad_outputs: Sequence[object | None]) -> dict[int, Tensor]:
+def _initial_gradients(roots: Sequence[Tensor], grad_outputs: Sequence[object | None]) -> dict[Tensor, Tensor]:
     if len(grad_outputs) != len(roots):
         raise BackwardError(f"got {len(roots)} outputs but {len(grad_outputs)} gradients; give one gradient per output")
-    grads: dict[int, Tensor] = {}
+    grads: dict[Tensor, Tensor] = {}  # keyed by the Tensor itself: Tensors hash by identity
     for root, gradient in zip(roots, grad_outputs):
         if not root.requires_grad:
             raise BackwardError(
@@ -251,8 +251,7 @@ def _initial_gradients(roots: Sequence[Tensor], grad_outputs: Sequence[object | 
                 raise BackwardError(
                     f"the gradient has shape {gradient.shape} but the output has shape {root.shape}; they must match"
                 )
-        key = id(root)
-        grads[key] = grads[key] + gradient if key in grads else gradient
+        grads[root] = grads[root] + gradient if root in grads else gradient
     return grads
 
 
@@ -261,10 +260,10 @@ def _walk(
     grad_outputs: Sequence[object | None],
     retain_graph: bool,
     create_graph: bool,
-    captured: dict[int, Tensor | None] | None,
+    captured: dict[Tensor, Tensor | None] | None,
     record_steps: bool = True,
 ) -> Iterator[BackwardStep]:
-    """The walk itself. With ``captured`` (a dict keyed by id of the wanted tensors) the
+    """The walk itself. With ``captured`` (a dict keyed by the wanted tensors) the
     gradients are collected there and no ``.grad`` is written, as in ``grad()``. Without
     ``record_steps`` (``backward()`` and ``grad()``, which only want the gradients) no
     BackwardStep is made and the whole walk runs at the first ``next()``.
@@ -273,13 +272,13 @@ def _walk(
     """
     grads = _initial_gradients(roots, grad_outputs)
     for tensor in reversed(topological_order(roots)):
-        grad_output = grads.pop(id(tensor), None)
+        grad_output = grads.pop(tensor, None)
         if grad_output is None:
             continue  # nothing flows back through this tensor
         ctx = tensor.grad_fn
         if captured is not None:
-            if id(tensor) in captured:
-                captured[id(tensor)] = grad_output
+            if tensor in captured:
+                captured[tensor] = grad_output
         elif ctx is None or tensor.retains_grad:
             if create_graph:  # record the sum too; otherwise gradients are constants anyway
                 with enable_grad():
@@ -304,7 +303,7 @@ def _walk(
 
 
 def _run_backward(
-    ctx: Context, output: Tensor, grad_output: Tensor, grads: dict[int, Tensor], create_graph: bool
+    ctx: Context, output: Tensor, grad_output: Tensor, grads: dict[Tensor, Tensor], create_graph: bool
 ) -> tuple[Tensor | None, ...]:
     """One step of the chain rule: call the op's backward, shape each gradient like its input,
     and add it to that input's running total in ``grads``. Graph recording is on only with
@@ -329,17 +328,18 @@ def _run_backward(
             if grad is None or not parent.requires_grad:
                 grad_inputs.append(None)
                 continue
-            if type(grad) is not Tensor:
+            if type(grad) is np.ndarray:  # a formula computed on the arrays (a plain backward)
+                grad = Tensor._make(grad, False, None)
+            elif type(grad) is not Tensor:
                 grad = _as_gradient(grad)
             if grad._data.shape != parent._data.shape:  # the common case (same shape) costs no call
                 grad = unbroadcast(grad, parent._data.shape, ctx.name)
-            key = id(parent)
-            if key not in grads:
-                grads[key] = grad
+            if parent not in grads:
+                grads[parent] = grad
             elif create_graph:  # the sum is part of the gradient's graph
-                grads[key] = grads[key] + grad
+                grads[parent] = grads[parent] + grad
             else:  # constants: add the arrays (a new one: the engine never writes into an array)
-                grads[key] = Tensor._make(grads[key]._data + grad._data, False, None)
+                grads[parent] = Tensor._make(grads[parent]._data + grad._data, False, None)
             grad_inputs.append(grad)
         if _anomaly_mode:
             _check_backward_anomaly(ctx, grad_output, grad_inputs)
@@ -479,9 +479,9 @@ def grad(
             )
     if retain_graph is None:
         retain_graph = create_graph
-    captured: dict[int, Tensor | None] = {id(tensor): None for tensor in wanted}
+    captured: dict[Tensor, Tensor | None] = {tensor: None for tensor in wanted}
     _run_walk_to_the_end(_walk(roots, gradients, retain_graph, create_graph, captured, record_steps=False))
-    results = tuple(captured[id(tensor)] for tensor in wanted)
+    results = tuple(captured[tensor] for tensor in wanted)
     for index, result in enumerate(results):
         if result is None and not allow_unused:
             raise BackwardError(

@@ -52,6 +52,7 @@ by a counter; teaching mode compares checksums of the saved arrays to catch thos
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
@@ -100,7 +101,7 @@ class Context:
         self.created_at: str | None = None
         self._saved: tuple[np.ndarray, ...] | None = ()
         self._input_arrays = arrays  # what forward received, to recognise saved inputs
-        self._versions = tuple([parent._version for parent in parents])  # to notice later changes
+        self._versions = tuple(map(_version_of, parents))  # to notice later changes
         self.output: Any = None  # the Tensor, set by the engine only while backward or jvp runs
 
     if TYPE_CHECKING:  # settings are plain attributes (ctx.axis = axis): tell the type checker they are welcome
@@ -133,9 +134,10 @@ class Context:
                 "retain_graph=True to the first backward() if you need to go back twice."
             )
         tensors = []
+        input_arrays = self._input_arrays
         for array in self._saved:  # which Tensor does each saved array belong to?
-            for index, input_array in enumerate(self._input_arrays):
-                if input_array is array:  # an input
+            for index in range(len(input_arrays)):
+                if input_arrays[index] is array:  # an input
                     parent = self.parents[index]
                     if parent._version != self._versions[index]:
                         self._raise_changed(f"input {index}", parent, self._versions[index])
@@ -205,7 +207,7 @@ class Function:
             if not isinstance(x, Tensor):
                 parents = tuple([x if isinstance(x, Tensor) else Tensor(x) for x in inputs])
                 break
-        needs_input_grad = tuple([parent.requires_grad for parent in parents]) if autograd._grad_enabled else ()
+        needs_input_grad = tuple(map(_requires_grad, parents)) if autograd._grad_enabled else ()
         recorded = True in needs_input_grad
         if not (recorded or autograd._anomaly_mode or teaching._enabled):
             # The lean path: nobody will differentiate this result (see the module docstring).
@@ -215,7 +217,7 @@ class Function:
                 out = np.asarray(out)  # NumPy returns scalars from 0-d arrays
             return Tensor._make(out, False, None)
         if not needs_input_grad:
-            needs_input_grad = tuple([parent.requires_grad for parent in parents])
+            needs_input_grad = tuple(map(_requires_grad, parents))
         arrays = _distinct_arrays(parents)
         ctx = Context(cls, parents, arrays, needs_input_grad)
         out = cls.forward(ctx, *arrays, **settings)
@@ -258,13 +260,15 @@ def _distinct_arrays(parents: tuple[Tensor, ...]) -> tuple[np.ndarray, ...]:
     ``saved_tensors`` finds a saved array's Tensor by identity, so two different Tensors
     (say ``x`` and ``x.detach()``) must not hand forward the very same array object.
     """
-    if len(parents) == 1:
-        return (parents[0]._data,)  # the common cases, decided quickly
-    if len(parents) == 2 and parents[0]._data is not parents[1]._data:
-        return (parents[0]._data, parents[1]._data)
-    arrays = tuple([parent._data for parent in parents])
-    if len({id(array) for array in arrays}) == len(arrays):
+    arrays = tuple(map(_data_of, parents))
+    if len(arrays) == 1:
+        return arrays  # the common cases, decided quickly
+    if len(arrays) == 2 and (arrays[0] is not arrays[1] or parents[0] is parents[1]):
+        return arrays  # different arrays, or one Tensor twice (x * x)
+    if len(arrays) == 3 and arrays[0] is not arrays[1] and arrays[0] is not arrays[2] and arrays[1] is not arrays[2]:
         return arrays  # all different (Affine's x, W, b)
+    if len({id(array) for array in arrays}) == len(arrays):
+        return arrays  # all different (many inputs: cat, stack)
     first_owner: dict[int, Tensor] = {}  # id of an array -> the first Tensor seen holding it
     distinct = []
     for parent in parents:
@@ -272,6 +276,10 @@ def _distinct_arrays(parents: tuple[Tensor, ...]) -> tuple[np.ndarray, ...]:
         distinct.append(parent._data if owner is parent else parent._data.view())
     return tuple(distinct)
 
+
+_requires_grad = attrgetter("requires_grad")  # Tensor -> bool, for map() over an op's inputs
+_version_of = attrgetter("_version")
+_data_of = attrgetter("_data")
 
 # Imported last: tensor.py imports this module, and Function.apply needs Tensor at run time.
 from .tensor import Tensor

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..autograd import is_grad_enabled
+from .. import autograd
 from ..broadcast import broadcast_shapes
 from ..function import Context, Function, Gradient
 
@@ -34,7 +34,7 @@ def _values(*tensors: Tensor) -> tuple[Any, ...]:
     (``create_graph=True``: the gradient must be differentiable again), their NumPy arrays in a
     plain ``backward()``. ``g * b`` or ``-g / b`` read the same either way, so each formula is
     written once; on arrays it costs only the NumPy call (no op to record, no Tensor to make)."""
-    if is_grad_enabled():
+    if autograd._grad_enabled:
         return tensors
     return tuple([tensor._data for tensor in tensors])
 
@@ -496,16 +496,19 @@ class LeakyReLU(Function):
         return x_dot * slope
 
 
-_SMALLEST_EXPONENTS: dict[np.dtype, float] = {}
+_SIGMOID_CONSTANTS: dict[np.dtype, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
 
-def _smallest_exponent(dtype: np.dtype) -> float:
-    """ln s + 0.01, s the smallest normal number of ``dtype`` (the 0.01 keeps σ's result above s
-    after rounding): σ's lowest exponent, looked up once per dtype (np.finfo is slow)."""
-    exponent = _SMALLEST_EXPONENTS.get(dtype)
-    if exponent is None:
-        exponent = _SMALLEST_EXPONENTS[dtype] = math.log(np.finfo(dtype).tiny) + 0.01
-    return exponent
+def _sigmoid_constants(dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """ln s + 0.01 and −(ln s + 0.01), s the smallest normal number of ``dtype`` (the 0.01 keeps
+    σ's result above s after rounding), and 1: σ's clipping bounds and its one, made once per
+    dtype (np.finfo is slow) as 0-d arrays of that dtype, which NumPy combines with an array
+    about twice as fast as Python numbers (it need not work out a Python number's dtype)."""
+    constants = _SIGMOID_CONSTANTS.get(dtype)
+    if constants is None:
+        lowest = math.log(np.finfo(dtype).tiny) + 0.01
+        constants = _SIGMOID_CONSTANTS[dtype] = (np.array(lowest, dtype), np.array(-lowest, dtype), np.array(1, dtype))
+    return constants
 
 
 class Sigmoid(Function):
@@ -513,7 +516,7 @@ class Sigmoid(Function):
     forward:  y = σ(x) = 1 / (1 + exp(−x))
     backward: ∂L/∂x = ∂L/∂y · y · (1 − y)
     jvp:      ẏ = ẋ · y · (1 − y)
-    NOTE: x is first clipped to ±(ln s + 0.01), s the smallest normal number, so exp(−x) stays
+    NOTE: −x is first clipped to ±(ln s + 0.01), s the smallest normal number, so exp(−x) stays
     within about [s, 1/s]: nothing overflows nor underflows, and σ(−1000) is about 1e-308 in
     float64 instead of a denormal or 0 (the same to every digit that matters; σ(x) rounds to 1
     long before x reaches −ln s).
@@ -521,12 +524,12 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
-        lowest = _smallest_exponent(x.dtype)
-        e = np.maximum(x, lowest, out=np.empty_like(x))  # the steps below work in e
-        np.minimum(e, -lowest, out=e)
-        np.negative(e, out=e)
+        lowest, highest, one = _sigmoid_constants(x.dtype)
+        e = np.negative(x, out=np.empty_like(x))  # the steps below work in e (an array even for a 0-d x)
+        np.minimum(e, highest, out=e)  # −x clipped to [ln s, −ln s]
+        np.maximum(e, lowest, out=e)
         np.exp(e, out=e)  # exp(−x)
-        e += 1
+        e += one
         y = np.reciprocal(e, out=e)  # 1 / (1 + exp(−x))
         ctx.save_for_backward(y)
         return y

@@ -54,8 +54,12 @@ class Sum(Function):
         if grad_output.ndim != len(ctx.input_shape) and ctx.axes != tuple(range(len(ctx.axes))):
             grad_output = grad_output.reshape(kept_shape(ctx.input_shape, ctx.axes))
         if not is_grad_enabled():  # a plain backward(): spread the array itself, no op to record
-            g = grad_output.data  # a single number (a full sum) is spread fastest by np.full
-            return np.full(ctx.input_shape, g, g.dtype) if g.ndim == 0 else np.broadcast_to(g, ctx.input_shape)
+            g = grad_output._data
+            if g.ndim:
+                return np.broadcast_to(g, ctx.input_shape)
+            spread = np.empty(ctx.input_shape, g.dtype)  # a single number (a full sum) is spread fastest by fill
+            spread.fill(g)
+            return spread
         return grad_output.broadcast_to(ctx.input_shape)
 
     @staticmethod

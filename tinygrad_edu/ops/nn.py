@@ -107,14 +107,14 @@ class Affine(Function):
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Gradient, Gradient, Gradient]:
         x, weight = ctx.saved_tensors
         if not is_grad_enabled():  # a plain backward(): the same products on the arrays, no graph to record
-            g, x_rows = grad_output._data, x._data
+            g, input_rows = grad_output._data, x._data
             grad_rows = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
-            if x_rows.ndim != 2:
-                x_rows = x_rows.reshape(-1, x_rows.shape[-1])
+            if input_rows.ndim != 2:
+                input_rows = input_rows.reshape(-1, input_rows.shape[-1])
             needs_x, needs_weight, needs_bias = ctx.needs_input_grad
             return (
                 g @ weight._data if needs_x else None,
-                (x_rows.T @ grad_rows).T if needs_weight else None,
+                (input_rows.T @ grad_rows).T if needs_weight else None,
                 grad_rows.sum(axis=0) if needs_bias else None,
             )
         rows = grad_output if grad_output.ndim == 2 else grad_output.reshape(-1, grad_output.shape[-1])

@@ -278,16 +278,19 @@ class Tensor:
         """Turn the other side of an operator into a Tensor (a Python number takes our dtype)."""
         if isinstance(other, Tensor):
             return other
+        dtype = self._data.dtype
+        if type(other) is np.ndarray and other.dtype == dtype:
+            return Tensor._make(other, False, None)  # an array of our dtype, as it is
         if isinstance(other, (int, float)):
             # Like NumPy's "weak" Python scalars: 0.1 * float64 stays float64, 2 * int64 stays int64.
-            if self.dtype.kind == "f" or self.dtype.kind in "iu" and isinstance(other, int):
-                return Tensor._make(np.asarray(other, dtype=self.dtype), requires_grad=False, grad_fn=None)
+            if dtype.kind == "f" or dtype.kind in "iu" and isinstance(other, int):
+                return Tensor._make(np.asarray(other, dtype=dtype), False, None)
             return Tensor(other)
         if isinstance(other, (np.ndarray, np.generic, list, tuple)):
             array = np.asarray(other)
             # Constants do not upcast: a NumPy array of numbers meets a floating tensor in its dtype.
-            if self.dtype.kind == "f" and array.dtype.kind in "biuf":
-                return Tensor._make(array.astype(self.dtype, copy=False), requires_grad=False, grad_fn=None)
+            if dtype.kind == "f" and array.dtype.kind in "biuf":
+                return Tensor._make(array.astype(dtype, copy=False), False, None)
             return Tensor(other)
         raise TypeError(
             f"unsupported operand type for {symbol}: Tensor and {type(other).__name__}; "

@@ -260,11 +260,11 @@ def _distinct_arrays(parents: tuple[Tensor, ...]) -> tuple[np.ndarray, ...]:
     ``saved_tensors`` finds a saved array's Tensor by identity, so two different Tensors
     (say ``x`` and ``x.detach()``) must not hand forward the very same array object.
     """
-    arrays = tuple(map(_data_of, parents))
-    if len(arrays) == 1:
-        return arrays  # the common cases, decided quickly
-    if len(arrays) == 2 and (arrays[0] is not arrays[1] or parents[0] is parents[1]):
-        return arrays  # different arrays, or one Tensor twice (x * x)
+    if len(parents) == 1:
+        return (parents[0]._data,)  # the common cases, decided quickly
+    if len(parents) == 2 and (parents[0]._data is not parents[1]._data or parents[0] is parents[1]):
+        return (parents[0]._data, parents[1]._data)  # different arrays, or one Tensor twice (x * x)
+    arrays = tuple([parent._data for parent in parents])
     if len(arrays) == 3 and arrays[0] is not arrays[1] and arrays[0] is not arrays[2] and arrays[1] is not arrays[2]:
         return arrays  # all different (Affine's x, W, b)
     if len({id(array) for array in arrays}) == len(arrays):
@@ -279,7 +279,6 @@ def _distinct_arrays(parents: tuple[Tensor, ...]) -> tuple[np.ndarray, ...]:
 
 _requires_grad = attrgetter("requires_grad")  # Tensor -> bool, for map() over an op's inputs
 _version_of = attrgetter("_version")
-_data_of = attrgetter("_data")
 
 # Imported last: tensor.py imports this module, and Function.apply needs Tensor at run time.
 from .tensor import Tensor

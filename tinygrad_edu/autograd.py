@@ -242,6 +242,8 @@ def _initial_gradients(roots: Sequence[Tensor], grad_outputs: Sequence[object | 
             # ∂root/∂root = 1, built from a 0-d array (np.ones takes five times as long)
             one = np.array(1, array.dtype)
             gradient = Tensor._make(one.reshape(array.shape) if array.ndim else one, False, None)
+            if len(roots) == 1:
+                return {root: gradient}  # the common case: loss.backward()
         else:
             if not isinstance(gradient, Tensor):
                 gradient = Tensor(np.array(gradient, dtype=root.dtype))
@@ -283,6 +285,8 @@ def _walk(
             if create_graph:  # record the sum too; otherwise gradients are constants anyway
                 with enable_grad():
                     tensor._accumulate_grad(grad_output, create_graph)
+            elif tensor._grad is None and grad_output._data.dtype == tensor._data.dtype:
+                tensor._grad = grad_output
             else:
                 tensor._accumulate_grad(grad_output, create_graph)
         if ctx is None:
@@ -295,19 +299,21 @@ def _walk(
             )
         grad_inputs = _run_backward(ctx, tensor, grad_output, grads, create_graph)
         if not retain_graph:
-            ctx.release()
+            ctx._saved = None
+            ctx._input_arrays = ()
         # Between steps the caller's own grad mode is in force: yield only after restoring it.
         if record_steps:
-            yield BackwardStep(ctx.function, ctx, ctx.parents, tensor, grad_output, grad_inputs)
+            yield BackwardStep(ctx.function, ctx, ctx.parents, tensor, grad_output, tuple(grad_inputs))
     _backward_done()
 
 
 def _run_backward(
     ctx: Context, output: Tensor, grad_output: Tensor, grads: dict[Tensor, Tensor], create_graph: bool
-) -> tuple[Tensor | None, ...]:
+) -> list[Tensor | None]:
     """One step of the chain rule: call the op's backward, shape each gradient like its input,
-    and add it to that input's running total in ``grads``. Graph recording is on only with
-    create_graph, and only here; the op is lent its output (for ``saved_tensors``) meanwhile."""
+    and add it to that input's running total in ``grads``; return them (None where not needed).
+    Graph recording is on only with create_graph, and only here; the op is lent its output (for
+    ``saved_tensors``) meanwhile."""
     global _running_backward, _grad_enabled
     if teaching._enabled:
         teaching.check_saved_unchanged(ctx)
@@ -343,7 +349,7 @@ def _run_backward(
             grad_inputs.append(grad)
         if _anomaly_mode:
             _check_backward_anomaly(ctx, grad_output, grad_inputs)
-        return tuple(grad_inputs)
+        return grad_inputs
     finally:
         _running_backward -= 1
         ctx.output = None

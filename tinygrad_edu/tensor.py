@@ -418,6 +418,8 @@ class Tensor:
     def sum(
         self, axis: Axis = None, keepdims: bool | None = None, *, dim: Axis = None, keepdim: bool | None = None
     ) -> Tensor:
+        if axis is None and dim is None and keepdims is None and keepdim is None:
+            return Sum.apply(self)  # the sum of everything, the usual loss: no options to sort out
         axis = axis_or_dim("sum", axis, dim)
         return Sum.apply(self, axis=axis, keepdims=keepdims_or_keepdim("sum", keepdims, keepdim))
 

@@ -190,6 +190,31 @@ def test_gradient_of_conv_is_a_conv_with_the_flipped_kernel():
     np.testing.assert_allclose(x.grad.data.ravel(), np.convolve(grad_output, kernel, mode="full"))
 
 
+@pytest.mark.parametrize(
+    ("x_shape", "w_shape", "settings"),
+    [
+        ((3, 1, 12, 12), (4, 1, 5, 5), {}),
+        ((3, 4, 9, 7), (6, 4, 3, 2), {"stride": (2, 1), "padding": (1, 2)}),
+        ((2, 6, 9, 9), (4, 3, 3, 3), {"stride": 2, "padding": 1, "dilation": 2, "groups": 2}),
+    ],
+    ids=["preset-first-layer", "stride-padding", "groups-dilation"],
+)
+def test_conv2d_float32_values_and_gradients_match_float64(x_shape, w_shape, settings):
+    """The float32 path (the one training runs) gives the float64 numbers, checked by gradcheck, to
+    float32 precision, and every gradient stays float32."""
+    rng = np.random.default_rng(4)
+    arrays = [rng.standard_normal(x_shape), rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])]
+    results = {}
+    for dtype in (np.float32, np.float64):
+        x, w, b = (Tensor(array.astype(dtype), requires_grad=True) for array in arrays)
+        y = F.conv2d(x, w, b, **settings)
+        y.backward(np.cos(np.arange(y.data.size)).reshape(y.shape).astype(dtype))  # a varied upstream gradient
+        results[dtype] = [y.data, x.grad.data, w.grad.data, b.grad.data]
+    for single, double in zip(results[np.float32], results[np.float64]):
+        assert single.dtype == np.float32
+        np.testing.assert_allclose(single, double, rtol=1e-4, atol=1e-4)
+
+
 def test_second_derivative_of_conv_through_create_graph():
     rng = np.random.default_rng(0)
     x = Tensor(rng.standard_normal((1, 2, 5, 5)), requires_grad=True)

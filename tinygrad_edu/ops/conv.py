@@ -99,7 +99,7 @@ def conv2d_weight_grad_array(
 ):
     """∂L/∂w[o, c, p, q] = Σ_{n,i,j} ∂L/∂y[n, o, i, j] · x_padded[n, c, i·s + p·d, j·s + q·d].
     columns: x's im2col, if already made (the forward's)."""
-    count, out_channels, out_height, out_width = grad_output.shape
+    out_channels = grad_output.shape[1]
     if columns is None:
         columns = _columns(x, kernel, stride, padding, dilation, groups)  # (G, C/G·KH·KW, N·OH·OW)
     rows = grad_output.transpose(1, 0, 2, 3).reshape(groups, out_channels // groups, -1)  # (G, O/G, N·OH·OW)
@@ -125,7 +125,7 @@ def conv2d_input_grad_array(
     kernels = weight.reshape(groups, out_channels // groups, -1)  # (G, O/G, C/G·KH·KW)
     columns = kernels.transpose(0, 2, 1) @ rows  # the one matmul: (G, C/G·KH·KW, OH·OW·N)
     columns = columns.reshape(in_channels, *kernel, out_height, out_width, count)
-    # col2im
+    # col2im, into (C, H, W, N) with the padding (see the NOTE)
     height = input_size[0] + 2 * padding[0]
     width = input_size[1] + 2 * padding[1]
     grad_x = np.zeros((in_channels, height, width, count), dtype=columns.dtype)

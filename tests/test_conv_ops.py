@@ -147,6 +147,16 @@ def test_max_pool_windows_that_tile_the_image_and_windows_with_leftovers_agree()
         np.testing.assert_array_equal(tiled_y_dot, y_dot)
 
 
+def test_max_pool_window_with_a_nan_has_a_nan_maximum_as_in_pytorch():
+    """The documented convention: the value is NaN; the gradient goes to the largest number
+    before the first NaN, or to the NaN when it comes first."""
+    x = Tensor(np.array([[[[1.0, 3.0, np.nan, 0.0], [np.nan, 2.0, 5.0, 4.0]]]]), requires_grad=True)
+    y = F.max_pool2d(x, 2)
+    assert np.isnan(y.data).all()
+    y.backward(np.array([[[[7.0, 8.0]]]]))
+    np.testing.assert_array_equal(x.grad.data, [[[[0.0, 7.0, 8.0, 0.0], [0.0, 0.0, 0.0, 0.0]]]])
+
+
 def test_max_pool_kernel_with_more_than_256_offsets():
     """The winner is kept in the smallest integer type that holds every offset (uint16 here)."""
     x = Tensor(np.zeros((1, 1, 17, 17)), requires_grad=True)

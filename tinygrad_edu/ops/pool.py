@@ -53,22 +53,28 @@ class MaxPool2d(Function):
     The winners are fixed by forward (piecewise constant), so backward and jvp are linear maps:
     MaxPoolScatter and MaxPoolGather, each the other's backward.
     NOTE: a tie goes to the first maximum of the window in row-major order, as PyTorch does;
-    the padding is −∞, so a maximum always comes from the image.
+    the padding is −∞, so a maximum always comes from the image. A NaN makes its window's maximum
+    NaN, as in PyTorch (which sends that window's gradient to the NaN; here it goes to the largest
+    number before the first NaN, or to the NaN when it comes first).
     """
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, kernel: Pair = (2, 2), stride: Pair = (2, 2), padding: Pair = (0, 0)):
         _check_pool("max_pool2d", x, kernel, stride, padding)
         windows = _windows(x, kernel, stride, padding, (1, 1), value=-np.inf)  # (N, C, OH, OW, KH, KW)
-        # the KH·KW candidates of every window stacked in front, in row-major order of the kernel
-        candidates = np.moveaxis(windows, (4, 5), (0, 1)).reshape(kernel[0] * kernel[1], *windows.shape[:4])
-        # a running maximum: a later candidate wins only when strictly larger, so a tie keeps the first
-        y = candidates[0].copy()
-        winner = np.zeros(y.shape, dtype=np.intp)
-        for offset in range(1, len(candidates)):
-            larger = candidates[offset] > y
-            np.copyto(y, candidates[offset], where=larger)
-            np.copyto(winner, offset, where=larger)
+        # A running maximum over the KH·KW candidates, in row-major order of the kernel. Candidate
+        # (p, q) of every window at once is the view windows[..., p, q], so nothing is copied, and
+        # the winner is kept with arithmetic rather than masked writes (which are several times slower).
+        offsets = kernel[0] * kernel[1]
+        index_type = np.min_scalar_type(offsets - 1)  # uint8 for kernels up to 16×16
+        y = windows[..., 0, 0].copy()
+        winner = np.zeros(y.shape, dtype=index_type)
+        for offset in range(1, offsets):
+            candidate = windows[..., offset // kernel[1], offset % kernel[1]]
+            # a later candidate wins only when strictly larger, so a tie keeps the first; offsets
+            # only grow, so the maximum of the offsets that won is the last one that won
+            np.maximum(winner, (candidate > y) * index_type.type(offset), out=winner)
+            np.maximum(y, candidate, out=y)
         ctx.winner = winner
         ctx.settings = (kernel, stride, padding, x.shape)
         return y
@@ -104,9 +110,18 @@ class MaxPoolScatter(Function):
         ctx.winner, ctx.settings = winner, settings
         kernel, stride, padding, input_shape = settings
         count, channels, height, width = input_shape
-        z = np.zeros((count, channels, height + 2 * padding[0], width + 2 * padding[1]), dtype=grad_output.dtype)
-        for won, rows, cols in _winner_offsets(winner, kernel, stride, grad_output.shape[2:]):
-            z[:, :, rows, cols] += grad_output * won
+        shape = (count, channels, height + 2 * padding[0], width + 2 * padding[1])
+        out_height, out_width = grad_output.shape[2:]
+        # NOTE: when the windows tile the (padded) image, with stride = kernel and nothing left over
+        # (max_pool2d(x, 2) of an even-sized image), every element is in exactly one window, so
+        # each kernel offset writes its share instead of adding it to zeros.
+        tiles = stride == kernel and shape[2:] == (out_height * kernel[0], out_width * kernel[1])
+        z = np.empty(shape, dtype=grad_output.dtype) if tiles else np.zeros(shape, dtype=grad_output.dtype)
+        for won, rows, cols in _winner_offsets(winner, kernel, stride, (out_height, out_width)):
+            if tiles:
+                np.multiply(grad_output, won, out=z[:, :, rows, cols])
+            else:
+                z[:, :, rows, cols] += grad_output * won
         return z[:, :, padding[0] : padding[0] + height, padding[1] : padding[1] + width]
 
     @staticmethod

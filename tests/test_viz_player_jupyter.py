@@ -27,6 +27,11 @@ import pytest
 import tinygrad_edu as tg
 import viz
 
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the browser fixture skips these tests then
+    expect = None
+
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium")
 pytestmark = [
@@ -35,6 +40,7 @@ pytestmark = [
 ]
 SCREEN = {"width": 1400, "height": 900}
 WAIT = 120_000  # ms: a kernel that starts on a loaded machine may take its time, a broken one fails anyway
+SETTLE = 30_000  # ms: for a page to show what a click or a key press changed
 
 FIRST_CELL = """import numpy as np
 import tinygrad_edu as tg
@@ -171,8 +177,10 @@ def run_all_cells(page) -> None:
                 raise
 
 
-def counter(frame) -> str:
-    return frame.locator("#counter").inner_text()
+def shows_step(frame, text: str) -> None:
+    """Wait until the player's counter reads ``text`` (Playwright retries: a loaded machine may
+    paint the step a moment after the click or key press that made it)."""
+    expect(frame.locator("#counter")).to_have_text(text, timeout=SETTLE)
 
 
 def check_two_players_step_on_their_own(page) -> None:
@@ -181,8 +189,8 @@ def check_two_players_step_on_their_own(page) -> None:
     assert players.count() == 2
     first = page.frame_locator("iframe.tinygrad-edu-player >> nth=0")
     second = page.frame_locator("iframe.tinygrad-edu-player >> nth=1")
-    assert counter(first) == "step 0 of 5"
-    assert counter(second) == "step 0 of 3"
+    shows_step(first, "step 0 of 5")
+    shows_step(second, "step 0 of 3")
 
     # The player fits the height it asks for: no scroll bar in it, none cut off by the notebook.
     box = players.nth(0).bounding_box()
@@ -194,19 +202,19 @@ def check_two_players_step_on_their_own(page) -> None:
     assert page.locator(".jp-mod-outputsScrolled").count() == 0  # the front end did not fold the output
 
     first.locator("#next").click()
-    assert counter(first) == "step 1 of 5"
-    assert counter(second) == "step 0 of 3"  # the other player did not move
+    shows_step(first, "step 1 of 5")
+    shows_step(second, "step 0 of 3")  # the other player did not move
     page.keyboard.press("ArrowRight")  # the click put the keys into the first player
-    assert counter(first) == "step 2 of 5"
-    assert "local derivative: ∂tanh(a·b + c)/∂(a·b + c)" in first.locator("#panel").inner_text()
-    assert counter(second) == "step 0 of 3"
+    shows_step(first, "step 2 of 5")
+    expect(first.locator("#panel")).to_contain_text("local derivative: ∂tanh(a·b + c)/∂(a·b + c)", timeout=SETTLE)
+    shows_step(second, "step 0 of 3")
 
     second.locator("#stage").click()  # into the second player: now the keys are its own
     page.keyboard.press("ArrowRight")
-    assert counter(second) == "step 1 of 3"
+    shows_step(second, "step 1 of 3")
     page.keyboard.press("End")
-    assert counter(second) == "step 3 of 3"
-    assert counter(first) == "step 2 of 5"
+    shows_step(second, "step 3 of 3")
+    shows_step(first, "step 2 of 5")
 
 
 def test_two_players_step_inline_in_jupyterlab(page, server):
@@ -236,4 +244,4 @@ def test_an_untrusted_notebook_says_how_to_see_the_player_and_running_it_shows_i
 
     run_all_cells(page)  # the note's first advice: the outputs a cell makes here are trusted
     check_two_players_step_on_their_own(page)
-    assert notes.count() == 0
+    expect(notes).to_have_count(0, timeout=SETTLE)

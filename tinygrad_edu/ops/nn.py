@@ -18,7 +18,7 @@ def shifted_by_max(x: np.ndarray, axis: int) -> np.ndarray:
     """x − maxⱼ xⱼ along ``axis``: every entry ≤ 0, so exp never overflows.
     NOTE: where the maximum is infinite, the limit is taken: 0 at the maximal entries and
     −∞ elsewhere (so softmax([∞, 1]) = [1, 0] and an all −∞ row is uniform), not ∞ − ∞ = NaN."""
-    maximum = np.max(x, axis=axis, keepdims=True)
+    maximum = x.max(axis=axis, keepdims=True)
     if np.isfinite(maximum).all():
         return x - maximum
     with np.errstate(invalid="ignore"):
@@ -153,10 +153,11 @@ class CrossEntropy(Function):
     the gradient can be differentiated again.
     NOTE: forward works on a class-major copy of the logits, shape (C, N): a row maximum or row
     sum over a few classes is then an elementwise max or sum of C rows, which NumPy does several
-    times faster than reducing N short rows one by one (7 µs instead of 16 µs for a batch of 128
-    over 10 classes). The copy is this op's own, so the shift, exp and division are done in it,
-    in place. p is saved as its transpose, a column-major (N, C) view; the gradient keeps that
-    memory order, in which the bias gradient of the layer before is also a fast sum.
+    times faster than reducing N short rows one by one (9 µs instead of 17 µs for a batch of 128
+    over 10 classes). The shifted logits are a new array, this op's own, so exp and the division
+    by the sum are done in it, in place. p is saved as its transpose, a column-major (N, C) view;
+    the gradient keeps that memory order, in which the bias gradient of the layer before is also
+    a fast sum.
     """
 
     @staticmethod
@@ -171,7 +172,10 @@ class CrossEntropy(Function):
         shifted_targets = shifted[targets, np.arange(count)]  # xᵢₜᵢ − mᵢ
         if label_smoothing:
             shifted_sums = shifted.sum(axis=0)  # Σ꜀ (xᵢ꜀ − mᵢ)
-        probabilities = np.exp(shifted, out=shifted)  # made in place: shifted is this op's own array
+        if shifted.dtype.kind == "f":
+            probabilities = np.exp(shifted, out=shifted)  # in place: shifted is this op's own array
+        else:
+            probabilities = np.exp(shifted)  # integer logits: exp makes floats, as in NumPy
         sum_exp = probabilities.sum(axis=0)
         probabilities /= sum_exp  # p = exp(shifted) / Σ exp(shifted)
         ctx.save_for_backward(logits, probabilities.T)

@@ -13,15 +13,19 @@ the 60,000 training images shuffled once per epoch. The contenders:
 
 They start from the same weights, see the same batches, and run interleaved (ours, numpy, torch,
 ours, numpy, torch, ...) in one process, so a slow moment of the machine hits them all.
-Printed: the median CPU seconds per epoch, the ratios to hand-written NumPy (goal: ours <= 1.10x),
-and the peak memory of this process and of a default `python -m mnist.train` epoch (goal:
-<= 300 MiB).
+Printed: the median CPU seconds per epoch, the ratios to hand-written NumPy (goal: ours <= 1.10x)
+and to PyTorch, and the peak memory of this process and of a default `python -m mnist.train`
+epoch (goal: <= 300 MiB).
+
+--threads N limits BLAS (through threadpoolctl, for every contender) and PyTorch to N threads
+while the epochs run. Without it each library keeps its own default; on a machine with other work
+the spinning threads of OpenBLAS then cost many times the arithmetic, and the CPU time measured
+says more about the machine than about the code.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import statistics
 import subprocess
@@ -34,6 +38,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 import numpy as np  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
 
 import tinygrad_edu as tg  # noqa: E402
 from mnist import data  # noqa: E402
@@ -208,16 +213,35 @@ def default_training_peak_mib() -> float | None:
     return int(result.stderr.split()[-1]) / 1024  # kB -> MiB
 
 
+def run_interleaved(
+    contenders: list,
+    x: np.ndarray,
+    y: np.ndarray,
+    generator: np.random.Generator,
+    repeats: int,
+    times: dict[str, list[float]],
+) -> None:
+    """``repeats`` epochs of each contender, interleaved; the CPU seconds of each go into ``times``."""
+    for repeat in range(repeats):
+        order = generator.permutation(len(x))
+        losses = {}
+        for contender in contenders:
+            start = time.process_time()  # CPU time: waiting for a core on a busy machine does not count
+            losses[contender.name] = contender.epoch(x, y, order)
+            times[contender.name].append(time.process_time() - start)
+        shown = ", ".join(f"{name} {times[name][-1]:.3f} s (loss {losses[name]:.4f})" for name in times)
+        print(f"repeat {repeat + 1}/{repeats}: {shown}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=5, help="epochs per contender (interleaved)")
-    parser.add_argument("--threads", type=int, help="BLAS threads (sets OPENBLAS/OMP/MKL_NUM_THREADS)")
+    parser.add_argument("--threads", type=int, help="BLAS and PyTorch threads while the epochs run")
     parser.add_argument("--skip-memory", action="store_true", help="do not measure the default training run")
     args = parser.parse_args()
-    if args.threads is not None:
-        for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[variable] = str(args.threads)
-        print("note: BLAS reads the thread count at import; pass it in the environment to be sure")
+    if args.threads is not None and args.threads < 1:
+        print(f"error: --threads must be a positive integer, got {args.threads}", file=sys.stderr)
+        return 2
 
     images, labels = data.load("train")
     x = data.to_float(images)
@@ -228,21 +252,15 @@ def main() -> int:
     try:
         import torch
 
-        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", torch.get_num_threads())))
+        if args.threads is not None:
+            torch.set_num_threads(args.threads)
         contenders.append(Torch(weights))
     except ImportError:
         print("PyTorch is not installed: comparing with hand-written NumPy only")
 
     times: dict[str, list[float]] = {contender.name: [] for contender in contenders}
-    for repeat in range(args.repeats):
-        order = generator.permutation(len(x))
-        losses = {}
-        for contender in contenders:
-            start = time.process_time()  # CPU time: waiting for a core on a busy machine does not count
-            losses[contender.name] = contender.epoch(x, y, order)
-            times[contender.name].append(time.process_time() - start)
-        shown = ", ".join(f"{name} {times[name][-1]:.3f} s (loss {losses[name]:.4f})" for name in times)
-        print(f"repeat {repeat + 1}/{args.repeats}: {shown}")
+    with threadpool_limits(limits=args.threads, user_api="blas"):  # None: no limit
+        run_interleaved(contenders, x, y, generator, args.repeats, times)
 
     # same data, same start, same order: the weights must agree (float32 rounding aside)
     reference = contenders[1].weights()
@@ -252,10 +270,15 @@ def main() -> int:
 
     medians = {name: statistics.median(values) for name, values in times.items()}
     print()
-    print("| contender | median s/epoch | ratio to hand-written NumPy |")
-    print("|---|---:|---:|")
+    with_torch = "torch" in medians
+    header = "| contender | median s/epoch | ratio to hand-written NumPy |"
+    print(header + " ratio to PyTorch |" if with_torch else header)
+    print("|---|---:|---:|---:|" if with_torch else "|---|---:|---:|")
     for name, median in medians.items():
-        print(f"| {name} | {median:.3f} | {median / medians['numpy']:.2f}x |")
+        row = f"| {name} | {median:.3f} | {median / medians['numpy']:.2f}x |"
+        if with_torch:
+            row += f" {median / medians['torch']:.2f}x |"
+        print(row)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak memory of this benchmark process: {peak:.0f} MiB")
     if not args.skip_memory:

@@ -104,6 +104,30 @@ def test_cross_entropy_keeps_float32(rng):
     assert loss.dtype == np.float32 and logits.grad.dtype == np.float32
 
 
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.2])
+def test_cross_entropy_leaves_the_logits_untouched_in_either_memory_order(rng, order, label_smoothing):
+    # forward works on a class-major array of its own: a column-major input, whose transpose is
+    # already class-major, must be read and not written
+    values = rng.normal(size=(6, 4))
+    logits = Tensor(np.array(values, order=order), requires_grad=True)
+    targets = np.array([0, 3, 1, 2, 2, 0])
+    loss = F.cross_entropy(logits, targets, label_smoothing=label_smoothing)
+    loss.backward()
+    np.testing.assert_array_equal(logits.data, values)
+    np.testing.assert_allclose(loss.data, np_cross_entropy(values, targets, "mean", label_smoothing), rtol=1e-12)
+    q = (1 - label_smoothing) * np.eye(4)[targets] + label_smoothing / 4
+    np.testing.assert_allclose(logits.grad.data, (np.exp(np_log_softmax(values)) - q) / 6, rtol=1e-12, atol=1e-15)
+
+
+def test_cross_entropy_of_integer_logits_is_computed_in_floats():
+    logits = np.array([[1, 2, 0], [3, 1, 1]])
+    targets = np.array([0, 1])
+    loss = F.cross_entropy(Tensor(logits), targets)
+    assert loss.dtype == np.float64
+    np.testing.assert_allclose(loss.data, np_cross_entropy(logits.astype(np.float64), targets), rtol=1e-12)
+
+
 def test_cross_entropy_label_smoothing_uniform_logits():
     # uniform logits: log p = −ln C everywhere, so every smoothing gives ln C
     loss = F.cross_entropy(Tensor(np.zeros((3, 4))), np.array([0, 1, 2]), label_smoothing=0.3)

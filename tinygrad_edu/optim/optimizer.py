@@ -78,8 +78,9 @@ class Optimizer:
                 loss = closure()
         for group in self.param_groups:
             for param in group["params"]:
-                if param.grad is not None:
-                    self.update(param, param.grad.data, self.state.setdefault(id(param), {}), group)
+                grad = param.grad
+                if grad is not None:
+                    self.update(param, grad.data, self.state.setdefault(id(param), {}), group)
         return loss
 
     def update(self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:

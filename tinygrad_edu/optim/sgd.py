@@ -56,8 +56,8 @@ class SGD(Optimizer):
         lr = group["lr"]
         momentum = group["momentum"]
         weight_decay = group["weight_decay"]
-        scratch = self.scratch(param, grad)
         if weight_decay != 0:
+            scratch = self.scratch(param, grad)
             grad = np.add(grad, np.multiply(param.data, weight_decay, out=scratch), out=scratch)  # g + λθ
         if momentum != 0:
             buffer = state.get("momentum_buffer")
@@ -68,9 +68,11 @@ class SGD(Optimizer):
                 if group["dampening"] == 0:
                     buffer += grad
                 else:
-                    buffer += np.multiply(grad, 1 - group["dampening"], out=scratch)
+                    buffer += np.multiply(grad, 1 - group["dampening"], out=self.scratch(param, grad))
             if group["nesterov"]:
                 grad = grad + momentum * buffer  # g + μb (a new array: grad may be the scratch space)
             else:
                 grad = buffer
-        param.data -= np.multiply(grad, lr, out=scratch)  # θ = θ − ηg
+        # NOTE: η·g goes into a temporary, not into the scratch space: measured in a training loop it
+        # is as fast (NumPy's allocator hands back the same block every step), and it needs no lookup.
+        param.data -= lr * grad  # θ = θ − ηg

@@ -223,6 +223,9 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
 def _initial_gradients(roots: Sequence[Tensor], grad_outputs: Sequence[object | None]) -> dict[Tensor, Tensor]:
     if len(grad_outputs) != len(roots):
         raise BackwardError(f"got {len(roots)} outputs but {len(grad_outputs)} gradients; give one gradient per output")
+    loss = roots[0] if len(roots) == 1 and grad_outputs[0] is None else None
+    if loss is not None and loss.requires_grad and loss._data.ndim == 0:  # loss.backward(): ∂L/∂L = 1
+        return {loss: Tensor._make(np.array(1, loss._data.dtype), False, None)}
     grads: dict[Tensor, Tensor] = {}  # keyed by the Tensor itself: Tensors hash by identity
     for root, gradient in zip(roots, grad_outputs):
         if not root.requires_grad:
@@ -242,8 +245,6 @@ def _initial_gradients(roots: Sequence[Tensor], grad_outputs: Sequence[object | 
             # ∂root/∂root = 1, built from a 0-d array (np.ones takes five times as long)
             one = np.array(1, array.dtype)
             gradient = Tensor._make(one.reshape(array.shape) if array.ndim else one, False, None)
-            if len(roots) == 1:
-                return {root: gradient}  # the common case: loss.backward()
         else:
             if not isinstance(gradient, Tensor):
                 gradient = Tensor(np.array(gradient, dtype=root.dtype))
@@ -299,8 +300,7 @@ def _walk(
             )
         grad_inputs = _run_backward(ctx, tensor, grad_output, grads, create_graph)
         if not retain_graph:
-            ctx._saved = None
-            ctx._input_arrays = ()
+            ctx.release()
         # Between steps the caller's own grad mode is in force: yield only after restoring it.
         if record_steps:
             yield BackwardStep(ctx.function, ctx, ctx.parents, tensor, grad_output, tuple(grad_inputs))

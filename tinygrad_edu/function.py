@@ -134,10 +134,9 @@ class Context:
                 "retain_graph=True to the first backward() if you need to go back twice."
             )
         tensors = []
-        input_arrays = self._input_arrays
         for array in self._saved:  # which Tensor does each saved array belong to?
-            for index in range(len(input_arrays)):
-                if input_arrays[index] is array:  # an input
+            for index, input_array in enumerate(self._input_arrays):
+                if input_array is array:  # an input
                     parent = self.parents[index]
                     if parent._version != self._versions[index]:
                         self._raise_changed(f"input {index}", parent, self._versions[index])
@@ -221,7 +220,7 @@ class Function:
         arrays = _distinct_arrays(parents)
         ctx = Context(cls, parents, arrays, needs_input_grad)
         out = cls.forward(ctx, *arrays, **settings)
-        if not isinstance(out, np.ndarray):
+        if type(out) is not np.ndarray:
             # NumPy returns scalars from 0-d arrays; keep the saved output recognisable.
             scalar = out
             out = np.asarray(out)

@@ -51,15 +51,15 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Gradient:
+        plain = not is_grad_enabled()  # a plain backward(): spread the array itself, no op to record
+        if plain and grad_output._data.ndim == 0:  # a full sum's single number is spread fastest by fill
+            spread = np.empty(ctx.input_shape, grad_output._data.dtype)
+            spread.fill(grad_output._data)
+            return spread
         if grad_output.ndim != len(ctx.input_shape) and ctx.axes != tuple(range(len(ctx.axes))):
             grad_output = grad_output.reshape(kept_shape(ctx.input_shape, ctx.axes))
-        if not is_grad_enabled():  # a plain backward(): spread the array itself, no op to record
-            g = grad_output._data
-            if g.ndim:
-                return np.broadcast_to(g, ctx.input_shape)
-            spread = np.empty(ctx.input_shape, g.dtype)  # a single number (a full sum) is spread fastest by fill
-            spread.fill(g)
-            return spread
+        if plain:
+            return np.broadcast_to(grad_output._data, ctx.input_shape)
         return grad_output.broadcast_to(ctx.input_shape)
 
     @staticmethod

@@ -31,12 +31,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tinygrad_edu.system import available_memory
+
 from .model import (
     ACTIVATIONS,
     ARCH_EXPECTED,
     ConfigError,
     ModelSpec,
-    available_memory,
     format_arch,
     is_conv_arch,
     parameter_count,

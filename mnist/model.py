@@ -15,7 +15,6 @@ input_dropout > 0 puts a Dropout on the pixels before the first layer.
 from __future__ import annotations
 
 import math
-import os
 import re
 import sys
 from collections.abc import Sequence
@@ -25,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu import Tensor, nn
+from tinygrad_edu.system import available_memory
 
 INPUT_SIZE = 28 * 28
 ACTIVATIONS = {
@@ -143,21 +143,6 @@ def parameter_count(arch: tuple[int, ...]) -> int:
             count += math.prod(shape) * next_shape[0] + next_shape[0]
         shape = next_shape
     return count + math.prod(shape) * arch[-1] + arch[-1]
-
-
-def available_memory() -> int | None:
-    """Bytes of memory available to a new allocation (MemAvailable on Linux), None if unknown."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
 
 
 def build_model(spec: ModelSpec, generator: np.random.Generator) -> nn.Sequential:

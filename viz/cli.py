@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 import tinygrad_edu as tg
+from tinygrad_edu.system import available_memory
 
 from .backprop import backprop_frames
 from .expression import ExpressionError, Program, build, shorten
@@ -52,6 +53,7 @@ EXIT_USAGE = 2
 EXIT_NO_GRAPHVIZ = 3
 PROG = "python -m viz"
 MNIST_BYTES_PER_SAMPLE = 20_000  # measured peak ~17 KB per sample (image, activations, gradients)
+UNKNOWN_MEMORY = 8 * 2**30  # what --batch-size is checked against where the system does not say
 LARGEST_SEED = 2**64 - 1  # as torch.manual_seed
 
 
@@ -233,27 +235,14 @@ def check_batch_fits(batch_size: int) -> None:
     """--batch-size: refuse a batch whose tensors would not fit in the memory that is free."""
     needed = batch_size * MNIST_BYTES_PER_SAMPLE
     free = available_memory()
+    if free is None:  # the system does not say: assume a small machine
+        free = UNKNOWN_MEMORY
     if needed > free // 2:
         raise UsageError(
             f"--batch-size: {batch_size} images need about {needed / 1e9:.3g} GB of memory "
             f"({MNIST_BYTES_PER_SAMPLE // 1000} KB each), more than half of the {free / 1e9:.3g} GB free; "
             f"use at most {free // 2 // MNIST_BYTES_PER_SAMPLE} (a few are enough for the picture)"
         )
-
-
-def available_memory() -> int:
-    """Bytes of memory available to a new allocation (MemAvailable on Linux, else physical memory)."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):
-        return 8 * 2**30
 
 
 def prepare_out_dir(text: str) -> Path:

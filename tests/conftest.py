@@ -1,4 +1,5 @@
-"""Fixtures shared by the browser tests: one headless Chromium per test module, driven by Playwright."""
+"""What the browser tests share: the system's Chromium, and one headless browser per test module
+driven by Playwright."""
 
 import os
 import shutil
@@ -8,11 +9,19 @@ import pytest
 CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium")
 
 
+@pytest.fixture(scope="session")
+def chromium_executable():
+    """The path of the system's Chromium (no browser download); a test that needs it skips without it."""
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed")
+    return CHROMIUM
+
+
 @pytest.fixture(scope="module")
-def browser():
-    """The system's Chromium (no browser download); a module that uses it skips without Playwright."""
+def browser(chromium_executable):
+    """Headless Chromium through Playwright; a module that uses it skips without Playwright or Chromium."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = playwright.chromium.launch(executable_path=chromium_executable, args=["--no-sandbox"])
         yield browser
         browser.close()

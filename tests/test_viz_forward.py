@@ -17,7 +17,6 @@ from viz.formulas import values_inline
 from viz.graph import graph_structure
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def leaf(value, name):
@@ -149,31 +148,24 @@ def run_cli(*arguments):
 
 
 @needs_dot
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
-def test_the_page_steps_with_the_arrow_keys_in_headless_chromium(tmp_path):
-    playwright = pytest.importorskip("playwright.sync_api")
+def test_the_page_steps_with_the_arrow_keys_in_headless_chromium(tmp_path, browser):
     f, a, _, _ = tanh_expression()
     page_path = viz.export_stepper(viz.forward_frames(f, wrt=a), tmp_path, title="Forward mode")
-    with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.goto(page_path.as_uri())
-            assert page.inner_text("#counter") == "step 0 of 4"
-            for _ in range(3):
-                page.keyboard.press("ArrowRight")
-            assert page.inner_text("#counter") == "step 3 of 4"
-            assert page.get_attribute("#counter", "title").startswith("forward through tanh")
-            shown = page.locator(".lines:not([hidden])").inner_text()
-            assert "carries: d(tanh(a·b + c))/da" in shown and "−0.004023" in shown
-            assert page.locator("#answer-3").is_visible() and not page.locator("#answer-2").is_visible()
-            page.keyboard.press("ArrowLeft")
-            assert page.inner_text("#counter") == "step 2 of 4"
-            text_size = page.evaluate(
-                "parseFloat(getComputedStyle(document.querySelector('#answer-2 svg text')).fontSize)"
-                " * document.querySelector('#answer-2 svg').getBoundingClientRect().width"
-                " / document.querySelector('#answer-2 svg').viewBox.baseVal.width"
-            )
-            assert text_size >= 16, f"the picture's text is {text_size:.1f} px at 1400x900"
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(page_path.as_uri())
+    assert page.inner_text("#counter") == "step 0 of 4"
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    assert page.inner_text("#counter") == "step 3 of 4"
+    assert page.get_attribute("#counter", "title").startswith("forward through tanh")
+    shown = page.locator(".lines:not([hidden])").inner_text()
+    assert "carries: d(tanh(a·b + c))/da" in shown and "−0.004023" in shown
+    assert page.locator("#answer-3").is_visible() and not page.locator("#answer-2").is_visible()
+    page.keyboard.press("ArrowLeft")
+    assert page.inner_text("#counter") == "step 2 of 4"
+    text_size = page.evaluate(
+        "parseFloat(getComputedStyle(document.querySelector('#answer-2 svg text')).fontSize)"
+        " * document.querySelector('#answer-2 svg').getBoundingClientRect().width"
+        " / document.querySelector('#answer-2 svg').viewBox.baseVal.width"
+    )
+    assert text_size >= 16, f"the picture's text is {text_size:.1f} px at 1400x900"

@@ -33,11 +33,7 @@ except ImportError:  # the browser fixture skips these tests then
     expect = None
 
 REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium")
-pytestmark = [
-    pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed"),
-    pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed"),
-]
+pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 SCREEN = {"width": 1400, "height": 900}
 WAIT = 120_000  # ms: a kernel that starts on a loaded machine may take its time, a broken one fails anyway
 SETTLE = 30_000  # ms: for a page to show what a click or a key press changed

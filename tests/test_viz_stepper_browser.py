@@ -15,8 +15,6 @@ import tinygrad_edu as tg
 import viz
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 
 
 def tanh_frames() -> list[viz.Frame]:
@@ -59,12 +57,13 @@ def test_export_needs_frames(tmp_path):
         viz.export_stepper([], tmp_path)
 
 
-def chromium(page: Path, fragment: str, action: str, scratch: Path) -> subprocess.CompletedProcess:
-    """Run headless Chromium on page#fragment with a fresh profile; ``action`` is --screenshot=... or --dump-dom."""
+def chromium(executable: str, page: Path, fragment: str, action: str, scratch: Path) -> subprocess.CompletedProcess:
+    """Run headless Chromium (``executable``) on page#fragment with a fresh profile; ``action`` is
+    --screenshot=... or --dump-dom."""
     scratch.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, XDG_CONFIG_HOME=str(scratch / "config"), XDG_CACHE_HOME=str(scratch / "cache"))
     command = [
-        CHROMIUM,
+        executable,
         "--headless",
         "--no-sandbox",
         "--disable-gpu",
@@ -81,20 +80,19 @@ def chromium(page: Path, fragment: str, action: str, scratch: Path) -> subproces
     return subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
 
 
-def screenshot(page: Path, fragment: str, out: Path, scratch: Path) -> np.ndarray:
+def screenshot(executable: str, page: Path, fragment: str, out: Path, scratch: Path) -> np.ndarray:
     """Open page#fragment in headless Chromium and return the screenshot as an RGB(A) array."""
     from matplotlib.image import imread
 
-    result = chromium(page, fragment, f"--screenshot={out}", scratch)
+    result = chromium(executable, page, fragment, f"--screenshot={out}", scratch)
     assert out.exists(), f"chromium wrote no screenshot (exit {result.returncode}): {result.stderr[-2000:]}"
     return imread(out)
 
 
 @needs_dot
-@needs_chromium
-def test_headless_chromium_shows_different_frames_for_different_fragments(stepper, tmp_path):
-    first = screenshot(stepper, "0", tmp_path / "frame0.png", tmp_path / "chromium0")
-    fourth = screenshot(stepper, "3", tmp_path / "frame3.png", tmp_path / "chromium3")
+def test_headless_chromium_shows_different_frames_for_different_fragments(stepper, tmp_path, chromium_executable):
+    first = screenshot(chromium_executable, stepper, "0", tmp_path / "frame0.png", tmp_path / "chromium0")
+    fourth = screenshot(chromium_executable, stepper, "3", tmp_path / "frame3.png", tmp_path / "chromium3")
     for image in (first, fourth):
         assert image.shape[:2] == (900, 1400)
         assert image[..., :3].var() > 1e-3, "the screenshot is blank"
@@ -104,9 +102,8 @@ def test_headless_chromium_shows_different_frames_for_different_fragments(steppe
 
 
 @needs_dot
-@needs_chromium
-def test_the_page_opens_at_the_frame_named_in_the_address(stepper, tmp_path):
-    dom = chromium(stepper, "3", "--dump-dom", tmp_path / "chromium").stdout
+def test_the_page_opens_at_the_frame_named_in_the_address(stepper, tmp_path, chromium_executable):
+    dom = chromium(chromium_executable, stepper, "3", "--dump-dom", tmp_path / "chromium").stdout
     assert re.search(r'id="counter"[^>]*>step 3 of 5<', dom)  # #3 is step 3: one numbering
     shown = re.findall(r'class="picture" id="(\w+-\d+)">', dom)  # the others carry hidden=""
     assert shown == ["answer-3"]

@@ -1,5 +1,5 @@
-"""What the browser tests share: the system's Chromium, and one headless browser per test module
-driven by Playwright."""
+"""What the tests of pictures share: the mark ``needs_dot`` (Graphviz's dot program), the system's
+Chromium, and one headless browser per test module driven by Playwright."""
 
 import os
 import shutil
@@ -7,6 +7,16 @@ import shutil
 import pytest
 
 CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "needs_dot: needs Graphviz's dot program; skipped where it is not installed")
+
+
+@pytest.hookimpl(tryfirst=True)  # before any fixture is set up
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("needs_dot") is not None and shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed")
 
 
 @pytest.fixture(scope="session")

@@ -131,7 +131,7 @@ def test_the_notebook_runs_top_to_bottom(notebook, tmp_path, monkeypatch):
     assert Path(folder).parent == tmp_path, "the lesson's picture folder is not a temporary folder"
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+@pytest.mark.needs_dot
 def test_a_lesson_runs_as_a_plain_script(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "notebooks.lesson_1_chain_rule"],

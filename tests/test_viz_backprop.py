@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import inspect
 import re
-import shutil
 
 import numpy as np
 import pytest
@@ -14,8 +13,6 @@ import tinygrad_edu.ops as ops_package
 import viz
 from tinygrad_edu.ops import elementwise, linalg, movement, nn, reduce
 from viz.labels import HIGHLIGHT_COLOUR
-
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
 BUILT_IN_OPS = (
     "Add Sub Mul Div Pow Neg Exp Log Sqrt Abs Sin Cos ReLU LeakyReLU Sigmoid Tanh Maximum Clip Where "
@@ -224,7 +221,7 @@ def test_every_frame_is_drawn_on_one_stage():
     assert {frozenset(frame.picture.nodes) for frame in frames} == {frozenset(frames[0].picture.nodes)}
 
 
-@needs_dot
+@pytest.mark.needs_dot
 def test_pinned_positions_are_the_same_in_every_frame_and_question():
     *_, y = tanh_example()
     frames = viz.backprop_frames(y)
@@ -237,7 +234,7 @@ def test_pinned_positions_are_the_same_in_every_frame_and_question():
     assert len(positions) == 1 and len(next(iter(positions))) == 7
 
 
-@needs_dot
+@pytest.mark.needs_dot
 def test_every_pinned_edge_runs_between_its_own_two_nodes():
     x1, w1, x2, w2, b = (scalar(value, name) for value, name in ((2, "x1"), (-3, "w1"), (0, "x2"), (1, "w2"), (1, "b")))
     frames = viz.backprop_frames((x1 * w1 + x2 * w2 + b).tanh())
@@ -333,7 +330,7 @@ def test_frame_objects_expose_source_caption_index_and_display_inline(monkeypatc
         frame.svg()
 
 
-@needs_dot
+@pytest.mark.needs_dot
 def test_frames_render_to_svg(tmp_path):
     *_, y = tanh_example()
     frames = viz.backprop_frames(y)
@@ -345,7 +342,7 @@ def test_frames_render_to_svg(tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@needs_dot
+@pytest.mark.needs_dot
 def test_labels_of_16384_and_more_characters_do_not_break_dot():
     a = tg.Tensor(np.array(2.0), requires_grad=True, name="a" * 20_000)
     b = tg.Tensor(np.array(float("9" * 400)), requires_grad=True, name="b")  # a 400-digit number

@@ -4,7 +4,6 @@ test_viz_bad_input.py)."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,6 @@ import viz.cli
 from viz.cli import expression_behind_double_dash, main
 
 REPO = Path(__file__).resolve().parent.parent
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
 
 def run_viz(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -27,7 +25,7 @@ def run_viz(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 # ----- the command line ---------------------------------------------------------------------------
 
 
-@needs_dot
+@pytest.mark.needs_dot
 def test_cli_writes_the_stepper(tmp_path):
     result = run_viz("tanh(a*b + c) * a", "--values", "a=2,b=-3,c=10", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
@@ -38,7 +36,7 @@ def test_cli_writes_the_stepper(tmp_path):
     assert "index.html" in result.stdout
 
 
-@needs_dot
+@pytest.mark.needs_dot
 def test_cli_graph_only_and_second_order(tmp_path):
     result = run_viz("a*b + c", "--values", "a=2,b=-3,c=10", "--graph-only", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
@@ -52,7 +50,7 @@ def test_cli_graph_only_and_second_order(tmp_path):
     assert "∂f/∂x" in svg and ">cos<" in svg  # d/dx sin(x)·x = cos(x)·x + sin(x): the graph has a cos
 
 
-@needs_dot
+@pytest.mark.needs_dot
 def test_cli_mnist_draws_the_mlp_by_layer(tmp_path):
     pytest.importorskip("tinygrad_edu.nn")
     result = run_viz("--mnist", "--out", str(tmp_path))
@@ -97,7 +95,7 @@ def test_a_leading_minus_is_the_expression_not_an_option():
     assert expression_behind_double_dash(["-(x+1)", "--", "--out"]) == ["--", "-(x+1)", "--out"]
 
 
-@needs_dot
+@pytest.mark.needs_dot
 def test_cli_leading_minus_and_a_program_with_statements(tmp_path):
     result = run_viz("-a*b", "--values", "a=2,b=3", "--out", str(tmp_path / "minus"))
     assert result.returncode == 0, result.stderr
@@ -112,7 +110,7 @@ def test_cli_leading_minus_and_a_program_with_statements(tmp_path):
         assert name in page.replace("<B>", ">").replace("</B>", "<")
 
 
-@needs_dot
+@pytest.mark.needs_dot
 def test_cli_steps_softmax_cross_entropy_of_a_vector(tmp_path):
     values = "W=[[1,2],[3,4],[5,6]],x=[1,-1],b=[0,0.5,1]"
     result = run_viz("z = W@x + b; L = -log_softmax(z)[1]", "--values", values, "--out", str(tmp_path))
@@ -122,7 +120,7 @@ def test_cli_steps_softmax_cross_entropy_of_a_vector(tmp_path):
     assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith(".")) == []  # no temporary left
 
 
-@needs_dot
+@pytest.mark.needs_dot
 def test_a_failed_write_leaves_the_old_page_whole(tmp_path, monkeypatch, capsys):
     out = tmp_path / "out"
     assert main(["a*b", "--values", "a=1,b=2", "--out", str(out)]) == 0
@@ -141,7 +139,7 @@ def test_a_failed_write_leaves_the_old_page_whole(tmp_path, monkeypatch, capsys)
     assert not [path for path in out.iterdir() if path.name.startswith(".")]  # the staging folder is gone
 
 
-@needs_dot
+@pytest.mark.needs_dot
 def test_ctrl_c_while_drawing_leaves_nothing_half_written(tmp_path, monkeypatch, capsys):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
@@ -169,7 +167,7 @@ def test_staging_folders_of_killed_runs_are_removed(tmp_path):
     assert not dead.exists() and alive.exists()
 
 
-@needs_dot
+@pytest.mark.needs_dot
 def test_graph_only_draws_a_vector_output_that_the_stepper_refuses(tmp_path):
     values = "W=[[1,2],[3,4]],x=[1,2]"
     result = run_viz("y = W@x", "--values", values, "--graph-only", "--out", str(tmp_path / "graph"))

@@ -4,7 +4,6 @@ stepped with the arrow keys in headless Chromium."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 
@@ -15,8 +14,6 @@ import tinygrad_edu as tg
 import viz
 from viz.formulas import values_inline
 from viz.graph import graph_structure
-
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
 
 def leaf(value, name):
@@ -107,7 +104,7 @@ def test_wrt_must_be_a_leaf_of_the_graph():
         viz.forward_frames(f, wrt=f.grad_fn.parents[0])
 
 
-@needs_dot
+@pytest.mark.needs_dot
 def test_every_frame_is_drawn_on_one_stage(tmp_path):
     f, a, _, _ = tanh_expression()
     frames = viz.forward_frames(f, wrt=a)
@@ -116,7 +113,7 @@ def test_every_frame_is_drawn_on_one_stage(tmp_path):
     assert "d/da −3" in svg and "a·b + c" in svg
 
 
-@needs_dot
+@pytest.mark.needs_dot
 def test_the_command_line_writes_the_forward_page(tmp_path):
     result = run_cli("tanh(a*b + c) * a", "--values", "a=2,b=-3,c=10", "--forward", "--wrt", "a", "--out", tmp_path)
     assert result.returncode == 0, result.stderr
@@ -147,7 +144,7 @@ def run_cli(*arguments):
     return subprocess.run(command, capture_output=True, text=True, timeout=120)
 
 
-@needs_dot
+@pytest.mark.needs_dot
 def test_the_page_steps_with_the_arrow_keys_in_headless_chromium(tmp_path, browser):
     f, a, _, _ = tanh_expression()
     page_path = viz.export_stepper(viz.forward_frames(f, wrt=a), tmp_path, title="Forward mode")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 
 import graphviz
 import numpy as np
@@ -13,8 +12,6 @@ import tinygrad_edu as tg
 import viz
 from tinygrad_edu.autograd import topological_order
 from viz.labels import CONSTANT_COLOUR, OUTPUT_COLOUR, PARAMETER_COLOUR, format_number, format_values
-
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
 
 def scalar(value: float, name: str) -> tg.Tensor:
@@ -108,7 +105,7 @@ def test_numbers_never_say_minus_zero():
     assert "−0 " not in format_values(np.array([-0.0, 1.0])) + " "
 
 
-@needs_dot
+@pytest.mark.needs_dot
 def test_names_and_titles_of_16384_and_more_characters_do_not_break_dot():
     long_name = "a" * 20_000
     a = tg.Tensor(np.array(float("1" * 400)), requires_grad=True, name=long_name)
@@ -169,7 +166,7 @@ def test_several_outputs_and_rankdir():
         viz.draw_graph(a.exp(), rankdir="sideways")
 
 
-@needs_dot
+@pytest.mark.needs_dot
 def test_svg_renders():
     *_, y = tanh_example()
     svg = viz.draw_graph(y).pipe(format="svg", encoding="utf-8")

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 
 import numpy as np
 import pytest
 
 import tinygrad_edu as tg
 import viz
-
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
 
 def example() -> tg.Tensor:
@@ -34,7 +31,7 @@ def test_player_runs_backward_and_is_exported():
     assert "Player('mine', 4 frames, predict=True)" == repr(viz.player(example(), predict=True, title="mine"))
 
 
-@needs_dot
+@pytest.mark.needs_dot
 def test_repr_html_is_the_whole_page_in_an_iframe_that_fetches_nothing():
     player = viz.player(example(), predict=True)
     shown = player._repr_html_()
@@ -50,7 +47,7 @@ def test_repr_html_is_the_whole_page_in_an_iframe_that_fetches_nothing():
     assert "getElementById" in page and "document.cookie" not in page
 
 
-@needs_dot
+@pytest.mark.needs_dot
 def test_save_writes_the_page_atomically(tmp_path):
     player = viz.player(example())
     path = player.save(tmp_path / "deep" / "player.html")
@@ -58,7 +55,7 @@ def test_save_writes_the_page_atomically(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["player.html"]  # no temporary file left behind
 
 
-@needs_dot
+@pytest.mark.needs_dot
 def test_export_stepper_writes_nothing_when_drawing_fails(tmp_path, monkeypatch):
     frames = viz.backprop_frames(example())
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # dot disappears
@@ -67,7 +64,7 @@ def test_export_stepper_writes_nothing_when_drawing_fails(tmp_path, monkeypatch)
     assert not list((tmp_path / "out").iterdir())
 
 
-@needs_dot
+@pytest.mark.needs_dot
 def test_export_stepper_removes_the_frames_of_an_earlier_longer_walk(tmp_path):
     x = tg.Tensor(np.array(0.5), requires_grad=True, name="x")
     viz.export_stepper(viz.backprop_frames(x.exp().sin().cos()), tmp_path)  # 5 frames
@@ -78,7 +75,7 @@ def test_export_stepper_removes_the_frames_of_an_earlier_longer_walk(tmp_path):
     ]
 
 
-@needs_dot
+@pytest.mark.needs_dot
 def test_the_command_line_opens_the_player_in_predict_mode(tmp_path):
     import subprocess
     import sys

@@ -7,7 +7,6 @@ reveal cycle, and the player inline in a notebook exported to HTML by nbconvert.
 
 from __future__ import annotations
 
-import shutil
 import statistics
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import tinygrad_edu as tg
 import viz
 
 REPO = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+pytestmark = pytest.mark.needs_dot
 SCREEN = {"width": 1400, "height": 900}
 
 

@@ -14,7 +14,6 @@ import importlib.util
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -33,7 +32,7 @@ except ImportError:  # the browser fixture skips these tests then
     expect = None
 
 REPO = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+pytestmark = pytest.mark.needs_dot
 SCREEN = {"width": 1400, "height": 900}
 WAIT = 120_000  # ms: a kernel that starts on a loaded machine may take its time, a broken one fails anyway
 SETTLE = 30_000  # ms: for a page to show what a click or a key press changed

@@ -14,8 +14,6 @@ import pytest
 import tinygrad_edu as tg
 import viz
 
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
-
 
 def tanh_frames() -> list[viz.Frame]:
     a = tg.Tensor(np.array(2.0), requires_grad=True, name="a")
@@ -34,7 +32,7 @@ def stepper(tmp_path_factory) -> Path:
     return viz.export_stepper(tanh_frames(), out_dir)
 
 
-@needs_dot
+@pytest.mark.needs_dot
 def test_export_writes_numbered_svgs_and_one_self_contained_page(stepper):
     out_dir = stepper.parent
     assert sorted(path.name for path in out_dir.glob("*.svg")) == [f"frame-{i:03d}.svg" for i in range(6)]
@@ -89,7 +87,7 @@ def screenshot(executable: str, page: Path, fragment: str, out: Path, scratch: P
     return imread(out)
 
 
-@needs_dot
+@pytest.mark.needs_dot
 def test_headless_chromium_shows_different_frames_for_different_fragments(stepper, tmp_path, chromium_executable):
     first = screenshot(chromium_executable, stepper, "0", tmp_path / "frame0.png", tmp_path / "chromium0")
     fourth = screenshot(chromium_executable, stepper, "3", tmp_path / "frame3.png", tmp_path / "chromium3")
@@ -101,7 +99,7 @@ def test_headless_chromium_shows_different_frames_for_different_fragments(steppe
     assert difference > 1e-3, "#0 and #3 show the same picture"
 
 
-@needs_dot
+@pytest.mark.needs_dot
 def test_the_page_opens_at_the_frame_named_in_the_address(stepper, tmp_path, chromium_executable):
     dom = chromium(chromium_executable, stepper, "3", "--dump-dom", tmp_path / "chromium").stdout
     assert re.search(r'id="counter"[^>]*>step 3 of 5<', dom)  # #3 is step 3: one numbering

@@ -15,7 +15,6 @@ from viz.expression import build
 from viz.worksheet import gradients_by_tensor, number_lines, worksheet_figures
 
 REPO = Path(__file__).resolve().parent.parent
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
 NEURON = "z = w1*x1 + w2*x2 + b; p = sigmoid(z); L = -(y*log(p) + (1-y)*log(1-p))"
 NEURON_VALUES = "w1=0.5,x1=1,w2=-1,x2=2,b=0.1,y=1"
@@ -55,7 +54,7 @@ def test_gradients_come_from_the_engine_walk():
     assert again[id(program.leaves["a"])] == pytest.approx(-12.0)
 
 
-@needs_dot
+@pytest.mark.needs_dot
 def test_the_answer_page_has_every_gradient_and_the_worksheet_none():
     worksheet, answers = worksheet_figures(build(NEURON, NEURON_VALUES))
     expected = neuron_gradients()

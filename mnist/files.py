@@ -23,11 +23,12 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from tinygrad_edu.atomic import atomic_path
 
 try:
     import fcntl
@@ -50,28 +51,6 @@ def reason(error: OSError) -> str:
 # ----- atomic writes -----------------------------------------------------------------------------
 
 
-@contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path`` to write to; moved over ``path`` when the block succeeds.
-
-    The temporary file is removed if the block (or the move) fails, also on Ctrl-C.
-    """
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(handle, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are readable like any file
-        os.close(handle)
-        yield Path(temporary)
-        with open(temporary, "rb+") as file:
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException as error:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        if isinstance(error, OSError) and error.errno is not None:  # name the file meant, not the temporary
-            raise OSError(error.errno, reason(error), str(path)) from None
-        raise
-
-
 def write_text(path: Path, text: str) -> None:
     with atomic_path(path) as temporary:
         temporary.write_text(text, encoding="utf-8")
@@ -85,12 +64,6 @@ def write_picture(draw: Callable[[Path], Any], path: Path) -> None:
     """Call ``draw(temporary_path)`` (a plotting function that saves a PNG there), then move it into place."""
     with atomic_path(path) as temporary:
         draw(temporary)
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 # ----- output folders ----------------------------------------------------------------------------

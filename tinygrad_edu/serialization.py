@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -36,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from .atomic import atomic_file
 from .tensor import Tensor
 
 PathLike = str | os.PathLike
@@ -112,25 +112,8 @@ def save(state: Mapping[Any, Any], path: PathLike) -> None:
     arrays = {key: _as_array(key, value) for key, value in flatten(state).items()}
     if not path.parent.is_dir():
         raise FileNotFoundError(f"save: the folder {str(path.parent)!r} does not exist; create it first")
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(handle, 0o666 & ~_umask())  # mkstemp makes 0600; a saved file is readable like any other
-        with os.fdopen(handle, "wb") as file:
-            _write_npz(arrays, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
-
-
-def _umask() -> int:
-    """The process's umask (reading it means setting it, so it is set straight back)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+    with atomic_file(path, "wb") as file:
+        _write_npz(arrays, file)
 
 
 def _from_array(array: np.ndarray) -> Any:

@@ -12,12 +12,10 @@ in the same folder, renamed into place when complete.
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+
+from tinygrad_edu.atomic import atomic_file
 
 from .backprop import Frame
 from .page import inline_svg, player_page
@@ -30,30 +28,13 @@ def frame_filename(index: int) -> str:
     return f"frame-{index:03d}.svg"
 
 
-@contextmanager
-def atomic_file(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
-    """A file opened for writing that appears at ``path`` whole, or not at all.
-
-    It is written to a temporary file in the same folder (".index.k2j4.tmp.html": it ends like
-    ``path``, so whatever watches the writing of a kind of file sees this one too), flushed to
-    disk, then renamed over ``path``; on any error, or Ctrl-C, the temporary file is removed.
-    """
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
-    os.close(handle)
-    try:
-        with open(temporary, mode, encoding=None if "b" in mode else "utf-8") as file:
-            yield file
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-
-
 def write_text_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` whole, or not at all (see ``atomic_file``)."""
-    with atomic_file(path) as file:
+    """Write ``text`` to ``path`` whole, or not at all (see ``tinygrad_edu.atomic``).
+
+    The temporary file ends like ``path`` (".index.k2j4.tmp.html"), so whatever watches the writing
+    of a kind of file sees this one too.
+    """
+    with atomic_file(path, keep_suffix=True) as file:
         file.write(text)
 
 

@@ -30,11 +30,11 @@ from matplotlib.path import Path as CurvePath
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor
+from tinygrad_edu.atomic import atomic_file
 
 from .expression import Program
 from .graph import GraphStructure, graph_structure
 from .render import explain_missing_dot
-from .stepper import atomic_file
 
 A4_LANDSCAPE = (11.69, 8.27)  # inches
 FONT_SIZE = 12.0  # points, at scale 1; the page scales everything to fit (at most MAX_SCALE)
@@ -276,7 +276,7 @@ def write_worksheet(program: Program, out_dir: str | Path) -> Path:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "worksheet.pdf"
-    with atomic_file(path, "wb") as file:
+    with atomic_file(path, "wb", keep_suffix=True) as file:
         with rc_context({"pdf.fonttype": 42}):  # TrueType: the text can be searched and copied
             with PdfPages(file, metadata={"Title": "Backpropagation worksheet", "CreationDate": None}) as pdf:
                 for page in pages:

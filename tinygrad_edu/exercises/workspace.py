@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import ast
 import importlib.util
-import os
 import shlex
-import tempfile
 from pathlib import Path
 
+from ..atomic import atomic_file
 from .catalog import EXERCISES, Exercise
 
 SOLUTIONS = Path(__file__).with_name("solutions.py")
@@ -129,15 +128,9 @@ def start(folder: Path) -> list[Path]:
 
 
 def write_atomically(path: Path, text: str) -> Path:
-    """Write to a temporary file beside ``path``, then rename it: a crash leaves no half file."""
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write ``text`` to ``path`` whole, or not at all (see ``tinygrad_edu.atomic``); return ``path``."""
+    with atomic_file(path) as file:
+        file.write(text)
     return path
 
 

@@ -24,10 +24,7 @@
 # accuracy, parameters and time.
 
 # %%
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -42,21 +39,14 @@ from tinygrad_edu.ops.conv import Conv2d
 from tinygrad_edu.testing import check_op
 from viz.plots import plot_conv_filters, plot_feature_maps
 
-OUT = Path(tempfile.mkdtemp(prefix="lesson10-"))  # pictures go here, never into the repository
-IN_NOTEBOOK = "ipykernel" in sys.modules
-print("pictures are written to", OUT)
+try:  # Jupyter starts the kernel in notebooks/
+    from lesson_tools import Pictures
+except ModuleNotFoundError:  # python -m notebooks.lesson_10_convolution, from the repository
+    from notebooks.lesson_tools import Pictures
 
-
-def show(picture, name="picture"):
-    """Show a picture inline in Jupyter; as a plain script, save it into OUT and say where."""
-    if IN_NOTEBOOK:
-        from IPython.display import Image, display
-
-        display(Image(filename=str(picture)) if isinstance(picture, Path) else picture)
-    elif isinstance(picture, Path):
-        print(f"[picture: {picture}]")
-    else:  # a graphviz graph
-        print(f"[picture: {picture.render(OUT / name, format='svg', cleanup=True)}]")
+pictures = Pictures("lesson10")  # a new temporary folder: pictures never go into the repository
+OUT = pictures.folder
+show = pictures.show
 
 
 # %% [markdown]

@@ -29,10 +29,6 @@
 # For the class: 45 minutes, no prerequisites beyond the derivative of a product.
 
 # %%
-import sys
-import tempfile
-from pathlib import Path
-
 import numpy as np
 
 import tinygrad_edu as tg
@@ -40,25 +36,14 @@ import viz
 from tinygrad_edu import Tensor
 from viz.graph import graph_structure
 
-OUT = Path(tempfile.mkdtemp(prefix="lesson1-"))  # pictures go here, never into the repository
-IN_NOTEBOOK = "ipykernel" in sys.modules
-print("pictures are written to", OUT)
+try:  # Jupyter starts the kernel in notebooks/
+    from lesson_tools import Pictures
+except ModuleNotFoundError:  # python -m notebooks.lesson_1_chain_rule, from the repository
+    from notebooks.lesson_tools import Pictures
 
-
-def show(picture, name="picture"):
-    """Show a picture inline in Jupyter; as a plain script, save it into OUT and say where."""
-    if IN_NOTEBOOK:
-        from IPython.display import Image, display
-
-        display(Image(filename=str(picture)) if isinstance(picture, Path) else picture)
-    elif isinstance(picture, Path):
-        print(f"[picture: {picture}]")
-    elif isinstance(picture, viz.Frame):
-        print(f"[picture: {picture.render(OUT / (name + '.svg'))}]")
-    elif isinstance(picture, viz.Player):  # in Jupyter it plays inline; here it becomes a page
-        print(f"[picture: {picture.save(OUT / name / 'index.html')}]")
-    else:  # a graphviz graph
-        print(f"[picture: {picture.render(OUT / name, format='svg', cleanup=True)}]")
+pictures = Pictures("lesson1")  # a new temporary folder: pictures never go into the repository
+OUT = pictures.folder
+show = pictures.show
 
 
 # %% [markdown]

@@ -24,10 +24,6 @@
 # $w \cdot x + b = 0$) move as it learns.
 
 # %%
-import sys
-import tempfile
-from pathlib import Path
-
 import numpy as np
 
 import tinygrad_edu as tg
@@ -36,25 +32,14 @@ from tinygrad_edu import Tensor, optim
 from tinygrad_edu.nn import functional as F
 from viz.plots import plot_decision_boundary, plot_training_curves
 
-OUT = Path(tempfile.mkdtemp(prefix="lesson2-"))  # pictures go here, never into the repository
-IN_NOTEBOOK = "ipykernel" in sys.modules
-print("pictures are written to", OUT)
+try:  # Jupyter starts the kernel in notebooks/
+    from lesson_tools import Pictures
+except ModuleNotFoundError:  # python -m notebooks.lesson_2_single_neuron, from the repository
+    from notebooks.lesson_tools import Pictures
 
-
-def show(picture, name="picture"):
-    """Show a picture inline in Jupyter; as a plain script, save it into OUT and say where."""
-    if IN_NOTEBOOK:
-        from IPython.display import Image, display
-
-        display(Image(filename=str(picture)) if isinstance(picture, Path) else picture)
-    elif isinstance(picture, Path):
-        print(f"[picture: {picture}]")
-    elif isinstance(picture, viz.Frame):
-        print(f"[picture: {picture.render(OUT / (name + '.svg'))}]")
-    elif isinstance(picture, viz.Player):  # in Jupyter it plays inline; here it becomes a page
-        print(f"[picture: {picture.save(OUT / name / 'index.html')}]")
-    else:  # a graphviz graph
-        print(f"[picture: {picture.render(OUT / name, format='svg', cleanup=True)}]")
+pictures = Pictures("lesson2")  # a new temporary folder: pictures never go into the repository
+OUT = pictures.folder
+show = pictures.show
 
 
 # %% [markdown]

@@ -22,10 +22,6 @@
 # And the backward pass itself becomes something we can draw.
 
 # %%
-import sys
-import tempfile
-from pathlib import Path
-
 import numpy as np
 
 import tinygrad_edu as tg
@@ -33,23 +29,14 @@ import viz
 from tinygrad_edu import Tensor
 from tinygrad_edu.autograd import topological_order
 
-OUT = Path(tempfile.mkdtemp(prefix="lesson6-"))  # pictures go here, never into the repository
-IN_NOTEBOOK = "ipykernel" in sys.modules
-print("pictures are written to", OUT)
+try:  # Jupyter starts the kernel in notebooks/
+    from lesson_tools import Pictures
+except ModuleNotFoundError:  # python -m notebooks.lesson_6_second_derivatives, from the repository
+    from notebooks.lesson_tools import Pictures
 
-
-def show(picture, name="picture"):
-    """Show a picture inline in Jupyter; as a plain script, save it into OUT and say where."""
-    if IN_NOTEBOOK:
-        from IPython.display import Image, display
-
-        display(Image(filename=str(picture)) if isinstance(picture, Path) else picture)
-    elif isinstance(picture, Path):
-        print(f"[picture: {picture}]")
-    elif isinstance(picture, viz.Frame):
-        print(f"[picture: {picture.render(OUT / (name + '.svg'))}]")
-    else:  # a graphviz graph
-        print(f"[picture: {picture.render(OUT / name, format='svg', cleanup=True)}]")
+pictures = Pictures("lesson6")  # a new temporary folder: pictures never go into the repository
+OUT = pictures.folder
+show = pictures.show
 
 
 # %% [markdown]

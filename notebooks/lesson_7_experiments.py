@@ -23,11 +23,7 @@
 # Before each one, ask the class to predict the outcome.
 
 # %%
-import sys
-import tempfile
-from pathlib import Path
 
-import viz
 from mnist.config import make_config
 from mnist.experiments import BASE, EXPERIMENTS, markdown_table, plot_results
 from mnist.train import RunError, TrainingRun, load_data
@@ -35,23 +31,14 @@ from mnist.train import RunError, TrainingRun, load_data
 EPOCHS = 2
 IMAGES = 2000  # training images, and as many test images
 
-OUT = Path(tempfile.mkdtemp(prefix="lesson7-"))  # pictures go here, never into the repository
-IN_NOTEBOOK = "ipykernel" in sys.modules
-print("pictures are written to", OUT)
+try:  # Jupyter starts the kernel in notebooks/
+    from lesson_tools import Pictures
+except ModuleNotFoundError:  # python -m notebooks.lesson_7_experiments, from the repository
+    from notebooks.lesson_tools import Pictures
 
-
-def show(picture, name="picture"):
-    """Show a picture inline in Jupyter; as a plain script, save it into OUT and say where."""
-    if IN_NOTEBOOK:
-        from IPython.display import Image, display
-
-        display(Image(filename=str(picture)) if isinstance(picture, Path) else picture)
-    elif isinstance(picture, Path):
-        print(f"[picture: {picture}]")
-    elif isinstance(picture, viz.Frame):
-        print(f"[picture: {picture.render(OUT / (name + '.svg'))}]")
-    else:  # a graphviz graph
-        print(f"[picture: {picture.render(OUT / name, format='svg', cleanup=True)}]")
+pictures = Pictures("lesson7")  # a new temporary folder: pictures never go into the repository
+OUT = pictures.folder
+show = pictures.show
 
 
 # %% [markdown]

@@ -31,10 +31,6 @@
 # For the class: 45 minutes, after lessons 1 and 3 (the chain rule; a layer as a matrix product).
 
 # %%
-import sys
-import tempfile
-from pathlib import Path
-
 import numpy as np
 
 import tinygrad_edu as tg
@@ -42,24 +38,15 @@ import viz
 from tinygrad_edu import Tensor
 from tinygrad_edu.nn import functional as F
 
-OUT = Path(tempfile.mkdtemp(prefix="lesson8-"))  # pictures go here, never into the repository
-IN_NOTEBOOK = "ipykernel" in sys.modules
+try:  # Jupyter starts the kernel in notebooks/
+    from lesson_tools import Pictures
+except ModuleNotFoundError:  # python -m notebooks.lesson_8_matrix_chain_rule, from the repository
+    from notebooks.lesson_tools import Pictures
+
 np.set_printoptions(precision=4, suppress=True)
-print("pictures are written to", OUT)
-
-
-def show(picture, name="picture"):
-    """Show a picture inline in Jupyter; as a plain script, save it into OUT and say where."""
-    if IN_NOTEBOOK:
-        from IPython.display import Image, display
-
-        display(Image(filename=str(picture)) if isinstance(picture, Path) else picture)
-    elif isinstance(picture, Path):
-        print(f"[picture: {picture}]")
-    elif isinstance(picture, viz.Frame):
-        print(f"[picture: {picture.render(OUT / (name + '.svg'))}]")
-    else:  # a graphviz graph
-        print(f"[picture: {picture.render(OUT / name, format='svg', cleanup=True)}]")
+pictures = Pictures("lesson8")  # a new temporary folder: pictures never go into the repository
+OUT = pictures.folder
+show = pictures.show
 
 
 # %% [markdown]

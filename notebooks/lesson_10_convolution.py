@@ -45,8 +45,7 @@ except ModuleNotFoundError:  # python -m notebooks.lesson_10_convolution, from t
     from notebooks.lesson_tools import Pictures
 
 pictures = Pictures("lesson10")  # a new temporary folder: pictures never go into the repository
-OUT = pictures.folder
-show = pictures.show
+OUT, show = pictures.folder, pictures.show
 
 
 # %% [markdown]

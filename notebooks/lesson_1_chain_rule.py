@@ -42,8 +42,7 @@ except ModuleNotFoundError:  # python -m notebooks.lesson_1_chain_rule, from the
     from notebooks.lesson_tools import Pictures
 
 pictures = Pictures("lesson1")  # a new temporary folder: pictures never go into the repository
-OUT = pictures.folder
-show = pictures.show
+OUT, show = pictures.folder, pictures.show
 
 
 # %% [markdown]

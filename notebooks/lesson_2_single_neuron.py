@@ -38,8 +38,7 @@ except ModuleNotFoundError:  # python -m notebooks.lesson_2_single_neuron, from 
     from notebooks.lesson_tools import Pictures
 
 pictures = Pictures("lesson2")  # a new temporary folder: pictures never go into the repository
-OUT = pictures.folder
-show = pictures.show
+OUT, show = pictures.folder, pictures.show
 
 
 # %% [markdown]

@@ -36,8 +36,7 @@ except ModuleNotFoundError:  # python -m notebooks.lesson_3_mlp, from the reposi
     from notebooks.lesson_tools import Pictures
 
 pictures = Pictures("lesson3")  # a new temporary folder: pictures never go into the repository
-OUT = pictures.folder
-show = pictures.show
+OUT, show = pictures.folder, pictures.show
 
 
 # %% [markdown]

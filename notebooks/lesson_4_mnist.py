@@ -40,8 +40,7 @@ except ModuleNotFoundError:  # python -m notebooks.lesson_4_mnist, from the repo
     from notebooks.lesson_tools import Pictures
 
 pictures = Pictures("lesson4")  # a new temporary folder: pictures never go into the repository
-OUT = pictures.folder
-show = pictures.show
+OUT, show = pictures.folder, pictures.show
 
 
 # %% [markdown]

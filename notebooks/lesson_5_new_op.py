@@ -37,8 +37,7 @@ except ModuleNotFoundError:  # python -m notebooks.lesson_5_new_op, from the rep
     from notebooks.lesson_tools import Pictures
 
 pictures = Pictures("lesson5")  # a new temporary folder: pictures never go into the repository
-OUT = pictures.folder
-show = pictures.show
+OUT, show = pictures.folder, pictures.show
 
 
 # %% [markdown]

@@ -35,8 +35,7 @@ except ModuleNotFoundError:  # python -m notebooks.lesson_6_second_derivatives, 
     from notebooks.lesson_tools import Pictures
 
 pictures = Pictures("lesson6")  # a new temporary folder: pictures never go into the repository
-OUT = pictures.folder
-show = pictures.show
+OUT, show = pictures.folder, pictures.show
 
 
 # %% [markdown]

@@ -23,7 +23,6 @@
 # Before each one, ask the class to predict the outcome.
 
 # %%
-
 from mnist.config import make_config
 from mnist.experiments import BASE, EXPERIMENTS, markdown_table, plot_results
 from mnist.train import RunError, TrainingRun, load_data
@@ -37,8 +36,7 @@ except ModuleNotFoundError:  # python -m notebooks.lesson_7_experiments, from th
     from notebooks.lesson_tools import Pictures
 
 pictures = Pictures("lesson7")  # a new temporary folder: pictures never go into the repository
-OUT = pictures.folder
-show = pictures.show
+OUT, show = pictures.folder, pictures.show
 
 
 # %% [markdown]

@@ -45,8 +45,7 @@ except ModuleNotFoundError:  # python -m notebooks.lesson_8_matrix_chain_rule, f
 
 np.set_printoptions(precision=4, suppress=True)
 pictures = Pictures("lesson8")  # a new temporary folder: pictures never go into the repository
-OUT = pictures.folder
-show = pictures.show
+OUT, show = pictures.folder, pictures.show
 
 
 # %% [markdown]

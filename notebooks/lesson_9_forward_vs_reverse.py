@@ -48,8 +48,7 @@ except ModuleNotFoundError:  # python -m notebooks.lesson_9_forward_vs_reverse, 
 
 np.set_printoptions(precision=4, suppress=True)
 pictures = Pictures("lesson9")  # a new temporary folder: pictures never go into the repository
-OUT = pictures.folder
-show = pictures.show
+OUT, show = pictures.folder, pictures.show
 
 
 # %% [markdown]

@@ -1,8 +1,7 @@
 """What the first cell of every lesson needs: a folder for the lesson's pictures, and ``show``.
 
     pictures = Pictures("lesson1")   # prints: pictures are written to /tmp/lesson1-k2j4...
-    OUT = pictures.folder
-    show = pictures.show
+    OUT, show = pictures.folder, pictures.show
     show(viz.draw_graph(L), "graph")
 
 The folder is a new temporary one, never inside the repository. In Jupyter ``show`` displays a

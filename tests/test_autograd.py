@@ -223,7 +223,8 @@ class TestHigherOrder:
 
 
 class Cube(Function):
-    """y = x³, ∂L/∂x = ∂L/∂y · 3x²: a user op, written like the built-in ones."""
+    """y = x³, ∂L/∂x = ∂L/∂y · 3x²: a user op, written like the built-in ones (no jvp: tests/test_forward_mode.py
+    uses it as an op forward mode cannot go through)."""
 
     @staticmethod
     def forward(ctx, x):

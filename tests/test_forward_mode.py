@@ -7,9 +7,10 @@ Jacobians built both ways agreeing with central differences.
 
 import numpy as np
 import pytest
+from test_autograd import Cube  # y = x³ with forward and backward only, no jvp
 
 import tinygrad_edu as tg
-from tinygrad_edu import Function, Tensor
+from tinygrad_edu import Tensor
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.ops.movement import IndexAdd
 
@@ -116,20 +117,6 @@ def test_bad_arguments_get_clear_errors():
 
 
 # ----- a user op without jvp -------------------------------------------------------------------
-
-
-class Cube(Function):
-    """y = x³, with forward and backward only."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x**3
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        (x,) = ctx.saved_tensors
-        return grad_output * 3 * x * x
 
 
 def test_an_op_without_jvp_is_named_in_the_error():

@@ -7,23 +7,12 @@ import re
 import graphviz
 import numpy as np
 import pytest
+from test_viz_backprop import scalar, tanh_example  # y = tanh(a·b + c) · a with a=2, b=-3, c=10
 
 import tinygrad_edu as tg
 import viz
 from tinygrad_edu.autograd import topological_order
 from viz.labels import CONSTANT_COLOUR, OUTPUT_COLOUR, PARAMETER_COLOUR, format_number, format_values
-
-
-def scalar(value: float, name: str) -> tg.Tensor:
-    return tg.Tensor(np.array(value, dtype=np.float64), requires_grad=True, name=name)
-
-
-def tanh_example() -> tuple[tg.Tensor, tg.Tensor, tg.Tensor, tg.Tensor]:
-    """y = tanh(a·b + c) · a with a=2, b=-3, c=10: 4 ops, 7 values, a used twice."""
-    a, b, c = scalar(2.0, "a"), scalar(-3.0, "b"), scalar(10.0, "c")
-    y = (a * b + c).tanh() * a
-    y.name = "y"
-    return a, b, c, y
 
 
 def node_ids(source: str, prefix: str) -> list[str]:

@@ -8,21 +8,6 @@ from tinygrad_edu import Function, Tensor
 from tinygrad_edu.nn import functional as F
 
 
-class ForgetfulSigmoid(Function):
-    """σ(x), with a planted bug: the backward forgets the factor (1 − y)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        y = 1 / (1 + np.exp(-x))
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        (y,) = ctx.saved_tensors
-        return grad_output * y
-
-
 class GoodSigmoid(Function):
     @staticmethod
     def forward(ctx, x):
@@ -34,6 +19,15 @@ class GoodSigmoid(Function):
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
         return grad_output * y * (1 - y)
+
+
+class ForgetfulSigmoid(GoodSigmoid):
+    """σ(x), with a planted bug: the backward forgets the factor (1 − y)."""
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        return grad_output * y
 
 
 class GenerousReLU(Function):

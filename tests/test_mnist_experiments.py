@@ -1,28 +1,15 @@
 """python -m mnist.experiments: each comparison as a markdown table plus a plot, on quick settings."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from test_mnist_evaluate import run_module  # python -m MODULE ARGS, from the repository, one BLAS thread
 
 from mnist.experiments import EXPERIMENTS, PRESETS, markdown_table
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-
 
 def experiments(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "mnist.experiments", *map(str, args)],
-        cwd=REPO_ROOT,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_module("mnist.experiments", *args)
 
 
 def test_the_experiments_asked_for():

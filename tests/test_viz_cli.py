@@ -126,14 +126,14 @@ def test_a_failed_write_leaves_the_old_page_whole(tmp_path, monkeypatch, capsys)
     assert main(["a*b", "--values", "a=1,b=2", "--out", str(out)]) == 0
     before = (out / "index.html").read_bytes()
 
-    def full_disk(*args, **kwargs):
-        raise OSError(28, "No space left on device", "index.html")
+    def full_disk(source, target, **kwargs):  # as os.replace says it: both names, the temporary first
+        raise OSError(28, "No space left on device", str(source), None, str(target))
 
     monkeypatch.setattr(viz.cli.os, "replace", full_disk)
     assert main(["a*b + a", "--values", "a=3,b=4", "--out", str(out)]) == 2
     error = capsys.readouterr().err
-    assert error.strip().splitlines() == [
-        f"python -m viz: error: --out: could not write {out / 'index.html'}: No space left on device"
+    assert error.strip().splitlines() == [  # the first file written, by its own name, not the temporary's
+        f"python -m viz: error: --out: could not write {out / 'frame-000.svg'}: No space left on device"
     ]
     assert (out / "index.html").read_bytes() == before  # the old page, whole
     assert not [path for path in out.iterdir() if path.name.startswith(".")]  # the staging folder is gone

@@ -62,6 +62,7 @@ from .config import (
     normalize_values,
     read_toml,
 )
+from .experiments import BASE, PRESETS
 from .files import OutputError, RunFolder, reason, write_json
 from .model import ACTIVATIONS, describe, format_arch, largest_product
 from .training import METRICS_NAME, TrainingRun, write_outputs
@@ -104,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--config", help="a TOML file with any of the settings above")
     run.add_argument(
         "--preset",
-        choices=sorted(preset_names()),
+        choices=sorted(PRESETS),
         help="a named setup of mnist.experiments (--config and flags override it)",
     )
     run.add_argument("--out", help="run folder for checkpoint, metrics and plots (default runs/<timestamp>/)")
@@ -137,18 +138,10 @@ class Plan:
     checkpoint: dict[str, Any] | None  # the checkpoint to resume, if any
 
 
-def preset_names() -> list[str]:
-    from .experiments import PRESETS  # experiments imports this module
-
-    return list(PRESETS)
-
-
 def preset_values(name: str | None) -> dict[str, Any]:
     """The settings of the preset of mnist.experiments called name (one run), {} for None."""
     if name is None:
         return {}
-    from .experiments import BASE, PRESETS
-
     experiment = PRESETS[name]
     return {**BASE, **experiment.base, **experiment.runs[0][1], "epochs": experiment.epochs}
 

@@ -34,7 +34,7 @@ import viz
 from mnist import data
 from mnist.config import make_config
 from mnist.evaluate import evaluate_logits, format_report
-from mnist.train import TrainingRun, predict
+from mnist.training import TrainingRun, predict
 from viz.plots import plot_confusion_matrix, plot_digit_grid, plot_training_curves
 
 OUT = Path(tempfile.mkdtemp(prefix="lesson4-"))  # pictures go here, never into the repository

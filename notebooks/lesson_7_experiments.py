@@ -28,9 +28,11 @@ import tempfile
 from pathlib import Path
 
 import viz
+from mnist.checkpoint import RunError
 from mnist.config import make_config
 from mnist.experiments import BASE, EXPERIMENTS, markdown_table, plot_results
-from mnist.train import RunError, TrainingRun, load_data
+from mnist.splits import load_data
+from mnist.training import TrainingRun
 
 EPOCHS = 2
 IMAGES = 2000  # training images, and as many test images

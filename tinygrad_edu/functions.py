@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .tensor import Axis, Tensor, ValuesIndices, check_device
+from .arguments import Axis, check_device
+from .tensor import Tensor, ValuesIndices
 
 
 def _tensor(input: Any) -> Tensor:

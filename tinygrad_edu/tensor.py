@@ -31,14 +31,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple, overload
 import numpy as np
 
 from . import autograd, teaching
+from .arguments import Axis, Flag, _shape_argument, axis_or_dim, check_device, keepdims_or_keepdim
 from .errors import BackwardError, DTypeError, ShapeError
 from .random import generator_or_default
 
 if TYPE_CHECKING:
     from .function import Context
 
-Axis = int | tuple[int, ...] | None
-Flag = bool | None  # keepdims= / keepdim= (None: not given)
 DEFAULT_FLOAT = np.float32
 
 
@@ -895,36 +894,6 @@ def _values(other: Any) -> Any:
     return other.data if isinstance(other, Tensor) else other
 
 
-def check_device(device: str) -> None:
-    if device.split(":")[0] != "cpu":
-        raise RuntimeError(
-            f"device {device!r}: tinygrad_edu computes with NumPy on the CPU and has no {device} device; "
-            "leave .cuda() / .to(device) out, or use device='cpu'"
-        )
-
-
-def axis_or_dim(function: str, axis: Any, dim: Any, names: tuple[str, str] = ("axis", "dim")) -> Any:
-    """The axis from NumPy's axis= or PyTorch's dim= (a list of dims becomes a tuple)."""
-    if axis is not None and dim is not None:
-        numpy_name, pytorch_name = names
-        raise TypeError(
-            f"{function}: got both {numpy_name}={axis!r} and {pytorch_name}={dim!r}; give one "
-            f"({numpy_name}= is NumPy's name, {pytorch_name}= PyTorch's)"
-        )
-    chosen = dim if dim is not None else axis
-    return tuple(chosen) if isinstance(chosen, list) else chosen
-
-
-def keepdims_or_keepdim(function: str, keepdims: bool | None, keepdim: bool | None) -> bool:
-    """NumPy's keepdims= or PyTorch's keepdim= (False when neither is given)."""
-    if keepdims is not None and keepdim is not None:
-        raise TypeError(
-            f"{function}: got both keepdims={keepdims!r} and keepdim={keepdim!r}; give one "
-            "(keepdims= is NumPy's name, keepdim= PyTorch's)"
-        )
-    return bool(keepdims or keepdim)
-
-
 class ValuesIndices(NamedTuple):
     """What ``x.max(dim=d)`` and ``x.min(dim=d)`` return, as torch.return_types.max/min."""
 
@@ -973,13 +942,6 @@ class SizeMethod:
 
     def __repr__(self) -> str:
         return f"<method Tensor.size of a tensor of shape {self._shape}: call x.size(), or x.numel()>"
-
-
-def _shape_argument(shape: tuple[Any, ...]) -> tuple[int, ...]:
-    """Accept both f(2, 3) and f((2, 3)) for a shape."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
-    return tuple(shape)
 
 
 def _normalize_index(index: Any) -> tuple[Any, ...]:

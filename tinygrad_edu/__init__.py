@@ -39,7 +39,7 @@ from .tensor import Tensor
 
 # isort: split
 # PyTorch's spelling of the surface: factories, dtypes, tg.cat, tg.manual_seed, tg.max(x, 1) ...
-# (creation.py, combine.py, random.py, functions.py, cuda.py).
+# (creation.py, combine.py, pytorch_names.py, random.py, functions.py, cuda.py).
 from .combine import cat
 from .creation import (
     arange,
@@ -91,8 +91,8 @@ from .functions import (
     sum,
     tanh,
 )
+from .pytorch_names import ValuesIndices
 from .random import default_generator, manual_seed
-from .tensor import ValuesIndices
 
 # isort: split
 # nn and optim build on the engine above, so they are imported after it.
@@ -131,7 +131,7 @@ __all__ = [
     "stack",
     "teaching_mode",
     "where",
-    # PyTorch's spelling (creation.py, combine.py, random.py, functions.py, cuda.py)
+    # PyTorch's spelling (creation.py, combine.py, pytorch_names.py, random.py, functions.py, cuda.py)
     "ValuesIndices",
     "abs",
     "arange",

@@ -17,7 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from .arguments import Axis, check_device
-from .tensor import Tensor, ValuesIndices
+from .pytorch_names import ValuesIndices
+from .tensor import Tensor
 
 
 def _tensor(input: Any) -> Tensor:

@@ -5,5 +5,6 @@
     python -m mnist.experiments lr           # comparisons: lr, activation, arch, loss, optimizer
 
 data.py reads the IDX files (shipped in mnist/data/), model.py builds the MLP from its
-description, train.py / evaluate.py / experiments.py are the command lines.
+description, splits.py turns the files into a run's inputs, training.py trains (the epoch loop,
+metrics, curves), train.py / evaluate.py / experiments.py are the command lines.
 """

@@ -30,7 +30,7 @@ from .cli import OneLineParser, check_data_dir, check_not_empty, check_whole, on
 from .config import TrainConfig
 from .files import prepare_folder, remove_empty, remove_temporaries, write_picture
 from .model import ConfigError, build_model
-from .train import PLOT_EXTRA_HINT, matplotlib_is_missing, predict
+from .training import PLOT_EXTRA_HINT, matplotlib_is_missing, predict
 
 CONFUSION_NAME = "confusion_matrix.png"
 WRONG_NAME = "most_wrong.png"

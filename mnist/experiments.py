@@ -37,7 +37,8 @@ from .cli import (
 )
 from .config import make_config
 from .files import RunFolder, write_json, write_picture, write_text
-from .train import PLOT_EXTRA_HINT, TrainingRun, load_data, matplotlib_is_missing
+from .splits import load_data
+from .training import PLOT_EXTRA_HINT, TrainingRun, matplotlib_is_missing
 
 BASE = {
     "arch": (784, 128, 10),

@@ -31,7 +31,7 @@ import numpy as np
 from mnist import data
 from mnist.config import make_config
 from mnist.evaluate import evaluate_logits, format_report
-from mnist.train import TrainingRun, predict
+from mnist.training import TrainingRun, predict
 from viz.plots import plot_confusion_matrix, plot_digit_grid, plot_training_curves
 
 try:  # Jupyter starts the kernel in notebooks/

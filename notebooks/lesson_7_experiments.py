@@ -23,9 +23,11 @@
 # Before each one, ask the class to predict the outcome.
 
 # %%
+from mnist.checkpoint import RunError
 from mnist.config import make_config
 from mnist.experiments import BASE, EXPERIMENTS, markdown_table, plot_results
-from mnist.train import RunError, TrainingRun, load_data
+from mnist.splits import load_data
+from mnist.training import TrainingRun
 
 EPOCHS = 2
 IMAGES = 2000  # training images, and as many test images

@@ -55,7 +55,7 @@ def test_python_m_viz_without_graphviz_names_the_extra_in_one_line():
 def test_training_without_matplotlib_names_the_plot_extra(tmp_path):
     code = (
         "import sys; sys.modules['matplotlib'] = None\n"
-        "from mnist.train import plot_curves\n"
+        "from mnist.training import plot_curves\n"
         "from pathlib import Path\n"
         f"print(plot_curves([{{'epoch': 1, 'train_loss': 0.5}}], Path(r'{tmp_path}') / 'c.png'))\n"
     )

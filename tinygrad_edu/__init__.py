@@ -19,6 +19,7 @@ from .autograd import (
     set_grad_enabled,
 )
 from .check_graph import check_graph
+from .combine import concatenate, stack, where
 from .errors import (
     AnomalyError,
     BackwardError,
@@ -34,11 +35,12 @@ from .function import Context, Function
 from .gradcheck import gradcheck, gradgradcheck
 from .serialization import load, save
 from .teaching import teaching_mode
-from .tensor import Tensor, concatenate, stack, where
+from .tensor import Tensor
 
 # isort: split
 # PyTorch's spelling of the surface: factories, dtypes, tg.cat, tg.manual_seed, tg.max(x, 1) ...
-# (creation.py, random.py, functions.py, cuda.py).
+# (creation.py, combine.py, pytorch_names.py, random.py, functions.py, cuda.py).
+from .combine import cat
 from .creation import (
     arange,
     double,
@@ -89,8 +91,8 @@ from .functions import (
     sum,
     tanh,
 )
+from .pytorch_names import ValuesIndices
 from .random import default_generator, manual_seed
-from .tensor import ValuesIndices, cat
 
 # isort: split
 # nn and optim build on the engine above, so they are imported after it.
@@ -129,7 +131,7 @@ __all__ = [
     "stack",
     "teaching_mode",
     "where",
-    # PyTorch's spelling (creation.py, random.py, functions.py, cuda.py)
+    # PyTorch's spelling (creation.py, combine.py, pytorch_names.py, random.py, functions.py, cuda.py)
     "ValuesIndices",
     "abs",
     "arange",

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .tensor import Axis, Tensor, ValuesIndices, check_device
+from .arguments import Axis, check_device
+from .pytorch_names import ValuesIndices
+from .tensor import Tensor
 
 
 def _tensor(input: Any) -> Tensor:

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from ..arguments import axis_or_dim
+from ..combine import where
 from ..errors import DTypeError, ShapeError
 from ..functions import relu as relu  # F.relu is tg.relu (the "as" marks a re-export)
 from ..functions import sigmoid as sigmoid
@@ -30,7 +32,7 @@ from ..ops.nn import Affine, BinaryCrossEntropy, CrossEntropy
 from ..ops.pool import avg_pool2d as avg_pool2d
 from ..ops.pool import max_pool2d as max_pool2d
 from ..random import generator_or_default
-from ..tensor import Tensor, axis_or_dim, where
+from ..tensor import Tensor
 
 REDUCTIONS = ("mean", "sum", "none")
 

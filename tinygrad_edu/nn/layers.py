@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from ..arguments import axis_or_dim
 from ..random import generator_or_default
-from ..tensor import Tensor, axis_or_dim
+from ..tensor import Tensor
 from . import functional as F
 from . import init
 from .module import Module, Parameter

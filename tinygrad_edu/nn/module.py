@@ -26,8 +26,9 @@ from typing import Any
 
 import numpy as np
 
+from ..arguments import check_device
 from ..serialization import flatten
-from ..tensor import Tensor, check_device
+from ..tensor import Tensor
 
 
 class Parameter(Tensor):

@@ -1,0 +1,328 @@
+"""PyTorch's names for Tensor's methods, as the class PyTorchNames that Tensor builds on.
+
+    x.view(2, -1).unsqueeze(0).permute(0, 2, 1)   # reshape, a new axis, transpose
+    x.size(), x.size(0), x.numel(), x.dim()        # the shape, one length, the count, the axes
+    x.float(), x.double(), x.long(), x.to(y)       # dtypes (to() itself is in tensor.py: the Cast op)
+    with tg.no_grad():
+        w -= lr * w.grad                           # in place, where no graph is recorded
+
+Each is a one-line alias or a short composition of Tensor's own methods (tensor.py), with
+PyTorch's meaning, so a PyTorch script reads the same here; none adds an op. Tensor inherits
+them all: ``class Tensor(PyTorchNames)``. The in-place methods (add_, zero_, x += y ...) are
+here too, with the rule for when a tensor may change in place.
+
+``x.size`` is PyTorch's method, not NumPy's element count (that is ``x.numel()``): it is a
+SizeMethod, which says so when used as a number. ``x.max(dim=1)`` returns ValuesIndices,
+as torch.max.
+
+NOTE: Tensor and the ops are imported inside the few methods that need them, when first
+called: tensor.py imports this module to define Tensor, so neither exists yet when this
+module is loaded.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
+
+import numpy as np
+
+from . import autograd
+from .arguments import Axis, _shape_argument, axis_or_dim, check_device
+from .errors import BackwardError, DTypeError, ShapeError
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+
+class PyTorchNames:
+    """The PyTorch spelling of Tensor's methods (Tensor's base class; it holds no data)."""
+
+    __slots__ = ()  # Tensor declares its own slots: no per-tensor __dict__
+
+    @property
+    def size(self: Tensor) -> SizeMethod:
+        """PyTorch's method: ``x.size()`` is the shape, ``x.size(0)`` one axis's length.
+        NOTE: not NumPy's number of elements; that is ``x.numel()``."""
+        return SizeMethod(self.data.shape)
+
+    def numel(self: Tensor) -> int:
+        """The number of elements (NumPy's ``a.size``)."""
+        return self.data.size
+
+    def dim(self: Tensor) -> int:
+        """The number of axes (``x.ndim``)."""
+        return self.data.ndim
+
+    @property
+    def device(self: Tensor) -> str:
+        """Always "cpu": the numbers live in NumPy arrays."""
+        return "cpu"
+
+    def view(self: Tensor, *shape: int | Sequence[int]) -> Tensor:
+        """The same elements in a new shape (reshape; -1 infers one axis)."""
+        return self.reshape(*shape)
+
+    def view_as(self: Tensor, other: Tensor) -> Tensor:
+        return self.reshape(other.shape)
+
+    def reshape_as(self: Tensor, other: Tensor) -> Tensor:
+        return self.reshape(other.shape)
+
+    def contiguous(self: Tensor) -> Tensor:
+        """The tensor itself: NumPy arrays need no contiguous copy before view()."""
+        return self
+
+    def unsqueeze(self: Tensor, dim: int) -> Tensor:
+        """Insert an axis of size 1 at ``dim`` (negative counts from the end of the result)."""
+        position = dim if dim >= 0 else dim + self.ndim + 1
+        if not 0 <= position <= self.ndim:
+            raise IndexError(f"unsqueeze({dim}): dim must lie in [{-self.ndim - 1}, {self.ndim}] for {self.shape}")
+        return self.reshape(self.shape[:position] + (1,) + self.shape[position:])
+
+    def squeeze(self: Tensor, dim: Axis = None, *, axis: Axis = None) -> Tensor:
+        """Remove axes of size 1: all of them, or those among ``dim`` (PyTorch: a dim whose size is
+        not 1 is left as it is). ``axis=`` is NumPy's: such an axis is an error."""
+        from .ops.reduce import normalize_axis  # see the module docstring: imported when first used
+
+        if axis is not None:
+            axis_or_dim("squeeze", axis, dim)
+            axes = normalize_axis(axis, self.ndim)
+            wrong = [a for a in axes if self.shape[a] != 1]
+            if wrong:
+                raise ShapeError(f"squeeze(axis={axis}): axis {wrong[0]} of shape {self.shape} does not have size 1")
+        else:
+            axes = tuple(a for a in normalize_axis(dim, self.ndim) if self.shape[a] == 1)
+        return self.reshape(tuple(size for a, size in enumerate(self.shape) if a not in axes))
+
+    def permute(self: Tensor, *dims: int | Sequence[int]) -> Tensor:
+        """Reorder all the axes: ``x.permute(0, 2, 1)`` (NumPy's transpose with axes)."""
+        from .ops.movement import Transpose  # see the module docstring: imported when first used
+
+        return Transpose.apply(self, axes=_shape_argument(dims))
+
+    def t(self: Tensor) -> Tensor:
+        """Transpose a matrix; 0-D and 1-D tensors come back as they are (as torch.t)."""
+        if self.ndim > 2:
+            raise ShapeError(
+                f"t() expects a tensor with at most 2 dimensions, got shape {self.shape}; "
+                "use x.mT (the last two axes) or x.permute(...)"
+            )
+        return self.transpose() if self.ndim == 2 else self
+
+    def expand(self: Tensor, *sizes: int | Sequence[int]) -> Tensor:
+        """Repeat axes of size 1 (and add leading axes) to reach ``sizes``; -1 keeps an axis."""
+        sizes = _shape_argument(sizes)
+        lead = len(sizes) - self.ndim
+        if lead < 0:
+            raise ShapeError(f"expand{tuple(sizes)}: fewer sizes than the {self.ndim} axes of shape {self.shape}")
+        shape = tuple(self.shape[i - lead] if size == -1 and i >= lead else size for i, size in enumerate(sizes))
+        return self.broadcast_to(shape)
+
+    def expand_as(self: Tensor, other: Tensor) -> Tensor:
+        return self.broadcast_to(other.shape)
+
+    def clone(self: Tensor) -> Tensor:
+        """A copy of the values that stays in the graph (gradients flow back to self)."""
+        return self[...]
+
+    def float(self: Tensor) -> Tensor:
+        """float32 (``x.to(np.float32)``)."""
+        return self.to(np.float32)
+
+    def double(self: Tensor) -> Tensor:
+        """float64 (``x.to(np.float64)``)."""
+        return self.to(np.float64)
+
+    def half(self: Tensor) -> Tensor:
+        return self.to(np.float16)
+
+    def long(self: Tensor) -> Tensor:
+        """int64: the dtype of class labels and indices."""
+        return self.to(np.int64)
+
+    def int(self: Tensor) -> Tensor:
+        return self.to(np.int32)
+
+    def bool(self: Tensor) -> Tensor:
+        return self.to(np.bool_)
+
+    def cpu(self: Tensor) -> Tensor:
+        return self
+
+    def cuda(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        check_device("cuda")
+        return self
+
+    def tolist(self: Tensor) -> Any:
+        """The values as (nested) Python lists of numbers; a 0-D tensor gives one number."""
+        return self.data.tolist()
+
+    def requires_grad_(self: Tensor, requires_grad: builtins.bool = True) -> Tensor:
+        """Switch gradient tracking on (or off) for this leaf, in place; returns self."""
+        if self.grad_fn is not None:
+            raise BackwardError(
+                "requires_grad_(): only leaf tensors can change requires_grad; this tensor was made by "
+                f"{self.grad_fn.name}. Use y = y.detach().requires_grad_() for a new leaf"
+            )
+        if requires_grad and self.dtype.kind != "f":
+            raise DTypeError(f"requires_grad_(): needs floating-point data, got {self.dtype}; call x.float() first")
+        self.requires_grad = requires_grad
+        return self
+
+    # Arithmetic under PyTorch's method names.
+
+    def add(self: Tensor, other: Any, alpha: builtins.float = 1) -> Tensor:
+        return self + (other if alpha == 1 else self._operand(other, "add") * alpha)
+
+    def sub(self: Tensor, other: Any, alpha: builtins.float = 1) -> Tensor:
+        return self - (other if alpha == 1 else self._operand(other, "sub") * alpha)
+
+    def mul(self: Tensor, other: Any) -> Tensor:
+        return self * other
+
+    def div(self: Tensor, other: Any) -> Tensor:
+        return self / other
+
+    def pow(self: Tensor, exponent: Any) -> Tensor:
+        return self**exponent
+
+    def neg(self: Tensor) -> Tensor:
+        return -self
+
+    def square(self: Tensor) -> Tensor:
+        return self * self
+
+    def mm(self: Tensor, other: Tensor) -> Tensor:
+        """Product of two matrices (2-D only, as torch.mm); ``@`` does the rest."""
+        if self.ndim != 2 or other.ndim != 2:
+            raise ShapeError(f"mm: needs two matrices, got shapes {self.shape} and {other.shape}; use @ (matmul)")
+        return self.matmul(other)
+
+    def clamp(self: Tensor, min: builtins.float | None = None, max: builtins.float | None = None) -> Tensor:
+        """Limit the values to [min, max] (NumPy's clip)."""
+        return self.clip(min, max)
+
+    # In place, as PyTorch's trailing underscore says. Allowed where no graph is being recorded
+    # (under tg.no_grad(), or on tensors such as x.grad that neither require grad nor meet one
+    # that does); otherwise refused with what to write instead: the graph records no in-place ops.
+    # NOTE: like NumPy, this writes into the array the tensor shares with you (Tensor(array)). Each
+    # change counts as a new version (``_version``): a backward() through an op that saved this
+    # tensor before the change raises BackwardError instead of computing a wrong gradient.
+
+    def _in_place(self: Tensor, name: str, other: Any, values: Any) -> Tensor:
+        from .tensor import Tensor  # see the module docstring: imported when first used
+
+        if autograd._grad_enabled and (self.requires_grad or isinstance(other, Tensor) and other.requires_grad):
+            raise BackwardError(
+                f"{name}() would change a tensor in a graph that records gradients, and the graph records "
+                "no in-place changes: build a new tensor (x = x + y rather than x.add_(y)), or update a "
+                "parameter under `with tg.no_grad():`"
+            )
+        if not self._data.flags.writeable:  # a read-only view (e.g. a broadcast gradient): own a copy
+            self._data = self._data.copy()
+        self._data[...] = values
+        self._version += 1
+        return self
+
+    def add_(self: Tensor, other: Any, alpha: builtins.float = 1) -> Tensor:
+        return self._in_place("add_", other, self.data + alpha * _values(other))
+
+    def sub_(self: Tensor, other: Any, alpha: builtins.float = 1) -> Tensor:
+        return self._in_place("sub_", other, self.data - alpha * _values(other))
+
+    def mul_(self: Tensor, other: Any) -> Tensor:
+        return self._in_place("mul_", other, self.data * _values(other))
+
+    def div_(self: Tensor, other: Any) -> Tensor:
+        return self._in_place("div_", other, self.data / _values(other))
+
+    def zero_(self: Tensor) -> Tensor:
+        return self._in_place("zero_", None, 0)
+
+    def fill_(self: Tensor, value: builtins.float) -> Tensor:
+        return self._in_place("fill_", value, value)
+
+    def copy_(self: Tensor, source: Any) -> Tensor:
+        return self._in_place("copy_", source, _values(source))
+
+    # x += y: in place when no graph is recorded (``w -= lr * w.grad`` under no_grad() updates w,
+    # as in PyTorch). In a graph, x += y on a tensor made by an op builds a new tensor, x = x + y
+    # (the same values; only other names for the old x still see the old values), and on a leaf
+    # that requires grad it is refused, as in PyTorch.
+
+    def __iadd__(self: Tensor, other: Any) -> Tensor:
+        return self.add_(other) if self._may_change_in_place(other) else self + other
+
+    def __isub__(self: Tensor, other: Any) -> Tensor:
+        return self.sub_(other) if self._may_change_in_place(other) else self - other
+
+    def __imul__(self: Tensor, other: Any) -> Tensor:
+        return self.mul_(other) if self._may_change_in_place(other) else self * other
+
+    def __itruediv__(self: Tensor, other: Any) -> Tensor:
+        return self.div_(other) if self._may_change_in_place(other) else self / other
+
+    def _may_change_in_place(self: Tensor, other: Any) -> builtins.bool:
+        from .tensor import Tensor  # see the module docstring: imported when first used
+
+        records = autograd._grad_enabled and (self.requires_grad or isinstance(other, Tensor) and other.requires_grad)
+        return not records or self.is_leaf and self.requires_grad  # the leaf case raises in _in_place
+
+
+class ValuesIndices(NamedTuple):
+    """What ``x.max(dim=d)`` and ``x.min(dim=d)`` return, as torch.return_types.max/min."""
+
+    values: Tensor
+    indices: Tensor
+
+
+NUMEL_HINT = "for the number of elements write x.numel() (NumPy's x.size)"
+
+
+class SizeMethod:
+    """``x.size``: PyTorch's method, so ``x.size()`` is the shape and ``x.size(0)`` one length.
+
+    NumPy's ``x.size`` was a number (the element count); used as one here it raises a
+    TypeError that says to write ``x.numel()``, rather than computing something else.
+    """
+
+    __slots__ = ("_shape",)
+
+    def __init__(self, shape: tuple[int, ...]):
+        self._shape = shape
+
+    @overload
+    def __call__(self, dim: None = None) -> tuple[int, ...]: ...
+    @overload
+    def __call__(self, dim: int) -> int: ...
+
+    def __call__(self, dim: int | None = None) -> tuple[int, ...] | int:
+        if dim is None:
+            return self._shape
+        if not -len(self._shape) <= dim < len(self._shape):
+            raise IndexError(f"size({dim}): dim out of range for a tensor of shape {self._shape}")
+        return self._shape[dim]
+
+    def _refuse(self, *args: Any) -> Any:
+        raise TypeError(
+            f"x.size is a method, as in PyTorch: x.size() is the shape {self._shape} and x.size(0) the "
+            f"length of axis 0; {NUMEL_HINT}"
+        )
+
+    __int__ = __index__ = __float__ = __bool__ = __format__ = _refuse
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _refuse
+    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __pow__ = _refuse
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<method Tensor.size of a tensor of shape {self._shape}: call x.size(), or x.numel()>"
+
+
+def _values(other: Any) -> Any:
+    """The array inside a Tensor, or the value itself (for the in-place methods)."""
+    from .tensor import Tensor  # see the module docstring: imported when first used
+
+    return other.data if isinstance(other, Tensor) else other

@@ -491,6 +491,14 @@ class TestVersionCounter:
         x.data = x.data * 2  # after backward: nothing is waiting for the old values
         np.testing.assert_allclose(x.grad.data, [15.0, 17.0])
 
+    def test_an_op_that_saved_only_its_output_ignores_a_changed_input(self):
+        x = leaf([0.5, -1.0])
+        y = x.sigmoid()  # saves y, not x: changing x afterwards leaves its gradient as it was
+        expected = y.data * (1 - y.data)
+        x.data = np.array([3.0, 4.0])
+        y.sum().backward()
+        np.testing.assert_allclose(x.grad.data, expected)
+
     def test_a_new_graph_sees_the_new_values(self):
         x = leaf([1.0, 2.0])
         x.data = np.array([3.0, 4.0])

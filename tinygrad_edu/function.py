@@ -152,6 +152,19 @@ class Context:
                     tensors.append(Tensor._make(array, False, None))
         return tuple(tensors)
 
+    @property
+    def saved_arrays(self) -> tuple[np.ndarray, ...]:
+        """The saved arrays themselves, for a formula that computes on arrays (a plain backward;
+        see ``_values`` in ops/elementwise.py), after the same checks as ``saved_tensors``."""
+        output = self.output
+        if (
+            self._saved is None
+            or tuple(map(_version_of, self.parents)) != self._versions
+            or (output is not None and output._version != 0)
+        ):  # something was freed or changed: the full check raises, or finds it harmless
+            return tuple([tensor._data for tensor in self.saved_tensors])
+        return self._saved
+
     def _raise_changed(self, which: str, tensor: Tensor, expected: int) -> None:
         label = f" {tensor.name!r}" if tensor.name else ""
         raise BackwardError(

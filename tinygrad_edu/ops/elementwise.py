@@ -29,14 +29,15 @@ def _check_broadcast(op: str, a: np.ndarray, b: np.ndarray) -> None:
         broadcast_shapes(a.shape, b.shape, op=op)
 
 
-def _values(*tensors: Tensor) -> tuple[Any, ...]:
-    """What a backward formula computes with: the Tensors themselves while the graph is recorded
-    (``create_graph=True``: the gradient must be differentiable again), their NumPy arrays in a
-    plain ``backward()``. ``g * b`` or ``-g / b`` read the same either way, so each formula is
-    written once; on arrays it costs only the NumPy call (no op to record, no Tensor to make)."""
+def _values(grad_output: Tensor, ctx: Context) -> tuple[Any, ...]:
+    """What a backward formula computes with: ∂L/∂y and the saved tensors, as Tensors while the
+    graph is recorded (``create_graph=True``: the gradient must be differentiable again), as
+    NumPy arrays in a plain ``backward()``. ``g * b`` or ``-g / b`` read the same either way, so
+    each formula is written once; on arrays it costs only the NumPy call (no op to record, no
+    Tensor to make)."""
     if autograd._grad_enabled:
-        return tensors
-    return tuple([tensor._data for tensor in tensors])
+        return (grad_output, *ctx.saved_tensors)
+    return (grad_output._data, *ctx.saved_arrays)
 
 
 # ----- binary arithmetic ------------------------------------------------------------------
@@ -84,7 +85,7 @@ class Sub(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Gradient, Gradient]:
-        (g,) = _values(grad_output)
+        (g,) = _values(grad_output, ctx)
         return g, -g if ctx.needs_input_grad[1] else None
 
     @staticmethod
@@ -113,7 +114,7 @@ class Mul(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Gradient, Gradient]:
-        g, a, b = _values(grad_output, *ctx.saved_tensors)
+        g, a, b = _values(grad_output, ctx)
         grad_a = g * b if ctx.needs_input_grad[0] else None
         grad_b = g * a if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
@@ -145,7 +146,7 @@ class Div(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Gradient, Gradient]:
-        g, a, b = _values(grad_output, *ctx.saved_tensors)
+        g, a, b = _values(grad_output, ctx)
         grad_a = g / b if ctx.needs_input_grad[0] else None
         grad_b = -g * a / (b * b) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
@@ -469,7 +470,7 @@ class ReLU(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Gradient:
-        g, positive = _values(grad_output, *ctx.saved_tensors)
+        g, positive = _values(grad_output, ctx)
         return g * positive
 
     @staticmethod
@@ -542,7 +543,7 @@ class Sigmoid(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Gradient:
-        g, y = _values(grad_output, *ctx.saved_tensors)
+        g, y = _values(grad_output, ctx)
         return g * y * (1 - y)
 
     @staticmethod

@@ -105,18 +105,19 @@ class Affine(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Gradient, Gradient, Gradient]:
-        x, weight = ctx.saved_tensors
         if not is_grad_enabled():  # a plain backward(): the same products on the arrays, no graph to record
-            g, input_rows = grad_output._data, x._data
+            input_rows, weight_array = ctx.saved_arrays
+            g = grad_output._data
             grad_rows = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
             if input_rows.ndim != 2:
                 input_rows = input_rows.reshape(-1, input_rows.shape[-1])
             needs_x, needs_weight, needs_bias = ctx.needs_input_grad
             return (
-                g @ weight._data if needs_x else None,
+                g @ weight_array if needs_x else None,
                 (input_rows.T @ grad_rows).T if needs_weight else None,
                 grad_rows.sum(axis=0) if needs_bias else None,
             )
+        x, weight = ctx.saved_tensors
         rows = grad_output if grad_output.ndim == 2 else grad_output.reshape(-1, grad_output.shape[-1])
         grad_x = grad_output @ weight if ctx.needs_input_grad[0] else None
         if ctx.needs_input_grad[1]:
@@ -195,16 +196,18 @@ class CrossEntropy(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Gradient, None]:
-        logits, probabilities = ctx.saved_tensors
         if not ctx.needs_input_grad[0]:
             return None, None
-        count, classes = logits.shape
         if not is_grad_enabled():  # a plain backward(): p − q made in one copy of p, no graph to record
-            grad = probabilities.data - ctx.label_smoothing / classes
+            _, probability_array = ctx.saved_arrays
+            count, classes = probability_array.shape
+            grad = probability_array - ctx.label_smoothing / classes
             grad[np.arange(count), ctx.targets] -= 1 - ctx.label_smoothing
             scale = grad_output.data.reshape(count, 1) if ctx.reduction == "none" else grad_output.data
             grad *= scale / count if ctx.reduction == "mean" else scale
             return grad, None
+        logits, _ = ctx.saved_tensors
+        count, classes = logits.shape
         probabilities = logits.softmax(axis=1)  # recomputed as a Tensor operation: differentiable again
         target_distribution = np.full((count, classes), ctx.label_smoothing / classes, dtype=logits.dtype)
         target_distribution[np.arange(count), ctx.targets] += 1 - ctx.label_smoothing

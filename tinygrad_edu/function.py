@@ -33,7 +33,9 @@ does nothing), and the result is a bare Tensor with no ``grad_fn``. No Context, 
 no saved arrays, no version numbers: the op costs its NumPy call plus a few attribute writes.
 
 The hottest backward formulas go one step further and, in a plain ``backward()``, skip
-``apply`` altogether: they compute on the NumPy arrays and return arrays (see autograd.py).
+``apply`` altogether: they compute on the NumPy arrays and return arrays (see autograd.py). They
+read what forward saved through ``ctx.saved_arrays``, the arrays themselves: when no input's
+version changed (one tuple comparison) there is nothing to check one by one.
 
 When a result will be differentiated (grad mode on and some input requires grad), ``apply``
 builds the Context as described above. Under ``create_graph=True`` the backward formulas run

@@ -286,8 +286,6 @@ def _walk(
             if create_graph:  # record the sum too; otherwise gradients are constants anyway
                 with enable_grad():
                     tensor._accumulate_grad(grad_output, create_graph)
-            elif tensor._grad is None and grad_output._data.dtype == tensor._data.dtype:
-                tensor._grad = grad_output
             else:
                 tensor._accumulate_grad(grad_output, create_graph)
         if ctx is None:

@@ -279,10 +279,8 @@ def _distinct_arrays(parents: tuple[Tensor, ...]) -> tuple[np.ndarray, ...]:
     if len(parents) == 2 and (parents[0]._data is not parents[1]._data or parents[0] is parents[1]):
         return (parents[0]._data, parents[1]._data)  # different arrays, or one Tensor twice (x * x)
     arrays = tuple([parent._data for parent in parents])
-    if len(arrays) == 3 and arrays[0] is not arrays[1] and arrays[0] is not arrays[2] and arrays[1] is not arrays[2]:
-        return arrays  # all different (Affine's x, W, b)
     if len({id(array) for array in arrays}) == len(arrays):
-        return arrays  # all different (many inputs: cat, stack)
+        return arrays  # all different (Affine's x, W, b)
     first_owner: dict[int, Tensor] = {}  # id of an array -> the first Tensor seen holding it
     distinct = []
     for parent in parents:

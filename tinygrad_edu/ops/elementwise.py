@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 
 
 def _check_broadcast(op: str, a: np.ndarray, b: np.ndarray) -> None:
-    """Raise ShapeError (showing the shapes) unless a and b broadcast together."""
-    if a.shape != b.shape and a.ndim and b.ndim:  # a scalar broadcasts with anything: no check
+    """Raise ShapeError (showing the shapes) unless a and b, of different shapes, broadcast
+    together. The binary ops call it only when the shapes differ: equal shapes need no check."""
+    if a.ndim and b.ndim:  # a scalar broadcasts with anything: no check
         broadcast_shapes(a.shape, b.shape, op=op)
 
 

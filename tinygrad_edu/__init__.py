@@ -6,9 +6,12 @@ x = tg.Tensor([1.0, 2.0], requires_grad=True)
 x.grad            # Tensor([2., 4.])
 """
 
+import importlib as _importlib
+import sys as _sys
+
 # autograd comes first: it loads the engine in the one order that works (tensor.py, then
 # function.py and the ops, which need each other at run time; see the ends of those files).
-from .autograd import (
+from .core.autograd import (
     BackwardStep,
     backward,
     backward_steps,
@@ -18,8 +21,13 @@ from .autograd import (
     no_grad,
     set_grad_enabled,
 )
-from .check_graph import check_graph
-from .combine import concatenate, stack, where
+from .core.forward_mode import jacobian, jvp
+from .core.function import Context, Function
+from .core.tensor import Tensor
+from .debug.check_graph import check_graph
+from .debug.explain import explain
+from .debug.gradcheck import gradcheck, gradgradcheck
+from .debug.teaching import teaching_mode
 from .errors import (
     AnomalyError,
     BackwardError,
@@ -29,19 +37,14 @@ from .errors import (
     ShapeError,
     TeachingWarning,
 )
-from .explain import explain
-from .forward import jacobian, jvp
-from .function import Context, Function
-from .gradcheck import gradcheck, gradgradcheck
-from .serialization import load, save
-from .teaching import teaching_mode
-from .tensor import Tensor
+from .io.serialization import load, save
+from .torch_api.combine import concatenate, stack, where
 
 # isort: split
 # PyTorch's spelling of the surface: factories, dtypes, tg.cat, tg.manual_seed, tg.max(x, 1) ...
 # (creation.py, combine.py, pytorch_names.py, random.py, functions.py, cuda.py).
-from .combine import cat
-from .creation import (
+from .torch_api.combine import cat
+from .torch_api.creation import (
     arange,
     double,
     eye,
@@ -68,8 +71,8 @@ from .creation import (
     zeros,
     zeros_like,
 )
-from .creation import bool_ as bool
-from .functions import (
+from .torch_api.creation import bool_ as bool
+from .torch_api.functions import (
     abs,
     argmax,
     argmin,
@@ -91,12 +94,13 @@ from .functions import (
     sum,
     tanh,
 )
-from .pytorch_names import ValuesIndices
-from .random import default_generator, manual_seed
+from .torch_api.pytorch_names import ValuesIndices
+from .torch_api.random import default_generator, manual_seed
 
 # isort: split
 # nn and optim build on the engine above, so they are imported after it.
-from . import cuda, nn, optim
+from . import nn, optim
+from .torch_api import cuda
 
 __all__ = [
     "AnomalyError",
@@ -184,3 +188,30 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+# The modules' names before the package was split into core/, ops/, debug/, torch_api/ and io/:
+# each old name is the moved module itself, so ``import tinygrad_edu.autograd`` keeps working.
+_OLD_NAMES = {
+    "autograd": "core.autograd",
+    "function": "core.function",
+    "tensor": "core.tensor",
+    "broadcast": "core.broadcast",
+    "forward": "core.forward_mode",
+    "check_graph": "debug.check_graph",
+    "explain": "debug.explain",
+    "gradcheck": "debug.gradcheck",
+    "testing": "debug.check_op",
+    "element_paths": "debug.element_paths",
+    "teaching": "debug.teaching",
+    "pytorch_names": "torch_api.pytorch_names",
+    "creation": "torch_api.creation",
+    "functions": "torch_api.functions",
+    "combine": "torch_api.combine",
+    "arguments": "torch_api.arguments",
+    "random": "torch_api.random",
+    "serialization": "io.serialization",
+    "atomic": "io.atomic",
+    "ops.nn": "ops.fused",
+}
+for _old, _new in _OLD_NAMES.items():
+    _sys.modules[f"{__name__}.{_old}"] = _importlib.import_module(f"{__name__}.{_new}")

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function
-from ..tensor import Tensor
+from ..core.function import Function
+from ..core.tensor import Tensor
 
 Gradients = Callable[[list[np.ndarray], np.ndarray, np.ndarray], tuple[np.ndarray | None, ...]]
 Tangent = Callable[[list[np.ndarray], np.ndarray, list[np.ndarray]], np.ndarray]

@@ -14,7 +14,7 @@ import importlib.util
 import shlex
 from pathlib import Path
 
-from ..atomic import atomic_file
+from ..io.atomic import atomic_file
 from .catalog import EXERCISES, Exercise
 
 SOLUTIONS = Path(__file__).with_name("solutions.py")

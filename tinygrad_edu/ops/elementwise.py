@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import autograd
-from ..broadcast import broadcast_shapes
-from ..function import Context, Function, Gradient
+from ..core import autograd
+from ..core.broadcast import broadcast_shapes
+from ..core.function import Context, Function, Gradient
 
 if TYPE_CHECKING:
-    from ..tensor import Tensor
+    from ..core.tensor import Tensor
 
 
 def _check_broadcast(op: str, a: np.ndarray, b: np.ndarray) -> None:

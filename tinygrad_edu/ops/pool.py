@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..core.function import Context, Function
 from ..errors import ShapeError
-from ..function import Context, Function
 from .conv import Conv2dInputGrad, Pair, _pad, _windows, output_size, pair
 
 if TYPE_CHECKING:
-    from ..tensor import Tensor
+    from ..core.tensor import Tensor
 
 
 def _check_pool(op: str, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair) -> None:

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..autograd import is_grad_enabled
-from ..function import Context, Function, Gradient
+from ..core.autograd import is_grad_enabled
+from ..core.function import Context, Function, Gradient
 
 if TYPE_CHECKING:
-    from ..tensor import Tensor
+    from ..core.tensor import Tensor
 
 
 def normalize_axis(axis: int | tuple[int, ...] | None, ndim: int) -> tuple[int, ...]:

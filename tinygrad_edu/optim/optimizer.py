@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import enable_grad
-from ..serialization import unflatten
-from ..tensor import Tensor
+from ..core.autograd import enable_grad
+from ..core.tensor import Tensor
+from ..io.serialization import unflatten
 
 
 class Optimizer:

@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import TeachingWarning
+from ..errors import TeachingWarning
 
 if TYPE_CHECKING:
-    from .function import Context
-    from .tensor import Tensor
+    from ..core.function import Context
+    from ..core.tensor import Tensor
 
 _enabled = os.environ.get("TINYGRAD_EDU_TEACHING", "") not in ("", "0")
 
@@ -54,7 +54,7 @@ class teaching_mode(contextlib.ContextDecorator):
 
 def _warn(message: str) -> None:
     """Warn, attributing the warning to the user's line (the first frame outside this package)."""
-    from .autograd import _PACKAGE_DIR
+    from ..core.autograd import _PACKAGE_DIR
 
     level = 2  # stacklevel 2 is our caller
     frame: FrameType | None = sys._getframe(1)
@@ -94,7 +94,7 @@ def fingerprint(arrays: tuple[np.ndarray, ...]) -> tuple[int, ...]:
 
 def remember_saved(ctx: Context) -> None:
     """At forward: note where the op was made and what its inputs and saved arrays held."""
-    from .autograd import user_source_line
+    from ..core.autograd import user_source_line
 
     ctx.created_at = ctx.created_at or user_source_line()
     ctx.teaching_fingerprint = fingerprint(tuple(ctx._input_arrays) + tuple(ctx._saved or ()))

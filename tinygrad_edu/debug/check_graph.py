@@ -51,9 +51,9 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import enable_grad, grad, no_grad, topological_order, user_source_line
-from .function import Context, Function
-from .tensor import Tensor
+from ..core.autograd import enable_grad, grad, no_grad, topological_order, user_source_line
+from ..core.function import Context, Function
+from ..core.tensor import Tensor
 
 OK = "ok"
 KINK = "kink"

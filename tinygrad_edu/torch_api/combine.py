@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from ..core.tensor import Tensor
+from ..errors import DTypeError, ShapeError
+from ..ops.elementwise import Where
+from ..ops.movement import Concatenate
 from .arguments import axis_or_dim
-from .errors import DTypeError, ShapeError
-from .ops.elementwise import Where
-from .ops.movement import Concatenate
-from .tensor import Tensor
 
 
 def concatenate(tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None = None) -> Tensor:

@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import teaching
-from .errors import AnomalyError, BackwardError
+from ..debug import teaching
+from ..errors import AnomalyError, BackwardError
 
 if TYPE_CHECKING:
     from .function import Context, Function
@@ -97,7 +97,7 @@ class enable_grad(set_grad_enabled):
 # ---------------------------------------------------------------------------------------
 
 _anomaly_mode = False
-_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+_PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)  # tinygrad_edu/
 
 
 class detect_anomaly(contextlib.ContextDecorator):

@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from ..errors import ShapeError
 from .autograd import enable_grad, grad, no_grad, topological_order
-from .errors import ShapeError
 from .tensor import Tensor
 
 if TYPE_CHECKING:

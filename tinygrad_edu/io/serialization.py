@@ -35,8 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from ..core.tensor import Tensor
 from .atomic import atomic_file
-from .tensor import Tensor
 
 PathLike = str | os.PathLike
 

@@ -16,9 +16,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .autograd import enable_grad, grad, topological_order
-from .errors import GradcheckError, GradcheckWarning
-from .tensor import Tensor
+from ..core.autograd import enable_grad, grad, topological_order
+from ..core.tensor import Tensor
+from ..errors import GradcheckError, GradcheckWarning
 
 Outputs = Tensor | Sequence[Tensor]
 

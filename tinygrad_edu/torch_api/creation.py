@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from ..core.tensor import DEFAULT_FLOAT, Tensor
 from .arguments import _shape_argument
 from .random import generator_or_default
-from .tensor import DEFAULT_FLOAT, Tensor
 
 # PyTorch's dtype names, for ``dtype=tg.float64`` and ``x.to(tg.int64)``: NumPy's dtypes.
 float16 = half = np.float16

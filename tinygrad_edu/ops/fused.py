@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..autograd import is_grad_enabled
+from ..core.autograd import is_grad_enabled
+from ..core.function import Context, Function, Gradient
 from ..errors import ShapeError
-from ..function import Context, Function, Gradient
 
 if TYPE_CHECKING:
-    from ..tensor import Tensor
+    from ..core.tensor import Tensor
 
 
 def shifted_by_max(x: np.ndarray, axis: int) -> np.ndarray:

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core.tensor import Tensor
 from .arguments import Axis, check_device
 from .pytorch_names import ValuesIndices
-from .tensor import Tensor
 
 
 def _tensor(input: Any) -> Tensor:
@@ -118,4 +118,3 @@ def device(type: str) -> str:
     """``tg.device("cpu")`` is "cpu"; any other device is an error saying to use the CPU."""
     check_device(type)
     return type
-

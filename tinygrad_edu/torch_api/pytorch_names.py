@@ -28,12 +28,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 import numpy as np
 
-from . import autograd
+from ..core import autograd
+from ..errors import BackwardError, DTypeError, ShapeError
 from .arguments import Axis, _shape_argument, axis_or_dim, check_device
-from .errors import BackwardError, DTypeError, ShapeError
 
 if TYPE_CHECKING:
-    from .tensor import Tensor
+    from ..core.tensor import Tensor
 
 
 class PyTorchNames:
@@ -84,7 +84,7 @@ class PyTorchNames:
     def squeeze(self: Tensor, dim: Axis = None, *, axis: Axis = None) -> Tensor:
         """Remove axes of size 1: all of them, or those among ``dim`` (PyTorch: a dim whose size is
         not 1 is left as it is). ``axis=`` is NumPy's: such an axis is an error."""
-        from .ops.reduce import normalize_axis  # see the module docstring: imported when first used
+        from ..ops.reduce import normalize_axis  # see the module docstring: imported when first used
 
         if axis is not None:
             axis_or_dim("squeeze", axis, dim)
@@ -98,7 +98,7 @@ class PyTorchNames:
 
     def permute(self: Tensor, *dims: int | Sequence[int]) -> Tensor:
         """Reorder all the axes: ``x.permute(0, 2, 1)`` (NumPy's transpose with axes)."""
-        from .ops.movement import Transpose  # see the module docstring: imported when first used
+        from ..ops.movement import Transpose  # see the module docstring: imported when first used
 
         return Transpose.apply(self, axes=_shape_argument(dims))
 
@@ -212,7 +212,7 @@ class PyTorchNames:
     # tensor before the change raises BackwardError instead of computing a wrong gradient.
 
     def _in_place(self: Tensor, name: str, other: Any, values: Any) -> Tensor:
-        from .tensor import Tensor  # see the module docstring: imported when first used
+        from ..core.tensor import Tensor  # see the module docstring: imported when first used
 
         if autograd._grad_enabled and (self.requires_grad or isinstance(other, Tensor) and other.requires_grad):
             raise BackwardError(
@@ -265,7 +265,7 @@ class PyTorchNames:
         return self.div_(other) if self._may_change_in_place(other) else self / other
 
     def _may_change_in_place(self: Tensor, other: Any) -> builtins.bool:
-        from .tensor import Tensor  # see the module docstring: imported when first used
+        from ..core.tensor import Tensor  # see the module docstring: imported when first used
 
         records = autograd._grad_enabled and (self.requires_grad or isinstance(other, Tensor) and other.requires_grad)
         return not records or self.is_leaf and self.requires_grad  # the leaf case raises in _in_place
@@ -323,6 +323,6 @@ class SizeMethod:
 
 def _values(other: Any) -> Any:
     """The array inside a Tensor, or the value itself (for the in-place methods)."""
-    from .tensor import Tensor  # see the module docstring: imported when first used
+    from ..core.tensor import Tensor  # see the module docstring: imported when first used
 
     return other.data if isinstance(other, Tensor) else other

@@ -57,11 +57,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .autograd import grad, no_grad, topological_order
-from .broadcast import unbroadcast
-from .errors import BackwardError
-from .function import Context
-from .tensor import Tensor
+from ..core.autograd import grad, no_grad, topological_order
+from ..core.broadcast import unbroadcast
+from ..core.function import Context
+from ..core.tensor import Tensor
+from ..errors import BackwardError
 
 if TYPE_CHECKING:
     from .element_paths import ElementExplanation

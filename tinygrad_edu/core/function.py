@@ -59,8 +59,9 @@ from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
-from . import autograd, teaching
-from .errors import BackwardError
+from ..debug import teaching
+from ..errors import BackwardError
+from . import autograd
 
 
 class Context:

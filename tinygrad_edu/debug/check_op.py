@@ -42,11 +42,11 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import grad
-from .errors import GradcheckError
-from .forward import jvp
+from ..core.autograd import grad
+from ..core.forward_mode import jvp
+from ..core.tensor import Tensor
+from ..errors import GradcheckError
 from .gradcheck import gradcheck, gradgradcheck
-from .tensor import Tensor
 
 PASSED = "passed"
 FAILED = "FAILED"

@@ -31,11 +31,12 @@ from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
-from . import autograd, teaching
-from .arguments import Axis, Flag, _shape_argument, axis_or_dim, check_device, keepdims_or_keepdim
-from .errors import DTypeError, ShapeError
-from .pytorch_names import PyTorchNames, ValuesIndices
-from .random import generator_or_default
+from ..debug import teaching
+from ..errors import DTypeError, ShapeError
+from ..torch_api.arguments import Axis, Flag, _shape_argument, axis_or_dim, check_device, keepdims_or_keepdim
+from ..torch_api.pytorch_names import PyTorchNames, ValuesIndices
+from ..torch_api.random import generator_or_default
+from . import autograd
 
 if TYPE_CHECKING:
     from .function import Context
@@ -637,9 +638,9 @@ class Tensor(PyTorchNames):
 
 
 # The ops are imported last: they import function.py, which needs the Tensor class defined above.
-from .ops.cast import Cast
-from .ops.conv import conv2d
-from .ops.elementwise import (
+from ..ops.cast import Cast
+from ..ops.conv import conv2d
+from ..ops.elementwise import (
     Abs,
     Add,
     Clip,
@@ -659,8 +660,8 @@ from .ops.elementwise import (
     Sub,
     Tanh,
 )
-from .ops.linalg import MatMul
-from .ops.movement import BroadcastTo, GetItem, Reshape, Transpose
-from .ops.nn import LogSoftmax, Softmax
-from .ops.pool import avg_pool2d, max_pool2d
-from .ops.reduce import Max, Sum, normalize_axis
+from ..ops.fused import LogSoftmax, Softmax
+from ..ops.linalg import MatMul
+from ..ops.movement import BroadcastTo, GetItem, Reshape, Transpose
+from ..ops.pool import avg_pool2d, max_pool2d
+from ..ops.reduce import Max, Sum, normalize_axis

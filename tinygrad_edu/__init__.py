@@ -9,21 +9,11 @@ x.grad            # Tensor([2., 4.])
 import importlib as _importlib
 import sys as _sys
 
-# autograd comes first: it loads the engine in the one order that works (tensor.py, then
-# function.py and the ops, which need each other at run time; see the ends of those files).
-from .core.autograd import (
-    BackwardStep,
-    backward,
-    backward_steps,
-    detect_anomaly,
-    enable_grad,
-    grad,
-    no_grad,
-    set_grad_enabled,
-)
+from .core.autograd import BackwardStep, backward, backward_steps, grad
 from .core.forward_mode import jacobian, jvp
-from .core.function import Context, Function
-from .core.tensor import Tensor
+from .core.grad_mode import enable_grad, no_grad, set_grad_enabled
+from .core.tensor import Context, Function, Tensor
+from .debug.anomaly import detect_anomaly
 from .debug.check_graph import check_graph
 from .debug.explain import explain
 from .debug.gradcheck import gradcheck, gradgradcheck
@@ -193,7 +183,7 @@ __all__ = [
 # each old name is the moved module itself, so ``import tinygrad_edu.autograd`` keeps working.
 _OLD_NAMES = {
     "autograd": "core.autograd",
-    "function": "core.function",
+    "function": "core.tensor",
     "tensor": "core.tensor",
     "broadcast": "core.broadcast",
     "forward": "core.forward_mode",

@@ -9,167 +9,43 @@ got from elsewhere (the multivariate chain rule: a tensor used twice gets two te
 ``backward_steps`` is that walk, one record per op visited; ``backward()``, ``grad()``
 and the pictures in ``viz`` are all built on it, so they cannot disagree.
 
-What a plain ``backward()`` costs: while an op's backward formula runs, graph recording is
-on only under ``create_graph=True``. Otherwise the Tensor operations of the formula take
-``Function.apply``'s lean path (no Context, see function.py), and a formula may also compute
-on the arrays directly and return arrays. The hottest ones do when recording is off: Affine,
-CrossEntropy and Sum with a branch of their own, and Sub, Mul, Div, ReLU and Sigmoid by taking
-their operands through ``ops.elementwise._values`` (the same formula, on arrays or on Tensors).
-Gradients that meet at one tensor are then added as arrays too (into a new array: the engine
-never writes into one); under create_graph their sum is a recorded Add, part of the graph.
-``backward()`` and ``grad()`` make no BackwardStep records (only ``backward_steps`` hands
-them out) and keep Python's cyclic garbage collector off the graph (see "The cyclic garbage
-collector and big graphs" below). Either way it is the same walk, in the same order.
+While an op's backward formula runs, graph recording is on only under ``create_graph=True``:
+only then does the gradient get a graph of its own. Otherwise the formula's Tensor operations
+take ``Function.apply``'s lean path, and for the hot ops the walk runs their first-order twin on
+arrays instead (fast/array_backward.py). ``backward()`` and ``grad()`` make no BackwardStep
+records and keep Python's cyclic garbage collector off the graph (fast/collector.py). Either way
+it is the same walk, in the same order.
 """
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import linecache
-import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from ..debug import teaching
-from ..errors import AnomalyError, BackwardError
+from ..errors import BackwardError
+from ..fast import collector
+from ..fast.array_backward import ARRAY_BACKWARD
+from . import hooks
+from .broadcast import unbroadcast
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .tensor import Context, Function, Tensor
 
-if TYPE_CHECKING:
-    from .function import Context, Function
-
-
-# ---------------------------------------------------------------------------------------
-# Grad mode: is the graph being recorded?
-# ---------------------------------------------------------------------------------------
-
-_grad_enabled = True
-
-
-def is_grad_enabled() -> bool:
-    return _grad_enabled
-
-
-class set_grad_enabled(contextlib.ContextDecorator):
-    """Turn graph recording on or off inside a ``with`` block or a decorated function."""
-
-    def __init__(self, mode: bool):
-        self.mode = mode
-        self._previous: list[bool] = []
-
-    def __enter__(self) -> None:
-        global _grad_enabled
-        self._previous.append(_grad_enabled)
-        _grad_enabled = self.mode
-
-    def __exit__(self, *exc_info: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self._previous.pop()
-
-
-class no_grad(set_grad_enabled):
-    """Record no graph: for evaluation, optimizer steps and first-order backward.
-
-    with tg.no_grad():
-        prediction = model(x)
-
-    @tg.no_grad()
-    def evaluate(model, x): ...
-    """
-
-    def __init__(self) -> None:
-        super().__init__(False)
-
-
-class enable_grad(set_grad_enabled):
-    """Record the graph again, even inside ``no_grad``."""
-
-    def __init__(self) -> None:
-        super().__init__(True)
-
-
-# ---------------------------------------------------------------------------------------
-# Anomaly mode: find the op that first made a NaN or an infinity
-# ---------------------------------------------------------------------------------------
-
-_anomaly_mode = False
-_PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)  # tinygrad_edu/
-
-
-class detect_anomaly(contextlib.ContextDecorator):
-    """Raise AnomalyError as soon as an op makes NaN/inf, in forward or in backward.
-
-    The error names the op and the line of *your* code that created it. Slow: it checks
-    every array, so use it to debug, not to train.
-    """
-
-    def __init__(self) -> None:
-        self._previous: list[bool] = []
-
-    def __enter__(self) -> None:
-        global _anomaly_mode
-        self._previous.append(_anomaly_mode)
-        _anomaly_mode = True
-
-    def __exit__(self, *exc_info: object) -> None:
-        global _anomaly_mode
-        _anomaly_mode = self._previous.pop()
-
-
-def user_source_line() -> str:
-    """'file:line: code' of the innermost frame outside this package (the user's line)."""
-    frame: FrameType | None = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        frame = frame.f_back
-    if frame is None:
-        return "<unknown>"
-    filename, lineno = frame.f_code.co_filename, frame.f_lineno
-    code = linecache.getline(filename, lineno).strip()
-    return f"{filename}:{lineno}: {code}"
-
-
-def _all_finite(array: np.ndarray) -> bool:
-    return not np.issubdtype(array.dtype, np.inexact) or bool(np.isfinite(array).all())
-
-
-_running_backward = 0  # > 0 while the engine runs an op's backward formula
-
-
-def check_forward_anomaly(ctx: Context, arrays: Sequence[np.ndarray], out: np.ndarray) -> None:
-    """Remember where the op was created; raise if it made NaN/inf from finite inputs.
-
-    Ops run by a backward formula are not checked here: the check after that backward
-    names the op being differentiated, which is the one the user wrote.
-    """
-    ctx.created_at = user_source_line()
-    if _running_backward:
-        return
-    if all(_all_finite(a) for a in arrays) and not _all_finite(out):
-        raise AnomalyError(
-            f"{ctx.name} produced NaN/inf in forward from finite inputs; "
-            f"created at {ctx.created_at}. Check the values reaching this op "
-            "(log of 0? division by 0? exp of a large number?)."
-        )
-
-
-def _check_backward_anomaly(ctx: Context, grad_output: Tensor, grads: Sequence[Tensor | None]) -> None:
-    if not _all_finite(grad_output.data):
-        return  # not made here: the op that made it was reported, or it came from the caller
-    for index, grad in enumerate(grads):
-        if grad is not None and not _all_finite(grad.data):
-            raise AnomalyError(
-                f"{ctx.name}.backward produced NaN/inf in the gradient of input {index} "
-                f"from a finite grad_output; the op was created at {ctx.created_at}."
-            )
-
-
-# ---------------------------------------------------------------------------------------
-# The walk
-# ---------------------------------------------------------------------------------------
+__all__ = [  # grad mode is re-exported: it was defined here before it had a module of its own
+    "BackwardStep",
+    "backward",
+    "backward_steps",
+    "call_backward",
+    "enable_grad",
+    "grad",
+    "is_grad_enabled",
+    "local_backward",
+    "no_grad",
+    "set_grad_enabled",
+    "topological_order",
+]
 
 
 @dataclass
@@ -266,14 +142,10 @@ def _walk(
     captured: dict[Tensor, Tensor | None] | None,
     record_steps: bool = True,
 ) -> Iterator[BackwardStep]:
-    """The walk itself. With ``captured`` (a dict keyed by the wanted tensors) the
-    gradients are collected there and no ``.grad`` is written, as in ``grad()``. Without
-    ``record_steps`` (``backward()`` and ``grad()``, which only want the gradients) no
-    BackwardStep is made and the whole walk runs at the first ``next()``.
-
-    ``grads`` holds, for each tensor not yet reached, the sum of the gradients sent to it so far.
-    """
-    grads = _initial_gradients(roots, grad_outputs)
+    """The walk itself. With ``captured`` (a dict keyed by the wanted tensors) the gradients are
+    collected there and no ``.grad`` is written, as in ``grad()``. Without ``record_steps``
+    (``backward()`` and ``grad()``) no BackwardStep is made."""
+    grads = _initial_gradients(roots, grad_outputs)  # tensor -> the sum of the gradients sent to it so far
     for tensor in reversed(topological_order(roots)):
         grad_output = grads.pop(tensor, None)
         if grad_output is None:
@@ -283,139 +155,98 @@ def _walk(
             if tensor in captured:
                 captured[tensor] = grad_output
         elif ctx is None or tensor.retains_grad:
-            if create_graph:  # record the sum too; otherwise gradients are constants anyway
-                with enable_grad():
-                    tensor._accumulate_grad(grad_output, create_graph)
-            else:
-                tensor._accumulate_grad(grad_output, create_graph)
+            tensor._accumulate_grad(grad_output, create_graph)
         if ctx is None:
             continue  # a leaf: nothing further back
-        if ctx._saved is None:  # released by an earlier backward()
-            raise BackwardError(
-                f"Trying to backward through the graph a second time (at {ctx.name}): its "
-                "saved values were freed by the first backward(). Pass retain_graph=True "
-                "to the first backward() if you need to go back twice."
-            )
-        grad_inputs = _run_backward(ctx, tensor, grad_output, grads, create_graph)
+        grad_inputs = local_backward(ctx, tensor, grad_output, create_graph)
+        for parent, grad_input in zip(ctx.parents, grad_inputs):
+            if grad_input is None:
+                continue
+            if parent not in grads:
+                grads[parent] = grad_input
+            elif create_graph:  # the sum is part of the gradient's graph
+                grads[parent] = grads[parent] + grad_input
+            else:  # constants: add the arrays (a new one: the engine never writes into an array)
+                grads[parent] = Tensor._make(grads[parent]._data + grad_input._data, False, None)
         if not retain_graph:
             ctx.release()
-        # Between steps the caller's own grad mode is in force: yield only after restoring it.
         if record_steps:
-            yield BackwardStep(ctx.function, ctx, ctx.parents, tensor, grad_output, tuple(grad_inputs))
-    _backward_done()
+            yield BackwardStep(ctx.function, ctx, ctx.parents, tensor, grad_output, grad_inputs)
+    collector.backward_done()  # fast/collector.py
 
 
-def _run_backward(
-    ctx: Context, output: Tensor, grad_output: Tensor, grads: dict[Tensor, Tensor], create_graph: bool
-) -> list[Tensor | None]:
-    """One step of the chain rule: call the op's backward, shape each gradient like its input,
-    and add it to that input's running total in ``grads``; return them (None where not needed).
-    Graph recording is on only with create_graph, and only here; the op is lent its output (for
-    ``saved_tensors``) meanwhile."""
-    global _running_backward, _grad_enabled
-    if teaching._enabled:
-        teaching.check_saved_unchanged(ctx)
-    caller_grad_mode = _grad_enabled
-    _grad_enabled = create_graph
+def local_backward(
+    ctx: Context, output: Tensor, grad_output: Tensor, create_graph: bool = False
+) -> tuple[Tensor | None, ...]:
+    """One op's step of the chain rule: its backward turns ∂L/∂output into ∂L/∂input for each
+    input (None where not needed), each summed back to its input's shape (``unbroadcast``).
+
+    See ``call_backward`` for how the op's backward is run.
+    """
+    if ctx.released:
+        raise BackwardError(
+            f"Trying to backward through the graph a second time (at {ctx.name}): its "
+            "saved values were freed by the first backward(). Pass retain_graph=True "
+            "to the first backward() if you need to go back twice."
+        )
+    if hooks.active:
+        hooks.before_backward(ctx)  # debug/: teaching checks the saved arrays (core/hooks.py)
+    returned = call_backward(ctx, output, grad_output, create_graph)
+    grad_inputs = _one_gradient_per_input(ctx, returned)
+    if hooks.active:
+        hooks.after_backward(ctx, grad_output, grad_inputs)  # debug/: anomaly checks for NaN
+    return grad_inputs
+
+
+def call_backward(ctx: Context, output: Tensor, grad_output: Tensor, create_graph: bool = False) -> tuple[Any, ...]:
+    """The op's backward on ``grad_output``, as it returned it, one entry per input.
+
+    The formula runs with graph recording on only under ``create_graph``; without it, a hot op
+    runs its twin on arrays instead (fast/array_backward.py). The op is lent its output
+    meanwhile: ``saved_tensors`` may hand it back.
+    """
+    on_arrays = None if create_graph else ARRAY_BACKWARD.get(ctx.function)  # fast/array_backward.py
     ctx.output = output
-    _running_backward += 1
     try:
-        raw = ctx.function.backward(ctx, grad_output)
-        returned = raw if type(raw) is tuple else (raw,)
-        if len(returned) != len(ctx.parents):
-            raise BackwardError(
-                f"{ctx.name}.backward returned {len(returned)} gradients but the op has "
-                f"{len(ctx.parents)} inputs; return one per input (None where not needed)"
-            )
-        grad_inputs: list[Tensor | None] = []
-        for parent, grad in zip(ctx.parents, returned):
-            if grad is None or not parent.requires_grad:
-                grad_inputs.append(None)
-                continue
-            if type(grad) is np.ndarray:  # a formula computed on the arrays (a plain backward)
-                grad = Tensor._make(grad, False, None)
-            elif type(grad) is not Tensor:
-                grad = _as_gradient(grad)
-            if grad._data.shape != parent._data.shape:  # the common case (same shape) costs no call
-                grad = unbroadcast(grad, parent._data.shape, ctx.name)
-            if parent not in grads:
-                grads[parent] = grad
-            elif create_graph:  # the sum is part of the gradient's graph
-                grads[parent] = grads[parent] + grad
-            else:  # constants: add the arrays (a new one: the engine never writes into an array)
-                grads[parent] = Tensor._make(grads[parent]._data + grad._data, False, None)
-            grad_inputs.append(grad)
-        if _anomaly_mode:
-            _check_backward_anomaly(ctx, grad_output, grad_inputs)
-        return grad_inputs
+        if on_arrays is not None:
+            returned: Any = on_arrays(ctx, grad_output._data)
+        else:
+            with set_grad_enabled(create_graph):
+                returned = ctx.function.backward(ctx, grad_output)
     finally:
-        _running_backward -= 1
         ctx.output = None
-        _grad_enabled = caller_grad_mode
+    return returned if type(returned) is tuple else (returned,)
+
+
+def _one_gradient_per_input(ctx: Context, returned: tuple[Any, ...]) -> tuple[Tensor | None, ...]:
+    """What backward returned, checked: one Tensor per input that wants a gradient, shaped like it."""
+    if len(returned) != len(ctx.parents):
+        raise BackwardError(
+            f"{ctx.name}.backward returned {len(returned)} gradients but the op has "
+            f"{len(ctx.parents)} inputs; return one per input (None where not needed)"
+        )
+    grad_inputs: list[Tensor | None] = []
+    for parent, grad in zip(ctx.parents, returned):
+        if grad is None or not parent.requires_grad:
+            grad_inputs.append(None)
+            continue
+        if type(grad) is not Tensor:
+            grad = _as_gradient(grad)
+        if grad._data.shape != parent._data.shape:  # the common case (same shape) costs no call
+            grad = unbroadcast(grad, parent._data.shape, ctx.name)
+        grad_inputs.append(grad)
+    return tuple(grad_inputs)
 
 
 def _as_gradient(grad: Any) -> Tensor:
     """A gradient returned as something other than a Tensor, made one (a constant)."""
-    if type(grad) is np.ndarray:  # a user op, or a plain backward() in NumPy (first order only)
+    if type(grad) is np.ndarray:  # a twin on arrays (fast/), or a user's op computing on arrays
         return Tensor._make(grad, False, None)
     if isinstance(grad, np.generic):  # NumPy's scalar from 0-d arrays: keep its dtype
         return Tensor._make(np.asarray(grad), False, None)
     if isinstance(grad, Tensor):  # a subclass
         return grad
     return Tensor(np.asarray(grad))
-
-
-# ---------------------------------------------------------------------------------------
-# The cyclic garbage collector and big graphs
-# ---------------------------------------------------------------------------------------
-#
-# A graph has no reference cycles (a Context links to its inputs, never to its output), so
-# reference counting alone frees it. Python's cyclic collector does not know that: every time
-# the number of long-lived objects has grown by a quarter, it rescans all of them, and a graph
-# of n ops is about 4n of them (two Tensors, a Context, its tuple of parents). Those rescans
-# grow with the graph and hit memory that is no longer in any cache: on a 1,000,000-op chain
-# they took more than twice as long as building the graph itself. So the engine
-#   - pauses the collector while backward() or grad() runs (nothing they make needs it);
-#   - moves what exists to the collector's permanent generation (gc.freeze) after every
-#     FREEZE_AFTER_NODES graph nodes recorded without a backward() in between, so later
-#     rescans skip the graph built so far; the backward() that follows gives them back
-#     (gc.unfreeze). Frozen objects are still freed by reference counting as usual; only
-#     garbage that is part of a reference cycle waits for that backward() to be collected.
-# Ordinary training (a graph of tens of ops per step, then backward) never freezes anything.
-
-FREEZE_AFTER_NODES = 10_000
-_nodes_since_backward = 0  # graph nodes recorded since the last backward() (counted by Function.apply)
-_froze = False  # did the engine call gc.freeze() since the last backward()?
-
-
-def freeze_graph_so_far() -> None:
-    """Called by Function.apply every FREEZE_AFTER_NODES nodes recorded without a backward()."""
-    global _nodes_since_backward, _froze
-    _nodes_since_backward = 0
-    if gc.isenabled():
-        gc.freeze()
-        _froze = True
-
-
-def _run_walk_to_the_end(walk: Iterator[BackwardStep]) -> None:
-    """Run a walk made without step records, with the cyclic collector paused (see above)."""
-    collector_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for _ in walk:
-            pass
-    finally:
-        if collector_was_enabled:
-            gc.enable()
-
-
-def _backward_done() -> None:
-    """The end of every walk: count nodes afresh, and give back what the engine froze."""
-    global _nodes_since_backward, _froze
-    _nodes_since_backward = 0
-    if _froze:
-        gc.unfreeze()
-        _froze = False
 
 
 def _as_list(tensors: Tensor | Sequence[Tensor]) -> list[Tensor]:
@@ -458,7 +289,9 @@ def backward(
     roots, gradients = _roots_and_gradients(tensors, grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
-    _run_walk_to_the_end(_walk(roots, gradients, retain_graph, create_graph, captured=None, record_steps=False))
+    with collector.paused():  # fast/collector.py
+        for _ in _walk(roots, gradients, retain_graph, create_graph, captured=None, record_steps=False):
+            pass
 
 
 def grad(
@@ -484,7 +317,9 @@ def grad(
     if retain_graph is None:
         retain_graph = create_graph
     captured: dict[Tensor, Tensor | None] = {tensor: None for tensor in wanted}
-    _run_walk_to_the_end(_walk(roots, gradients, retain_graph, create_graph, captured, record_steps=False))
+    with collector.paused():  # fast/collector.py
+        for _ in _walk(roots, gradients, retain_graph, create_graph, captured, record_steps=False):
+            pass
     results = tuple(captured[tensor] for tensor in wanted)
     for index, result in enumerate(results):
         if result is None and not allow_unused:
@@ -493,8 +328,3 @@ def grad(
                 "the outputs; pass allow_unused=True to get None for it"
             )
     return results
-
-
-# Imported last: these modules import this one (grad mode), and the walk needs them at run time.
-from .broadcast import unbroadcast
-from .tensor import Tensor

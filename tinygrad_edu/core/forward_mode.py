@@ -36,7 +36,7 @@ from .autograd import enable_grad, grad, no_grad, topological_order
 from .tensor import Tensor
 
 if TYPE_CHECKING:
-    from .function import Context
+    from .tensor import Context
 
 Tensors = Tensor | Sequence[Tensor]
 

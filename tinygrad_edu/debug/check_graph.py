@@ -51,9 +51,9 @@ from typing import Any
 
 import numpy as np
 
-from ..core.autograd import enable_grad, grad, no_grad, topological_order, user_source_line
-from ..core.function import Context, Function
-from ..core.tensor import Tensor
+from ..core.autograd import enable_grad, grad, no_grad, topological_order
+from ..core.tensor import Context, Function, Tensor
+from .anomaly import user_source_line
 
 OK = "ok"
 KINK = "kink"

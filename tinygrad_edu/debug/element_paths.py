@@ -26,8 +26,7 @@ import numpy as np
 
 from ..core.autograd import grad, no_grad
 from ..core.forward_mode import op_jvp
-from ..core.function import Context
-from ..core.tensor import Tensor
+from ..core.tensor import Context, Tensor
 from .explain import _backward_one, format_number, heading, plain_float, product_text, sum_text, verdict
 
 MAX_ELEMENTS = 200_000  # element nodes visited before explain gives up (pick a smaller batch)

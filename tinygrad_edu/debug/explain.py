@@ -57,10 +57,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..core.autograd import grad, no_grad, topological_order
+from ..core.autograd import call_backward, grad, topological_order
 from ..core.broadcast import unbroadcast
-from ..core.function import Context
-from ..core.tensor import Tensor
+from ..core.tensor import Context, Tensor
 from ..errors import BackwardError
 
 if TYPE_CHECKING:
@@ -376,14 +375,7 @@ def _backward_one(ctx: Context, output: Tensor, upstream: np.ndarray, position: 
     The op's own backward, called alone (no graph recorded), summed back over broadcast axes.
     """
     parent = ctx.parents[position]
-    with no_grad():
-        ctx.output = output
-        try:
-            raw = ctx.function.backward(ctx, Tensor(np.asarray(upstream, dtype=output.dtype)))
-        finally:
-            ctx.output = None
-    grads = raw if type(raw) is tuple else (raw,)
-    gradient = grads[position]
+    gradient = call_backward(ctx, output, Tensor(np.asarray(upstream, dtype=output.dtype)))[position]
     if gradient is None:
         return np.zeros(parent.shape, dtype=np.float64)
     if not isinstance(gradient, Tensor):

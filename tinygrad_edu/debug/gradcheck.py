@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..core.autograd import enable_grad, grad, topological_order
+from ..core.autograd import call_backward, grad, topological_order
 from ..core.tensor import Tensor
 from ..errors import GradcheckError, GradcheckWarning
 
@@ -166,15 +166,11 @@ def second_order_hint(fn: Callable[..., Outputs], inputs: Sequence[Tensor], seed
         if ctx is None or ctx.function.__module__.startswith("tinygrad_edu.ops"):
             continue  # the built-in ops are proven elsewhere
         upstream = Tensor(rng.standard_normal(tensor.shape).astype(tensor.dtype), requires_grad=True)
-        ctx.output = tensor
         try:
-            with enable_grad():
-                raw = ctx.function.backward(ctx, upstream)
+            raw = call_backward(ctx, tensor, upstream, create_graph=True)
         except Exception:
             continue
-        finally:
-            ctx.output = None
-        for position, gradient in enumerate(raw if isinstance(raw, tuple) else (raw,)):
+        for position, gradient in enumerate(raw):
             if gradient is None or not ctx.parents[position].requires_grad:
                 continue
             if not isinstance(gradient, Tensor):

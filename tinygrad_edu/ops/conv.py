@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..core.function import Context, Function
+from ..core.tensor import Context, Function
 from ..errors import ShapeError
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..core.function import Context, Function
+from ..core.tensor import Context, Function
 from ..errors import ShapeError
 
 if TYPE_CHECKING:

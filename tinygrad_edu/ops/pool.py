@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..core.function import Context, Function
+from ..core.tensor import Context, Function
 from ..errors import ShapeError
 from .conv import Conv2dInputGrad, Pair, _pad, _windows, output_size, pair
 

@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..core.autograd import is_grad_enabled
-from ..core.function import Context, Function, Gradient
+from ..core.tensor import Context, Function
 
 if TYPE_CHECKING:
     from ..core.tensor import Tensor
@@ -50,16 +49,9 @@ class Sum(Function):
         return x.sum(axis=ctx.axes, keepdims=keepdims)
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> Gradient:
-        plain = not is_grad_enabled()  # a plain backward(): spread the array itself, no op to record
-        if plain and grad_output._data.ndim == 0:  # a full sum's single number is spread fastest by fill
-            spread = np.empty(ctx.input_shape, grad_output._data.dtype)
-            spread.fill(grad_output._data)
-            return spread
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
         if grad_output.ndim != len(ctx.input_shape) and ctx.axes != tuple(range(len(ctx.axes))):
             grad_output = grad_output.reshape(kept_shape(ctx.input_shape, ctx.axes))
-        if plain:
-            return np.broadcast_to(grad_output._data, ctx.input_shape)
         return grad_output.broadcast_to(ctx.input_shape)
 
     @staticmethod

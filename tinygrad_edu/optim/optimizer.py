@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.autograd import enable_grad
+from ..core.grad_mode import enable_grad
 from ..core.tensor import Tensor
 from ..io.serialization import unflatten
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 import numpy as np
 
-from ..core import autograd
+from ..core import grad_mode
 from ..errors import BackwardError, DTypeError, ShapeError
 from .arguments import Axis, _shape_argument, axis_or_dim, check_device
 
@@ -214,7 +214,7 @@ class PyTorchNames:
     def _in_place(self: Tensor, name: str, other: Any, values: Any) -> Tensor:
         from ..core.tensor import Tensor  # see the module docstring: imported when first used
 
-        if autograd._grad_enabled and (self.requires_grad or isinstance(other, Tensor) and other.requires_grad):
+        if grad_mode._grad_enabled and (self.requires_grad or isinstance(other, Tensor) and other.requires_grad):
             raise BackwardError(
                 f"{name}() would change a tensor in a graph that records gradients, and the graph records "
                 "no in-place changes: build a new tensor (x = x + y rather than x.add_(y)), or update a "
@@ -267,7 +267,7 @@ class PyTorchNames:
     def _may_change_in_place(self: Tensor, other: Any) -> builtins.bool:
         from ..core.tensor import Tensor  # see the module docstring: imported when first used
 
-        records = autograd._grad_enabled and (self.requires_grad or isinstance(other, Tensor) and other.requires_grad)
+        records = grad_mode._grad_enabled and (self.requires_grad or isinstance(other, Tensor) and other.requires_grad)
         return not records or self.is_leaf and self.requires_grad  # the leaf case raises in _in_place
 
 

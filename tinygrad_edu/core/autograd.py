@@ -27,7 +27,6 @@ import numpy as np
 
 from ..errors import BackwardError
 from ..fast import collector
-from ..fast.array_backward import ARRAY_BACKWARD
 from . import hooks
 from .broadcast import unbroadcast
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -171,19 +170,20 @@ def _walk(
         if not retain_graph:
             ctx.release()
         if record_steps:
-            yield BackwardStep(ctx.function, ctx, ctx.parents, tensor, grad_output, grad_inputs)
+            yield BackwardStep(ctx.function, ctx, ctx.parents, tensor, grad_output, tuple(grad_inputs))
     collector.backward_done()  # fast/collector.py
 
 
 def local_backward(
     ctx: Context, output: Tensor, grad_output: Tensor, create_graph: bool = False
-) -> tuple[Tensor | None, ...]:
+) -> list[Tensor | None]:
     """One op's step of the chain rule: its backward turns ∂L/∂output into ∂L/∂input for each
     input (None where not needed), each summed back to its input's shape (``unbroadcast``).
 
-    See ``call_backward`` for how the op's backward is run.
+    The op's formula runs with graph recording on only under ``create_graph``; without it, an op
+    with a twin on arrays runs that instead (fast/array_backward.py).
     """
-    if ctx.released:
+    if ctx._saved is None:  # released by an earlier backward()
         raise BackwardError(
             f"Trying to backward through the graph a second time (at {ctx.name}): its "
             "saved values were freed by the first backward(). Pass retain_graph=True "
@@ -191,35 +191,18 @@ def local_backward(
         )
     if hooks.active:
         hooks.before_backward(ctx)  # debug/: teaching checks the saved arrays (core/hooks.py)
-    returned = call_backward(ctx, output, grad_output, create_graph)
-    grad_inputs = _one_gradient_per_input(ctx, returned)
-    if hooks.active:
-        hooks.after_backward(ctx, grad_output, grad_inputs)  # debug/: anomaly checks for NaN
-    return grad_inputs
-
-
-def call_backward(ctx: Context, output: Tensor, grad_output: Tensor, create_graph: bool = False) -> tuple[Any, ...]:
-    """The op's backward on ``grad_output``, as it returned it, one entry per input.
-
-    The formula runs with graph recording on only under ``create_graph``; without it, a hot op
-    runs its twin on arrays instead (fast/array_backward.py). The op is lent its output
-    meanwhile: ``saved_tensors`` may hand it back.
-    """
-    on_arrays = None if create_graph else ARRAY_BACKWARD.get(ctx.function)  # fast/array_backward.py
-    ctx.output = output
+    on_arrays = None if create_graph else ctx.function.array_backward  # fast/array_backward.py
+    ctx.output = output  # lent to the op while its backward runs: saved_tensors may hand it back
     try:
         if on_arrays is not None:
             returned: Any = on_arrays(ctx, grad_output._data)
         else:
-            with set_grad_enabled(create_graph):
+            with set_grad_enabled(create_graph):  # the formula's own ops are recorded only under create_graph
                 returned = ctx.function.backward(ctx, grad_output)
     finally:
         ctx.output = None
-    return returned if type(returned) is tuple else (returned,)
-
-
-def _one_gradient_per_input(ctx: Context, returned: tuple[Any, ...]) -> tuple[Tensor | None, ...]:
-    """What backward returned, checked: one Tensor per input that wants a gradient, shaped like it."""
+    if type(returned) is not tuple:
+        returned = (returned,)
     if len(returned) != len(ctx.parents):
         raise BackwardError(
             f"{ctx.name}.backward returned {len(returned)} gradients but the op has "
@@ -230,12 +213,32 @@ def _one_gradient_per_input(ctx: Context, returned: tuple[Any, ...]) -> tuple[Te
         if grad is None or not parent.requires_grad:
             grad_inputs.append(None)
             continue
-        if type(grad) is not Tensor:
+        if type(grad) is np.ndarray:  # a twin on arrays (fast/), or a user's op computing on arrays
+            grad = Tensor._make(grad, False, None)
+        elif type(grad) is not Tensor:
             grad = _as_gradient(grad)
         if grad._data.shape != parent._data.shape:  # the common case (same shape) costs no call
             grad = unbroadcast(grad, parent._data.shape, ctx.name)
         grad_inputs.append(grad)
-    return tuple(grad_inputs)
+    if hooks.active:
+        hooks.after_backward(ctx, grad_output, grad_inputs)  # debug/: anomaly checks for NaN
+    return grad_inputs
+
+
+def call_backward(ctx: Context, output: Tensor, grad_output: Tensor, create_graph: bool = False) -> tuple[Any, ...]:
+    """The op's backward on ``grad_output`` as it returned it, one entry per input, run as in
+    ``local_backward`` (for tools that look at what a formula returns: gradcheck, explain)."""
+    on_arrays = None if create_graph else ctx.function.array_backward  # fast/array_backward.py
+    ctx.output = output
+    try:
+        if on_arrays is not None:
+            returned: Any = on_arrays(ctx, grad_output._data)
+        else:
+            with set_grad_enabled(create_graph):
+                returned = ctx.function.backward(ctx, grad_output)
+    finally:
+        ctx.output = None
+    return returned if type(returned) is tuple else (returned,)
 
 
 def _as_gradient(grad: Any) -> Tensor:
@@ -289,7 +292,7 @@ def backward(
     roots, gradients = _roots_and_gradients(tensors, grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
-    with collector.paused():  # fast/collector.py
+    with collector.paused:  # fast/collector.py
         for _ in _walk(roots, gradients, retain_graph, create_graph, captured=None, record_steps=False):
             pass
 
@@ -317,7 +320,7 @@ def grad(
     if retain_graph is None:
         retain_graph = create_graph
     captured: dict[Tensor, Tensor | None] = {tensor: None for tensor in wanted}
-    with collector.paused():  # fast/collector.py
+    with collector.paused:  # fast/collector.py
         for _ in _walk(roots, gradients, retain_graph, create_graph, captured, record_steps=False):
             pass
     results = tuple(captured[tensor] for tensor in wanted)

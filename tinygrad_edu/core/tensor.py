@@ -74,6 +74,7 @@ import numpy as np
 
 from ..errors import BackwardError, DTypeError, ShapeError
 from ..fast import collector
+from ..fast.array_backward import ArrayBackward
 from ..fast.lean import forward_only
 from ..torch_api.arguments import Axis, Flag, _shape_argument, axis_or_dim, check_device, keepdims_or_keepdim
 from ..torch_api.pytorch_names import PyTorchNames, ValuesIndices
@@ -96,8 +97,9 @@ class Context:
       created_at        "file:line: code" of the user's line, recorded under detect_anomaly()
       output            the Tensor the op made; the engine sets it only while backward runs
                         (a permanent link would make a reference cycle output -> node -> output)
-    What ``forward`` stores for backward as plain attributes (``ctx.axes = ...``, scratch such as
-    conv's unfolded input) and what it saves (``save_for_backward``) are freed by ``release()``.
+    What ``forward`` stores for backward as plain attributes are small values derived from the
+    settings (``ctx.axes = ...``, shapes); arrays go through ``save_for_backward``, and
+    ``release()`` frees them.
     """
 
     # Fixed fields in slots keep a node small; ``__dict__`` (made only when forward stores
@@ -205,11 +207,10 @@ class Context:
         )
 
     def release(self) -> None:
-        """Free what was saved and what forward stored; a later backward through this node
-        raises BackwardError. The settings stay (the pictures show them)."""
+        """Free what was saved; a later backward through this node raises BackwardError.
+        The settings stay (the pictures show them)."""
         self._saved = None
         self._input_arrays = ()
-        self.__dict__.clear()
 
     @property
     def released(self) -> bool:
@@ -226,6 +227,15 @@ Gradient = Union["Tensor", np.ndarray, None]
 
 class Function:
     """Base class of every op. Subclass it and write ``forward``, ``backward`` and ``jvp``."""
+
+    # The first-order twin of ``backward`` on arrays that a plain backward() runs instead, if the
+    # op has one (fast/array_backward.py). A subclass with a backward of its own has none.
+    array_backward: ArrayBackward | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "backward" in cls.__dict__ and "array_backward" not in cls.__dict__:
+            cls.array_backward = None  # a new formula: the inherited twin would not match it
 
     @staticmethod
     def forward(ctx: Context, *arrays: Any, **settings: Any) -> np.ndarray:  # Any: each op names its own inputs
@@ -567,9 +577,7 @@ class Tensor(PyTorchNames):
         create_graph  record the backward pass too, so the gradients can be differentiated
         Gradients add up across calls, as in PyTorch: zero them (``x.grad = None``) between steps.
         """
-        from .autograd import backward  # the walk; imported when first used, as autograd.py imports this file
-
-        backward(self, gradient, retain_graph, create_graph)
+        autograd.backward(self, gradient, retain_graph, create_graph)
 
     def _accumulate_grad(self, grad: Tensor, create_graph: bool) -> None:
         """grad += this contribution (out of place: the engine never writes into an array).
@@ -933,3 +941,7 @@ class Tensor(PyTorchNames):
 
     def avg_pool2d(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
         return avg_pool2d(self, kernel_size, stride, padding)
+
+
+# The walk, imported last: autograd.py imports this file, and Tensor.backward calls it.
+from . import autograd

@@ -5,7 +5,8 @@ Every op's backward in ops/ is written with Tensor operations, so that under
 In a plain ``backward()`` nothing records that graph, yet each Tensor operation of a formula
 still costs a call through ``Function.apply`` and a Tensor to wrap the result. For the ops a
 training step spends its time in, the walk (core/autograd.py) runs the twin registered here
-instead, when the gradient's graph is not recorded: the same formula, on the arrays.
+instead, when the gradient's graph is not recorded: the same formula, on the arrays. An op
+points to its twin with one line, ``array_backward = array_backward.mul`` (ops/elementwise.py).
 This is the inverse of PyTorch's once-differentiable: the formula everyone reads is the one
 that differentiates any number of times; these are its first-order copies, and
 tests/test_fast_path.py checks each against its Tensor twin.
@@ -19,75 +20,55 @@ writes into an array it did not make.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..core.tensor import Context, Function
-from ..ops.elementwise import Add, Div, Mul, ReLU, Sigmoid, Sub
-from ..ops.fused import Affine, CrossEntropy
-from ..ops.reduce import Sum, kept_shape
+if TYPE_CHECKING:
+    from ..core.tensor import Context
 
-ArrayBackward = Callable[[Context, np.ndarray], tuple["np.ndarray | None", ...]]
-ARRAY_BACKWARD: dict[type[Function], ArrayBackward] = {}  # op -> its twin, for the walk
+ArrayBackward = Callable[["Context", np.ndarray], tuple["np.ndarray | None", ...]]
 
 
-def twin_of(function: type[Function]) -> Callable[[ArrayBackward], ArrayBackward]:
-    """Register the decorated formula as ``function``'s backward on arrays."""
-
-    def register(formula: ArrayBackward) -> ArrayBackward:
-        ARRAY_BACKWARD[function] = formula
-        return formula
-
-    return register
-
-
-@twin_of(Add)
-def add_backward(ctx: Context, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
+def add(ctx: Context, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
     return g, g
 
 
-@twin_of(Sub)
-def sub_backward(ctx: Context, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
+def sub(ctx: Context, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
     return g, -g if ctx.needs_input_grad[1] else None
 
 
-@twin_of(Mul)
-def mul_backward(ctx: Context, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
+def mul(ctx: Context, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
     a, b = ctx.saved_arrays
     return g * b if ctx.needs_input_grad[0] else None, g * a if ctx.needs_input_grad[1] else None
 
 
-@twin_of(Div)
-def div_backward(ctx: Context, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
+def div(ctx: Context, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
     a, b = ctx.saved_arrays
     return g / b if ctx.needs_input_grad[0] else None, -g * a / (b * b) if ctx.needs_input_grad[1] else None
 
 
-@twin_of(ReLU)
-def relu_backward(ctx: Context, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
+def relu(ctx: Context, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
     (positive,) = ctx.saved_arrays
     return (g * positive,)
 
 
-@twin_of(Sigmoid)
-def sigmoid_backward(ctx: Context, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
+def sigmoid(ctx: Context, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
     (y,) = ctx.saved_arrays
     return (g * y * (1 - y),)
 
 
-@twin_of(Sum)
-def sum_backward(ctx: Context, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
+def sum(ctx: Context, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
     if g.ndim == 0:  # a full sum's single number is spread fastest by fill
         spread = np.empty(ctx.input_shape, g.dtype)
         spread.fill(g)
         return (spread,)
     if g.ndim != len(ctx.input_shape) and ctx.axes != tuple(range(len(ctx.axes))):
-        g = g.reshape(kept_shape(ctx.input_shape, ctx.axes))
+        g = np.expand_dims(g, ctx.axes)  # the reduced axes back, with size 1
     return (np.broadcast_to(g, ctx.input_shape),)
 
 
-@twin_of(Affine)
-def affine_backward(ctx: Context, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
+def affine(ctx: Context, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
     x, weight = ctx.saved_arrays
     rows = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
     x_rows = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
@@ -99,8 +80,7 @@ def affine_backward(ctx: Context, g: np.ndarray) -> tuple[np.ndarray | None, ...
     )
 
 
-@twin_of(CrossEntropy)
-def cross_entropy_backward(ctx: Context, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
+def cross_entropy(ctx: Context, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
     """p − q made in one copy of the probabilities p saved by forward (the Tensor formula
     recomputes p as softmax(x), so that it can be differentiated again)."""
     if not ctx.needs_input_grad[0]:

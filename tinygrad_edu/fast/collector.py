@@ -46,13 +46,24 @@ def backward_done() -> None:
         _froze = False
 
 
-class paused:
-    """``with paused():`` the cyclic collector is off inside (backward() and grad() run in it)."""
+class _Paused:
+    """``with paused:`` the cyclic collector is off inside (backward() and grad() run in it).
+    One object, reused: nothing to make per backward(); a nested ``with`` leaves it off."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.was_enabled = True
 
     def __enter__(self) -> None:
-        self.was_enabled = gc.isenabled()
-        gc.disable()
+        if self.depth == 0:
+            self.was_enabled = gc.isenabled()
+            gc.disable()
+        self.depth += 1
 
     def __exit__(self, *exc_info: object) -> None:
-        if self.was_enabled:
+        self.depth -= 1
+        if self.depth == 0 and self.was_enabled:
             gc.enable()
+
+
+paused = _Paused()

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..core.broadcast import broadcast_shapes
 from ..core.tensor import Context, Function
+from ..fast import array_backward as on_arrays
 
 if TYPE_CHECKING:
     from ..core.tensor import Tensor
@@ -44,6 +45,8 @@ class Add(Function):
             _check_broadcast("add", a, b)
         return a + b
 
+    array_backward = on_arrays.add  # a plain backward() runs this twin on arrays instead
+
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:
         return grad_output, grad_output
@@ -70,6 +73,8 @@ class Sub(Function):
         if a.shape != b.shape:
             _check_broadcast("sub", a, b)
         return a - b
+
+    array_backward = on_arrays.sub  # a plain backward() runs this twin on arrays instead
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor | None]:
@@ -98,6 +103,8 @@ class Mul(Function):
             _check_broadcast("mul", a, b)
         ctx.save_for_backward(a, b)
         return a * b
+
+    array_backward = on_arrays.mul  # a plain backward() runs this twin on arrays instead
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
@@ -130,6 +137,8 @@ class Div(Function):
             _check_broadcast("div", a, b)
         ctx.save_for_backward(a, b)
         return a / b
+
+    array_backward = on_arrays.div  # a plain backward() runs this twin on arrays instead
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
@@ -455,6 +464,8 @@ class ReLU(Function):
         ctx.save_for_backward(positive)
         return x * positive
 
+    array_backward = on_arrays.relu  # a plain backward() runs this twin on arrays instead
+
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
         (positive,) = ctx.saved_tensors
@@ -527,6 +538,8 @@ class Sigmoid(Function):
         y = np.reciprocal(e, out=e)  # 1 / (1 + exp(−x))
         ctx.save_for_backward(y)
         return y
+
+    array_backward = on_arrays.sigmoid  # a plain backward() runs this twin on arrays instead
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:

@@ -19,6 +19,7 @@ it is the same walk, in the same order.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,7 @@ import numpy as np
 
 from ..errors import BackwardError
 from ..fast import collector
-from . import hooks
+from . import grad_mode, hooks
 from .broadcast import unbroadcast
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor import Context, Function, Tensor
@@ -40,7 +41,6 @@ __all__ = [  # grad mode is re-exported: it was defined here before it had a mod
     "enable_grad",
     "grad",
     "is_grad_enabled",
-    "local_backward",
     "no_grad",
     "set_grad_enabled",
     "topological_order",
@@ -141,9 +141,10 @@ def _walk(
     captured: dict[Tensor, Tensor | None] | None,
     record_steps: bool = True,
 ) -> Iterator[BackwardStep]:
-    """The walk itself. With ``captured`` (a dict keyed by the wanted tensors) the gradients are
-    collected there and no ``.grad`` is written, as in ``grad()``. Without ``record_steps``
-    (``backward()`` and ``grad()``) no BackwardStep is made."""
+    """The walk itself, run with graph recording set to ``create_graph`` (its callers set it).
+    With ``captured`` (a dict keyed by the wanted tensors) the gradients are collected there and
+    no ``.grad`` is written, as in ``grad()``. Without ``record_steps`` (``backward()`` and
+    ``grad()``) no BackwardStep is made."""
     grads = _initial_gradients(roots, grad_outputs)  # tensor -> the sum of the gradients sent to it so far
     for tensor in reversed(topological_order(roots)):
         grad_output = grads.pop(tensor, None)
@@ -157,16 +158,7 @@ def _walk(
             tensor._accumulate_grad(grad_output, create_graph)
         if ctx is None:
             continue  # a leaf: nothing further back
-        grad_inputs = local_backward(ctx, tensor, grad_output, create_graph)
-        for parent, grad_input in zip(ctx.parents, grad_inputs):
-            if grad_input is None:
-                continue
-            if parent not in grads:
-                grads[parent] = grad_input
-            elif create_graph:  # the sum is part of the gradient's graph
-                grads[parent] = grads[parent] + grad_input
-            else:  # constants: add the arrays (a new one: the engine never writes into an array)
-                grads[parent] = Tensor._make(grads[parent]._data + grad_input._data, False, None)
+        grad_inputs = _chain_rule_step(ctx, tensor, grad_output, grads, create_graph)
         if not retain_graph:
             ctx.release()
         if record_steps:
@@ -174,14 +166,16 @@ def _walk(
     collector.backward_done()  # fast/collector.py
 
 
-def local_backward(
-    ctx: Context, output: Tensor, grad_output: Tensor, create_graph: bool = False
+def _chain_rule_step(
+    ctx: Context, output: Tensor, grad_output: Tensor, grads: dict[Tensor, Tensor], create_graph: bool
 ) -> list[Tensor | None]:
     """One op's step of the chain rule: its backward turns ∂L/∂output into ∂L/∂input for each
-    input (None where not needed), each summed back to its input's shape (``unbroadcast``).
+    input, summed back to the input's shape (``unbroadcast``) and added to what that input got
+    so far in ``grads``. Returns them, one per input (None where not needed).
 
-    The op's formula runs with graph recording on only under ``create_graph``; without it, an op
-    with a twin on arrays runs that instead (fast/array_backward.py).
+    Call it with graph recording on only under ``create_graph`` (the walk's callers set it): the
+    formula's own ops are then recorded, and the gradient gets a graph of its own. Without
+    ``create_graph`` an op with a twin on arrays runs that instead (fast/array_backward.py).
     """
     if ctx._saved is None:  # released by an earlier backward()
         raise BackwardError(
@@ -197,8 +191,7 @@ def local_backward(
         if on_arrays is not None:
             returned: Any = on_arrays(ctx, grad_output._data)
         else:
-            with set_grad_enabled(create_graph):  # the formula's own ops are recorded only under create_graph
-                returned = ctx.function.backward(ctx, grad_output)
+            returned = ctx.function.backward(ctx, grad_output)
     finally:
         ctx.output = None
     if type(returned) is not tuple:
@@ -219,6 +212,12 @@ def local_backward(
             grad = _as_gradient(grad)
         if grad._data.shape != parent._data.shape:  # the common case (same shape) costs no call
             grad = unbroadcast(grad, parent._data.shape, ctx.name)
+        if parent not in grads:
+            grads[parent] = grad
+        elif create_graph:  # the sum is part of the gradient's graph
+            grads[parent] = grads[parent] + grad
+        else:  # constants: add the arrays (a new one: the engine never writes into an array)
+            grads[parent] = Tensor._make(grads[parent]._data + grad._data, False, None)
         grad_inputs.append(grad)
     if hooks.active:
         hooks.after_backward(ctx, grad_output, grad_inputs)  # debug/: anomaly checks for NaN
@@ -226,8 +225,8 @@ def local_backward(
 
 
 def call_backward(ctx: Context, output: Tensor, grad_output: Tensor, create_graph: bool = False) -> tuple[Any, ...]:
-    """The op's backward on ``grad_output`` as it returned it, one entry per input, run as in
-    ``local_backward`` (for tools that look at what a formula returns: gradcheck, explain)."""
+    """The op's backward on ``grad_output`` as it returned it, one entry per input, run as in the
+    walk (for tools that look at what a formula returns: gradcheck, explain)."""
     on_arrays = None if create_graph else ctx.function.array_backward  # fast/array_backward.py
     ctx.output = output
     try:
@@ -265,6 +264,21 @@ def _roots_and_gradients(tensors: Tensor | Sequence[Tensor], gradients: Any) -> 
     return roots, [None] * len(roots) if gradients is None else list(gradients)
 
 
+def _run_to_the_end(walk: Iterator[BackwardStep], create_graph: bool) -> None:
+    """backward() and grad(): the whole walk at once, with graph recording set to create_graph,
+    and Python's cyclic collector paused (why: fast/collector.py)."""
+    caller_grad_mode, collector_was_on = grad_mode._grad_enabled, gc.isenabled()
+    grad_mode._grad_enabled = create_graph
+    gc.disable()
+    try:
+        for _ in walk:
+            pass
+    finally:
+        grad_mode._grad_enabled = caller_grad_mode
+        if collector_was_on:
+            gc.enable()
+
+
 def backward_steps(
     tensors: Tensor | Sequence[Tensor],
     grad_tensors: object | Sequence[object] | None = None,
@@ -279,7 +293,13 @@ def backward_steps(
     roots, gradients = _roots_and_gradients(tensors, grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
-    return _walk(roots, gradients, retain_graph, create_graph, captured=None)
+    walk = _walk(roots, gradients, retain_graph, create_graph, captured=None)
+    while True:  # each step with recording set to create_graph; between steps, the caller's grad mode
+        with set_grad_enabled(create_graph):
+            step = next(walk, None)
+        if step is None:
+            return
+        yield step
 
 
 def backward(
@@ -292,9 +312,9 @@ def backward(
     roots, gradients = _roots_and_gradients(tensors, grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
-    with collector.paused:  # fast/collector.py
-        for _ in _walk(roots, gradients, retain_graph, create_graph, captured=None, record_steps=False):
-            pass
+    _run_to_the_end(
+        _walk(roots, gradients, retain_graph, create_graph, captured=None, record_steps=False), create_graph
+    )
 
 
 def grad(
@@ -320,9 +340,7 @@ def grad(
     if retain_graph is None:
         retain_graph = create_graph
     captured: dict[Tensor, Tensor | None] = {tensor: None for tensor in wanted}
-    with collector.paused:  # fast/collector.py
-        for _ in _walk(roots, gradients, retain_graph, create_graph, captured, record_steps=False):
-            pass
+    _run_to_the_end(_walk(roots, gradients, retain_graph, create_graph, captured, record_steps=False), create_graph)
     results = tuple(captured[tensor] for tensor in wanted)
     for index, result in enumerate(results):
         if result is None and not allow_unused:

@@ -581,7 +581,7 @@ class Tensor(PyTorchNames):
 
     def _accumulate_grad(self, grad: Tensor, create_graph: bool) -> None:
         """grad += this contribution (out of place: the engine never writes into an array).
-        Under create_graph the sum is recorded, part of the gradient's graph."""
+        Under create_graph the walk records the sum, part of the gradient's graph."""
         if not create_graph and grad._data.dtype != self._data.dtype:
             grad = Tensor._make(grad._data.astype(self._data.dtype), False, None)
         if self._grad is None:
@@ -589,11 +589,7 @@ class Tensor(PyTorchNames):
             return
         if hooks.active:
             hooks.grad_accumulates(self)  # debug/teaching.py warns: forgot zero_grad()?
-        if create_graph:
-            with grad_mode.enable_grad():
-                self._grad = self._grad + grad
-        else:
-            self._grad = self._grad + grad
+        self._grad = self._grad + grad
 
     # ----- arithmetic (with broadcasting) ------------------------------------------------------
 

@@ -30,10 +30,6 @@ if TYPE_CHECKING:
 ArrayBackward = Callable[["Context", np.ndarray], tuple["np.ndarray | None", ...]]
 
 
-def add(ctx: Context, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
-    return g, g
-
-
 def sub(ctx: Context, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
     return g, -g if ctx.needs_input_grad[1] else None
 

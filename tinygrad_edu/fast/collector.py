@@ -6,8 +6,8 @@ the number of long-lived objects has grown by a quarter, it rescans all of them,
 of n ops is about 4n of them (two Tensors, a Context, its tuple of parents). Those rescans
 grow with the graph and hit memory that is no longer in any cache: on a 1,000,000-op chain
 they took more than twice as long as building the graph itself. So the engine
-  - pauses the collector while backward() or grad() runs (``paused()``: nothing they make
-    needs it);
+  - pauses the collector while backward() or grad() runs (core/autograd.py, _run_to_the_end:
+    nothing they make needs it);
   - moves what exists to the collector's permanent generation (gc.freeze) after every
     FREEZE_AFTER_NODES graph nodes recorded without a backward() in between
     (``count_node()``, called by Function.apply), so later rescans skip the graph built so far;
@@ -44,26 +44,3 @@ def backward_done() -> None:
     if _froze:
         gc.unfreeze()
         _froze = False
-
-
-class _Paused:
-    """``with paused:`` the cyclic collector is off inside (backward() and grad() run in it).
-    One object, reused: nothing to make per backward(); a nested ``with`` leaves it off."""
-
-    def __init__(self) -> None:
-        self.depth = 0
-        self.was_enabled = True
-
-    def __enter__(self) -> None:
-        if self.depth == 0:
-            self.was_enabled = gc.isenabled()
-            gc.disable()
-        self.depth += 1
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.depth -= 1
-        if self.depth == 0 and self.was_enabled:
-            gc.enable()
-
-
-paused = _Paused()

@@ -45,8 +45,6 @@ class Add(Function):
             _check_broadcast("add", a, b)
         return a + b
 
-    array_backward = on_arrays.add  # a plain backward() runs this twin on arrays instead
-
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:
         return grad_output, grad_output

@@ -28,6 +28,7 @@ import time
 
 import numpy as np
 from threadpoolctl import threadpool_limits
+from tinygrad_edu.testing import check_op
 
 import tinygrad_edu as tg
 import viz
@@ -36,7 +37,6 @@ from mnist.model import ModelSpec, build_model, count_parameters, parse_arch
 from tinygrad_edu import Tensor, optim
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.ops.conv import Conv2d
-from tinygrad_edu.testing import check_op
 from viz.plots import plot_conv_filters, plot_feature_maps
 
 try:  # Jupyter starts the kernel in notebooks/

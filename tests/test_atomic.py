@@ -4,7 +4,6 @@ import errno
 import os
 
 import pytest
-
 from tinygrad_edu.atomic import atomic_file, atomic_path
 
 

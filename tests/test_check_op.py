@@ -7,12 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tinygrad_edu.testing import check_op
 
 import tinygrad_edu as tg
 from tinygrad_edu import Function
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.ops.elementwise import Exp, Mul
-from tinygrad_edu.testing import check_op
 
 TARGETS = np.array([2, 0, 1, 2])
 

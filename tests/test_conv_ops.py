@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tinygrad_edu.testing import check_op
 
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
 from tinygrad_edu import Tensor
 from tinygrad_edu.errors import ShapeError
-from tinygrad_edu.testing import check_op
 
 
 def _distinct(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:

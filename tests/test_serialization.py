@@ -6,10 +6,10 @@ import zipfile
 
 import numpy as np
 import pytest
+from tinygrad_edu.serialization import CheckpointError, flatten, unflatten
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor, nn
-from tinygrad_edu.serialization import CheckpointError, flatten, unflatten
 
 
 def make_mlp(seed):

@@ -10,7 +10,7 @@ import importlib as _importlib
 import sys as _sys
 
 from .core.autograd import BackwardStep, backward, backward_steps, grad
-from .core.forward_mode import jacobian, jvp
+from .core.forward_mode import JvpStep, jacobian, jvp, jvp_steps
 from .core.grad_mode import enable_grad, no_grad, set_grad_enabled
 from .core.tensor import Context, Function, Tensor
 from .debug.anomaly import detect_anomaly
@@ -115,7 +115,9 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "jacobian",
+    "JvpStep",
     "jvp",
+    "jvp_steps",
     "load",
     "nn",
     "no_grad",

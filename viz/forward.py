@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tinygrad_edu.autograd import topological_order
 
 from tinygrad_edu import Tensor
-from tinygrad_edu.autograd import topological_order
-from tinygrad_edu.forward import _push_tangents
+from tinygrad_edu.core.forward_mode import jvp_steps
 
 from .backprop import NODE_ATTRIBUTES, Frame, _Walk
 from .expression import Program
@@ -65,8 +65,9 @@ def forward_frames(output: Tensor, wrt: Tensor, rankdir: str = "auto") -> list[F
     if wrt.grad_fn is not None:
         raise ValueError("forward_frames: wrt must be a leaf (an input), not the result of an op")
     seed = Tensor(np.ones(wrt.shape, dtype=wrt.dtype))
-    tangents = _push_tangents(order, [wrt], [seed], order)  # the engine's walk: every node's tangent
-    walk = _ForwardWalk(output, wrt, {id(tensor): tangent.data for tensor, tangent in zip(order, tangents)})
+    tangent_of = {id(wrt): seed.data}  # the engine's forward-mode walk: every node's tangent
+    tangent_of.update({id(step.output): step.output_tangent.data for step in jvp_steps(order, [wrt], [seed])})
+    walk = _ForwardWalk(output, wrt, tangent_of)
     total = len(walk.structure.ops) + 1
     drafts = [walk.seed_frame(total)]
     for number, (op_node, ctx, result) in enumerate(walk.structure.ops, start=1):

@@ -22,8 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tinygrad_edu import Context, Tensor
 from tinygrad_edu.autograd import topological_order
+
+from tinygrad_edu import Context, Tensor
 
 from .labels import (
     CONSTANT_COLOUR,

@@ -49,6 +49,7 @@ from ..core import hooks
 from ..core.autograd import enable_grad, grad, no_grad, topological_order
 from ..core.tensor import Context, Tensor
 from .anomaly import user_source_line
+from .gradcheck import nudged
 
 OK = "ok"
 KINK = "kink"
@@ -362,12 +363,7 @@ def _one_sided(
     eps: float,
 ) -> tuple[float, float, float]:
     """(left, right, central) numerical derivatives of v·op at one input element."""
-    original = arrays[input_index][element]
-    arrays[input_index][element] = original + eps
-    plus = weighted_output(arrays)
-    arrays[input_index][element] = original - eps
-    minus = weighted_output(arrays)
-    arrays[input_index][element] = original
+    plus, minus = nudged(lambda: weighted_output(arrays), arrays[input_index], element, eps)
     return (center - minus) / eps, (plus - center) / eps, (plus - minus) / (2 * eps)
 
 

@@ -494,9 +494,12 @@ def verdict(y: str, x: str, gradient_text: str, matches: bool) -> list[str]:
     return [f"  tg.grad says:    ∂{y}/∂{x} = {gradient_text}", agreement]
 
 
-def format_number(value: Any) -> str:
-    """A number with up to 6 significant digits, without trailing zeros."""
-    return f"{float(value) + 0.0:.6g}"
+def format_number(value: Any, digits: int = 6, minus: str = "-") -> str:
+    """One number, short: up to ``digits`` significant digits, no trailing zeros, never "-0";
+    ``minus`` is the sign written (the pictures of viz use the true minus sign "−")."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    return f"{float(value) + 0.0:.{digits}g}".replace("-", minus)
 
 
 def product_text(factors: Sequence[float]) -> str:

@@ -50,14 +50,21 @@ def _numerical(
     """Central differences of Σ vₖ·outputₖ with respect to every element of x."""
     numerical = np.zeros(x.shape, dtype=np.float64)
     for index in np.ndindex(x.shape):  # writes go into x.data itself, whatever its memory order
-        original = x.data[index]
-        x.data[index] = original + eps
-        plus = _weighted_sum(_as_tuple(fn(*inputs)), upstream)
-        x.data[index] = original - eps
-        minus = _weighted_sum(_as_tuple(fn(*inputs)), upstream)
-        x.data[index] = original
+        plus, minus = nudged(lambda: _weighted_sum(_as_tuple(fn(*inputs)), upstream), x.data, index, eps)
         numerical[index] = (plus - minus) / (2 * eps)
     return numerical
+
+
+def nudged(value: Callable[[], float], array: np.ndarray, element: tuple[int, ...], eps: float) -> tuple[float, float]:
+    """``value()`` with ``array[element]`` moved by +eps and by −eps: the two ends of a central
+    difference (value(x + ε) − value(x − ε)) / 2ε. The array is written in place and restored."""
+    original = array[element]
+    array[element] = original + eps
+    plus = value()
+    array[element] = original - eps
+    minus = value()
+    array[element] = original
+    return plus, minus
 
 
 def gradcheck(

@@ -8,18 +8,20 @@
         print(outcome.status, outcome.error)   # e.g. "timeout", "ran past the limit of 10 s"
 
 The function is named, not passed: ``"package.module:function"`` or ``"path/to/file.py:function"``
-(a callable defined at the top level of an importable module is turned into its name). A fresh
-Python (``sys.executable``) imports it, calls it with ``args`` and ``kwargs`` (read from JSON), and
-writes what it returns as JSON. The grader, in its own process, only reads that JSON: whatever the
-student's code does (loop forever, allocate 4 GB, call ``sys.exit(0)`` or ``os._exit(0)``, raise
-KeyboardInterrupt, replace the grader's functions in its own process), the grader survives it and
-computes its verdict from the values it got back.
+(a callable defined at the top level of an importable module is turned into its name). A new
+process (forked from a server that imported NumPy and tinygrad_edu once, multiprocessing's
+"forkserver", so a call starts in milliseconds from a clean interpreter) imports it, calls it
+with ``args`` and ``kwargs`` (read from JSON), and writes what it returns as JSON. The grader,
+in its own process, only reads that JSON: whatever the student's code does (loop forever,
+allocate 4 GB, call ``sys.exit(0)`` or ``os._exit(0)``, raise KeyboardInterrupt, replace the
+grader's functions in its own process), the grader survives it and computes its verdict from the
+values it got back.
 
 Limits, per call:
 
 - ``seconds``: wall-clock time, from the start of the call to the end of the process; past it the
-  whole process group is killed (SIGKILL). The time to start Python and import the target's module
-  (NumPy and tinygrad_edu take about 1 s) is not counted.
+  whole process group is killed (SIGKILL). The time to start the process and import the target's
+  module (the first call starts the server: about 1 s) is not counted.
 - ``memory_bytes``: address space the call may add to what Python and the target's module already
   hold (``resource.setrlimit(RLIMIT_AS)`` in the child, set after the import): an allocation past it
   raises MemoryError there, or kills the process. (Where the system does not say how much a
@@ -37,7 +39,7 @@ The outcome's ``status`` is one of:
     interrupted  KeyboardInterrupt was raised in it (not by the user: see below)
     crash        the process died by a signal (a segfault, the out-of-memory killer) or made no result
 
-A Ctrl-C at the terminal reaches the grader (the child runs in a session of its own): the child is
+A Ctrl-C at the terminal reaches the grader only (the child runs in a session of its own): the child is
 killed and KeyboardInterrupt is raised in the grader, as it would be without the sandbox.
 
 POSIX only (``resource``, process groups).
@@ -48,10 +50,12 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import multiprocessing
+import multiprocessing.context
+import multiprocessing.process
 import os
 import resource
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -71,6 +75,7 @@ CRASH = "crash"
 
 OUTPUT_LIMIT = 64 * 1024 * 1024  # bytes: RLIMIT_FSIZE in the child (its output, its result, any file it writes)
 OUTPUT_TAIL = 2000  # characters of the child's printed output kept in the outcome
+PRELOAD = ["numpy", "tinygrad_edu"]  # imported once, by the server the calls' processes are forked from
 STARTUP_SECONDS = 60.0  # the most that starting Python and importing the target may take (a busy machine)
 
 
@@ -121,34 +126,30 @@ def run_isolated(
         request["result"] = str(Path(folder) / "result.json")
         started_file = Path(folder) / "started"
         request["started"] = str(started_file)
+        output_path = Path(folder) / "output.txt"
+        request["output"] = str(output_path)
         with open(Path(folder) / "request.json", "w", encoding="utf-8") as file:
             json.dump(request, file)
-        output_path = Path(folder) / "output.txt"
-        with open(output_path, "wb") as output:
-            process = subprocess.Popen(
-                [sys.executable, "-c", CHILD, __file__, str(Path(folder) / "request.json")],
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # a Ctrl-C at the terminal reaches the grader only; killpg reaches all
-            )
-            begun = time.monotonic()
-            called: float | None = None  # when the child began the call (it creates started_file then)
-            timed_out = False
-            try:
-                while process.poll() is None:
-                    if called is None and started_file.exists():
-                        called = time.monotonic()
-                    limit = begun + STARTUP_SECONDS + seconds if called is None else called + seconds
-                    if time.monotonic() > limit:
-                        timed_out = True
-                        break
-                    time.sleep(0.01)
-            finally:
-                if process.poll() is None:
-                    _kill(process)
+        process = _context().Process(target=_child, args=(str(Path(folder) / "request.json"),), daemon=True)
+        begun = time.monotonic()
+        called: float | None = None  # when the child began the call (it creates started_file then)
+        timed_out = False
+        try:
+            process.start()
+            while process.exitcode is None:
+                if called is None and started_file.exists():
+                    called = time.monotonic()
+                limit = begun + STARTUP_SECONDS + seconds if called is None else called + seconds
+                if time.monotonic() > limit:
+                    timed_out = True
+                    break
+                process.join(0.01)
+        finally:
+            if process.pid is not None and process.exitcode is None:
+                _kill(process)
         duration = time.monotonic() - (begun if called is None else called)
-        printed = _tail(output_path)
+        printed = _tail(output_path) if output_path.exists() else ""
+        returncode = process.exitcode if process.exitcode is not None else -signal.SIGKILL
         if timed_out:
             return Outcome(
                 TIMEOUT, error=f"ran past the limit of {seconds:g} s and was stopped", output=printed, seconds=duration
@@ -157,10 +158,10 @@ def run_isolated(
             last = printed.strip().splitlines()[-1:] or ["no output"]
             return Outcome(
                 CRASH,
-                error=f"the process failed before the call (exit status {process.returncode}): {last[0]}",
+                error=f"the process failed before the call (exit status {returncode}): {last[0]}",
                 output=printed,
             )
-        return _read_result(Path(request["result"]), process.returncode, printed, duration)
+        return _read_result(Path(request["result"]), returncode, printed, duration)
 
 
 def name_of(function: Callable[..., Any]) -> str:
@@ -175,12 +176,22 @@ def name_of(function: Callable[..., Any]) -> str:
     return f"{module}:{qualname}"
 
 
-def _kill(process: subprocess.Popen[bytes]) -> None:
+def _context() -> multiprocessing.context.ForkServerContext:
+    """Processes forked from a server that has imported NumPy and tinygrad_edu once (``PRELOAD``):
+    each call starts in milliseconds, from a clean interpreter, not from a copy of the grader."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    return context
+
+
+def _kill(process: multiprocessing.process.BaseProcess) -> None:
+    """SIGKILL to the child's process group (the child made one: whatever it started dies too)."""
+    assert process.pid is not None, "only a started process is killed"
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
-        pass
-    process.wait()
+        process.kill()
+    process.join()
 
 
 def _tail(path: Path) -> str:
@@ -216,21 +227,17 @@ def _read_result(path: Path, returncode: int, printed: str, duration: float) -> 
     return Outcome(EXIT, error="the process ended without a result (os._exit(0)?)", output=printed, seconds=duration)
 
 
-# The child: set the limits, import the target, call it, write {"status", "value" | "error"} as JSON,
-# and end with os._exit so that nothing the student's code registered (atexit) runs after.
-# This file is loaded by its path, so that a target that needs no NumPy starts in a few milliseconds.
-CHILD = """import importlib.util, sys
-spec = importlib.util.spec_from_file_location("tinygrad_edu_sandbox_child", sys.argv[1])
-module = importlib.util.module_from_spec(spec)
-sys.modules[spec.name] = module
-spec.loader.exec_module(module)
-module._child(sys.argv[2])
-"""
-
-
+# The child: its own session, its output to a file, the limits, then import the target, call it,
+# write {"status", "value" | "error"} as JSON, and end with os._exit so that nothing the student's
+# code registered (atexit) runs after.
 def _child(request_path: str) -> None:
     with open(request_path, encoding="utf-8") as file:
         request = json.load(file)
+    os.setsid()  # a Ctrl-C at the terminal reaches the grader only; the grader's killpg reaches all
+    output = os.open(request["output"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(output, 1)
+    os.dup2(output, 2)
+    os.close(output)
     sys.path[:0] = [entry for entry in request["path"] if entry not in sys.path]
     resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_LIMIT, OUTPUT_LIMIT))
     result_path = request["result"]

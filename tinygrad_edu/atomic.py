@@ -36,7 +36,7 @@ def atomic_path(path: Path, keep_suffix: bool = False) -> Iterator[Path]:
         prefix, suffix = f".{path.name}.", ".tmp"
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=suffix)
     try:
-        os.fchmod(handle, 0o666 & ~_umask())  # mkstemp makes 0600; a written file is readable like any other
+        os.fchmod(handle, 0o666 & ~current_umask())  # mkstemp makes 0600; a written file is readable like any other
         os.close(handle)
         yield Path(temporary)
         with open(temporary, "rb+") as file:
@@ -59,7 +59,7 @@ def atomic_file(path: Path, mode: str = "w", keep_suffix: bool = False) -> Itera
             yield file
 
 
-def _umask() -> int:
+def current_umask() -> int:
     """The process's umask (reading it means setting it, so it is set straight back)."""
     mask = os.umask(0o022)
     os.umask(mask)

@@ -153,3 +153,11 @@ def test_start_and_check_without_permission_end_in_one_line(tmp_path):
     finally:
         (tmp_path / "ops").chmod(0o755)
     assert list(locked.iterdir()) == []
+
+
+@pytest.mark.parametrize("flag, value", [("--seconds", "0"), ("--seconds", "nan"), ("--memory-mb", "1")])
+def test_a_limit_out_of_range_is_refused_in_one_line(tmp_path, capsys, flag, value):
+    start(tmp_path / "ops")
+    assert main(["check", str(tmp_path / "ops"), flag, value]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and flag in error and value in error

@@ -121,3 +121,21 @@ def test_the_command_exits_2_and_leaves_the_checkpoint_as_it_was(good, tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "betas" in result.stderr
     assert path.read_bytes() == before and sorted(p.name for p in folder.iterdir()) == ["checkpoint.npz"]
+
+
+@pytest.mark.parametrize(
+    "schedule, optimizer", [("none", "momentum"), ("step", "sgd"), ("cosine", "adamw"), ("onecycle", "adam")]
+)
+def test_a_true_checkpoint_of_every_schedule_resumes(good, schedule, optimizer):
+    """The checks refuse nothing a run saves: each schedule (onecycle moves momentum and betas too),
+    a validation set (val_accuracy in the history), standardized inputs, more epochs on resume."""
+    settings = {"arch": "784-8-10", "epochs": 2, "data_dir": str(good.parent / "data"), "batch_size": 8}
+    settings.update(schedule=schedule, optimizer=optimizer, val=10, standardize=True)
+    run = TrainingRun(make_config(settings))
+    run.run(None, show_progress=False, log=lambda line: None)
+    save_checkpoint(good.parent / f"{schedule}.npz", run)
+    checkpoint = read_checkpoint(good.parent / f"{schedule}.npz")
+    resumed = TrainingRun(make_config({**vars(checkpoint["config"]), "epochs": 3}))
+    resumed.restore(checkpoint)
+    resumed.run(None, show_progress=False, log=lambda line: None)
+    assert resumed.epoch == 3 and len(resumed.history) == 3

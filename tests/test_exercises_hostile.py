@@ -42,9 +42,13 @@ def test_hostile_student_code_is_graded_not_obeyed(tmp_path, capsys):
         "grading.grade = lambda exercise, op: grading.Grade(exercise, grading.CORRECT)\n",
         encoding="utf-8",
     )
-    assert main(["check", str(folder), "--seconds", "1"]) == 1
+    # The two that loop or sleep under a short limit, the others under the usual one (a busy machine).
+    assert main(["check", str(folder), "mul", "div", "--seconds", "1"]) == 1
     printed = capsys.readouterr().out
-    assert "0 of 8 ops correct" in printed
+    assert "0 of 2 ops correct" in printed
+    assert main(["check", str(folder), "exp", "tanh", "sigmoid", "matmul", "sum", "softmax_cross_entropy"]) == 1
+    printed += capsys.readouterr().out
+    assert "0 of 6 ops correct" in printed
     blocks = grades(printed)
     for op, (_, _, says) in HOSTILE.items():
         assert says in blocks[find(op).name], (op, printed)

@@ -109,7 +109,9 @@ def run_isolated(
 
     ``args`` and ``kwargs`` must be JSON-serializable, and so must what the target returns.
     Raises ValueError for a target that is not named as "module:function" or "file.py:function";
-    every failure of the call itself is an Outcome, never an exception (except KeyboardInterrupt).
+    every failure of the call itself is an Outcome, never an exception, except KeyboardInterrupt
+    (a Ctrl-C in the caller: the child is killed first) and OSError when no temporary folder can be
+    made for the request and the result.
     """
     reference = target if isinstance(target, str) else name_of(target)
     if reference.count(":") < 1 or not reference.rpartition(":")[2].isidentifier():

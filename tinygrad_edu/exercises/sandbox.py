@@ -52,6 +52,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import math
 import multiprocessing
 import multiprocessing.context
 import multiprocessing.process
@@ -116,7 +117,7 @@ def run_isolated(
     reference = target if isinstance(target, str) else name_of(target)
     if reference.count(":") < 1 or not reference.rpartition(":")[2].isidentifier():
         raise ValueError(f"run_isolated: target {reference!r} must be 'module:function' or 'file.py:function'")
-    if seconds <= 0 or memory_bytes <= 0:
+    if not (0 < seconds < math.inf and 0 < memory_bytes < math.inf):  # also refuses NaN
         raise ValueError(f"run_isolated: seconds={seconds!r} and memory_bytes={memory_bytes!r} must be positive")
     request: dict[str, Any] = {
         "target": reference,
@@ -149,8 +150,8 @@ def run_isolated(
                     break
                 process.join(0.01)
         finally:
-            if process.pid is not None and process.exitcode is None:
-                _kill(process)
+            if process.pid is not None:
+                _kill(process)  # also what the child started and left running, if it ended by itself
         duration = time.monotonic() - (begun if called is None else called)
         printed = _tail(output_path) if output_path.exists() else ""
         returncode = process.exitcode if process.exitcode is not None else -signal.SIGKILL
@@ -189,12 +190,14 @@ def _context() -> multiprocessing.context.ForkServerContext:
 
 
 def _kill(process: multiprocessing.process.BaseProcess) -> None:
-    """SIGKILL to the child's process group (the child made one: whatever it started dies too)."""
+    """SIGKILL to the child's process group (the child made one: whatever it started dies too), and
+    wait for the child."""
     assert process.pid is not None, "only a started process is killed"
     try:
         os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        process.kill()
+    except (ProcessLookupError, PermissionError):  # no group left (or not made yet): the child alone
+        if process.exitcode is None:
+            process.kill()
     process.join()
 
 

@@ -3,6 +3,9 @@ slots, the forward-mode walk, and imports that work in any order with no long cy
 
 import ast
 import inspect
+import os
+import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -258,3 +261,58 @@ def test_no_import_cycle_is_longer_than_two_modules():
         walk(start, start, [start])
     assert not long_cycles, "\n".join(" -> ".join(cycle) for cycle in long_cycles)
     assert "tinygrad_edu.core.tensor" in edges["tinygrad_edu.ops"]  # the check sees the pair it allows
+
+
+# ----- docs/adding_an_op.md, section 7, followed word for word ------------------------------------
+
+REPO = PACKAGE.parent
+
+
+def _place(text: str, where: str, code: str) -> str:
+    """Put ``code`` into ``text`` where the doc's block header says."""
+    if where == "at the end":
+        return text.rstrip() + "\n\n\n" + code
+    if where.startswith("after def "):
+        name = where.removeprefix("after def ")
+        start = text.index(f"    def {name}(")
+        end = text.index("\n\n", start) + 1
+        return text[:end] + "\n" + code + text[end:]
+    if where.startswith("in the names imported from "):
+        start = text.index(f"from {where.removeprefix('in the names imported from ')} import (")
+        end = text.index(")", start)
+        return text[:end] + code + text[end:]
+    if where.startswith("after the ") and where.endswith(" row"):
+        start = text.index(f"OpRow(elementwise.{where.removeprefix('after the ').removesuffix(' row')},")
+        end = text.index("\n", start) + 1
+        return text[:end] + code + text[end:]
+    raise AssertionError(f"the test does not know where {where!r} is")
+
+
+def test_adding_an_op_takes_the_three_places_the_doc_names(tmp_path):
+    markdown = (REPO / "docs" / "adding_an_op.md").read_text(encoding="utf-8")
+    section = markdown[markdown.index("## 7.") :]
+    blocks = re.findall(r"^ *```python (\S+), (.+?)\n(.*?)^ *```$", section, flags=re.DOTALL | re.MULTILINE)
+    assert {path for path, _, _ in blocks} == {
+        "tinygrad_edu/ops/elementwise.py",
+        "tinygrad_edu/core/tensor.py",
+        "tinygrad_edu/ops/__init__.py",
+    }
+    shutil.copytree(PACKAGE, tmp_path / "tinygrad_edu", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "tests", tmp_path / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    for path, where, code in blocks:
+        indent = len(code) - len(code.lstrip(" "))
+        code = textwrap.indent(textwrap.dedent(code), " " * (indent - 3 if indent >= 3 else 0))
+        target = tmp_path / path
+        target.write_text(_place(target.read_text(encoding="utf-8"), where, code), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+         "tests/test_engine_layout.py", "tests/test_check_op.py",
+         "-k", "exactly_one_row or records_its_op or every_built_in_op_passes and Softplus"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "Softplus" in subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "--collect-only", "tests/test_check_op.py", "-k", "Softplus"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(tmp_path)},
+    ).stdout  # fmt: skip

@@ -316,3 +316,32 @@ def test_adding_an_op_takes_the_three_places_the_doc_names(tmp_path):
         [sys.executable, "-m", "pytest", "-q", "--collect-only", "tests/test_check_op.py", "-k", "Softplus"],
         cwd=tmp_path, capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(tmp_path)},
     ).stdout  # fmt: skip
+
+
+# ----- READING.md: the path from a * b to a.grad --------------------------------------------------
+
+
+def _definitions(path: Path) -> dict[int, tuple[str, int]]:
+    """First line (decorators included) -> (name, last line) of every class and function."""
+    found = {}
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            start = min([node.lineno] + [decorator.lineno for decorator in node.decorator_list])
+            found[start] = (node.name, node.end_lineno)
+    return found
+
+
+def test_the_reading_path_is_at_most_400_lines_in_at_most_4_files_and_its_ranges_are_right():
+    reading = (REPO / "READING.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| \d+ \| `([\w/.]+)` \| (\d+)–(\d+) \| `(\w+)`", reading, flags=re.MULTILINE)
+    assert len(rows) >= 10
+    total = 0
+    for path, start, end, name in rows:
+        start, end = int(start), int(end)
+        definitions = _definitions(REPO / path)
+        assert start in definitions and definitions[start][0] == name, f"{path}:{start} is not the start of {name}"
+        ends_inside = {last for first, (_, last) in definitions.items() if start <= first <= end}
+        assert end <= definitions[start][1] or end in ends_inside, f"{path}:{start}–{end} ends inside a definition"
+        total += end - start + 1
+    assert total <= 400 and len({path for path, *_ in rows}) <= 4
+    assert f"{total} lines in four files" in reading

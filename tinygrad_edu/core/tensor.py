@@ -257,18 +257,18 @@ class Function:
     def apply(cls, *inputs: Any, **settings: Any) -> Tensor:
         """Run the op on Tensors (or arrays/numbers) and record it in the graph if needed."""
         parents = inputs
-        for x in inputs:
+        for x in inputs:  # numbers and arrays become Tensors (when all are Tensors: no new tuple)
             if not isinstance(x, Tensor):
                 parents = tuple([x if isinstance(x, Tensor) else Tensor(x) for x in inputs])
                 break
         arrays = _distinct_arrays(parents)
         needs_input_grad = tuple(map(_requires_grad, parents)) if grad_mode._grad_enabled else ()
-        recorded = True in needs_input_grad
+        recorded = True in needs_input_grad  # some input wants a gradient, and grad mode is on
         if not (recorded or hooks.active):  # nobody will differentiate the result: fast/lean.py
             return Tensor._make(forward_only(cls, arrays, settings), False, None)
         ctx = Context(cls, parents, arrays, needs_input_grad or tuple(map(_requires_grad, parents)), settings)
         out = cls.forward(ctx, *arrays, **settings)
-        if type(out) is not np.ndarray:
+        if type(out) is not np.ndarray:  # NumPy returns scalars from 0-d arrays
             out = _output_as_array(ctx, out)
         if hooks.active:  # debug/: anomaly and teaching checks (core/hooks.py)
             hooks.after_forward(ctx, arrays, out)

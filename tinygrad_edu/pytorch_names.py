@@ -23,6 +23,7 @@ module is loaded.
 from __future__ import annotations
 
 import builtins
+import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
@@ -220,6 +221,12 @@ class PyTorchNames:
                 "no in-place changes: build a new tensor (x = x + y rather than x.add_(y)), or update a "
                 "parameter under `with tg.no_grad():`"
             )
+        kind = np.result_type(values).kind if isinstance(values, np.ndarray) else None
+        if kind == "f" and self._data.dtype.kind in "iub":
+            raise DTypeError(
+                f"{name}(): the result is floating point and cannot be stored in a tensor of dtype "
+                f"{self._data.dtype} (PyTorch refuses too); write x = x + y, or convert first (x = x.float())"
+            )
         if not self._data.flags.writeable:  # a read-only view (e.g. a broadcast gradient): own a copy
             self._data = self._data.copy()
         self._data[...] = values
@@ -247,28 +254,60 @@ class PyTorchNames:
     def copy_(self: Tensor, source: Any) -> Tensor:
         return self._in_place("copy_", source, _values(source))
 
-    # x += y: in place when no graph is recorded (``w -= lr * w.grad`` under no_grad() updates w,
-    # as in PyTorch). In a graph, x += y on a tensor made by an op builds a new tensor, x = x + y
-    # (the same values; only other names for the old x still see the old values), and on a leaf
-    # that requires grad it is refused, as in PyTorch.
+    # x += y changes x in place, as in PyTorch: every name for x sees the new values. Where no
+    # graph is recorded (``w -= lr * w.grad`` under no_grad()) the array is written into. In a
+    # graph, x takes the place of the result of x + y: its old self (values and grad_fn) moves to
+    # a new Tensor, the op's input, and x becomes the op's output (``_take_place_of``). On a
+    # leaf that requires grad it is refused, as in PyTorch.
 
     def __iadd__(self: Tensor, other: Any) -> Tensor:
-        return self.add_(other) if self._may_change_in_place(other) else self + other
+        if self._may_change_in_place(other):
+            return self.add_(other)
+        return self._take_place_of(lambda old: old + other)
 
     def __isub__(self: Tensor, other: Any) -> Tensor:
-        return self.sub_(other) if self._may_change_in_place(other) else self - other
+        if self._may_change_in_place(other):
+            return self.sub_(other)
+        return self._take_place_of(lambda old: old - other)
 
     def __imul__(self: Tensor, other: Any) -> Tensor:
-        return self.mul_(other) if self._may_change_in_place(other) else self * other
+        if self._may_change_in_place(other):
+            return self.mul_(other)
+        return self._take_place_of(lambda old: old * other)
 
     def __itruediv__(self: Tensor, other: Any) -> Tensor:
-        return self.div_(other) if self._may_change_in_place(other) else self / other
+        if self._may_change_in_place(other):
+            return self.div_(other)
+        return self._take_place_of(lambda old: old / other)
 
     def _may_change_in_place(self: Tensor, other: Any) -> builtins.bool:
         from .tensor import Tensor  # see the module docstring: imported when first used
 
         records = autograd._grad_enabled and (self.requires_grad or isinstance(other, Tensor) and other.requires_grad)
         return not records or self.is_leaf and self.requires_grad  # the leaf case raises in _in_place
+
+    def _take_place_of(self: Tensor, operation: Any) -> Tensor:
+        """An in-place change in a graph: ``self`` becomes ``operation(old self)``.
+
+        The old self (its values and grad_fn) moves to a new Tensor that the op takes as input,
+        so the graph stays a graph (no tensor is its own ancestor). An op that used ``self``
+        earlier sees its version change: backward through it raises (autograd.py), as PyTorch
+        does when a value needed for the gradient was modified in place."""
+        from .tensor import Tensor  # see the module docstring: imported when first used
+
+        old = Tensor._make(self._data, self.requires_grad, self.grad_fn)
+        old._version = self._version
+        result = operation(old)
+        if result.dtype != self.dtype:
+            raise DTypeError(
+                f"in-place result of dtype {result.dtype} cannot be stored in a tensor of dtype {self.dtype}; "
+                "write x = x + y (a new tensor), or convert x first (x = x.float())"
+            )
+        self._data, self.grad_fn, self.requires_grad = result._data, result.grad_fn, result.requires_grad
+        self._version += 1
+        key = id(self)
+        autograd.changed_in_graph[key] = (weakref.ref(self, lambda _: autograd.changed_in_graph.pop(key, None)), self._version)
+        return self
 
 
 class ValuesIndices(NamedTuple):

@@ -546,3 +546,7 @@ def grad(
 # Imported last: these modules import this one (grad mode), and the walk needs them at run time.
 from .broadcast import unbroadcast
 from .tensor import Tensor
+
+# isort: split
+# PyTorch's path to the op base class: ``class MyReLU(tg.autograd.Function)`` (as torch.autograd.Function).
+from .function import Context, Function  # noqa: E402, F401

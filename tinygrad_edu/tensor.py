@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
-from . import autograd, teaching
+from . import autograd, teaching, threads
 from .arguments import Axis, Flag, _shape_argument, axis_or_dim, check_device, keepdims_or_keepdim
 from .errors import DTypeError, ShapeError
 from .pytorch_names import PyTorchNames, ValuesIndices
@@ -82,7 +82,9 @@ def _true_division(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
     """``/`` of two integer tensors gives float32, PyTorch's default float (NumPy: float64)."""
     if a._data.dtype.kind == "f" or b._data.dtype.kind == "f":
         return a, b
-    return Tensor._make(a._data.astype(DEFAULT_FLOAT), False, None), Tensor._make(b._data.astype(DEFAULT_FLOAT), False, None)
+    return Tensor._make(a._data.astype(DEFAULT_FLOAT), False, None), Tensor._make(
+        b._data.astype(DEFAULT_FLOAT), False, None
+    )
 
 
 def _normalize_index(index: Any) -> tuple[Any, ...]:
@@ -484,16 +486,19 @@ class Tensor(PyTorchNames):
 
     # ----- dtype and device (ops/cast.py) --------------------------------------------------
 
-    def to(self, *args: Any, dtype: Any = None) -> Tensor:
+    def to(
+        self, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False, copy: bool = False
+    ) -> Tensor:
         """``x.to(np.float64)``, ``x.to(other)`` (its dtype), ``x.to("cpu")`` (nothing to do).
 
         Between floating dtypes the cast is differentiable (ops.cast.Cast); to an integer
         or boolean dtype the result is a plain tensor, as in PyTorch. Same dtype: x itself.
         """
+        check_device(device)
         for arg in args:
             if isinstance(arg, Tensor):
                 dtype = arg.dtype
-            elif isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps"):
+            elif isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps", "xpu", "meta"):
                 check_device(arg)
             else:
                 dtype = arg
@@ -596,7 +601,11 @@ class Tensor(PyTorchNames):
         return Reshape.apply(self, shape=_shape_argument(shape))
 
     def transpose(
-        self, *dims: int | Sequence[int], axes: Sequence[int] | None = None, dim0: int | None = None, dim1: int | None = None
+        self,
+        *dims: int | Sequence[int],
+        axes: Sequence[int] | None = None,
+        dim0: int | None = None,
+        dim1: int | None = None,
     ) -> Tensor:
         """PyTorch's transpose(dim0, dim1): swap two dims, ``x.transpose(0, 1)`` of a matrix is its
         transpose. NumPy's meanings stay: no argument reverses the axes (``x.T``), and a whole
@@ -673,6 +682,8 @@ class Tensor(PyTorchNames):
         if self.shape[-1] != inner:
             where_b = "b.shape[0]" if other.ndim == 1 else "b.shape[-2]"
             raise ShapeError(f"matmul: a.shape={self.shape}, b.shape={other.shape}: a.shape[-1] must equal {where_b}")
+        if threads.pending:  # the library chooses BLAS threads at the first large product (threads.py)
+            threads.choose_for_product(self._data.size * (other.shape[-1] if other.ndim > 1 else 1))
         a = self.reshape(1, -1) if self.ndim == 1 else self
         b = other.reshape(-1, 1) if other.ndim == 1 else other
         product = MatMul.apply(a, b)

@@ -359,6 +359,14 @@ def test_pytorch_dtype_names_are_numpy_dtypes():
         tg.set_default_dtype(tg.float64)
 
 
+def test_float16_that_requires_grad_warns():
+    tg = tinygrad_edu
+    with pytest.warns(UserWarning, match=r"float16 .* use tg\.float"):
+        tg.ones(2, dtype=tg.float16, requires_grad=True)
+    with pytest.warns(UserWarning, match=r"float16"):
+        tg.ones(2).half().requires_grad_()
+
+
 def test_thread_choice_waits_for_a_large_product(monkeypatch):
     from tinygrad_edu import threads
 

@@ -188,6 +188,10 @@ class PyTorchNames:
             )
         if requires_grad and self.dtype.kind != "f":
             raise DTypeError(f"requires_grad_(): needs floating-point data, got {self.dtype}; call x.float() first")
+        if requires_grad and self.dtype == np.float16:
+            from .tensor import _warn_float16  # see the module docstring: imported when first used
+
+            _warn_float16()
         self.requires_grad = requires_grad
         return self
 

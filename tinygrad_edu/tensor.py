@@ -26,6 +26,7 @@ Integer and boolean data are allowed but can never require grad.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
@@ -76,6 +77,17 @@ def _sizes_or_flag(data: Any, sizes: tuple[Any, ...], requires_grad: bool) -> tu
             "2 x 3 tensor); give data as one list, e.g. Tensor([1.0, 2.0]), and requires_grad= by keyword"
         )
     return np.zeros(shape, dtype=DEFAULT_FLOAT), requires_grad
+
+
+def _warn_float16() -> None:
+    """float16 (tg.half) is a storage dtype: trained in it, a loss overflows (65504 is its largest
+    number) and small updates vanish, so the loss turns into NaN or stops moving. Say so once."""
+    warnings.warn(
+        "a float16 tensor requires grad: training in float16 overflows or stalls here (there is no "
+        "mixed precision); use tg.float (float32), PyTorch's default",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def _true_division(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
@@ -133,6 +145,8 @@ class Tensor(PyTorchNames):
                 "of integers are not defined. Convert first, e.g. Tensor(data, dtype=np.float32, "
                 "requires_grad=True)"
             )
+        if requires_grad and self._data.dtype == np.float16:
+            _warn_float16()
         self.requires_grad = requires_grad
         self._grad: Tensor | None = None
         self.grad_fn: Context | None = None

@@ -8,8 +8,10 @@
 
 Each is a one-line alias or a short composition of Tensor's own methods (tensor.py), with
 PyTorch's meaning, so a PyTorch script reads the same here; none adds an op. Tensor inherits
-them all: ``class Tensor(PyTorchNames)``. The in-place methods (add_, zero_, x += y ...) are
-here too, with the rule for when a tensor may change in place.
+them all: ``class Tensor(PyTorchNames)``. The in-place changes (add_, zero_, x += y,
+x[mask] = 0 ...) are here too, with the rule for how a tensor changes in place; so are the
+statistics (std, var, norm), the logic (all, any, allclose, equal), masked_fill, and the
+message a custom Function's forward gets when it calls a Tensor method on an array.
 
 ``x.size`` is PyTorch's method, not NumPy's element count (that is ``x.numel()``): it is a
 SizeMethod, which says so when used as a number. ``x.max(dim=1)`` returns ValuesIndices,

@@ -10,17 +10,22 @@ where forward and backward sit side by side. Names follow PyTorch; broadcasting,
 and keepdims= follow NumPy.
 
 PyTorch spelling, PyTorch meaning; NumPy spelling, NumPy meaning: ``x.sum(axis=1,
-keepdims=True)`` and ``x.sum(dim=1, keepdim=True)`` are the same, but ``x.max(dim=1)``
-returns ``(values, indices)`` as in PyTorch while ``x.max(axis=1)`` returns the values as
-in NumPy. ``x.size()`` is PyTorch's method (the shape); ``x.numel()`` counts the elements.
-The PyTorch aliases (view, unsqueeze, permute, float, ...) and the in-place methods (add_,
-x += y) come from the base class PyTorchNames (pytorch_names.py); the functions of several
-tensors (concatenate, stack, where) are in combine.py, the argument helpers in arguments.py.
+keepdims=True)`` and ``x.sum(dim=1, keepdim=True)`` are the same. Where PyTorch and NumPy
+spell a call the same way with different meanings, the positional spelling is PyTorch's and
+the keywords axis=/keepdims=/axes= keep NumPy's: ``x.max(1)`` returns ``(values, indices)``
+while ``x.max(axis=1)`` returns the values; ``x.transpose(0, 1)`` swaps two dims while
+``x.transpose()`` reverses them all; ``Tensor(2, 3)`` is a 2 × 3 tensor. ``x.size()`` is
+PyTorch's method (the shape); ``x.numel()`` counts the elements. The PyTorch aliases (view,
+unsqueeze, permute, float, ...) and the in-place changes (add_, x += y, x[mask] = 0) come from
+the base class PyTorchNames (pytorch_names.py); the functions of several tensors (concatenate,
+stack, where) are in combine.py, the argument helpers in arguments.py.
 
 Dtypes: Python floats and lists become float32; NumPy arrays keep their dtype (float64
-stays float64). Constants do not upcast a tensor: a Python number, list or NumPy array
-mixed with a floating Tensor takes the Tensor's dtype (float32 * float64 array -> float32).
-Tensor-Tensor operations promote as NumPy does (float32 * float64 Tensor -> float64).
+stays float64). Constants do not upcast: a Python number, list or NumPy array mixed with a
+floating Tensor takes the Tensor's dtype (float32 * float64 array -> float32). Tensor-Tensor
+operations promote as PyTorch does: float32 * float64 -> float64, and an integer tensor with
+a floating one (or a Python float) takes the floating dtype (int64 * float32 -> float32, where
+NumPy gives float64); ``/`` of two integer tensors gives float32.
 Integer and boolean data are allowed but can never require grad.
 """
 

@@ -371,9 +371,10 @@ class Tensor(PyTorchNames):
 
         NumPy's promotion except where PyTorch differs: an integer or boolean tensor meeting a
         floating one (or a Python float) takes the floating dtype (int64 * float32 -> float32,
-        where NumPy gives float64). Both sides already of one dtype (the usual case): one comparison.
+        where NumPy gives float64). Both sides already of one dtype (the usual case): one test.
         """
-        other = self._operand(other, symbol)
+        if type(other) is not Tensor:
+            other = self._operand(other, symbol)
         mine, theirs = self._data.dtype, other._data.dtype
         if mine is theirs or mine == theirs:
             return self, other
@@ -701,8 +702,9 @@ class Tensor(PyTorchNames):
         if self.shape[-1] != inner:
             where_b = "b.shape[0]" if other.ndim == 1 else "b.shape[-2]"
             raise ShapeError(f"matmul: a.shape={self.shape}, b.shape={other.shape}: a.shape[-1] must equal {where_b}")
-        if threads.pending:  # the library chooses BLAS threads at the first large product (threads.py)
-            threads.choose_for_product(self._data.size * (other.shape[-1] if other.ndim > 1 else 1))
+        work = self._data.size * (other.shape[-1] if other.ndim > 1 else 1)  # multiply-adds
+        if threads.pending and work >= threads.SMALL_WORK:  # the first large product: the library
+            threads.choose_for_product(work)  # chooses BLAS threads (threads.py)
         a = self.reshape(1, -1) if self.ndim == 1 else self
         b = other.reshape(-1, 1) if other.ndim == 1 else other
         product = MatMul.apply(a, b)

@@ -544,16 +544,16 @@ _NUMPY_SPELLING = {
 }
 
 
-def forward_got_arrays(function: type, error: AttributeError) -> AttributeError:
-    """Explain an AttributeError raised in a Function's forward when a Tensor method was called
-    on a NumPy array: here forward receives arrays (the inputs' ``.data``), not Tensors."""
+def note_forward_got_arrays(function: type, error: AttributeError) -> None:
+    """Explain, under its message, an AttributeError raised in a Function's forward when a Tensor
+    method was called on a NumPy array: here forward receives arrays (the inputs' ``.data``)."""
     name = getattr(error, "name", None)
     if not isinstance(getattr(error, "obj", None), (np.ndarray, np.generic)) or name is None:
-        return error
+        return
     hint = _NUMPY_SPELLING.get(name)
-    return AttributeError(
-        f"{function.__name__}.forward: {error}. Here forward receives NumPy arrays (the inputs' .data), "
-        f"not Tensors, so write it with NumPy" + (f": {hint}" if hint else "") + "; backward receives Tensors"
+    error.add_note(
+        f"{function.__name__}.forward receives NumPy arrays (the inputs' .data), not Tensors, so write it "
+        "with NumPy" + (f": {hint}" if hint else "") + "; backward receives Tensors"
     )
 
 

@@ -401,3 +401,31 @@ def test_next_functions_walk_back_to_the_leaves():
 
 def test_idioms_run_in_a_fresh_namespace():
     assert isinstance(tinygrad_edu, types.ModuleType) and "M" not in vars(tinygrad_edu)
+
+
+def _in_place_then_scaled(x):
+    y = x * 1.5
+    y += x  # in a graph: y becomes 2.5 x
+    y[0] = 0.0  # and its first row is cut off from x
+    return y * x
+
+
+@pytest.mark.parametrize(
+    "function",
+    [
+        lambda x: x.var(),
+        lambda x: x.var(1, keepdim=True),
+        lambda x: x.std(0),
+        lambda x: x.var(axis=1),
+        lambda x: x.norm(),
+        lambda x: x.norm(dim=1),
+        lambda x: x.norm(p=1, dim=0),
+        lambda x: x.norm(p=3),
+        lambda x: x.masked_fill(x > 0, 2.0),
+        _in_place_then_scaled,
+    ],
+)
+def test_the_new_compositions_have_the_right_gradient(function):
+    rng = np.random.default_rng(3)
+    x = tinygrad_edu.Tensor(rng.normal(size=(3, 4)) + 0.5, requires_grad=True)  # float64, away from 0
+    assert tinygrad_edu.gradcheck(function, [x])

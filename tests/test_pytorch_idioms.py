@@ -70,6 +70,7 @@ IDIOMS: list[tuple[str, Any]] = [
     ("tg.randn(size=(2, 3)).shape", [2, 3]),
     ("tg.randn(2, 3, device='cpu') * 0", f32([[0.0] * 3] * 2)),
     ("tg.zeros(2, device=tg.device('cpu'))", f32([0.0, 0.0])),
+    ("tg.Tensor([1.0, 2.0], device='cpu')", f32([1.0, 2.0])),
     ("I.float()", f32([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])),
     ("I.type(tg.float)", f32([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])),
     ("I.to(tg.float)", f32([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])),
@@ -297,6 +298,7 @@ def test_devices_other_than_the_cpu_are_refused_in_one_line():
         lambda: tg.ones(2).to("cuda:0"),
         lambda: tg.set_default_device("cuda"),
         lambda: tg.device("cuda"),
+        lambda: tg.Tensor([1.0], device="cuda"),
     ):
         with pytest.raises(RuntimeError, match=r"^device '(cuda|mps)(:0)?': .* on the CPU .*device='cpu'$"):
             call()

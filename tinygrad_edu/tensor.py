@@ -138,8 +138,16 @@ class Tensor(PyTorchNames):
     __array_ufunc__ = None
 
     def __init__(
-        self, data: Any = (), *sizes: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
+        self,
+        data: Any = (),
+        *sizes: Any,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        name: str | None = None,
+        device: Any = None,
     ):
+        if device is not None:
+            check_device(device)  # "cpu" does nothing; any other device is refused in one line
         if sizes:  # Tensor(2, 3): PyTorch's sizes (zeros here); Tensor(data, True): requires_grad
             data, requires_grad = _sizes_or_flag(data, sizes, requires_grad)
         self._data: np.ndarray = _to_array(data, dtype)

@@ -130,6 +130,7 @@ __all__ = [
     "set_grad_enabled",
     "stack",
     "teaching_mode",
+    "utils",
     "where",
     # PyTorch's spelling (creation.py, combine.py, pytorch_names.py, random.py, functions.py, cuda.py)
     "ValuesIndices",

@@ -96,30 +96,32 @@ class LeakyReLU(Module):
 
 
 class Softmax(Module):
-    """yᵢ = exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis`` (NumPy's word for PyTorch's dim=, also accepted)."""
+    """yᵢ = exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis`` (NumPy's word for PyTorch's dim=, also accepted).
+    NOTE: nn.Softmax() with no axis takes PyTorch's legacy choice at each call, with its warning:
+    axis 0 for 0/1/3-D input, else axis 1 (F.implicit_softmax_axis); write nn.Softmax(dim=1)."""
 
     def __init__(self, axis: int | None = None, *, dim: int | None = None):
         super().__init__()
-        chosen = axis_or_dim("Softmax", axis, dim)
-        self.axis = -1 if chosen is None else chosen
+        self.axis = axis_or_dim("Softmax", axis, dim)
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.softmax(axis=self.axis)
+        axis = F.implicit_softmax_axis("Softmax", x.ndim) if self.axis is None else self.axis
+        return x.softmax(axis=axis)
 
     def extra_repr(self) -> str:
         return f"axis={self.axis}"
 
 
 class LogSoftmax(Module):
-    """yᵢ = xᵢ − ln Σⱼ exp(xⱼ) along ``axis`` (or PyTorch's dim=)."""
+    """yᵢ = xᵢ − ln Σⱼ exp(xⱼ) along ``axis`` (or PyTorch's dim=); with no axis, as Softmax."""
 
     def __init__(self, axis: int | None = None, *, dim: int | None = None):
         super().__init__()
-        chosen = axis_or_dim("LogSoftmax", axis, dim)
-        self.axis = -1 if chosen is None else chosen
+        self.axis = axis_or_dim("LogSoftmax", axis, dim)
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.log_softmax(axis=self.axis)
+        axis = F.implicit_softmax_axis("LogSoftmax", x.ndim) if self.axis is None else self.axis
+        return x.log_softmax(axis=axis)
 
     def extra_repr(self) -> str:
         return f"axis={self.axis}"

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..arguments import axis_or_dim
-from ..combine import stack, where
+from ..combine import where
 from ..errors import DTypeError, ShapeError
 from ..functions import relu as relu  # F.relu is tg.relu (the "as" marks a re-export)
 from ..functions import sigmoid as sigmoid

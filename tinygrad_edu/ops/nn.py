@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import threads
 from ..autograd import is_grad_enabled
 from ..errors import ShapeError
 from ..function import Context, Function, Gradient
@@ -99,6 +100,8 @@ class Affine(Function):
                 "(weight.shape[0],) (out_features)"
             )
         ctx.save_for_backward(x, weight)
+        if threads.pending:  # the library chooses BLAS threads at the first large product (threads.py)
+            threads.choose_for_product(x.size * weight.shape[0])
         y = x @ weight.T
         y += bias
         return y

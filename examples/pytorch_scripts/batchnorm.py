@@ -42,7 +42,7 @@ with torch.no_grad():
         param.copy_(torch.from_numpy(rng.uniform(-0.5, 0.5, size=tuple(param.shape)).astype(np.float32)))
 targets = batch.sum(dim=1, keepdim=True)
 optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
-for step in range(10):
+for _ in range(10):
     optimizer.zero_grad()
     loss = nn.functional.mse_loss(model(batch), targets)
     loss.backward()

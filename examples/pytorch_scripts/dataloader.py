@@ -61,7 +61,7 @@ train_loader = DataLoader(dataset, batch_size=10)
 def train_loop(dataloader, model, loss_fn, optimizer):
     model.train()
     total = 0.0
-    for batch, (X, y) in enumerate(dataloader):
+    for X, y in dataloader:
         pred = model(X)
         loss = loss_fn(pred, y)
         loss.backward()

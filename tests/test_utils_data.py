@@ -133,3 +133,15 @@ def test_random_split(lengths, sizes):
     assert sorted(labels) == list(range(10)) and labels != list(range(10))
     with pytest.raises(ValueError, match="adding up"):
         random_split(numbered(10), [3, 3])
+
+
+def test_pytorchs_generator_spelling():
+    generator = tg.Generator().manual_seed(42)
+    assert isinstance(generator, np.random.Generator) and generator.initial_seed() == 42
+    loader = DataLoader(numbered(8), batch_size=8, shuffle=True, generator=generator)
+    assert next(iter(loader))[1].tolist() == np.random.default_rng(42).permutation(8).tolist()
+    first, _ = random_split(numbered(8), [0.5, 0.5], generator=tg.Generator().manual_seed(1))
+    again, _ = random_split(numbered(8), [0.5, 0.5], generator=tg.Generator().manual_seed(1))
+    assert first.indices == again.indices
+    with pytest.raises(RuntimeError, match="no cuda device"):
+        tg.Generator(device="cuda")

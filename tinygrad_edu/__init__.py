@@ -134,7 +134,7 @@ from .functions import (
     var,
 )
 from .pytorch_names import ValuesIndices
-from .random import default_generator, manual_seed
+from .random import Generator, default_generator, manual_seed
 
 # isort: split
 # nn and optim build on the engine above, so they are imported after it.
@@ -148,6 +148,7 @@ __all__ = [
     "Context",
     "DTypeError",
     "Function",
+    "Generator",
     "GradcheckError",
     "GradcheckWarning",
     "ShapeError",

@@ -13,9 +13,10 @@ examples' Tensors are stacked along a new first axis, numbers become a Tensor of
 numbers, and a tuple of fields becomes a list of collated fields (so ``x, y = batch`` works).
 
 Randomness: ``shuffle=True`` draws each pass's permutation from ``generator`` (a
-``np.random.Generator``), else from the default generator that ``tg.manual_seed`` seeds, so
-the same seed gives the same batches. (The permutations are NumPy's, not PyTorch's: the same
-seed orders the data differently here and in PyTorch.)
+``np.random.Generator``, such as ``tg.Generator().manual_seed(42)``), else from the default
+generator that ``tg.manual_seed`` seeds, so the same seed gives the same batches. (The
+permutations are NumPy's, not PyTorch's: the same seed orders the data differently here and in
+PyTorch.)
 
 Everything runs in the calling process: ``num_workers`` and ``pin_memory`` are accepted so
 that PyTorch scripts run, and change nothing.
@@ -271,7 +272,7 @@ class DataLoader:
         if generator is not None and not isinstance(generator, np.random.Generator):
             raise TypeError(
                 f"DataLoader: generator must be a np.random.Generator, got a {type(generator).__name__}; "
-                "e.g. generator=np.random.default_rng(0)"
+                "e.g. generator=tg.Generator().manual_seed(0) or np.random.default_rng(0)"
             )
         self.dataset = dataset
         self.batch_size = batch_size

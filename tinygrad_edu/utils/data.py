@@ -188,7 +188,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
     """Stack a list of examples into one batch, field by field, as PyTorch's default_collate:
 
     Tensors          -> tg.stack(examples) (a new first axis; dtype kept)
-    NumPy arrays     -> a Tensor of the stacked arrays (dtype kept)
+    NumPy arrays     -> a Tensor of the stacked arrays or scalars (dtype kept)
     floats / ints    -> a float64 / int64 Tensor of shape (batch,)   (bools -> bool)
     strings          -> the list of strings
     tuples / lists   -> a list with each field collated  (so ``x, y = batch``)
@@ -197,13 +197,13 @@ def default_collate(batch: Sequence[Any]) -> Any:
     first = batch[0]
     if isinstance(first, Tensor):
         return _stack_tensors(batch)
-    if isinstance(first, np.ndarray) and first.dtype.kind in "biuf":
-        return Tensor(np.stack(batch))
-    if isinstance(first, (bool, np.bool_)):
+    if isinstance(first, (np.ndarray, np.generic)) and first.dtype.kind in "biuf":
+        return Tensor(np.stack(batch))  # NumPy arrays and scalars keep their dtype
+    if isinstance(first, bool):
         return Tensor(np.array(batch, dtype=np.bool_))
-    if isinstance(first, (int, np.integer)):
+    if isinstance(first, int):
         return Tensor(np.array(batch, dtype=np.int64))
-    if isinstance(first, (float, np.floating)):
+    if isinstance(first, float):
         return Tensor(np.array(batch, dtype=np.float64))
     if isinstance(first, str):
         return list(batch)

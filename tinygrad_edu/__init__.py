@@ -15,6 +15,7 @@ from .autograd import (
     detect_anomaly,
     enable_grad,
     grad,
+    is_grad_enabled,
     no_grad,
     set_grad_enabled,
 )
@@ -163,6 +164,7 @@ __all__ = [
     "explain",
     "grad",
     "gradcheck",
+    "is_grad_enabled",
     "gradgradcheck",
     "jacobian",
     "jvp",

@@ -61,7 +61,7 @@ import numpy as np
 
 from . import autograd, teaching
 from .errors import BackwardError
-from .pytorch_names import AccumulateGrad, forward_got_arrays
+from .pytorch_names import AccumulateGrad, note_forward_got_arrays
 
 
 class Context:
@@ -235,8 +235,9 @@ class Function:
             lean = ForwardOnly(needs_input_grad or (False,) * len(parents))
             try:
                 out = cls.forward(lean, *_distinct_arrays(parents), **settings)
-            except AttributeError as error:  # a Tensor method called on an array (pytorch_names.py)
-                raise forward_got_arrays(cls, error) from error
+            except AttributeError as error:  # a Tensor method called on an array: say so (pytorch_names.py)
+                note_forward_got_arrays(cls, error)
+                raise
             if type(out) is not np.ndarray:
                 out = np.asarray(out)  # NumPy returns scalars from 0-d arrays
             return Tensor._make(out, False, None)
@@ -246,8 +247,9 @@ class Function:
         ctx = Context(cls, parents, arrays, needs_input_grad)
         try:
             out = cls.forward(ctx, *arrays, **settings)
-        except AttributeError as error:  # a Tensor method called on an array (pytorch_names.py)
-            raise forward_got_arrays(cls, error) from error
+        except AttributeError as error:  # a Tensor method called on an array: say so (pytorch_names.py)
+            note_forward_got_arrays(cls, error)
+            raise
         if type(out) is not np.ndarray:
             # NumPy returns scalars from 0-d arrays; keep the saved output recognisable.
             scalar = out

@@ -5,7 +5,7 @@ argument of ``tg.max``/``tg.min`` is a dim, so
 
     _, predicted = tg.max(outputs, 1)        # (values, indices), as torch.max(outputs, 1)
 
-works as in PyTorch (the method ``outputs.max(1)`` keeps NumPy's meaning: the values).
+works as in PyTorch (as does the method, ``outputs.max(1)``).
 ``tg.max(a, b)`` of two tensors is the elementwise maximum, as torch.max(a, b).
 Inputs that are not Tensors (NumPy arrays, lists) are wrapped first.
 

@@ -8,8 +8,10 @@
 
 Each is a one-line alias or a short composition of Tensor's own methods (tensor.py), with
 PyTorch's meaning, so a PyTorch script reads the same here; none adds an op. Tensor inherits
-them all: ``class Tensor(PyTorchNames)``. The in-place methods (add_, zero_, x += y ...) are
-here too, with the rule for when a tensor may change in place.
+them all: ``class Tensor(PyTorchNames)``. The in-place changes (add_, zero_, x += y,
+x[mask] = 0 ...) are here too, with the rule for how a tensor changes in place; so are the
+statistics (std, var, norm), the logic (all, any, allclose, equal), masked_fill, and the
+message a custom Function's forward gets when it calls a Tensor method on an array.
 
 ``x.size`` is PyTorch's method, not NumPy's element count (that is ``x.numel()``): it is a
 SizeMethod, which says so when used as a number. ``x.max(dim=1)`` returns ValuesIndices,
@@ -188,6 +190,10 @@ class PyTorchNames:
             )
         if requires_grad and self.dtype.kind != "f":
             raise DTypeError(f"requires_grad_(): needs floating-point data, got {self.dtype}; call x.float() first")
+        if requires_grad and self.dtype == np.float16:
+            from .tensor import _warn_float16  # see the module docstring: imported when first used
+
+            _warn_float16()
         self.requires_grad = requires_grad
         return self
 
@@ -538,16 +544,16 @@ _NUMPY_SPELLING = {
 }
 
 
-def forward_got_arrays(function: type, error: AttributeError) -> AttributeError:
-    """Explain an AttributeError raised in a Function's forward when a Tensor method was called
-    on a NumPy array: here forward receives arrays (the inputs' ``.data``), not Tensors."""
+def note_forward_got_arrays(function: type, error: AttributeError) -> None:
+    """Explain, under its message, an AttributeError raised in a Function's forward when a Tensor
+    method was called on a NumPy array: here forward receives arrays (the inputs' ``.data``)."""
     name = getattr(error, "name", None)
     if not isinstance(getattr(error, "obj", None), (np.ndarray, np.generic)) or name is None:
-        return error
+        return
     hint = _NUMPY_SPELLING.get(name)
-    return AttributeError(
-        f"{function.__name__}.forward: {error}. Here forward receives NumPy arrays (the inputs' .data), "
-        f"not Tensors, so write it with NumPy" + (f": {hint}" if hint else "") + "; backward receives Tensors"
+    error.add_note(
+        f"{function.__name__}.forward receives NumPy arrays (the inputs' .data), not Tensors, so write it "
+        "with NumPy" + (f": {hint}" if hint else "") + "; backward receives Tensors"
     )
 
 

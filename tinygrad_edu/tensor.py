@@ -10,22 +10,28 @@ where forward and backward sit side by side. Names follow PyTorch; broadcasting,
 and keepdims= follow NumPy.
 
 PyTorch spelling, PyTorch meaning; NumPy spelling, NumPy meaning: ``x.sum(axis=1,
-keepdims=True)`` and ``x.sum(dim=1, keepdim=True)`` are the same, but ``x.max(dim=1)``
-returns ``(values, indices)`` as in PyTorch while ``x.max(axis=1)`` returns the values as
-in NumPy. ``x.size()`` is PyTorch's method (the shape); ``x.numel()`` counts the elements.
-The PyTorch aliases (view, unsqueeze, permute, float, ...) and the in-place methods (add_,
-x += y) come from the base class PyTorchNames (pytorch_names.py); the functions of several
-tensors (concatenate, stack, where) are in combine.py, the argument helpers in arguments.py.
+keepdims=True)`` and ``x.sum(dim=1, keepdim=True)`` are the same. Where PyTorch and NumPy
+spell a call the same way with different meanings, the positional spelling is PyTorch's and
+the keywords axis=/keepdims=/axes= keep NumPy's: ``x.max(1)`` returns ``(values, indices)``
+while ``x.max(axis=1)`` returns the values; ``x.transpose(0, 1)`` swaps two dims while
+``x.transpose()`` reverses them all; ``Tensor(2, 3)`` is a 2 × 3 tensor. ``x.size()`` is
+PyTorch's method (the shape); ``x.numel()`` counts the elements. The PyTorch aliases (view,
+unsqueeze, permute, float, ...) and the in-place changes (add_, x += y, x[mask] = 0) come from
+the base class PyTorchNames (pytorch_names.py); the functions of several tensors (concatenate,
+stack, where) are in combine.py, the argument helpers in arguments.py.
 
 Dtypes: Python floats and lists become float32; NumPy arrays keep their dtype (float64
-stays float64). Constants do not upcast a tensor: a Python number, list or NumPy array
-mixed with a floating Tensor takes the Tensor's dtype (float32 * float64 array -> float32).
-Tensor-Tensor operations promote as NumPy does (float32 * float64 Tensor -> float64).
+stays float64). Constants do not upcast: a Python number, list or NumPy array mixed with a
+floating Tensor takes the Tensor's dtype (float32 * float64 array -> float32). Tensor-Tensor
+operations promote as PyTorch does: float32 * float64 -> float64, and an integer tensor with
+a floating one (or a Python float) takes the floating dtype (int64 * float32 -> float32, where
+NumPy gives float64); ``/`` of two integer tensors gives float32.
 Integer and boolean data are allowed but can never require grad.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
@@ -76,6 +82,17 @@ def _sizes_or_flag(data: Any, sizes: tuple[Any, ...], requires_grad: bool) -> tu
             "2 x 3 tensor); give data as one list, e.g. Tensor([1.0, 2.0]), and requires_grad= by keyword"
         )
     return np.zeros(shape, dtype=DEFAULT_FLOAT), requires_grad
+
+
+def _warn_float16() -> None:
+    """float16 (tg.half) is a storage dtype: trained in it, a loss overflows (65504 is its largest
+    number) and small updates vanish, so the loss turns into NaN or stops moving. Say so once."""
+    warnings.warn(
+        "a float16 tensor requires grad: training in float16 overflows or stalls here (there is no "
+        "mixed precision); use tg.float (float32), PyTorch's default",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def _true_division(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
@@ -133,6 +150,8 @@ class Tensor(PyTorchNames):
                 "of integers are not defined. Convert first, e.g. Tensor(data, dtype=np.float32, "
                 "requires_grad=True)"
             )
+        if requires_grad and self._data.dtype == np.float16:
+            _warn_float16()
         self.requires_grad = requires_grad
         self._grad: Tensor | None = None
         self.grad_fn: Context | None = None
@@ -352,9 +371,10 @@ class Tensor(PyTorchNames):
 
         NumPy's promotion except where PyTorch differs: an integer or boolean tensor meeting a
         floating one (or a Python float) takes the floating dtype (int64 * float32 -> float32,
-        where NumPy gives float64). Both sides already of one dtype (the usual case): one comparison.
+        where NumPy gives float64). Both sides already of one dtype (the usual case): one test.
         """
-        other = self._operand(other, symbol)
+        if type(other) is not Tensor:
+            other = self._operand(other, symbol)
         mine, theirs = self._data.dtype, other._data.dtype
         if mine is theirs or mine == theirs:
             return self, other
@@ -682,8 +702,9 @@ class Tensor(PyTorchNames):
         if self.shape[-1] != inner:
             where_b = "b.shape[0]" if other.ndim == 1 else "b.shape[-2]"
             raise ShapeError(f"matmul: a.shape={self.shape}, b.shape={other.shape}: a.shape[-1] must equal {where_b}")
-        if threads.pending:  # the library chooses BLAS threads at the first large product (threads.py)
-            threads.choose_for_product(self._data.size * (other.shape[-1] if other.ndim > 1 else 1))
+        work = self._data.size * (other.shape[-1] if other.ndim > 1 else 1)  # multiply-adds
+        if threads.pending and work >= threads.SMALL_WORK:  # the first large product: the library
+            threads.choose_for_product(work)  # chooses BLAS threads (threads.py)
         a = self.reshape(1, -1) if self.ndim == 1 else self
         b = other.reshape(-1, 1) if other.ndim == 1 else other
         product = MatMul.apply(a, b)

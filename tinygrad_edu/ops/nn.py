@@ -100,8 +100,8 @@ class Affine(Function):
                 "(weight.shape[0],) (out_features)"
             )
         ctx.save_for_backward(x, weight)
-        if threads.pending:  # the library chooses BLAS threads at the first large product (threads.py)
-            threads.choose_for_product(x.size * weight.shape[0])
+        if threads.pending and x.size * weight.shape[0] >= threads.SMALL_WORK:  # the first large product:
+            threads.choose_for_product(x.size * weight.shape[0])  # the library chooses BLAS threads (threads.py)
         y = x @ weight.T
         y += bias
         return y

@@ -110,7 +110,7 @@ def test_repr_like_pytorch():
         "Sequential(\n"
         "  (0): Linear(in_features=784, out_features=128, bias=True)\n"
         "  (1): ReLU()\n"
-        "  (2): Dropout(p=0.2)\n"
+        "  (2): Dropout(p=0.2, inplace=False)\n"
         "  (3): Linear(in_features=128, out_features=10, bias=False)\n"
         ")"
     )
@@ -120,7 +120,7 @@ def test_nested_repr_is_indented():
     model = nn.Sequential(nn.Flatten(), nn.Sequential(nn.Linear(4, 2), nn.Tanh()))
     assert repr(model) == (
         "Sequential(\n"
-        "  (0): Flatten(start_axis=1, end_axis=-1)\n"
+        "  (0): Flatten(start_dim=1, end_dim=-1)\n"
         "  (1): Sequential(\n"
         "    (0): Linear(in_features=4, out_features=2, bias=True)\n"
         "    (1): Tanh()\n"

@@ -15,6 +15,7 @@ class NeuralNetwork(nn.Module):
         self.linear_relu_stack = nn.Sequential(
             nn.Linear(4 * 4, 8),
             nn.ReLU(),
+            nn.Dropout(p=0.0),
             nn.Linear(8, 8),
             nn.Tanh(),
             nn.Linear(8, 3),
@@ -27,6 +28,7 @@ class NeuralNetwork(nn.Module):
 
 
 model = NeuralNetwork()
+print(model)
 with torch.no_grad():
     for param in model.parameters():
         param.copy_(torch.from_numpy(rng.uniform(-0.5, 0.5, size=tuple(param.shape)).astype(np.float32)))

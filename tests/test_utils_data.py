@@ -145,3 +145,14 @@ def test_pytorchs_generator_spelling():
     assert first.indices == again.indices
     with pytest.raises(RuntimeError, match="no cuda device"):
         tg.Generator(device="cuda")
+
+
+def test_datasets_add_up_and_unknown_arguments_are_refused():
+    both = numbered(3) + Squares()
+    assert len(both) == 8 and both[2][1].item() == 2 and both[3][2] == 0 and both[-1][2] == 4
+    with pytest.raises(IndexError, match="out of range"):
+        both[8]
+    loader = DataLoader(numbered(4), batch_size=2, num_workers=2, pin_memory=True, persistent_workers=True)
+    assert len(list(loader)) == 2  # worker settings are accepted and change nothing
+    with pytest.raises(TypeError, match="batchsize"):
+        DataLoader(numbered(4), batchsize=2)

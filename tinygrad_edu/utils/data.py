@@ -18,8 +18,8 @@ generator that ``tg.manual_seed`` seeds, so the same seed gives the same batches
 permutations are NumPy's, not PyTorch's: the same seed orders the data differently here and in
 PyTorch.)
 
-Everything runs in the calling process: ``num_workers`` and ``pin_memory`` are accepted so
-that PyTorch scripts run, and change nothing.
+Everything runs in the calling process: ``num_workers``, ``pin_memory`` and the other worker
+settings are accepted so that PyTorch scripts run, and change nothing.
 """
 
 from __future__ import annotations
@@ -50,6 +50,32 @@ class Dataset:
 
     def __len__(self) -> int:
         raise NotImplementedError(f"{type(self).__name__} must define __len__(self), the number of examples")
+
+    def __add__(self, other: Any) -> ConcatDataset:
+        """``a + b``: the examples of a, then those of b."""
+        return ConcatDataset([self, other])
+
+
+class ConcatDataset(Dataset):
+    """Several datasets one after the other: indices 0 … len(first) − 1 are the first's, and so on."""
+
+    def __init__(self, datasets: Iterable[Any]):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset needs at least one dataset")
+        self.cumulative_sizes = np.cumsum([len(dataset) for dataset in self.datasets]).tolist()
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index: int) -> Any:
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(f"ConcatDataset: index {index} is out of range for {len(self)} examples")
+        which = int(np.searchsorted(self.cumulative_sizes, index, side="right"))
+        start = self.cumulative_sizes[which - 1] if which > 0 else 0
+        return self.datasets[which][index - start]
 
 
 class TensorDataset(Dataset):
@@ -257,8 +283,13 @@ class DataLoader:
         drop_last: bool = False,
         timeout: float = 0,
         worker_init_fn: Callable[[int], Any] | None = None,
+        multiprocessing_context: Any = None,
         generator: np.random.Generator | None = None,
-        **unused: Any,
+        *,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
+        pin_memory_device: str = "",
+        in_order: bool = True,
     ):
         if shuffle and sampler is not None:
             raise ValueError("DataLoader: give shuffle=True or a sampler, not both (the sampler sets the order)")
@@ -311,6 +342,7 @@ class DataLoader:
 
 __all__ = [
     "BatchSampler",
+    "ConcatDataset",
     "DataLoader",
     "Dataset",
     "RandomSampler",

@@ -112,6 +112,15 @@ def test_gradients_in_training_and_evaluation(shape):
         lambda x, w, b: F.batch_norm(x, running_mean, running_var, w, b, training=True), [x, weight, bias]
     )
     assert tg.gradcheck(lambda x, w, b: F.batch_norm(x, running_mean, running_var, w, b), [x, weight, bias])
+    # forward mode: the tangent agrees with central differences along a random direction
+    tangent = rng.normal(size=shape)
+    _, output_tangent = tg.jvp(
+        lambda x: F.batch_norm(x, None, None, weight, bias, training=True), (x,), (Tensor(tangent),)
+    )
+    step = 1e-6
+    plus = F.batch_norm(Tensor(x.data + step * tangent), None, None, weight, bias, training=True).data
+    minus = F.batch_norm(Tensor(x.data - step * tangent), None, None, weight, bias, training=True).data
+    np.testing.assert_allclose(output_tangent.data, (plus - minus) / (2 * step), rtol=1e-5, atol=1e-8)
     if len(shape) == 2:  # second derivatives too (the ops record graphs of their own)
         assert tg.gradgradcheck(lambda x, w: F.batch_norm(x, None, None, w, None, training=True), [x, weight])
 

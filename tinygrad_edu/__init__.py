@@ -135,11 +135,11 @@ from .functions import (
     var,
 )
 from .pytorch_names import ValuesIndices
-from .random import default_generator, manual_seed
+from .random import Generator, default_generator, manual_seed
 
 # isort: split
 # nn and optim build on the engine above, so they are imported after it.
-from . import cuda, nn, optim
+from . import cuda, nn, optim, utils
 from .cuda import accelerator, get_default_device, set_default_device
 
 __all__ = [
@@ -149,6 +149,7 @@ __all__ = [
     "Context",
     "DTypeError",
     "Function",
+    "Generator",
     "GradcheckError",
     "GradcheckWarning",
     "ShapeError",
@@ -175,6 +176,7 @@ __all__ = [
     "set_grad_enabled",
     "stack",
     "teaching_mode",
+    "utils",
     "where",
     # PyTorch's spelling (creation.py, combine.py, pytorch_names.py, random.py, functions.py, cuda.py)
     "ValuesIndices",

@@ -24,11 +24,11 @@
 
 # %%
 import numpy as np
-from tinygrad_edu.testing import check_op
 
 import tinygrad_edu as tg
 import viz
 from tinygrad_edu import Function, Tensor
+from tinygrad_edu.debug.check_op import check_op
 from tinygrad_edu.nn import functional as F
 
 try:  # Jupyter starts the kernel in notebooks/

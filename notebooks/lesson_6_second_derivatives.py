@@ -23,11 +23,11 @@
 
 # %%
 import numpy as np
-from tinygrad_edu.autograd import topological_order
 
 import tinygrad_edu as tg
 import viz
 from tinygrad_edu import Tensor
+from tinygrad_edu.core.autograd import topological_order
 
 try:  # Jupyter starts the kernel in notebooks/
     from lesson_tools import Pictures

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tinygrad_edu.testing import check_op
 
 import tinygrad_edu as tg
 from tinygrad_edu import Function
+from tinygrad_edu.debug.check_op import check_op
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.ops import ALL_OPS
 from tinygrad_edu.ops.elementwise import Exp, Mul

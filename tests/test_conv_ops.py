@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tinygrad_edu.testing import check_op
 
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
 from tinygrad_edu import Tensor
+from tinygrad_edu.debug.check_op import check_op
 from tinygrad_edu.errors import ShapeError
 
 

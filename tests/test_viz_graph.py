@@ -8,10 +8,10 @@ import graphviz
 import numpy as np
 import pytest
 from test_viz_backprop import scalar, tanh_example  # y = tanh(a·b + c) · a with a=2, b=-3, c=10
-from tinygrad_edu.autograd import topological_order
 
 import tinygrad_edu as tg
 import viz
+from tinygrad_edu.core.autograd import topological_order
 from viz.labels import CONSTANT_COLOUR, OUTPUT_COLOUR, PARAMETER_COLOUR, format_number, format_values
 
 

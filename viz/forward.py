@@ -21,7 +21,7 @@ names and the numbers plugged in. So there are (number of ops) + 1 frames. The f
 page, player and export show both.
 
 The tangents are the engine's own: the frames read them from the walk ``tg.jvp`` makes
-(``tinygrad_edu.forward``), and compute none themselves.
+(``tinygrad_edu.core.forward_mode``), and compute none themselves.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tinygrad_edu.autograd import topological_order
 
 from tinygrad_edu import Tensor
+from tinygrad_edu.core.autograd import topological_order
 from tinygrad_edu.core.forward_mode import jvp_steps
 
 from .backprop import NODE_ATTRIBUTES, Frame, _Walk

@@ -7,7 +7,7 @@
 Two kinds of node: *values* (boxes: the user's name or the sub-expression's text, the value
 of a scalar or a grid of a small array's numbers, the gradient once computed) and *ops*
 (ellipses: the op's symbol and settings). The labels are written by ``viz.labels``. Edges run
-input -> op -> output, in the order of ``tinygrad_edu.autograd.topological_order``, the same
+input -> op -> output, in the order of ``tinygrad_edu.core.autograd.topological_order``, the same
 order the backward walk uses (reversed). Colours: blue for leaves that require grad
 (parameters, inputs you differentiate by), grey for constants, gold for the output.
 
@@ -22,9 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tinygrad_edu.autograd import topological_order
-
 from tinygrad_edu import Context, Tensor
+from tinygrad_edu.core.autograd import topological_order
 
 from .labels import (
     CONSTANT_COLOUR,

@@ -27,10 +27,10 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 from matplotlib.path import Path as CurvePath
-from tinygrad_edu.atomic import atomic_file
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor
+from tinygrad_edu.io.atomic import atomic_file
 
 from .expression import Program
 from .graph import GraphStructure, graph_structure

@@ -20,6 +20,7 @@ it is the same walk, in the same order.
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -183,6 +184,8 @@ def _chain_rule_step(
             "saved values were freed by the first backward(). Pass retain_graph=True "
             "to the first backward() if you need to go back twice."
         )
+    if changed_in_graph:  # x += y happened in a graph (pytorch_names.py): did it touch this op's inputs?
+        _check_inputs_unchanged(ctx)
     if hooks.active:
         hooks.before_backward(ctx)  # debug/: teaching checks the saved arrays (core/hooks.py)
     on_arrays = None if create_graph else ctx.function.array_backward  # fast/array_backward.py
@@ -222,6 +225,24 @@ def _chain_rule_step(
     if hooks.active:
         hooks.after_backward(ctx, grad_output, grad_inputs)  # debug/: anomaly checks for NaN
     return grad_inputs
+
+
+# Tensors changed in place in a graph (x += y; pytorch_names.py, _take_place_of), by id: a weak
+# reference to the tensor and its version once changed. Entries leave with their tensor.
+changed_in_graph: dict[int, tuple[weakref.ref[Tensor], int]] = {}
+
+
+def _check_inputs_unchanged(ctx: Context) -> None:
+    """An input changed in place (x += y) after ``ctx``'s op used it now stands for another node
+    of the graph: the gradient would go to the wrong place, so refuse (as PyTorch)."""
+    for index, (parent, version) in enumerate(zip(ctx.parents, ctx._versions)):
+        entry = changed_in_graph.get(id(parent))
+        if entry is not None and entry[0]() is parent and version < entry[1]:
+            raise BackwardError(
+                f"{ctx.name}: its input {index} (shape {parent.shape}) was modified by an in-place operation "
+                f"(x += ..., version {entry[1]}, expected {version}) after {ctx.name} used it. Write "
+                "x = x + ... (a new tensor) where the old value is still needed"
+            )
 
 
 def call_backward(ctx: Context, output: Tensor, grad_output: Tensor, create_graph: bool = False) -> tuple[Any, ...]:

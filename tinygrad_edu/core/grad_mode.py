@@ -6,6 +6,7 @@ A leaf module: it imports nothing from the package, so every other module may im
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 _grad_enabled = True
 
@@ -14,8 +15,8 @@ def is_grad_enabled() -> bool:
     return _grad_enabled
 
 
-class set_grad_enabled(contextlib.ContextDecorator):
-    """Turn graph recording on or off inside a ``with`` block or a decorated function."""
+class _GradMode(contextlib.ContextDecorator):
+    """Graph recording set to ``mode`` inside a ``with`` block or a decorated function."""
 
     def __init__(self, mode: bool):
         self.mode = mode
@@ -31,7 +32,34 @@ class set_grad_enabled(contextlib.ContextDecorator):
         _grad_enabled = self._previous.pop()
 
 
-class no_grad(set_grad_enabled):
+class set_grad_enabled(_GradMode):
+    """Turn graph recording on or off: at once when called (``tg.set_grad_enabled(False)`` as a
+    statement, as in PyTorch), or inside a ``with`` block or a decorated function only."""
+
+    def __init__(self, mode: bool):
+        global _grad_enabled
+        super().__init__(mode)
+        self._before_call: bool | None = _grad_enabled  # what a `with` block right after restores
+        _grad_enabled = mode
+
+    def __call__(self, function: Any) -> Any:
+        """As a decorator: undo the call's effect; the mode holds only while the function runs."""
+        global _grad_enabled
+        if self._before_call is not None:
+            _grad_enabled, self._before_call = self._before_call, None
+        return super().__call__(function)
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        if self._before_call is not None:  # the call already set the mode: remember the one before
+            self._previous.append(self._before_call)
+            self._before_call = None
+            _grad_enabled = self.mode
+            return
+        super().__enter__()
+
+
+class no_grad(_GradMode):
     """Record no graph: for evaluation, optimizer steps and first-order backward.
 
     with tg.no_grad():
@@ -45,7 +73,7 @@ class no_grad(set_grad_enabled):
         super().__init__(False)
 
 
-class enable_grad(set_grad_enabled):
+class enable_grad(_GradMode):
     """Record the graph again, even inside ``no_grad``."""
 
     def __init__(self) -> None:

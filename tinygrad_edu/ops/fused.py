@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import threads
 from ..core.tensor import Context, Function
 from ..errors import ShapeError
 from ..fast import array_backward as on_arrays
@@ -99,6 +100,8 @@ class Affine(Function):
                 "(weight.shape[0],) (out_features)"
             )
         ctx.save_for_backward(x, weight)
+        if threads.pending and x.size * weight.shape[0] >= threads.SMALL_WORK:  # the first large product:
+            threads.choose_for_product(x.size * weight.shape[0])  # the library chooses BLAS threads (threads.py)
         y = x @ weight.T
         y += bias
         return y

@@ -206,13 +206,13 @@ show(viz.draw_graph(F.cross_entropy(logits, y_test[:2]), modules=trace), "cnn_gr
 # 3. Average pooling is a convolution: show that `F.avg_pool2d(x, 2)` on 3 channels equals
 #    `F.conv2d` with a constant kernel and `groups=3` (each channel alone).
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ## Solutions
 #
 # Try each exercise first. In the notebook each solution is folded away: click the three dots
 # (or the bar left of the cell) to open it. As a script, the solutions run here, at the end.
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 1
 # <details><summary>Hint</summary>
 # With stride 2, output i touches x at 2i, 2i+1, 2i+2. Spread g out to g₀, 0, g₁, 0, g₂ …, then
@@ -230,7 +230,7 @@ grad_x1 = conv1d_by_hand(np.concatenate([np.zeros(2), spread, np.zeros(2)]), k_v
 print("by hand:", grad_x1, "\nengine: ", x1.grad.data.ravel())
 assert np.allclose(x1.grad.data.ravel(), grad_x1)
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 2
 # <details><summary>Hint</summary>
 # One 16×5×5 kernel per output channel, plus one bias each.
@@ -241,7 +241,7 @@ by_hand = 32 * (16 * 5 * 5) + 32
 print(by_hand, "parameters")
 assert count_parameters(tg.nn.Conv2d(16, 32, 5)) == by_hand
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 3
 
 # %% tags=["solution"] jupyter={"source_hidden": true}

@@ -175,7 +175,7 @@ print(f"after 100 steps: loss {loss.item():.4f}")
 # 3. Make the data *not* linearly separable (class 1 inside a ring of class 0). Why must one
 #    neuron fail? (Lesson 3 fixes it.)
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ## Solutions
 #
 # Try each exercise first. In the notebook each solution is folded away: click the three dots
@@ -216,7 +216,7 @@ def train_and_show(X, y, name, label):
     return accuracy
 
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 1: `lr = 5` and `lr = 0.01`
 #
 # <details><summary>Hint</summary>
@@ -237,7 +237,7 @@ for rate in (0.01, 0.5, 5.0):
 # curved valley; on a harder one a rate that large overshoots and diverges (lesson 7, lr 3).
 assert final_loss[0.01] > 2 * final_loss[0.5] and final_loss[5.0] < final_loss[0.5]
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 2: clouds that overlap
 #
 # <details><summary>Hint</summary>
@@ -255,7 +255,7 @@ overlap_accuracy = train_and_show(X_overlap, y, "overlap", "overlapping clouds")
 # No: the best line still leaves the mixed points in the middle on the wrong side (here 72% right).
 assert 0.55 < overlap_accuracy < 0.9
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 3: class 1 inside a ring of class 0
 #
 # <details><summary>Hint</summary>

@@ -150,13 +150,13 @@ for label, model in (("one layer", linear), ("MLP 2-32-3", mlp)):
 # 2. How few hidden neurons still separate the spirals?
 # 3. Print `mlp` and count its parameters: `sum(p.data.size for p in mlp.parameters())`.
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ## Solutions
 #
 # Try each exercise first. In the notebook each solution is folded away: click the three dots
 # (or the bar left of the cell) to open it. As a script, the solutions run here, at the end.
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 1: ReLU instead of tanh
 #
 # <details><summary>Hint</summary>
@@ -176,7 +176,7 @@ show(plot_decision_boundary(predict_with(relu_mlp), X, y, OUT / "relu.png", reso
 # where tanh's bend smoothly. It separates the spirals just as well.
 assert relu_accuracy > 0.9
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 2: how few hidden neurons?
 #
 # <details><summary>Hint</summary>
@@ -195,7 +195,7 @@ for width in (2, 4, 8, 16):
 # apart; more neurons mostly make the boundaries smoother. (Training longer helps small networks too.)
 assert accuracy_by_width[2] < accuracy_by_width[16] and accuracy_by_width[16] > 0.9
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 3: count the parameters
 #
 # <details><summary>Hint</summary>

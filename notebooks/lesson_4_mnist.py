@@ -140,7 +140,7 @@ print(sorted(path.name for path in run_dir.iterdir()))
 # 2. Which digit is hardest? Is it the same with a bigger hidden layer?
 # 3. Look at the confusion matrix: which pair of digits is confused most, in both directions?
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ## Solutions
 #
 # Try each exercise first. In the notebook each solution is folded away: click the three dots
@@ -156,7 +156,7 @@ def train_and_evaluate(**settings):
     return evaluate_logits(predict(solution_run.model, solution_run.splits.x_test), solution_run.splits.y_test)
 
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 1: all 60,000 training images
 #
 # <details><summary>Hint</summary>
@@ -173,7 +173,7 @@ print(f"8,000 images, 2 epochs: {100 * evaluation.accuracy:.2f}%   60,000 images
 # or a better model (lesson 7).
 assert full.accuracy > evaluation.accuracy
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 2: the hardest digit
 #
 # <details><summary>Hint</summary>
@@ -191,7 +191,7 @@ for label, result in (("784-128-10", evaluation), ("784-256-10", wider)):
 # with the model, because the lowest few are close together, but the same few stay at the bottom.
 assert min(evaluation.per_class_accuracy) < evaluation.accuracy < max(evaluation.per_class_accuracy)
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 3: the pair confused most, both directions
 #
 # <details><summary>Hint</summary>

@@ -130,13 +130,13 @@ for step in range(6):
 # 2. Check the Hessian of $f$ numerically: central differences of the gradient.
 # 3. Start Newton's method at $x = 0.1$. Where does it go, and is that a minimum?
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ## Solutions
 #
 # Try each exercise first. In the notebook each solution is folded away: click the three dots
 # (or the bar left of the cell) to open it. As a script, the solutions run here, at the end.
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 1: the graph of the second derivative of $x^3$
 #
 # <details><summary>Hint</summary>
@@ -166,7 +166,7 @@ print(f"d²y/dx² = {second.item()} (6x = 9); ops: dy/dx {count_ops(first)}, d²
 assert second.item() == 9.0
 assert count_ops(first) == count_ops(second) == 2
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 2: the Hessian by central differences
 #
 # <details><summary>Hint</summary>
@@ -191,7 +191,7 @@ print("largest difference from the double-backward Hessian:", np.abs(numerical_h
 assert np.allclose(numerical_hessian, np.array(rows), atol=1e-6)
 assert np.allclose(numerical_hessian, hessian, atol=1e-6)
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 3: Newton's method from $x = 0.1$
 #
 # <details><summary>Hint</summary>

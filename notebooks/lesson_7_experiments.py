@@ -125,7 +125,7 @@ loss_results = experiment("loss")
 # 2. Change the seed (`EXPERIMENTS['lr'].base['seed'] = 1`): how much of each difference is noise?
 # 3. Design your own experiment: batch size 16 vs 128 vs "full".
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ## Solutions
 #
 # Try each exercise first. In the notebook each solution is folded away: click the three dots
@@ -139,7 +139,7 @@ def ranking(results):
     return [result["label"] for result in sorted(results, key=lambda result: -(result["test_accuracy"] or 0))]
 
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 1: more images, more epochs
 #
 # <details><summary>Hint</summary>
@@ -169,7 +169,7 @@ for short, long in zip(lr_results, longer_lr_results, strict=True):
         assert long["test_accuracy"] > short["test_accuracy"] + 0.05, short["label"]
 assert ranking(longer_lr_results) != ranking(lr_results)
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 2: another seed
 #
 # <details><summary>Hint</summary>
@@ -202,7 +202,7 @@ print(
 # differences are real, but runs a few points apart are a tie at this size: rerun with other seeds.
 assert max(seed_changes) < max(accuracies) - min(accuracies)
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 3: batch size 16, 128 or the full set
 #
 # <details><summary>Hint</summary>

@@ -224,10 +224,10 @@ for name, by_hand, engine in [("W1", dW1, W1), ("b1", db1, b1), ("W2", dW2, W2),
 #    to $\partial L/\partial W$, and why? What changes if the loss is a *mean* over the batch
 #    instead of a sum?
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ## Solutions
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 1: ∂L/∂X by paths
 #
 # <details><summary>Hint</summary>
@@ -242,7 +242,7 @@ print(f"X.grad[2, 1] = {X.grad.data[row, column]:+.6f},  (G Wᵀ)[2, 1] = {(G @ 
 assert np.isclose(sum(paths), X.grad.data[row, column])
 assert np.isclose(sum(paths), (G @ W.data.T)[row, column])
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 2: PyTorch's layout
 #
 # <details><summary>Hint</summary>
@@ -260,7 +260,7 @@ print("weight", linear.weight.shape, " Gᵀ X:\n", G.T @ X.data)
 assert np.allclose(linear.weight.grad.data, G.T @ X.data)
 assert np.allclose(linear.bias.grad.data, G.sum(axis=0))
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 3: a bias per example
 #
 # $c_n$ is added to both elements of row $n$, so its gradient is the **row** sum of $G$:
@@ -272,7 +272,7 @@ per_example = Tensor(np.zeros((4, 1)), requires_grad=True, name="c")
 print("c.grad:", per_example.grad.data.ravel(), "  G summed over columns:", G.sum(axis=1))
 assert np.allclose(per_example.grad.data, G.sum(axis=1, keepdims=True))
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 4: the batch size
 #
 # $X^\top G = \sum_n X_n^\top G_n$ is a sum over the examples: with every example twice, the

@@ -96,7 +96,7 @@ from .random import default_generator, manual_seed
 
 # isort: split
 # nn and optim build on the engine above, so they are imported after it.
-from . import cuda, nn, optim
+from . import cuda, nn, optim, utils
 
 __all__ = [
     "AnomalyError",

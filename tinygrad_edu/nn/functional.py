@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..arguments import axis_or_dim
-from ..combine import where
+from ..combine import stack, where
 from ..errors import DTypeError, ShapeError
 from ..functions import relu as relu  # F.relu is tg.relu (the "as" marks a re-export)
 from ..functions import sigmoid as sigmoid
@@ -200,6 +200,98 @@ def log_softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None) -
     """yᵢ = xᵢ − ln Σⱼ exp(xⱼ) along ``axis`` (or dim=; the last by default), computed stably.
     See ``ops.nn.LogSoftmax``."""
     return _as_tensor(x).log_softmax(axis_or_dim("log_softmax", axis, dim))
+
+
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Batch normalization over channel axis 1 of (N, C), (N, C, L) or (N, C, H, W):
+
+        x̂ = (x − μ) / √(σ² + ε),   y = γ · x̂ + β       (γ = weight, β = bias, per channel)
+
+    In training, μ and σ² are the mean and the *biased* variance of each channel over the batch
+    (and the spatial axes), and the running statistics move towards them, in place:
+
+        running_mean ← (1 − m) · running_mean + m · μ
+        running_var  ← (1 − m) · running_var  + m · σ² · n / (n − 1)    (unbiased, n values per channel)
+
+    (m = momentum; nn.BatchNorm with momentum=None passes m = 1 / num_batches_tracked, the
+    cumulative average). Out of training, μ and σ² are the running statistics. Built from Tensor
+    ops, so gradients flow through μ and σ² too.
+    """
+    input = _as_tensor(input)
+    if input.ndim < 2:
+        raise ShapeError(f"batch_norm: expected input of shape (N, C, ...), got shape {input.shape}")
+    channels = input.shape[1]
+    axes = (0,) + tuple(range(2, input.ndim))
+    shape = (1, channels) + (1,) * (input.ndim - 2)  # per-channel values broadcast along axis 1
+    use_batch = training or running_mean is None or running_var is None
+    if use_batch:
+        count = input.data.size // channels if channels else 0
+        if count <= 1:
+            raise ValueError(
+                f"batch_norm: expected more than 1 value per channel when training, got input of shape "
+                f"{input.shape}; use a batch of at least 2 examples, or call model.eval()"
+            )
+        mean = input.mean(axis=axes, keepdims=True)
+        centered = input - mean
+        variance = (centered * centered).mean(axis=axes, keepdims=True)
+        if training and running_mean is not None and running_var is not None:
+            m = momentum
+            batch_mean = mean.data.reshape(channels)
+            unbiased = variance.data.reshape(channels) * (count / (count - 1))
+            running_mean.data = ((1 - m) * running_mean.data + m * batch_mean).astype(running_mean.dtype)
+            running_var.data = ((1 - m) * running_var.data + m * unbiased).astype(running_var.dtype)
+    else:
+        assert running_mean is not None and running_var is not None, "checked above"
+        centered = input - running_mean.reshape(shape)
+        variance = running_var.reshape(shape)
+    normalized = centered / (variance + eps).sqrt()
+    if weight is not None:
+        normalized = normalized * weight.reshape(shape)
+    if bias is not None:
+        normalized = normalized + bias.reshape(shape)
+    return normalized
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: int | None | tuple[int | None, int | None]) -> Tensor:
+    """Average pooling to a chosen output size (OH, OW), whatever the input's (H, W):
+
+        y[n, c, i, j] = mean of x[n, c, ⌊i·H/OH⌋ : ⌈(i+1)·H/OH⌉, ⌊j·W/OW⌋ : ⌈(j+1)·W/OW⌉]
+
+    (PyTorch's windows). When OH divides H and OW divides W this is avg_pool2d with kernel and
+    stride (H/OH, W/OW); (1, 1) is the mean over each channel. None in output_size keeps that size.
+    """
+    input = _as_tensor(input)
+    if input.ndim != 4:
+        raise ShapeError(f"adaptive_avg_pool2d: expected input of shape (N, C, H, W), got shape {input.shape}")
+    height, width = input.shape[2:]
+    sizes = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else tuple(output_size)
+    if len(sizes) != 2:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got {output_size!r}")
+    out_height = height if sizes[0] is None else int(sizes[0])
+    out_width = width if sizes[1] is None else int(sizes[1])
+    if out_height < 1 or out_width < 1:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {output_size!r}")
+    if height % out_height == 0 and width % out_width == 0:
+        kernel = (height // out_height, width // out_width)
+        return avg_pool2d(input, kernel, kernel)
+    rows = []
+    for i in range(out_height):
+        top, bottom = (i * height) // out_height, -((-(i + 1) * height) // out_height)
+        row = []
+        for j in range(out_width):
+            left, right = (j * width) // out_width, -((-(j + 1) * width) // out_width)
+            row.append(input[:, :, top:bottom, left:right].mean(axis=(2, 3)))
+        rows.append(stack(row, axis=-1))
+    return stack(rows, axis=-2)
 
 
 # ----- activations: the Tensor methods, under PyTorch's functional names --------------------------

@@ -174,7 +174,10 @@ show(viz.Player(frames, "L = tanh(a·b + c) · a, backpropagation step by step")
 # %% [markdown]
 # ## Exercises
 #
-# 1. Change `c` to `0.5`. Which gradients grow, and why?
+# 1. Change `c` to `0.5`. Before you run anything, compute $d = ab + c$ and $1 - t^2$ by hand,
+#    and predict for each of $\partial L/\partial a$, $\partial L/\partial b$, $\partial L/\partial c$
+#    whether it grows or shrinks, and why. Then check. Which value of $c$ makes
+#    $\partial L/\partial c$ as large as it can be?
 # 2. Use `b` a second time, e.g. `L = t * a + b * b`. How many paths lead to `b` now? Check
 #    with `tg.explain`.
 # 3. Replace `tanh` by `sigmoid`; its local derivative is $\sigma(1 - \sigma)$. Verify one path

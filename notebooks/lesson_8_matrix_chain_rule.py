@@ -97,9 +97,10 @@ except tg.ShapeError as error:
 # %% [markdown]
 # ## $X^\top G$ from the element-wise chain rule
 #
-# Write one element of the product: $Y_{nk} = \sum_j X_{nj} W_{jk}$. Which elements of $Y$
-# does the weight $W_{ij}$ touch? Only those with $k = j$ and $j = i$ in the sum: $Y_{nj}$ for
-# **every row $n$ of the batch**, each time multiplied by $X_{ni}$. So there are $N$ paths from
+# Write one element of the product, with its own summation index $m$:
+# $Y_{nk} = \sum_m X_{nm} W_{mk}$. Which elements of $Y$ does the weight $W_{ij}$ touch? It
+# appears only in the term with $m = i$, and only in column $k = j$: in $Y_{nj}$ for **every
+# row $n$ of the batch**, each time multiplied by $X_{ni}$. So there are $N$ paths from
 # $W_{ij}$ to $L$, one per example, and the chain rule adds them up:
 #
 # $$\frac{\partial L}{\partial W_{ij}} = \sum_n \underbrace{\frac{\partial L}{\partial Y_{nj}}}_{G_{nj}}

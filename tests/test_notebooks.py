@@ -28,8 +28,8 @@ def files_in(folder):
     }
 
 
-def test_there_are_at_least_six_lessons_each_with_a_script():
-    assert len(LESSONS) >= 6
+def test_there_are_at_least_twelve_lessons_each_with_a_script():
+    assert len(LESSONS) >= 12
     for notebook in LESSONS:
         assert notebook.with_suffix(".py").exists(), f"{notebook.name} has no plain-Python twin"
 

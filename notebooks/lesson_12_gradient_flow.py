@@ -134,7 +134,10 @@ assert sigmoid_norms[0] < 1e-3 * sigmoid_norms[-1], "the sigmoid network's first
 # Why did ReLU not shrink? Partly luck in the weights' size. Look at one neuron,
 # $z = \sum_{i=1}^{n} w_i x_i$, with $n$ inputs $x_i$ and weights $w_i$ drawn independently
 # with mean 0. The variance of a sum of independent terms is the sum of their variances, and
-# the variance of a product of independent zero-mean numbers is the product of variances:
+# for one term, with $w$ and $x$ independent and $\mathbb E[w] = 0$,
+# $\operatorname{Var}(wx) = \mathbb E[w^2x^2] - (\mathbb E[w]\,\mathbb E[x])^2 = \mathbb E[w^2]\,\mathbb E[x^2]$,
+# which is $\operatorname{Var}(w)\operatorname{Var}(x)$ when $x$ has mean 0 too (for a ReLU's
+# output, read $\operatorname{Var}(x)$ as the mean square $\mathbb E[x^2]$). So:
 #
 # $$\operatorname{Var}(z) = \sum_{i=1}^{n} \operatorname{Var}(w_i)\operatorname{Var}(x_i)
 #   = n \operatorname{Var}(w) \operatorname{Var}(x).$$

@@ -217,7 +217,8 @@ print(f"40 rungs: {seconds(reverse_accumulation, 0.3, 40) * 1e6:.0f} ¬µs for 2‚Å
 #   share: that is why `backward()` walks a topological order, reversed.
 # - **The `+=`.** The shares of a node's uses add up. Replace `+` by `=` above and the
 #   gradient keeps only the last share: one path family instead of all.
-#
+
+# %% [markdown]
 # ## Exercises
 #
 # 1. **Three uses per rung.** Change the rung to $h_{k+1} = \sin h_k + \cos h_k + h_k^2$

@@ -261,7 +261,8 @@ assert final_loss["sigmoid"] > 2.0 > 1.0 > max(final_loss["sigmoid + BatchNorm"]
 # The plain sigmoid network has barely left $\ln 10$, the loss of guessing: its first layers
 # never received a gradient worth the name. The same network with batch normalisation
 # learns, and so does the ReLU network with Kaiming's initialisation.
-#
+
+# %% [markdown]
 # ## Exercises
 #
 # 1. **tanh.** Derive the largest value of $\tanh'(z) = 1 - \tanh^2(z)$ (where is it reached?).

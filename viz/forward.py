@@ -39,10 +39,9 @@ from tinygrad_edu.forward import _push_tangents
 
 from .backprop import NODE_ATTRIBUTES, Frame, _Walk
 from .expression import Program
-from .formulas import LOCAL_RULES, Line, Names, signed, values_inline
+from .captions import Line, local_formulas, local_line, local_values, signed, slots_of, values_inline
 from .graph import graph_structure
 from .labels import DONE_COLOUR, HIGHLIGHT_COLOUR, OP_COLOUR, op_symbol, stage_label, value_style, values_html
-from .names import wrap
 from .player import Player
 from .stage import Picture, Stage
 
@@ -152,28 +151,32 @@ class _ForwardWalk(_Walk):
             for name, parent in zip(names, inputs)
         )
         lines = [Line(f"tangents arriving: {arriving}")]
-        rules = LOCAL_RULES.get(ctx.function.__name__)
         made = values_inline(self.tangent(result))
-        if rules is None or not all(np.size(parent.data) == 1 for parent in inputs):
+        if local_formulas(ctx.function) is None or not all(np.size(parent.data) == 1 for parent in inputs):
             lines.append(
                 Line(
-                    f"the op's jvp: {target} = Σ ∂{wrap(self.name(result))}/∂input · d(input)/d{_operand(wrt)} = ", made
+                    f"the op's jvp: {target} = Σ ∂{_operand(self.name(result))}/∂input · d(input)/d{_operand(wrt)} = ",
+                    made,
+                    kind="tangent",
                 )
             )
             return lines
-        values = Names(
-            tuple(names), self.name(result), tuple(np.asarray(p.data, np.float64) for p in inputs), result.data
-        )
+        local = local_values(ctx, result)  # the op's own backward with ∂L/∂y = 1
         symbols, numbers = [], []
+        done: set[int] = set()
         for position, (name, parent) in enumerate(zip(names, inputs)):
-            symbol_of, value_of = rules[position]
-            local = values_inline(value_of(values))
-            local_symbol = symbol_of(values)
-            text = f"local derivative: ∂{wrap(self.name(result))}/∂{wrap(name)} = {local_symbol}"
-            lines.append(Line(text if local_symbol == local else f"{text} = {local}"))
-            symbols.append(f"{signed(wrap(local_symbol))} × {tangent_symbol(name, wrt)}")
-            numbers.append(f"{signed(local)} × {signed(values_inline(self.tangent(parent)))}")
-        lines.append(Line(f"carries: {target} = {' + '.join(symbols)} = {' + '.join(numbers)} = ", made))
+            if local[position] is None or position in done:
+                continue
+            slots = [slot for slot in slots_of(ctx, position) if local[slot] is not None]
+            done.update(slots)
+            value = sum((local[slot] for slot in slots), np.zeros(()))
+            formula, line = local_line(ctx, slots, names, self.name(result), value)
+            lines.append(line)
+            symbols.append(f"{signed(_operand(formula) if ' ' in formula else formula)} · {tangent_symbol(name, wrt)}")
+            numbers.append(f"{signed(values_inline(value))} · {signed(values_inline(self.tangent(parent)))}")
+        lines.append(
+            Line(f"carries: {target} = {' + '.join(symbols)} = {' + '.join(numbers)} = ", made, kind="tangent")
+        )
         return lines
 
     def _picture(self, focus: tuple[str, str, Any] | None = None, hide: str | None = None) -> Picture:

@@ -38,8 +38,8 @@ from tinygrad_edu.autograd import topological_order
 from tinygrad_edu.forward import _push_tangents
 
 from .backprop import NODE_ATTRIBUTES, Frame, _Walk
-from .expression import Program
 from .captions import Line, local_formulas, local_line, local_values, signed, slots_of, values_inline
+from .expression import Program
 from .graph import graph_structure
 from .labels import DONE_COLOUR, HIGHLIGHT_COLOUR, OP_COLOUR, op_symbol, stage_label, value_style, values_html
 from .player import Player

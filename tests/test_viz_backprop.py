@@ -282,7 +282,14 @@ def test_every_built_in_op_says_its_derivative_beside_its_backward():
                 if value.__module__ == module.__name__:
                     defined.append(value)
     with_formulas = [op for op in defined if hasattr(op, "local_derivatives") or hasattr(op, "gradient_formulas")]
-    assert {op.__name__ for op in with_formulas} >= set(BUILT_IN_OPS) - {"Reshape", "Transpose", "BroadcastTo", "GetItem", "IndexAdd", "Concatenate"}
+    assert {op.__name__ for op in with_formulas} >= set(BUILT_IN_OPS) - {
+        "Reshape",
+        "Transpose",
+        "BroadcastTo",
+        "GetItem",
+        "IndexAdd",
+        "Concatenate",
+    }
     for op in with_formulas:
         formulas = getattr(op, "local_derivatives", None) or op.gradient_formulas
         assert len(formulas) == len(op.input_names), op.__name__

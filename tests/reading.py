@@ -120,12 +120,6 @@ class _Arrays(ast.NodeTransformer):
             )
             return ast.copy_location(call, node)
         call = ast.Call(
-                    func=ast.Attribute(value=ast.Name("np", ast.Load()), attr="asarray", ctx=ast.Load()),
-                    args=[inner, ast.Name("float", ast.Load())],
-                    keywords=[],
-                )
-                return ast.copy_location(call, node)
-        call = ast.Call(
             func=ast.Attribute(value=ast.Name("np", ast.Load()), attr="array", ctx=ast.Load()),
             args=[node],
             keywords=[],

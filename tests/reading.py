@@ -68,7 +68,7 @@ def substitute_names(text: str, names: Mapping[str, Any]) -> tuple[str, dict[str
         pattern = rf"(?<![\w.]){re.escape(name)}(?!{WORD})"
         if re.search(pattern, text):
             variable = placeholder(number)
-            text = re.sub(pattern, lambda _: variable, text)
+            text = re.sub(pattern, variable, text)
             variables[variable] = names[name]
     return text, variables
 

@@ -44,10 +44,10 @@ def test_frame_k_is_op_k_in_forward_order():
     assert frames[0].highlighted is None
     assert [frame.highlighted for frame in frames[1:]] == [op_node for op_node, _, _ in structure.ops]
     assert [frame.heading.split(",")[0] for frame in frames[1:]] == [
-        "forward through ·",
+        "forward through ×",
         "forward through +",
         "forward through tanh",
-        "forward through ·",
+        "forward through ×",
     ]
 
 

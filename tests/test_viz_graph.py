@@ -44,7 +44,7 @@ def test_labels_show_names_and_values_of_scalars_and_op_symbols():
     assert "<B>a·b</B> = −6" in source  # unnamed intermediates are called by their sub-expression
     assert "<B>a·b + c</B> = 4" in source and "<B>tanh(a·b + c)</B>" in source
     assert "float64" not in source and "()" not in source  # a scalar shows its value, not its shape and dtype
-    for symbol in ("·", "+", "tanh"):
+    for symbol in ("×", "+", "tanh"):
         assert f"<B>{symbol}</B>" in source
     assert "legend" in source
 

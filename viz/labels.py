@@ -212,11 +212,11 @@ def value_label(
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">{cells}</TABLE>>'
 
 
-OP_SYMBOLS = {"Add": "+", "Sub": "−", "Mul": "·", "Div": "/", "MatMul": "@", "Neg": "minus", "Pow": "power"}
+OP_SYMBOLS = {"Add": "+", "Sub": "−", "Mul": "×", "Div": "/", "MatMul": "@", "Neg": "minus", "Pow": "power"}
 
 
 def op_symbol(ctx: Context) -> str:
-    """How an op is drawn: '·', '+', 'tanh', 'σ', '[2]' for indexing, or the class name of an op
+    """How an op is drawn: '×', '+', 'tanh', 'σ', '[2]' for indexing, or the class name of an op
     without a symbol."""
     if ctx.name == "GetItem":
         return index_text(getattr(ctx, "index", ()))

@@ -61,13 +61,32 @@ def placeholder(number: int) -> str:
     return f"_v{number}_"
 
 
+def has_operator(name: str) -> bool:
+    """Does the name have an operator outside brackets ("w·x", not "sum(z·z)" or "x[0]")?"""
+    previous = None
+    while previous != name:
+        previous, name = name, re.sub(r"\([^()]*\)|\[[^\[\]]*\]", "", name)
+    return bool(re.search(r"[\s·/+−@*^-]", name[1:]))
+
+
 def substitute_names(text: str, names: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     """Replace each name of ``names`` standing as a whole word by a Python variable."""
     variables: dict[str, Any] = {}
     for number, name in enumerate(sorted(names, key=len, reverse=True)):
+        variable = placeholder(number)
+        if has_operator(name) and not name.startswith("∂"):
+            # A name with an operator in it stands for one value only where it is the whole text
+            # or in parentheses: in "−e/a²" there is no node "e/a".
+            if text == name:
+                text = variable
+            elif f"({name})" in text:
+                text = text.replace(f"({name})", f"({variable})")
+            else:
+                continue
+            variables[variable] = names[name]
+            continue
         pattern = rf"(?<![\w.]){re.escape(name)}(?!{WORD})"
         if re.search(pattern, text):
-            variable = placeholder(number)
             text = re.sub(pattern, variable, text)
             variables[variable] = names[name]
     return text, variables
@@ -160,6 +179,44 @@ def close(shown: Any, exact: Any, digits: int = 4) -> bool:
         exact = exact.reshape(shown.shape)
     tolerance = 10.0 ** (1 - digits) * np.maximum(np.abs(exact), np.abs(shown)) + 1e-9
     return bool(np.all(np.abs(shown - exact) <= tolerance))
+
+
+def agrees(text: str, values: Mapping[str, Any], shown: Any, digits: int = 4) -> bool:
+    """Does ``text``, computed from values printed with ``digits`` significant digits, agree with
+    ``shown``? A student computing from rounded numbers may be off by what the rounding moves:
+    the values (and the numbers written in the text) are moved within their rounding, and
+    ``shown`` must lie within the range this gives, element by element."""
+    base = np.asarray(evaluate(text, values), dtype=np.float64)
+    if close(base, shown, digits):
+        return True
+    generator = np.random.default_rng(0)
+    half_unit = 0.5 * 10.0 ** (1 - digits)
+
+    def nudge(match: re.Match) -> str:  # a printed number is rounded too
+        return repr(float(match.group(0)) * (1 + generator.uniform(-1, 1) * half_unit))
+
+    low, high = base.copy(), base.copy()
+    for _ in range(64):
+        moved_text = re.sub(r"(?<![\w.\[])\d+(?:\.\d+)?(?:e[+−-]?\d+)?(?![\w\]])", nudge, text)
+        moved = {}
+        for name, value in values.items():
+            array = np.asarray(value)
+            if np.issubdtype(array.dtype, np.floating):
+                unit = 10.0 ** (np.floor(np.log10(np.maximum(np.abs(array), 1e-300))) - digits + 1)
+                value = array + generator.uniform(-0.5, 0.5, size=array.shape) * unit
+            moved[name] = value
+        try:
+            sample = np.asarray(evaluate(moved_text, moved), dtype=np.float64)
+        except (SyntaxError, TypeError, ValueError, IndexError):
+            continue
+        if sample.shape == base.shape:
+            low, high = np.minimum(low, sample), np.maximum(high, sample)
+    shown = np.asarray(shown, dtype=np.float64)
+    if shown.size != base.size:
+        return False
+    shown = shown.reshape(base.shape)
+    tolerance = half_unit * 2 * np.abs(shown) + 1e-12
+    return bool(np.all((shown >= low - tolerance) & (shown <= high + tolerance)))
 
 
 def numerical_partial(text: str, values: Mapping[str, Any], name: str, step: float = 1e-6) -> np.ndarray:

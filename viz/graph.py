@@ -117,6 +117,8 @@ def graph_structure(roots: Tensor | Sequence[Tensor]) -> GraphStructure:
         if is_hidden(tensor):  # a reshape the user did not write: drawn as (and named like) its input
             parent_node = add_value(ctx.parents[0])
             structure.value_ids[id(tensor)] = parent_node
+            if ctx.parents[0].grad_fn is not None:  # W @ x's column back into a vector: show the vector
+                structure.values[int(parent_node[1:])] = tensor
             structure.op_ids[id(ctx)] = ""
             ordered.append(tensor)
             if id(tensor) in root_ids:

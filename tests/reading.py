@@ -74,6 +74,8 @@ def substitute_names(text: str, names: Mapping[str, Any]) -> tuple[str, dict[str
     variables: dict[str, Any] = {}
     for number, name in enumerate(sorted(names, key=len, reverse=True)):
         variable = placeholder(number)
+        if re.fullmatch(r"[−-]?[\d.]+(?:e[+−-]?\d+)?", name):
+            continue  # a number is its own value
         if has_operator(name) and not name.startswith("∂"):
             # A name with an operator in it stands for one value only where it is the whole text
             # or in parentheses: in "−e/a²" there is no node "e/a".
@@ -85,7 +87,7 @@ def substitute_names(text: str, names: Mapping[str, Any]) -> tuple[str, dict[str
                 continue
             variables[variable] = names[name]
             continue
-        pattern = rf"(?<![\w.]){re.escape(name)}(?!{WORD})"
+        pattern = rf"(?<![\w.]){re.escape(name)}(?!{WORD}|\.\d)"
         if re.search(pattern, text):
             text = re.sub(pattern, variable, text)
             variables[variable] = names[name]

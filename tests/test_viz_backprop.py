@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-import tinygrad_edu.ops as ops_package
 import viz
 from tinygrad_edu.ops import elementwise, linalg, movement, nn, reduce
 from viz.labels import HIGHLIGHT_COLOUR
@@ -277,7 +276,7 @@ def test_the_question_hides_what_the_step_sends():
 def test_every_built_in_op_says_its_derivative_beside_its_backward():
     defined = []
     for module in (elementwise, linalg, movement, nn, reduce):
-        for name, value in vars(module).items():
+        for value in vars(module).values():
             if inspect.isclass(value) and issubclass(value, tg.Function) and value is not tg.Function:
                 if value.__module__ == module.__name__:
                     defined.append(value)

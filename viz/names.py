@@ -32,6 +32,7 @@ _INFIX = {"Add": (" + ", SUM), "Sub": (" − ", SUM), "Mul": ("·", PRODUCT), "D
 _INFIX["MatMul"] = (" @ ", PRODUCT)
 FUNCTION_NAMES = {
     "Exp": "exp",
+    "Abs": "abs",
     "Log": "log",
     "Sqrt": "sqrt",
     "Sin": "sin",
@@ -114,11 +115,14 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def name_expression(text: str) -> Expression:
-    """A name as an operand: an atom, unless it has an operator in it ("a+b" named by the user, a
-    negative number), which then binds as its loosest top-level operator does."""
+def name_expression(text: str, own_name: bool = False) -> Expression:
+    """A name as an operand: an atom, unless it has an operator in it. A sub-expression's text
+    ("w·x + b") then binds as its loosest top-level operator does; a user's own name with an
+    operator in it ("b*b") or a negative number is always put in parentheses."""
     if not _has_top_level_operator(text):
         return Expression(text)
+    if own_name or _is_number(text):
+        return Expression(text, 0)  # a negative number: a·(−3), (−3)², never a·−3
     top = "".join(char if position > 0 else " " for position, char in _top_level(text))
     if "+" in top or "−" in top or "-" in top:
         return Expression(text, SUM)
@@ -188,10 +192,10 @@ def _compose_all(values: Sequence[Tensor], numbers: dict[int, int]) -> dict[int,
         if is_hidden(tensor):  # drawn as its input, which takes its name (y = W @ x)
             parent = tensor.grad_fn.parents[0]
             if tensor.name:
-                expressions[id(parent)] = name_expression(shorten(tensor.name))
+                expressions[id(parent)] = name_expression(shorten(tensor.name), own_name=True)
             expression = expressions.get(id(parent), Expression("?"))
         elif tensor.name:
-            expression = name_expression(shorten(tensor.name))
+            expression = name_expression(shorten(tensor.name), own_name=True)
         elif tensor.grad_fn is None:
             expression = name_expression(constant_text(tensor))
         else:
@@ -277,8 +281,6 @@ def _compose(ctx, operands: list[Expression]) -> Expression:
         if _is_number(exponent) and exponent.isdigit():
             return Expression(base + exponent.translate(_SUPERSCRIPTS), POWER, op)
         return Expression(f"{base}^{_operand(operands[1], ATOM)}", POWER, op)
-    if op == "Abs":
-        return Expression(f"|{texts[0]}|")
     if op == "Transpose":
         return Expression(f"{_operand(operands[0], ATOM)}ᵀ")
     if op in _REARRANGING:

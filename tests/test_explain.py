@@ -138,7 +138,7 @@ def test_errors_say_what_to_do():
 # ----- factors of 1 and float32 values ---------------------------------------------------------
 
 
-def test_factors_of_one_are_left_out_and_float32_prints_as_float32():
+def test_every_link_is_printed_factors_of_one_too_and_float32_prints_as_float32():
     x = Tensor(np.float32(0.5), name="x")
     w = Tensor(np.float32(0.3295), requires_grad=True, name="w")
     v = Tensor(np.float32(1.3), requires_grad=True, name="v")
@@ -147,7 +147,11 @@ def test_factors_of_one_are_left_out_and_float32_prints_as_float32():
     locals_ = [edge.local_derivative for edge in explanation.paths[0].edges]
     assert 1.0 in locals_  # the Add and the Sub are there ...
     text = str(explanation)
-    assert "× 1 " not in text and "× 1\n" not in text  # ... but not printed
+    assert " × 1 × " in text  # ... and printed: the chain visibly telescopes
+    symbols = text.splitlines()[3].split(" · ")
+    assert len(symbols) == len(locals_)
+    for outer, inner in zip(symbols, symbols[1:]):  # ∂L/∂t · ∂t/∂d · ∂d/∂…: each link starts where the last ended
+        assert outer.strip().split("/∂")[1] == inner.strip().split("/")[0][1:], (outer, inner)
     assert repr(locals_[2]) == "1.3"  # float32 1.3, not 1.2999999523162842
     assert repr(locals_[-1]) == "0.5"
     assert explanation.matches

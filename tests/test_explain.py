@@ -297,3 +297,17 @@ def test_element_must_pick_one_element_of_the_leaf():
         tg.explain(loss, W1, element=(1,), show=False)
     with pytest.raises(IndexError, match="give 2 indices"):
         tg.explain(loss, W1, element=(3, 0), show=False)
+
+
+def test_a_tensor_used_twice_by_one_op_is_one_link_per_use():
+    a = Tensor(np.float64(2.0), requires_grad=True, name="a")
+    b = Tensor(np.float64(-3.0), requires_grad=True, name="b")
+    e = a * b
+    e.name = "e"
+    bb = b * b
+    bb.name = "bb"
+    loss = e + bb
+    loss.name = "L"
+    text = str(tg.explain(loss, b, show=False))
+    assert "∂bb/∂b (1st use)" in text and "∂bb/∂b (2nd use)" in text  # a share each: ∂bb/∂b itself is 2b = −6
+    assert "∂L/∂bb · ∂bb/∂b\n" not in text

@@ -182,7 +182,7 @@ class Explanation:
         for number, path in enumerate(self.paths, start=1):
             lines.append(f"  path {number}: {self.describe_path(path)}")
             if path.elementwise:
-                symbols = " · ".join(f"∂{self.name_of(e.child)}/∂{self.name_of(e.parent)}" for e in path.edges)
+                symbols = " · ".join(self.link_symbol(edge) for edge in path.edges)
                 lines.append(f"          {symbols}")
                 factors = [edge.local_derivative for edge in path.edges if edge.local_derivative is not None]
                 lines.append(f"          = {product_text(factors)}")
@@ -216,6 +216,17 @@ class Explanation:
             f"<Explanation ∂{self.output_name}/∂{self.leaf_name}: {self.total_paths} paths "
             f"({self.omitted} omitted), matches tg.grad: {self.matches}>"
         )
+
+    def link_symbol(self, edge: Edge) -> str:
+        """'∂e/∂b' for one link; where the op uses the same tensor in several slots (b·b) the
+        link is one slot's share, '∂bb/∂b (1st use)', never the whole ∂bb/∂b."""
+        symbol = f"∂{self.name_of(edge.child)}/∂{self.name_of(edge.parent)}"
+        slots = [position for position, parent in enumerate(edge.ctx.parents) if parent is edge.parent]
+        if len(slots) > 1:
+            use = slots.index(edge.position) + 1
+            ordinal = {1: "1st", 2: "2nd", 3: "3rd"}.get(use, f"{use}th")
+            symbol += f" ({ordinal} use)"
+        return symbol
 
     def describe_path(self, path: Path) -> str:
         """'c ←Add[0]← t2 ←Mul[0]← b ←Mul[1]← a': the tensors, and each op with the input position."""

@@ -44,6 +44,7 @@ import numpy as np
 
 from tinygrad_edu import Tensor
 
+from .captions import local_formulas, local_values
 from .language import (
     BINARY_FUNCTIONS,
     BINARY_OPERATORS,
@@ -295,6 +296,14 @@ class _Builder:
         if not np.all(np.isfinite(result.data)):
             kind = "nan" if np.any(np.isnan(result.data)) else "infinite"
             raise self.error(f"{shorten(text, 40)} is {kind} here, so it has no gradient to show", node)
+        ctx = result.grad_fn
+        if ctx is not None and local_formulas(ctx.function) is not None:
+            with np.errstate(all="ignore"):
+                local = [value for value in local_values(ctx, result) if value is not None]
+            if not all(np.all(np.isfinite(value)) for value in local):  # sqrt(x) at 0, like log(0·x)
+                raise self.error(
+                    f"{shorten(text, 40)} has an infinite derivative here, so it has no gradient to show", node
+                )
         return result
 
     def subscript(self, node: ast.Subscript) -> Tensor:

@@ -9,9 +9,24 @@ forward pass, every node showing its value; frame k (k = 1 … n) is step k of
 ``tinygrad_edu.backward_steps(loss)``; frame n + 1 shows every leaf's gradient, read from
 ``.grad``. In a step frame the op being differentiated is highlighted, its output shows the
 upstream gradient ∂L/∂y (complete at this point: every use of y has sent its share), and the
-inputs it sends to show what arrived. ``frame.lines`` says the step in the user's names with
-the numbers plugged in ("∂L/∂p = ∂L/∂(p·q) × q = 0.5 × (−3) = −1.5"); a tensor used several
-times shows its gradients adding up ("∂L/∂a = 0.9993 + 0.002682 = 1.002").
+inputs it sends to show what arrived. L is the output's own name (∂E/∂w1 when it is E).
+Reshapes the user did not write (``W @ x`` with a vector x) are neither drawn nor stepped.
+
+``frame.lines`` says the step in the user's names with the numbers plugged in, one
+``viz.captions.Line`` per line; its ``kind`` says what the line is, so that a page can show or
+hide each part (predict mode hides the local derivative and the answers):
+
+    kind        text                                                      answer
+    "upstream"  upstream: ∂L/∂(p·q) = 0.5
+    "local"     local derivative: ∂(p·q)/∂p = q = −3[, where N = expr]    (none)
+    "sends"     p receives ∂L/∂(p·q) · q = 0.5 · (−3) =                   −1.5
+    "adds"      a is used twice: ∂L/∂a = 0.9993 + (−0.008046) =           0.9913
+    "note"      anything else: the forward pass, the end, the numbers an op's rule uses
+
+The local derivative comes from the op itself (its ``local_derivatives``, numbers from its own
+backward); an input in two slots of one op shows both (∂(e·e)/∂e = e + e). ∂L/∂v is written
+only for a whole gradient: what one op sends is "v receives …", and a value used several times
+shows the parts adding up to ∂L/∂v once the last has arrived ("… has received so far" before).
 
 Every frame is drawn on one ``Stage`` (one layout for the whole walk), so no node moves from
 frame to frame. For predict mode each step frame also has a *question* picture in which what
@@ -57,7 +72,7 @@ class Frame:
     total        how many frames there are
     heading      a few words: "forward pass", "step 3 of 8: tanh", "done"
     caption      the frame's explanation as one paragraph (``lines`` joined)
-    lines        the explanation line by line; in predict mode each ``Line.answer`` is hidden first
+    lines        the explanation line by line (``Line.text``, ``.answer``, ``.kind``: see the module)
     picture      what the frame draws; ``question`` is the same with this step's answers as "?"
     highlighted  node id of the op being differentiated ("op3"), None in the first and last frame
     step         the engine's BackwardStep, None in the first and last frame

@@ -75,9 +75,9 @@ def values_inline(array: Any) -> str:
     """The numbers of a small array on one line: '−1.5' or '[1, −2, 0.5]'."""
     array = np.asarray(array, dtype=np.float64)
     if array.size == 1:
-        return format_number(array.reshape(-1)[0])
+        return format_number(float(array.reshape(-1)[0]))
     if array.size > 12:
-        return f"a {'×'.join(map(str, array.shape))} array (norm {format_number(np.linalg.norm(array))})"
+        return f"a {'×'.join(map(str, array.shape))} array (norm {format_number(float(np.linalg.norm(array)))})"
     if array.ndim == 1:
         return "[" + ", ".join(format_number(value) for value in array) + "]"
     return "[" + ", ".join(values_inline(row) for row in array) + "]"
@@ -184,7 +184,11 @@ def local_line(
     letters = dict(zip(op_letters(ctx.function), names))
     letters["y"] = output_name
     formulas = local_formulas(ctx.function) or ()
-    terms = [substitute(formulas[slot], letters) for slot in slots if formulas[slot] is not None]
+    terms = []
+    for slot in slots:
+        formula_of_slot = formulas[slot]
+        if formula_of_slot is not None:
+            terms.append(substitute(formula_of_slot, letters))
     formula = " + ".join(terms)
     expression = apply_text(ctx, names)
     text = f"local derivative: ∂{wrap(output_name)}/∂{wrap(names[slots[0]])} = {formula}"
@@ -221,9 +225,15 @@ def step_lines(
         receiver = names[position]
         sent = np.asarray(grad.data, dtype=np.float64)
         if len(slots) > 1:
-            sent = sum((np.asarray(step.grad_inputs[slot].data, dtype=np.float64) for slot in slots), np.zeros(()))
+            sent = np.zeros(())
+            for slot in slots:
+                sent = sent + np.asarray(step.grad_inputs[slot].data, dtype=np.float64)
         if local is not None and local_formulas(function) is not None:
-            value = sum((local[slot] for slot in slots if local[slot] is not None), np.zeros(()))
+            value = np.zeros(())
+            for slot in slots:
+                local_of_slot = local[slot]
+                if local_of_slot is not None:
+                    value = value + local_of_slot
             formula, line = local_line(ctx, slots, names, output_name, value)
             lines.append(line)
             text = f"{receiver} receives {upstream_symbol} · {signed(wrap(formula))}"
@@ -233,17 +243,18 @@ def step_lines(
                 text += " added over the copies broadcasting made"
             lines.append(Line(text + " = ", values_inline(sent), kind="sends"))
             continue
-        if function.__name__ == "MatMul" and all(np.ndim(t.data) == 2 for t in step.inputs):
-            lines.append(_matmul_line(step, position, names, upstream_symbol, sent))
-            continue
         formulas = gradient_formulas(function)
-        if formulas is not None and formulas[position] is not None:
+        sent_formula = formulas[position] if formulas is not None else None
+        if sent_formula is not None:
             letters = dict(zip(op_letters(function), names))
             letters["y"] = output_name
             letters["g"] = upstream_symbol
-            rule = substitute(formulas[position], letters)
+            rule = substitute(sent_formula, letters)
+            if function.__name__ == "MatMul" and all(np.ndim(t.data) == 2 for t in step.inputs):
+                lines.append(_matmul_line(step, position, receiver, rule, sent))
+                continue
             lines.append(Line(f"{receiver} receives {rule} = ", values_inline(sent), kind="sends"))
-            lines.append(Line(_where(step, output_name, upstream_symbol, formulas[position]), kind="note"))
+            lines.append(Line(_where(step, output_name, upstream_symbol, sent_formula), kind="note"))
             continue
         lines.append(
             Line(
@@ -274,6 +285,8 @@ def _where(step: Any, output_name: str, upstream_symbol: str, formula: str) -> s
     parts = [f"{upstream_symbol} = {values_inline(step.grad_output.data)}"]
     if re.search(r"(?<![^\W\d_])y(?![^\W\d_])", formula):
         parts.append(f"{output_name} = {values_inline(step.output.data)}")
+    if "Σ" in formula:
+        parts.append("Σ adds up along the last axis")
     ctx = step.ctx
     settings = {"ε": "label_smoothing", "α": "negative_slope"}
     for symbol, attribute in settings.items():
@@ -286,19 +299,15 @@ def _where(step: Any, output_name: str, upstream_symbol: str, formula: str) -> s
     return "with " + ", ".join(parts)
 
 
-def _matmul_line(step: Any, position: int, names: list[str], upstream_symbol: str, sent: np.ndarray) -> Line:
+def _matmul_line(step: Any, position: int, receiver: str, rule: str, sent: np.ndarray) -> Line:
     """The matrix rule with its shapes: W receives ∂L/∂y @ xᵀ, (2×3) = (2×1) @ (1×3)."""
-    letters = dict(zip(op_letters(step.function), names))
-    letters["g"] = upstream_symbol
-    formulas = gradient_formulas(step.function) or ("g @ Bᵀ", "Aᵀ @ g")
-    rule = substitute(formulas[position], letters)
     a_data, b_data = step.inputs[0].data, step.inputs[1].data
     up_shape = shape_text(step.grad_output.data)
     if position == 0:
         shapes = f"{shape_text(a_data)} = {up_shape} @ {shape_text(b_data.T)}"
     else:
         shapes = f"{shape_text(b_data)} = {shape_text(a_data.T)} @ {up_shape}"
-    return Line(f"{names[position]} receives {rule},  shapes {shapes}: ", values_inline(sent), kind="sends")
+    return Line(f"{receiver} receives {rule},  shapes {shapes}: ", values_inline(sent), kind="sends")
 
 
 def sum_line(name: str, parts: list[np.ndarray], root_name: str, complete: bool) -> Line:

@@ -115,6 +115,7 @@ def graph_structure(roots: Tensor | Sequence[Tensor]) -> GraphStructure:
     for tensor in topological_order(roots):
         ctx = tensor.grad_fn
         if is_hidden(tensor):  # a reshape the user did not write: drawn as (and named like) its input
+            assert ctx is not None, "a hidden reshape is made by an op"
             parent_node = add_value(ctx.parents[0])
             structure.value_ids[id(tensor)] = parent_node
             if ctx.parents[0].grad_fn is not None:  # W @ x's column back into a vector: show the vector

@@ -190,6 +190,7 @@ def _compose_all(values: Sequence[Tensor], numbers: dict[int, int]) -> dict[int,
     expressions: dict[int, Expression] = {}
     for tensor in values:
         if is_hidden(tensor):  # drawn as its input, which takes its name (y = W @ x)
+            assert tensor.grad_fn is not None, "a hidden reshape is made by an op"
             parent = tensor.grad_fn.parents[0]
             if tensor.name:
                 expressions[id(parent)] = name_expression(shorten(tensor.name), own_name=True)

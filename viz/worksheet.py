@@ -50,6 +50,7 @@ HANDWRITING_ROWS = 1.8  # an empty box is at least this many lines tall, to writ
 FILL = {"parameter": "#cfe2ff", "constant": "#e9ecef", "intermediate": "#ffffff", "output": "#ffe08a"}
 ANSWER_COLOUR = "#c0392b"
 
+
 def number_lines(array: np.ndarray) -> list[str]:
     """The numbers, 4 significant digits: '2.5', a vector as a column (one line per number), a
     matrix one line per row."""

@@ -42,6 +42,7 @@ from .captions import Line, local_formulas, local_line, local_values, signed, sl
 from .expression import Program
 from .graph import graph_structure
 from .labels import DONE_COLOUR, HIGHLIGHT_COLOUR, OP_COLOUR, op_symbol, stage_label, value_style, values_html
+from .names import wrap
 from .player import Player
 from .stage import Picture, Stage
 
@@ -172,7 +173,7 @@ class _ForwardWalk(_Walk):
             value = sum((local[slot] for slot in slots), np.zeros(()))
             formula, line = local_line(ctx, slots, names, self.name(result), value)
             lines.append(line)
-            symbols.append(f"{signed(_operand(formula) if ' ' in formula else formula)} · {tangent_symbol(name, wrt)}")
+            symbols.append(f"{wrap(formula)} · {tangent_symbol(name, wrt)}")
             numbers.append(f"{signed(values_inline(value))} · {signed(values_inline(self.tangent(parent)))}")
         lines.append(
             Line(f"carries: {target} = {' + '.join(symbols)} = {' + '.join(numbers)} = ", made, kind="tangent")

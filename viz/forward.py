@@ -166,7 +166,7 @@ class _ForwardWalk(_Walk):
         symbols, numbers = [], []
         done: set[int] = set()
         for position, (name, parent) in enumerate(zip(names, inputs)):
-            if local[position] is None or position in done:
+            if local[position] is None or position in done or not parent.requires_grad:  # a constant: no tangent
                 continue
             slots = [slot for slot in slots_of(ctx, position) if local[slot] is not None]
             done.update(slots)

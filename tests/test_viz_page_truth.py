@@ -288,3 +288,22 @@ def test_the_worksheet_says_what_its_numbers_are(source, values):
             assert close(computed, value), f"{source}: the worksheet says {heading} = {value}, it is {computed}"
             checked += 1
     assert checked >= 1
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.3])
+def test_the_cross_entropy_step_says_what_it_sends_with_label_smoothing(smoothing):
+    import tinygrad_edu as tg
+
+    z = tg.Tensor(np.array([[1.0, 2.0, 0.5]]), requires_grad=True, name="z")
+    loss = tg.nn.functional.cross_entropy(z, np.array([1]), label_smoothing=smoothing)
+    loss.name = "L"
+    (step,) = viz.backprop_frames(loss)[1:-1]
+    sends = next(line.full for line in step.lines if " receives " in line.full)
+    with_line = next(line.full for line in step.lines if line.full.startswith("with "))
+    values = dict(node_values(step), onehot=lambda t: np.eye(3)[np.asarray(t, dtype=int)])
+    for pair in with_line[len("with ") :].split(", "):  # ∂L/∂L = 1, ε = 0.3, C = 3 classes, N = 1
+        name, _, value = pair.partition(" = ")
+        values[name] = number_or_array(value.split()[0])
+    formula, shown = sends.split(" receives ")[1].rsplit(" = ", 1)
+    assert agrees(formula, values, number_or_array(shown))
+    assert close(number_or_array(shown), z.grad.data)

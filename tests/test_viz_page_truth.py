@@ -215,7 +215,9 @@ def test_every_frame_of_the_backprop_player_is_true(source, values):
         assert close(shown, finite_difference(source, values, name), digits=3), f"{source}: ∂{root}/∂{name}"
 
 
-@pytest.mark.parametrize("source, values", [PROGRAMS[0], PROGRAMS[1], PROGRAMS[4]], ids=["neuron", "repeat", "net"])
+@pytest.mark.parametrize(
+    "source, values", [PROGRAMS[0], PROGRAMS[1], PROGRAMS[4], PROGRAMS[7]], ids=["neuron", "repeat", "net", "vector"]
+)
 def test_every_frame_of_forward_mode_is_true(source, values):
     program = build(source, values, require_scalar=True)
     name = next(iter(program.leaves))
@@ -223,9 +225,12 @@ def test_every_frame_of_forward_mode_is_true(source, values):
     counts = check_frames(frames, program.output_name, source)
     assert counts["chains"] >= 1
     last = frames[-1].lines[-1].full  # "carries: dL/dw = … = −1"
+    gradient = finite_difference(source, values, name)
+    if gradient.size > 1:  # a vector moves along all ones, w + t·[1, …]: dL/dt is the gradient's sum
+        name, gradient = "t", gradient.sum()
     assert f"d{program.output_name}/d{name} = " in last
     final = number_or_array(last.rsplit(" = ", 1)[1])
-    assert final is not None and close(final, finite_difference(source, values, name), digits=3)
+    assert final is not None and close(final, gradient, digits=3)
 
 
 @pytest.mark.parametrize("source, values", [PROGRAMS[3], PROGRAMS[4], ("f = sin(x)*x/(1 + x*x)", "x=0.7")])

@@ -80,8 +80,15 @@ def forward_player(output: Tensor, wrt: Tensor, predict: bool = False, height: i
     """The forward-mode walk in the inline player (``_repr_html_``), like ``viz.player`` for backprop."""
     frames = forward_frames(output, wrt)
     structure = graph_structure(output)
-    title = f"Forward mode: {tangent_symbol(structure.display_name(output), structure.display_name(wrt))}"
+    title = f"Forward mode: {_title_symbol(structure.display_name(output), structure.display_name(wrt), wrt)}"
     return Player(frames, title, predict, height)
+
+
+def _title_symbol(output_name: str, wrt_name: str, wrt: Tensor) -> str:
+    """'dL/dx', or 'dL/dt as x moves along all ones' for a vector or matrix x."""
+    if wrt.numel() == 1:
+        return tangent_symbol(output_name, wrt_name)
+    return f"{tangent_symbol(output_name, 't')} as {wrt_name} moves along all ones"
 
 
 def tangent_symbol(name: str, wrt_name: str) -> str:
@@ -102,6 +109,9 @@ class _ForwardWalk(_Walk):
         super().__init__(graph_structure(output), show_values=True)
         self.wrt = wrt
         self.wrt_name = self.structure.display_name(wrt)
+        # A vector or matrix moves along the direction of all ones, wrt + t·[1, 1, …]: the tangents
+        # are then derivatives by t (a directional derivative), not by wrt itself.
+        self.moving = self.wrt_name if wrt.numel() == 1 else "t"
         self.tangent_of = tangent_of
         self.reached: set[str] = {self.structure.value_id(wrt)}  # nodes whose tangent is known so far
 
@@ -120,12 +130,12 @@ class _ForwardWalk(_Walk):
         held = f"; the other inputs are held still: {', '.join(others)} have tangent 0" if others else ""
         lines = [
             Line(
-                f"the forward pass has run: every node shows its value. Move {self.wrt_name}: "
-                f"{tangent_symbol(self.wrt_name, self.wrt_name)} = 1{held}"
+                f"the forward pass has run: every node shows its value. Move {self.wrt_name}"
+                f"{self._direction()}: {tangent_symbol(self.wrt_name, self.moving)} = {self._seed()}{held}"
             ),
             Line("next: each op in the order it ran turns its inputs' tangents into its output's tangent"),
         ]
-        heading = f"forward mode: seed {tangent_symbol(self.wrt_name, self.wrt_name)} = 1"
+        heading = f"forward mode: seed {tangent_symbol(self.wrt_name, self.moving)} = {self._seed()}"
         picture = self._picture()
         return self._draft(heading, f"Step 0 of {total - 1}", lines, picture)
 
@@ -143,7 +153,7 @@ class _ForwardWalk(_Walk):
 
     def _lines(self, ctx: Any, result: Tensor) -> list[Line]:
         """The inputs' tangents, the local derivatives, and the tangent the op makes, with numbers."""
-        wrt = self.wrt_name
+        wrt = self.moving
         inputs = ctx.parents
         names = [self.name(parent) for parent in inputs]
         target = tangent_symbol(self.name(result), wrt)
@@ -180,6 +190,16 @@ class _ForwardWalk(_Walk):
         )
         return lines
 
+    def _direction(self) -> str:
+        """'' for a number; ' along all ones, as x + t·[1, 1, 1]' for a vector or matrix."""
+        if self.moving == self.wrt_name:
+            return ""
+        ones = values_inline(np.ones(self.wrt.shape))
+        return f" along all ones, as {self.wrt_name} + t·{ones}"
+
+    def _seed(self) -> str:
+        return values_inline(np.ones(self.wrt.shape))
+
     def _picture(self, focus: tuple[str, str, Any] | None = None, hide: str | None = None) -> Picture:
         """One frame: a box per value with the op that made it on top; known tangents in blue."""
         structure = self.structure
@@ -215,7 +235,7 @@ class _ForwardWalk(_Walk):
 
     def _tangent_rows(self, tensor: Tensor, hidden: bool) -> list[str]:
         blue = f'<FONT COLOR="{TANGENT_COLOUR}">'
-        label = html.escape(f"d/d{_operand(self.wrt_name)}")
+        label = html.escape(f"d/d{_operand(self.moving)}")
         if hidden:
             return [f"{blue}{label} ?</FONT>"]
         tangent = self.tangent(tensor)
@@ -233,5 +253,6 @@ def write_forward_page(program: Program, wrt_name: str, out_dir: Path, predict: 
             f"--wrt: expected one of the expression's names ({', '.join(program.leaves)}), got {wrt_name!r}"
         )
     frames = forward_frames(program.output, program.leaves[wrt_name])
-    title = f"Forward mode: d{program.output_name}/d{_operand(wrt_name)} for {'; '.join(program.statements)}"
+    symbol = _title_symbol(program.output_name, wrt_name, program.leaves[wrt_name])
+    title = f"Forward mode: {symbol} for {'; '.join(program.statements)}"
     return export_stepper(frames, out_dir, title=title, predict=predict)

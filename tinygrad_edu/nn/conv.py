@@ -106,6 +106,9 @@ class MaxPool2d(_Pool2d):
     def forward(self, x: Tensor) -> Tensor:
         return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
 
+    def extra_repr(self) -> str:
+        return super().extra_repr() + ", dilation=1, ceil_mode=False"  # as PyTorch prints it (the only ones here)
+
 
 class AvgPool2d(_Pool2d):
     """The mean of each kernel_size window, per channel (stride defaults to kernel_size; padding

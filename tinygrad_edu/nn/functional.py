@@ -17,6 +17,7 @@ do (float32 with float64 gives float64).
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -92,20 +93,41 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
-    """Cross-entropy between logits (N, C) and integer class targets (N,): log-softmax + NLL.
+    """Cross-entropy between logits (N, C) and targets: log-softmax, then the negative log-likelihood.
 
-        ℓᵢ = −Σ꜀ qᵢ꜀ · log softmax(xᵢ)꜀,   qᵢ꜀ = (1 − ε)·[c = tᵢ] + ε/C   (ε = label_smoothing)
+        ℓᵢ = −Σ꜀ qᵢ꜀ · log softmax(xᵢ)꜀,   qᵢ꜀ = (1 − ε)·pᵢ꜀ + ε/C   (ε = label_smoothing)
 
-    Computed stably (the row maximum is subtracted), so logits of any size give finite values.
-    ``targets`` may be a Tensor or a NumPy array of integers. See ``ops.nn.CrossEntropy``.
+    The targets are either integer class indices (N,), then pᵢ꜀ = [c = tᵢ], or class
+    probabilities (N, C) of a floating dtype, then pᵢ꜀ is given (PyTorch's two forms; "mean" is
+    the sum of ℓᵢ over N in both, as PyTorch without class weights). Computed stably (the row
+    maximum is subtracted), so logits of any size give finite values. Class indices go through
+    the single op ``ops.nn.CrossEntropy``; probabilities through Tensor ops.
     """
     _check_reduction("cross_entropy", reduction)
     logits = _as_tensor(logits)
     _check_scores("cross_entropy", logits)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], got {label_smoothing}")
+    target_dtype = targets.dtype if isinstance(targets, Tensor) else np.asarray(targets).dtype
+    if target_dtype.kind == "f":
+        return _cross_entropy_with_probabilities(logits, targets, reduction, label_smoothing)
     target_array = _class_targets("cross_entropy", targets, *logits.shape)
     return CrossEntropy.apply(logits, target_array, reduction=reduction, label_smoothing=label_smoothing)
+
+
+def _cross_entropy_with_probabilities(logits: Tensor, targets: Any, reduction: str, label_smoothing: float) -> Tensor:
+    """ℓᵢ = −Σ꜀ qᵢ꜀ · log softmax(xᵢ)꜀ with q = (1 − ε)·p + ε/C, for probability targets p (N, C)."""
+    probabilities = logits._operand(targets, "cross_entropy")
+    if probabilities.shape != logits.shape:
+        raise DTypeError(
+            f"cross_entropy: targets must be integer class indices of shape ({logits.shape[0]},), or class "
+            f"probabilities of the logits' shape {logits.shape}; got dtype {probabilities.dtype} of shape "
+            f"{probabilities.shape}; convert class indices with labels.long()"
+        )
+    if label_smoothing > 0:
+        probabilities = probabilities * (1 - label_smoothing) + label_smoothing / logits.shape[1]
+    losses = -(probabilities * logits.log_softmax(axis=1)).sum(axis=1)
+    return _reduce(losses, reduction)
 
 
 def nll_loss(log_probabilities: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
@@ -190,16 +212,34 @@ def _infinite_logit_limit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.where(factor == 0, 0, np.abs(x) * factor).astype(x.dtype, copy=False)
 
 
+def implicit_softmax_axis(function: str, ndim: int) -> int:
+    """The axis PyTorch picks when softmax is given no dim (its legacy rule, with its warning):
+    axis 0 for 0-, 1- and 3-D input, else axis 1 (the class axis of (N, C) and (N, C, H, W))."""
+    axis = 0 if ndim in (0, 1, 3) else 1
+    warnings.warn(
+        f"{function}: implicit dimension choice for softmax has been deprecated (as in PyTorch): "
+        f"for {ndim}-D input it is dim={axis}. Change the call to include dim={axis} as an argument.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return axis
+
+
 def softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:
-    """yᵢ = exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis`` (or dim=; the last by default), computed stably.
-    See ``ops.nn.Softmax``."""
-    return _as_tensor(x).softmax(axis_or_dim("softmax", axis, dim))
+    """yᵢ = exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis`` (or dim=), computed stably. See ``ops.nn.Softmax``.
+    NOTE: with no axis, PyTorch's legacy choice (implicit_softmax_axis): axis 0 for 0/1/3-D input,
+    else axis 1, with a warning; give dim= to choose."""
+    x = _as_tensor(x)
+    chosen = axis_or_dim("softmax", axis, dim)
+    return x.softmax(implicit_softmax_axis("softmax", x.ndim) if chosen is None else chosen)
 
 
 def log_softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:
-    """yᵢ = xᵢ − ln Σⱼ exp(xⱼ) along ``axis`` (or dim=; the last by default), computed stably.
-    See ``ops.nn.LogSoftmax``."""
-    return _as_tensor(x).log_softmax(axis_or_dim("log_softmax", axis, dim))
+    """yᵢ = xᵢ − ln Σⱼ exp(xⱼ) along ``axis`` (or dim=), computed stably. See ``ops.nn.LogSoftmax``.
+    NOTE: with no axis, PyTorch's legacy choice, as softmax."""
+    x = _as_tensor(x)
+    chosen = axis_or_dim("log_softmax", axis, dim)
+    return x.log_softmax(implicit_softmax_axis("log_softmax", x.ndim) if chosen is None else chosen)
 
 
 def batch_norm(

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..arguments import check_device
 from ..errors import ShapeError
 from ..tensor import Tensor
 from . import functional as F
@@ -26,7 +27,7 @@ class _BatchNorm(Module):
     num_features  C, the size of axis 1 of the input (channels)
     eps           added to the variance before the square root
     momentum      how far the running statistics move towards each batch's (None: cumulative average)
-    affine        learn γ (weight, ones at first) and β (bias, zeros at first)
+    affine        learn γ (weight, ones at first) and β (bias, zeros at first; bias=False: no β)
     track_running_stats   keep running statistics (False: always normalize with the batch's own)
     """
 
@@ -44,9 +45,14 @@ class _BatchNorm(Module):
         momentum: float | None = 0.1,
         affine: bool = True,
         track_running_stats: bool = True,
+        device: str | None = None,
         dtype: Any = np.float32,
+        *,
+        bias: bool = True,
     ):
         super().__init__()
+        if device is not None:
+            check_device(str(device))
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
@@ -54,7 +60,7 @@ class _BatchNorm(Module):
         self.track_running_stats = track_running_stats
         if affine:
             self.weight: Parameter | None = Parameter(np.ones(num_features, dtype=dtype))
-            self.bias: Parameter | None = Parameter(np.zeros(num_features, dtype=dtype))
+            self.bias: Parameter | None = Parameter(np.zeros(num_features, dtype=dtype)) if bias else None
         else:
             self.weight = None
             self.bias = None
@@ -100,7 +106,7 @@ class _BatchNorm(Module):
     def extra_repr(self) -> str:
         return (
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-            f"track_running_stats={self.track_running_stats}"
+            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
         )
 
 

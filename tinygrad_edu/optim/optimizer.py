@@ -1,4 +1,4 @@
-"""Optimizer: the base class of SGD, Adam and AdamW (PyTorch's design, NumPy's arithmetic).
+"""Optimizer: the base class of SGD, Adam, AdamW, RMSprop and Adagrad (PyTorch's design, NumPy's arithmetic).
 
     optimizer = tg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     for x, y in batches:

@@ -13,12 +13,13 @@ examples' Tensors are stacked along a new first axis, numbers become a Tensor of
 numbers, and a tuple of fields becomes a list of collated fields (so ``x, y = batch`` works).
 
 Randomness: ``shuffle=True`` draws each pass's permutation from ``generator`` (a
-``np.random.Generator``), else from the default generator that ``tg.manual_seed`` seeds, so
-the same seed gives the same batches. (The permutations are NumPy's, not PyTorch's: the same
-seed orders the data differently here and in PyTorch.)
+``np.random.Generator``, such as ``tg.Generator().manual_seed(42)``), else from the default
+generator that ``tg.manual_seed`` seeds, so the same seed gives the same batches. (The
+permutations are NumPy's, not PyTorch's: the same seed orders the data differently here and in
+PyTorch.)
 
-Everything runs in the calling process: ``num_workers`` and ``pin_memory`` are accepted so
-that PyTorch scripts run, and change nothing.
+Everything runs in the calling process: ``num_workers``, ``pin_memory`` and the other worker
+settings are accepted so that PyTorch scripts run, and change nothing.
 """
 
 from __future__ import annotations
@@ -49,6 +50,32 @@ class Dataset:
 
     def __len__(self) -> int:
         raise NotImplementedError(f"{type(self).__name__} must define __len__(self), the number of examples")
+
+    def __add__(self, other: Any) -> ConcatDataset:
+        """``a + b``: the examples of a, then those of b."""
+        return ConcatDataset([self, other])
+
+
+class ConcatDataset(Dataset):
+    """Several datasets one after the other: indices 0 … len(first) − 1 are the first's, and so on."""
+
+    def __init__(self, datasets: Iterable[Any]):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset needs at least one dataset")
+        self.cumulative_sizes = np.cumsum([len(dataset) for dataset in self.datasets]).tolist()
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index: int) -> Any:
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(f"ConcatDataset: index {index} is out of range for {len(self)} examples")
+        which = int(np.searchsorted(self.cumulative_sizes, index, side="right"))
+        start = self.cumulative_sizes[which - 1] if which > 0 else 0
+        return self.datasets[which][index - start]
 
 
 class TensorDataset(Dataset):
@@ -187,7 +214,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
     """Stack a list of examples into one batch, field by field, as PyTorch's default_collate:
 
     Tensors          -> tg.stack(examples) (a new first axis; dtype kept)
-    NumPy arrays     -> a Tensor of the stacked arrays (dtype kept)
+    NumPy arrays     -> a Tensor of the stacked arrays or scalars (dtype kept)
     floats / ints    -> a float64 / int64 Tensor of shape (batch,)   (bools -> bool)
     strings          -> the list of strings
     tuples / lists   -> a list with each field collated  (so ``x, y = batch``)
@@ -196,13 +223,13 @@ def default_collate(batch: Sequence[Any]) -> Any:
     first = batch[0]
     if isinstance(first, Tensor):
         return _stack_tensors(batch)
-    if isinstance(first, np.ndarray) and first.dtype.kind in "biuf":
-        return Tensor(np.stack(batch))
-    if isinstance(first, (bool, np.bool_)):
+    if isinstance(first, (np.ndarray, np.generic)) and first.dtype.kind in "biuf":
+        return Tensor(np.stack(batch))  # NumPy arrays and scalars keep their dtype
+    if isinstance(first, bool):
         return Tensor(np.array(batch, dtype=np.bool_))
-    if isinstance(first, (int, np.integer)):
+    if isinstance(first, int):
         return Tensor(np.array(batch, dtype=np.int64))
-    if isinstance(first, (float, np.floating)):
+    if isinstance(first, float):
         return Tensor(np.array(batch, dtype=np.float64))
     if isinstance(first, str):
         return list(batch)
@@ -256,8 +283,13 @@ class DataLoader:
         drop_last: bool = False,
         timeout: float = 0,
         worker_init_fn: Callable[[int], Any] | None = None,
+        multiprocessing_context: Any = None,
         generator: np.random.Generator | None = None,
-        **unused: Any,
+        *,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
+        pin_memory_device: str = "",
+        in_order: bool = True,
     ):
         if shuffle and sampler is not None:
             raise ValueError("DataLoader: give shuffle=True or a sampler, not both (the sampler sets the order)")
@@ -271,7 +303,7 @@ class DataLoader:
         if generator is not None and not isinstance(generator, np.random.Generator):
             raise TypeError(
                 f"DataLoader: generator must be a np.random.Generator, got a {type(generator).__name__}; "
-                "e.g. generator=np.random.default_rng(0)"
+                "e.g. generator=tg.Generator().manual_seed(0) or np.random.default_rng(0)"
             )
         self.dataset = dataset
         self.batch_size = batch_size
@@ -310,6 +342,7 @@ class DataLoader:
 
 __all__ = [
     "BatchSampler",
+    "ConcatDataset",
     "DataLoader",
     "Dataset",
     "RandomSampler",

@@ -6,6 +6,13 @@ the class, and an example call on sample shapes. The tests run ``check_op`` on e
 (gradcheck, gradgradcheck, jvp, broadcasting), viz and the docs read the ops from it. Adding an
 op is three places: the class, the Tensor method, one row here (docs/adding_an_op.md).
 
+Beside forward and backward, as plain data, each op says how its derivative is written (the
+pictures in viz print it; tests/test_op_formulas.py checks it against backward):
+
+    input_names         the letters for its inputs, ("a", "b")
+    local_derivatives   elementwise ops: ∂y/∂(each input) in those letters, y the output
+    gradient_formulas   other ops: what backward sends to each input, g standing for ∂L/∂y
+
 Function and Context live in core/tensor.py, which imports the ops in its middle (after
 Function, before Tensor); importing it first here makes any import order work.
 """

@@ -1,0 +1,1 @@
+"""The engine track (see workspace.py, checks.py, capstone.py)."""

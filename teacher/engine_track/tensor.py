@@ -229,8 +229,8 @@ def cross_entropy(logits: Tensor, targets: np.ndarray) -> Tensor:
 class SGD:
     """Stochastic gradient descent with momentum, as PyTorch's torch.optim.SGD:
 
-        v ← momentum · v + ∂L/∂p        (v starts at zero)
-        p ← p − lr · v
+    v ← momentum · v + ∂L/∂p        (v starts at zero)
+    p ← p − lr · v
     """
 
     def __init__(self, parameters: Iterable[Tensor], lr: float, momentum: float = 0.0) -> None:

@@ -62,10 +62,10 @@ def guarded(file: str, body: Callable[[Any], Outcome | str | None], stub: str) -
             if f"{stub} is not written yet" in str(error):
                 return outcome(NOT_WRITTEN, f"write {stub} in {file}, then check again")
             if "not written yet" in str(error):
-                return outcome(NOT_WRITTEN, f"this check needs {str(error).removesuffix(' is not written yet')}: write it first")
+                return outcome(NOT_WRITTEN, needs(error))
             return outcome(WRONG, describe_error(error, file))
         except op_checks.NotWritten as error:
-            return outcome(NOT_WRITTEN, f"this check needs {str(error).removesuffix(' is not written yet')}: write it first")
+            return outcome(NOT_WRITTEN, needs(error))
         except Exception as error:
             return outcome(WRONG, describe_error(error, file))
         if isinstance(result, dict):
@@ -73,6 +73,10 @@ def guarded(file: str, body: Callable[[Any], Outcome | str | None], stub: str) -
         return outcome(CORRECT) if result is None else outcome(WRONG, result)
 
     return check
+
+
+def needs(error: BaseException) -> str:
+    return f"this check needs {str(error).removesuffix(' is not written yet')}: write it first"
 
 
 def ops_outcome(cases: tuple[op_checks.OpCase, ...], make: Callable[[np.ndarray], Any], file: str) -> Outcome:

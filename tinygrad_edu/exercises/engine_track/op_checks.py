@@ -46,20 +46,24 @@ def softmax(x: np.ndarray, axis: int) -> np.ndarray:
     return e / e.sum(axis=axis, keepdims=True)
 
 
-VALUE_CASES: tuple[OpCase, ...] = tuple(
-    OpCase(
-        f"x ** {n} at x = {x}",
+def power_case(n: float, at: float) -> OpCase:
+    return OpCase(
+        f"x ** {n} at x = {at}",
         "Value.__pow__'s local_backward",
-        lambda v, n=n: v**n,
-        (x,),
+        lambda v: v**n,
+        (at,),
         ("x",),
         (
-            Mistake("the factor n is missing: d(xⁿ)/dx = n·xⁿ⁻¹", lambda x, y, g, n=n: (g * x[0] ** (n - 1),)),
-            Mistake("the exponent is not lowered: d(xⁿ)/dx = n·xⁿ⁻¹, not n·xⁿ", lambda x, y, g, n=n: (g * n * y,)),
+            Mistake("the factor n is missing: d(xⁿ)/dx = n·xⁿ⁻¹", lambda x, y, g: (g * x[0] ** (n - 1),)),
+            Mistake("the exponent is not lowered: d(xⁿ)/dx = n·xⁿ⁻¹, not n·xⁿ", lambda x, y, g: (g * n * y,)),
         ),
     )
-    for n, x in ((3, 1.7), (-1, 0.8), (0.5, 2.3))
-) + (
+
+
+VALUE_CASES: tuple[OpCase, ...] = (
+    power_case(3, 1.7),
+    power_case(-1, 0.8),
+    power_case(0.5, 2.3),
     OpCase(
         "tanh x at x = 0.6",
         "Value.tanh's local_backward",
@@ -67,7 +71,10 @@ VALUE_CASES: tuple[OpCase, ...] = tuple(
         (0.6,),
         ("x",),
         (
-            Mistake("used the input x where the output y = tanh x belongs: tanh' = 1 − y²", lambda x, y, g: (g * (1 - x[0] ** 2),)),
+            Mistake(
+                "used the input x where the output y = tanh x belongs: tanh' = 1 − y²",
+                lambda x, y, g: (g * (1 - x[0] ** 2),),
+            ),
             Mistake("forgot the square: tanh' = 1 − y², not 1 − y", lambda x, y, g: (g * (1 - y),)),
             Mistake("that is the sigmoid's derivative y·(1 − y); tanh' = 1 − y²", lambda x, y, g: (g * y * (1 - y),)),
         ),
@@ -105,7 +112,12 @@ TENSOR_CASES: tuple[OpCase, ...] = (
         lambda a, b: a * b,
         ((3, 4), (3, 4)),
         ("a", "b"),
-        (Mistake("returned grad_output for both, as + does: a product scales it by the OTHER input", lambda x, y, g: (g, g)),),
+        (
+            Mistake(
+                "returned grad_output for both, as + does: a product scales it by the OTHER input",
+                lambda x, y, g: (g, g),
+            ),
+        ),
     ),
     OpCase(
         "a * b on shapes (3, 4), (4,)",
@@ -210,7 +222,7 @@ def run(case: OpCase, make: Callable[[np.ndarray], Any], arrays: list[np.ndarray
     """(output, the student's gradients summed to the inputs' shapes) for upstream ``g``."""
     out = case.build(*[make(array.copy()) for array in arrays])
     try:
-        returned = out.local_backward(g if np.ndim(out.data) else type(out.data)(g))
+        returned = out.local_backward(g if isinstance(out.data, np.ndarray) else float(g))
     except NotImplementedError as error:
         if "not written yet" in str(error):
             raise NotWritten(str(error)) from None
@@ -268,9 +280,10 @@ def check_case(case: OpCase, make: Callable[[np.ndarray], Any]) -> str | None:
             continue
         where = tuple(int(i) for i in np.unravel_index(np.argmax(np.abs(mine - right)), mine.shape))
         at = f"element {where}, " if where else ""
+        upstream = g[where] if g.shape == mine.shape else np.ravel(g)[0]
         message = (
             f"{case.text}: the gradient of {case.names[index]} is wrong at {at}where "
-            f"{case.names[index]} = {arrays[index][where]:.4g}, grad_output = {np.ravel(g)[0] if g.ndim == 0 else g[where] if g.shape == mine.shape else np.ravel(g)[0]:.4g}: "
+            f"{case.names[index]} = {arrays[index][where]:.4g}, grad_output = {upstream:.4g}: "
             f"you gave {mine[where]:.6g}, the right value is {right[where]:.6g}."
         )
         return message + "\nLikely mistake: " + likely(case, index, arrays, output, g, given, expected, make)

@@ -70,6 +70,10 @@ def ladder(make: Callable[[float], Node], rungs: int = LADDER_RUNGS) -> tuple[No
     return nodes[-1], nodes
 
 
+def ladder_names(nodes: list[Node]) -> dict[int, str]:
+    return {id(node): f"x{rung}" for rung, node in enumerate(nodes)}
+
+
 def chain(make: Callable[[float], Node], length: int = CHAIN_LENGTH) -> Node:
     x = make(0.5)
     for _ in range(length):
@@ -93,11 +97,11 @@ def order_problem(
             "Likely mistake: no visited set. A node reached again by another path must not be walked again: "
             "keep a set of the nodes already visited (set of id(node)) and skip those"
         )
-    problem = order_list_problem(order, top, "the ladder xₖ₊₁ = xₖ + xₖ", where)
+    problem = order_list_problem(order, top, "the ladder xₖ₊₁ = xₖ + xₖ", where, ladder_names(rungs))
     if problem:
         return problem
-    top = shared_graph(make, symbol)[0]
-    problem = order_list_problem(list(topological_order(top)), top, shared_text(symbol), where)
+    top, names = shared_graph(make, symbol)
+    problem = order_list_problem(list(topological_order(top)), top, shared_text(symbol), where, names)
     if problem:
         return problem
     end = chain(make)
@@ -129,17 +133,22 @@ def shared_graph(make: Callable[[float], Node], symbol: str) -> tuple[Node, dict
     return out, {id(node): name for node, name in names}
 
 
-def order_list_problem(order: list[Node], root: Node, graph: str, where: str) -> str | None:
+def order_list_problem(
+    order: list[Node], root: Node, graph: str, where: str, names: dict[int, str] | None = None
+) -> str | None:
     """Each node once, each after its parents, nothing missing: or what is wrong, said of ``graph``."""
     expected = reachable(root)
+
+    def describe(node: Node) -> str:
+        return names[id(node)] if names and id(node) in names else describe_node(node)
+
     counts: dict[int, int] = {}
     for node in order:
         counts[id(node)] = counts.get(id(node), 0) + 1
     twice = [node for node in expected if counts.get(id(node), 0) > 1]
     if twice:
-        position = expected.index(twice[0])
         return (
-            f"{where}: on {graph}, your order lists the node made by op #{position} ({describe(twice[0])}) "
+            f"{where}: on {graph}, your order lists {describe(twice[0])} "
             f"{counts[id(twice[0])]} times; {sum(counts.values())} entries for {len(expected)} nodes.\n"
             "Likely mistake: a node visited twice. A node can be put on the stack twice (by two consumers) "
             "before it is visited: check the visited set when you take it off the stack, not only when you "
@@ -168,7 +177,7 @@ def order_list_problem(order: list[Node], root: Node, graph: str, where: str) ->
     return None
 
 
-def describe(node: Node) -> str:
+def describe_node(node: Node) -> str:
     op = node.__dict__.get("op", "")
     data = np.asarray(node.data)
     value = f"{float(data):.4g}" if data.size == 1 else f"shape {data.shape}"
@@ -188,7 +197,10 @@ def backward_problem(make: Callable[[float], Node], symbol: str, where: str) -> 
             node.local_backward = recorder(node.local_backward, calls[id(node)])
     root.backward()
     right = reference_gradients(root, nodes, originals)
-    name = names.get
+
+    def name(key: int) -> str:
+        return names[key]
+
     for node in nodes:
         if len(calls[id(node)]) > 1:
             return (

@@ -173,7 +173,7 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 def topological_order(root: Tensor) -> list[Tensor]:
     """Every Tensor ``root`` depends on (root included), each exactly once, each after its parents."""
-    raise NotImplementedError("Tensor topological_order is not written yet")
+    raise NotImplementedError("topological_order is not written yet")
 
 
 def cross_entropy(logits: Tensor, targets: np.ndarray) -> Tensor:
@@ -189,8 +189,8 @@ def cross_entropy(logits: Tensor, targets: np.ndarray) -> Tensor:
 class SGD:
     """Stochastic gradient descent with momentum, as PyTorch's torch.optim.SGD:
 
-        v ← momentum · v + ∂L/∂p        (v starts at zero)
-        p ← p − lr · v
+    v ← momentum · v + ∂L/∂p        (v starts at zero)
+    p ← p − lr · v
     """
 
     def __init__(self, parameters: Iterable[Tensor], lr: float, momentum: float = 0.0) -> None:

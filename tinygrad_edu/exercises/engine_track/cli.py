@@ -1,0 +1,52 @@
+"""The engine track's commands, called by ``python -m tinygrad_edu.exercises``: start, check, capstone."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from ..workspace import WorkspaceError
+from . import capstone, grading, workspace
+
+
+def run_start(folder: Path) -> int:
+    written = workspace.start(folder)
+    print(f"wrote {len(written)} files into {folder}:")
+    for path in written:
+        print(f"  {path.name}")
+    print(f"open {folder / 'README.md'}, write value.py then tensor.py, and check them as you go:")
+    print(f"  python -m tinygrad_edu.exercises check {shlex.quote(str(folder))}")
+    return 0
+
+
+def run_check(folder: Path, names: list[str]) -> int:
+    if names:
+        raise WorkspaceError(
+            f"check: OP {names[0]!r} given, but {str(folder)!r} is an engine-track workspace, checked whole; "
+            f"drop the OP names: python -m tinygrad_edu.exercises check {shlex.quote(str(folder))}"
+        )
+    grades = grading.grade(folder)
+    for result in grades:
+        print(result, flush=True)
+    correct = sum(result.ok for result in grades)
+    print(f"\n{correct} of {len(grades)} checks correct")
+    if correct == len(grades):
+        command = f"python -m tinygrad_edu.exercises capstone {shlex.quote(str(folder))}"
+        print(f"next: train a network on your engine: {command}")
+    return 0 if correct == len(grades) else 1
+
+
+def run_capstone(folder: Path, spirals_only: bool) -> int:
+    if not folder.is_dir() or not (folder / "tensor.py").is_file():
+        raise WorkspaceError(
+            f"capstone: DIR {str(folder)!r} holds no tensor.py; make an engine workspace with: "
+            "python -m tinygrad_edu.exercises start NEW_DIR --track engine"
+        )
+    grades = grading.grade(folder)
+    wrong = [result for result in grades if result.file == "tensor.py" and not result.ok]
+    if wrong:
+        print(f"the capstone trains on tensor.py, and {len(wrong)} of its checks do not pass yet:")
+        for result in wrong:
+            print(result)
+        return 1
+    return 0 if capstone.run(folder, spirals_only) else 1

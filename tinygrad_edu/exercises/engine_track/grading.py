@@ -1,0 +1,63 @@
+"""Grade an engine-track workspace: every check of checks.py, each in a sandboxed process.
+
+``grade(folder)`` runs the checks in order and returns one ``EngineGrade`` per check, printed as
+the op track prints its grades: the check's name and its status, then why, indented. A check
+that runs past its time limit is most likely a walk that follows every path of a graph (no
+visited set) or an endless loop, and is told so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..grading import BROKEN, CORRECT, WRONG
+from ..sandbox import MEMORY, OK, TIMEOUT, run_isolated
+from .checks import CHECKS, EngineCheck, run_check
+
+SECONDS = 30.0  # per check; a correct engine needs well under 1 s for any of them
+MEMORY_BYTES = 1 << 30
+
+
+@dataclass
+class EngineGrade:
+    check: EngineCheck
+    status: str
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == CORRECT
+
+    @property
+    def file(self) -> str:
+        return self.check.file
+
+    def __str__(self) -> str:
+        head = f"{self.check.name:<20} {self.status}"
+        if not self.message:
+            return head
+        return head + "\n" + "\n".join(f"    {line}" for line in self.message.splitlines())
+
+
+def grade_check(folder: Path, check: EngineCheck) -> EngineGrade:
+    if not (folder / check.file).is_file():
+        return EngineGrade(check, BROKEN, f"{check.file} is missing from {folder}")
+    outcome = run_isolated(run_check, [check.name, str(folder)], seconds=SECONDS, memory_bytes=MEMORY_BYTES)
+    if outcome.status == OK:
+        return EngineGrade(check, outcome.value["status"], outcome.value["message"])
+    if outcome.status == TIMEOUT:
+        why = (
+            f"ran past {SECONDS:.0f} s (the check needs well under a second). Likely mistake: a walk without a "
+            "visited set, which follows every path through the graph (their number doubles with each layer), "
+            "or a loop that never ends"
+        )
+    elif outcome.status == MEMORY:
+        why = "ran out of memory: a list or stack that grows without end? (a node pushed again and again)"
+    else:
+        why = f"{outcome.status}: {outcome.error}"
+    return EngineGrade(check, WRONG, why)
+
+
+def grade(folder: Path) -> list[EngineGrade]:
+    return [grade_check(folder, check) for check in CHECKS]

@@ -120,9 +120,25 @@ for node in topological_order(self):
         for parent, gradient in zip(node.parents, node.local_backward(node.grad)):
             parent.grad += unbroadcast(gradient, parent.shape)
 """
+MICROGRAD_BACKWARD = """
+order, visited = [], set()
+def build(node):
+    if id(node) not in visited:
+        visited.add(id(node))
+        for parent in node.parents:
+            build(parent)
+        order.append(node)
+build(self)
+self.grad = 1.0
+for node in reversed(order):
+    if node.local_backward is not None:
+        for parent, gradient in zip(node.parents, node.local_backward(node.grad)):
+            parent.grad += gradient
+"""
 PLANTED = {
     "no visited set": ("value.py", "topological_order", RECURSIVE_WITHOUT_VISITED, "Value order", "no visited set"),
     "deep recursion": ("value.py", "topological_order", RECURSIVE_WITH_VISITED, "Value order", "RecursionError"),
+    "recursive backward": ("value.py", "Value.backward", MICROGRAD_BACKWARD, "Value.backward", "RecursionError"),
     "= for +=": ("value.py", "Value.backward", ASSIGNED, "Value.backward", "= instead of +="),
     "breadth first": ("value.py", "topological_order", BREADTH_FIRST, "Value order", "wrong order"),
     "not reversed": ("tensor.py", "Tensor.backward", NOT_REVERSED, "Tensor.backward", "wrong order"),

@@ -10,7 +10,7 @@ time.
 
     spirals  three interleaved arms of 100 points each in the plane (CS231n's example), an MLP
              2-64-3 with ReLU, full batch, 500 steps: 99% or more of the points classified right
-    MNIST    784-128-10 with ReLU, batches of 128, 4 epochs of the 60,000 training images: 97% or
+    MNIST    784-128-10 with ReLU, batches of 128, 6 epochs of the 60,000 training images: 97% or
              more of the 10,000 test images, in a minute or two on one core
 """
 
@@ -43,7 +43,7 @@ class Task:
 
 
 SPIRALS = Task("spirals", (2, 64, 3), lr=0.5, momentum=0.9, epochs=500, batch_size=None, goal=0.99)
-MNIST = Task("MNIST", (784, 128, 10), lr=0.1, momentum=0.9, epochs=4, batch_size=128, goal=0.97)
+MNIST = Task("MNIST", (784, 128, 10), lr=0.1, momentum=0.9, epochs=6, batch_size=128, goal=0.97)
 
 
 @dataclass

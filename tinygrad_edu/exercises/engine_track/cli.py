@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..workspace import WorkspaceError
 from . import capstone, grading, workspace
+from .checks import describe_error
 
 
 def run_start(folder: Path) -> int:
@@ -49,4 +50,9 @@ def run_capstone(folder: Path, spirals_only: bool) -> int:
         for result in wrong:
             print(result)
         return 1
-    return 0 if capstone.run(folder, spirals_only) else 1
+    try:
+        reached = capstone.run(folder, spirals_only)
+    except Exception as error:  # the student's engine, run in this process: say where it broke, in one line
+        print(f"your engine raised {describe_error(error, 'tensor.py')}")
+        return 1
+    return 0 if reached else 1

@@ -246,6 +246,28 @@ def backward_problem(make: Callable[[float], Node], symbol: str, where: str) -> 
                 "grad (parent.grad += ...) instead of replacing it"
             )
         return message
+    return deep_chain_problem(make, where)
+
+
+def deep_chain_problem(make: Callable[[float], Node], where: str) -> str | None:
+    """backward() through a chain of CHAIN_LENGTH ops: no RecursionError, and ∂end/∂start = 1."""
+    start = make(0.5)
+    end = start
+    for _ in range(CHAIN_LENGTH):
+        end = end + 0.001
+    try:
+        end.backward()
+    except RecursionError:
+        return (
+            f"{where}: RecursionError on a chain of {CHAIN_LENGTH:,} ops (x = x + 0.001, {CHAIN_LENGTH:,} times).\n"
+            "Likely mistake: a recursive walk inside backward(). Walk the list topological_order returns, "
+            "with a plain loop"
+        )
+    if not np.allclose(np.asarray(start.grad, dtype=float), 1.0):
+        return (
+            f"{where}: on a chain of {CHAIN_LENGTH:,} ops (x = x + 0.001), ∂end/∂start is 1; you gave "
+            f"{float(np.ravel(start.grad)[0]):.6g}"
+        )
     return None
 
 

@@ -46,10 +46,10 @@ def describe_error(error: BaseException, file: str) -> str:
     return text
 
 
-def guarded(file: str, body: Callable[[Any], Outcome | str | None], stub: str) -> Callable[[str], Outcome]:
+def guarded(file: str, body: Callable[[Any], Outcome | str | None], *stubs: str) -> Callable[[str], Outcome]:
     """A check of ``file``: load it, run ``body(module)`` (a problem's text, or None), and turn what
-    happens into an outcome: the stub ``stub`` still there is "not written yet", another stub the
-    check needed is named, an exception is "wrong" with the student's line."""
+    happens into an outcome: one of the check's own ``stubs`` still there is "not written yet",
+    another stub the check needed is named, an exception is "wrong" with the student's line."""
 
     def check(folder: str) -> Outcome:
         try:
@@ -59,8 +59,9 @@ def guarded(file: str, body: Callable[[Any], Outcome | str | None], stub: str) -
         try:
             result = body(module)
         except NotImplementedError as error:
-            if f"{stub} is not written yet" in str(error):
-                return outcome(NOT_WRITTEN, f"write {stub} in {file}, then check again")
+            name = str(error).removesuffix(" is not written yet")
+            if name in stubs:
+                return outcome(NOT_WRITTEN, f"write {name} in {file}, then check again")
             if "not written yet" in str(error):
                 return outcome(NOT_WRITTEN, needs(error))
             return outcome(WRONG, describe_error(error, file))
@@ -116,7 +117,7 @@ def tensor_maker(module: Any) -> Callable[[Any], Any]:
 
 
 def value_ops(folder: str) -> Outcome:
-    return guarded("value.py", lambda m: ops_outcome(op_checks.VALUE_CASES, value_maker(m), "value.py"), "-")(folder)
+    return guarded("value.py", lambda m: ops_outcome(op_checks.VALUE_CASES, value_maker(m), "value.py"))(folder)
 
 
 value_order = guarded(
@@ -160,9 +161,7 @@ unbroadcast = guarded("tensor.py", unbroadcast_problem, "unbroadcast")
 
 
 def tensor_ops(folder: str) -> Outcome:
-    return guarded("tensor.py", lambda m: ops_outcome(op_checks.TENSOR_CASES, tensor_maker(m), "tensor.py"), "-")(
-        folder
-    )
+    return guarded("tensor.py", lambda m: ops_outcome(op_checks.TENSOR_CASES, tensor_maker(m), "tensor.py"))(folder)
 
 
 def array_maker(module: Any) -> Callable[[float], Any]:
@@ -240,7 +239,7 @@ def sgd_mistake(
     return "none of the usual ones: work out v and p for two steps on paper"
 
 
-sgd = guarded("tensor.py", sgd_problem, "SGD.zero_grad")
+sgd = guarded("tensor.py", sgd_problem, "SGD.zero_grad", "SGD.step")
 
 CHECKS: tuple[EngineCheck, ...] = (
     EngineCheck("Value ops", "value.py", value_ops, "the local derivatives of **, tanh, exp, relu"),

@@ -1,10 +1,19 @@
-"""python -m tinygrad_edu.exercises start DIR [--track ops|engine] | check DIR [OP ...] | capstone DIR
+"""python -m tinygrad_edu.exercises start DIR [--track ops|engine] | check DIR [OP ...] [--seconds S] [--memory-mb M]
+                                 | capstone DIR [--spirals]
 
-Two tracks: ops (write the backward and jvp of eight ops) and engine (write the engine itself:
-the walk, the accumulation, backward(), then train a network on it; engine_track/). check
-grades whichever kind of workspace DIR is. Exit status of check and capstone: 0 when everything
-checked is correct (capstone: every goal reached), 1 otherwise, 2 on bad input (DIR missing or
-not a workspace, an unknown op); start exits 2 if DIR is not empty.
+Two tracks: ops (the backward and jvp of eight ops; this file, isolated.py) and engine (the engine
+itself: the walk, the accumulation, backward(), then a network trained on it; engine_track/).
+check grades whichever kind of workspace DIR is; capstone trains on an engine workspace.
+
+check runs the student's code of each op in a process of its own, within a time limit
+(--seconds, 30 by default) and a memory limit (--memory-mb, 1024 by default) per op; the grade
+is decided in the grader's process (isolated.py). An op that loops, sleeps, allocates past the
+limit, exits or raises KeyboardInterrupt is graded wrong with a message saying so.
+
+Exit status of check and capstone: 0 when everything checked is correct (capstone: every goal
+reached), 1 otherwise, 2 on bad input
+(DIR missing or not a workspace, an unknown op, a limit out of range), 130 on Ctrl-C; start exits
+2 if DIR is not empty or cannot be written.
 """
 
 from __future__ import annotations
@@ -14,7 +23,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from . import catalog, grading, workspace
+from . import catalog, isolated, workspace
 from .engine_track import cli as engine_cli
 from .engine_track import workspace as engine_workspace
 
@@ -37,6 +46,18 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("check", help="grade the ops in the workspace DIR")
     check.add_argument("DIR", type=Path)
     check.add_argument("ops", nargs="*", metavar="OP", help="only these ops (e.g. mul sum); all by default")
+    check.add_argument(
+        "--seconds",
+        type=float,
+        default=isolated.SECONDS,
+        help=f"time limit per op, in seconds (default {isolated.SECONDS:g}; at most {MAX_SECONDS:g})",
+    )
+    check.add_argument(
+        "--memory-mb",
+        type=float,
+        default=isolated.MEMORY_BYTES / 2**20,
+        help=f"memory limit per op, in MB beyond what Python and NumPy hold (default {isolated.MEMORY_BYTES >> 20})",
+    )
     capstone = commands.add_parser("capstone", help="train a network on the engine in the engine workspace DIR")
     capstone.add_argument("DIR", type=Path)
     capstone.add_argument("--spirals", action="store_true", help="the 2-D spirals only (seconds), not MNIST")
@@ -48,12 +69,28 @@ def main(argv: list[str] | None = None) -> int:
             return run_start(arguments.DIR)
         if arguments.command == "capstone":
             return engine_cli.run_capstone(arguments.DIR, arguments.spirals)
+        seconds, memory_bytes = limits(arguments.seconds, arguments.memory_mb)
         if engine_workspace.is_workspace(arguments.DIR):
-            return engine_cli.run_check(arguments.DIR, arguments.ops)
-        return run_check(arguments.DIR, arguments.ops)
+            return engine_cli.run_check(arguments.DIR, arguments.ops, seconds, memory_bytes)
+        return run_check(arguments.DIR, arguments.ops, seconds, memory_bytes)
     except workspace.WorkspaceError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted (Ctrl-C): nothing was changed", file=sys.stderr)
+        return 130
+
+
+MAX_SECONDS = 3600.0
+
+
+def limits(seconds: float, memory_mb: float) -> tuple[float, int]:
+    """The limits per op, checked: (seconds, bytes)."""
+    if not 0 < seconds <= MAX_SECONDS:  # also refuses nan
+        raise workspace.WorkspaceError(f"check: --seconds must be in (0, {MAX_SECONDS:g}]; got {seconds!r}")
+    if not 16 <= memory_mb <= 2**20:
+        raise workspace.WorkspaceError(f"check: --memory-mb must be in [16, {2**20}]; got {memory_mb!r}")
+    return seconds, int(memory_mb * 2**20)
 
 
 def run_start(folder: Path) -> int:
@@ -66,7 +103,9 @@ def run_start(folder: Path) -> int:
     return 0
 
 
-def run_check(folder: Path, names: list[str]) -> int:
+def run_check(
+    folder: Path, names: list[str], seconds: float = isolated.SECONDS, memory_bytes: int = isolated.MEMORY_BYTES
+) -> int:
     if not folder.exists():
         raise workspace.WorkspaceError(f"check: DIR {str(folder)!r} does not exist; make one with start {folder}")
     if not workspace.is_workspace(folder):
@@ -82,22 +121,13 @@ def run_check(folder: Path, names: list[str]) -> int:
         except KeyError:
             known = " ".join(exercise.file.removesuffix(".py") for exercise in catalog.EXERCISES)
             raise workspace.WorkspaceError(f"check: unknown OP {name!r}; expected one of: {known}") from None
-    grades = [grade_file(folder, exercise) for exercise in chosen or catalog.EXERCISES]
-    for result in grades:
-        print(result, flush=True)
+    grades = []
+    for exercise in chosen or catalog.EXERCISES:
+        grades.append(isolated.grade_file(folder, exercise, seconds, memory_bytes))
+        print(grades[-1], flush=True)
     correct = sum(result.ok for result in grades)
     print(f"\n{correct} of {len(grades)} ops correct")
     return 0 if correct == len(grades) else 1
-
-
-def grade_file(folder: Path, exercise: catalog.Exercise) -> grading.Grade:
-    if not (folder / exercise.file).is_file():
-        return grading.Grade(exercise, grading.BROKEN, f"{exercise.file} is missing from {folder}")
-    try:
-        op = workspace.load(folder, exercise)
-    except Exception as error:
-        return grading.Grade(exercise, grading.BROKEN, grading.describe_error(error, exercise))
-    return grading.grade(exercise, op)
 
 
 if __name__ == "__main__":

@@ -42,7 +42,9 @@ The outcome's ``status`` is one of:
 A Ctrl-C at the terminal reaches the grader only (the child runs in a session of its own): the child is
 killed and KeyboardInterrupt is raised in the grader, as it would be without the sandbox.
 
-POSIX only (``resource``, process groups).
+POSIX only (``resource``, process groups). As with any multiprocessing start method but "fork",
+each new process imports the caller's ``__main__`` module again (as ``__mp_main__``): a script that
+calls ``run_isolated`` keeps its top-level work under ``if __name__ == "__main__":``.
 """
 
 from __future__ import annotations

@@ -173,4 +173,3 @@ class Identity(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return x
-

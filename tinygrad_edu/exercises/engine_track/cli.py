@@ -20,15 +20,18 @@ def run_start(folder: Path) -> int:
     return 0
 
 
-def run_check(folder: Path, names: list[str]) -> int:
+def run_check(
+    folder: Path, names: list[str], seconds: float = grading.SECONDS, memory_bytes: int = grading.MEMORY_BYTES
+) -> int:
     if names:
         raise WorkspaceError(
             f"check: OP {names[0]!r} given, but {str(folder)!r} is an engine-track workspace, checked whole; "
             f"drop the OP names: python -m tinygrad_edu.exercises check {shlex.quote(str(folder))}"
         )
-    grades = grading.grade(folder)
-    for result in grades:
-        print(result, flush=True)
+    grades = []
+    for check in grading.CHECKS:
+        grades.append(grading.grade_check(folder, check, seconds, memory_bytes))
+        print(grades[-1], flush=True)
     correct = sum(result.ok for result in grades)
     print(f"\n{correct} of {len(grades)} checks correct")
     if correct == len(grades):

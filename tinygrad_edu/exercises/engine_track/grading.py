@@ -40,15 +40,17 @@ class EngineGrade:
         return head + "\n" + "\n".join(f"    {line}" for line in self.message.splitlines())
 
 
-def grade_check(folder: Path, check: EngineCheck) -> EngineGrade:
+def grade_check(
+    folder: Path, check: EngineCheck, seconds: float = SECONDS, memory_bytes: int = MEMORY_BYTES
+) -> EngineGrade:
     if not (folder / check.file).is_file():
         return EngineGrade(check, BROKEN, f"{check.file} is missing from {folder}")
-    outcome = run_isolated(run_check, [check.name, str(folder)], seconds=SECONDS, memory_bytes=MEMORY_BYTES)
+    outcome = run_isolated(run_check, [check.name, str(folder)], seconds=seconds, memory_bytes=memory_bytes)
     if outcome.status == OK:
         return EngineGrade(check, outcome.value["status"], outcome.value["message"])
     if outcome.status == TIMEOUT:
         why = (
-            f"ran past {SECONDS:.0f} s (the check needs well under a second). Likely mistake: a walk without a "
+            f"ran past {seconds:g} s (the check needs well under a second). Likely mistake: a walk without a "
             "visited set, which follows every path through the graph (their number doubles with each layer), "
             "or a loop that never ends"
         )
@@ -59,5 +61,5 @@ def grade_check(folder: Path, check: EngineCheck) -> EngineGrade:
     return EngineGrade(check, WRONG, why)
 
 
-def grade(folder: Path) -> list[EngineGrade]:
-    return [grade_check(folder, check) for check in CHECKS]
+def grade(folder: Path, seconds: float = SECONDS, memory_bytes: int = MEMORY_BYTES) -> list[EngineGrade]:
+    return [grade_check(folder, check, seconds, memory_bytes) for check in CHECKS]

@@ -16,8 +16,7 @@ import shlex
 from pathlib import Path
 from types import ModuleType
 
-from ...atomic import atomic_file
-from ..workspace import WorkspaceError
+from ..workspace import write_workspace
 
 TEMPLATES = Path(__file__).with_name("templates")
 FILES = ("value.py", "tensor.py")  # part 1, part 2
@@ -75,20 +74,8 @@ def is_workspace(folder: Path) -> bool:
 
 
 def start(folder: Path) -> list[Path]:
-    """Write a fresh engine-track workspace into ``folder`` (created if missing; it must be empty)."""
-    if folder.exists() and not folder.is_dir():
-        raise WorkspaceError(f"start: DIR {str(folder)!r} is a file; give a new or empty folder")
-    if folder.is_dir() and any(folder.iterdir()):
-        raise WorkspaceError(
-            f"start: DIR {str(folder)!r} is not empty; give a new or empty folder (nothing was overwritten)"
-        )
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in [("README.md", readme(str(folder)))] + [(file, template(file)) for file in FILES]:
-        with atomic_file(folder / name) as handle:
-            handle.write(text)
-        written.append(folder / name)
-    return written
+    """Write a fresh engine-track workspace into ``folder`` (new or empty), all or nothing, as the ops track does."""
+    return write_workspace(folder, [("README.md", readme(str(folder)))] + [(file, template(file)) for file in FILES])
 
 
 def load(folder: Path, file: str) -> ModuleType:

@@ -151,11 +151,12 @@ class Tensor:
     # ----- the walk ------------------------------------------------------------------------------
 
     def backward(self) -> None:
-        """Fill in ``grad`` of every Tensor this one depends on (this one must be a scalar).
+        """Fill in ``grad`` of every Tensor this one depends on.
 
-        Part 1's walk, with arrays: ∂L/∂L is an array of ones shaped like this Tensor; each
-        gradient a local_backward returns is summed back to its parent's shape with unbroadcast
-        before it is ADDED to the parent's grad.
+        Part 1's walk, with arrays. It starts from an array of ones shaped like this Tensor (for
+        a scalar loss L, the 1 of ∂L/∂L; for any other Tensor, the gradient of the sum of its
+        elements). Each gradient a local_backward returns is summed back to its parent's shape
+        with unbroadcast before it is ADDED to the parent's grad.
         """
         raise NotImplementedError("Tensor.backward is not written yet")
 

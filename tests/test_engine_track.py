@@ -135,11 +135,19 @@ for node in reversed(order):
         for parent, gradient in zip(node.parents, node.local_backward(node.grad)):
             parent.grad += gradient
 """
+ASSIGNED_ARRAYS = """
+self.grad = np.ones_like(self.data)
+for node in reversed(topological_order(self)):
+    if node.local_backward is not None:
+        for parent, gradient in zip(node.parents, node.local_backward(node.grad)):
+            parent.grad = unbroadcast(gradient, parent.shape)
+"""
 PLANTED = {
     "no visited set": ("value.py", "topological_order", RECURSIVE_WITHOUT_VISITED, "Value order", "no visited set"),
     "deep recursion": ("value.py", "topological_order", RECURSIVE_WITH_VISITED, "Value order", "RecursionError"),
     "recursive backward": ("value.py", "Value.backward", MICROGRAD_BACKWARD, "Value.backward", "RecursionError"),
     "= for +=": ("value.py", "Value.backward", ASSIGNED, "Value.backward", "= instead of +="),
+    "= for +=, tensor": ("tensor.py", "Tensor.backward", ASSIGNED_ARRAYS, "Tensor.backward", "= instead of +="),
     "breadth first": ("value.py", "topological_order", BREADTH_FIRST, "Value order", "wrong order"),
     "not reversed": ("tensor.py", "Tensor.backward", NOT_REVERSED, "Tensor.backward", "wrong order"),
     "visited twice": ("value.py", "topological_order", VISITED_ON_PUSH_ONLY, "Value order", "a node visited twice"),

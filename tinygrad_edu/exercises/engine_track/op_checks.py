@@ -279,10 +279,10 @@ def check_case(case: OpCase, make: Callable[[np.ndarray], Any]) -> str | None:
         if np.allclose(mine, right, rtol=1e-5, atol=1e-7):
             continue
         where = tuple(int(i) for i in np.unravel_index(np.argmax(np.abs(mine - right)), mine.shape))
-        at = f"element {where}, " if where else ""
+        at = f"at element {where}, " if where else ""
         upstream = g[where] if g.shape == mine.shape else np.ravel(g)[0]
         message = (
-            f"{case.text}: the gradient of {case.names[index]} is wrong at {at}where "
+            f"{case.text}: the gradient of {case.names[index]} is wrong {at}where "
             f"{case.names[index]} = {arrays[index][where]:.4g}, grad_output = {upstream:.4g}: "
             f"you gave {mine[where]:.6g}, the right value is {right[where]:.6g}."
         )

@@ -14,9 +14,6 @@ In this track every input of an op moves, so no input tangent is None.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
 
 from tinygrad_edu import Context, Function, Tensor
@@ -192,14 +189,20 @@ class SoftmaxCrossEntropy(Function):
         return jvp(lambda t: cross_entropy(t, ctx.targets), logits.detach(), logits_dot)[1]
 
 
-def library_op(name: str) -> Any:
+# The helpers below import what they use inside, and carry no annotations (which would need
+# imports), on purpose: start copies this file's imports into every student file.
+
+
+def library_op(name):
     """The library's own op ``name`` (tinygrad_edu.ops), which keeps on ctx what the class here keeps."""
     from tinygrad_edu.ops import elementwise, linalg
 
-    return {"MatMul": linalg.MatMul}.get(name) or getattr(elementwise, name)
+    if name == "MatMul":
+        return linalg.MatMul
+    return getattr(elementwise, name)
 
 
-def grad(function: Callable[[Tensor], Tensor], x: Tensor, grad_output: Tensor) -> tuple:
+def grad(function, x, grad_output):
     """∂L/∂x through the library's own ops (tg.grad), for an upstream gradient ``grad_output``.
 
     Recorded even inside a plain backward (which records nothing), so that it can be differentiated again.
@@ -210,14 +213,14 @@ def grad(function: Callable[[Tensor], Tensor], x: Tensor, grad_output: Tensor) -
         return autograd.grad(function(x), x, grad_outputs=grad_output, create_graph=True)
 
 
-def jvp(function: Callable[[Tensor], Tensor], x: Tensor, x_dot: Tensor) -> tuple:
+def jvp(function, x, x_dot):
     """(output, tangent) through the library's own ops (tg.jvp)."""
     from tinygrad_edu import forward
 
     return forward.jvp(function, x, x_dot)
 
 
-def cross_entropy(logits: Tensor, targets: np.ndarray) -> Tensor:
+def cross_entropy(logits, targets):
     """The library's mean cross-entropy (tg.nn.functional.cross_entropy)."""
     from tinygrad_edu.nn import functional
 

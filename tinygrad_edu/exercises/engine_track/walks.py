@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from . import op_checks
+
 LADDER_RUNGS = 16
 CHAIN_LENGTH = 5000
 Node = Any  # a student's Value or Tensor
@@ -302,8 +304,5 @@ def contributions(target: Node, nodes: list[Node], right: dict[int, np.ndarray],
 
 
 def sum_to(gradient: np.ndarray, node: Node) -> np.ndarray:
-    """``gradient`` summed to ``node``'s shape (the graphs here broadcast nothing but scalars)."""
-    shape = np.shape(node.data)
-    while gradient.ndim > len(shape):
-        gradient = gradient.sum(axis=0)
-    return gradient.reshape(shape) if gradient.size == int(np.prod(shape)) else gradient
+    """``gradient`` summed to ``node``'s shape, as the engine would (op_checks.sum_to)."""
+    return op_checks.sum_to(gradient, np.shape(node.data))

@@ -100,19 +100,29 @@ def batch_order(count: int, task: Task, seed: int = 1) -> Iterator[np.ndarray]:
             yield order[start : start + task.batch_size]
 
 
-def train_student(module: Any, task: Task, data: tuple[np.ndarray, ...]) -> Run:
+def train_student(module: Any, task: Task, data: tuple[np.ndarray, ...], say: Callable[[str], None] = print) -> Run:
+    """Train on the student's engine; with mini-batches, say the mean loss after each epoch."""
     x_train, y_train, x_test, y_test = data
     weights = [module.Tensor(w) for w in initial_weights(task.sizes, x_train.dtype.type)]
     optimizer = module.SGD(weights, lr=task.lr, momentum=task.momentum)
     start, cpu_start = time.perf_counter(), time.process_time()
     first_loss = None
+    losses = []
+    steps_per_epoch = -(-len(x_train) // task.batch_size) if task.batch_size else 0  # rounded up
     for rows in batch_order(len(x_train), task):
         optimizer.zero_grad()
         loss = module.cross_entropy(forward(module.Tensor(x_train[rows]), weights), y_train[rows])
         loss.backward()
         optimizer.step()
+        losses.append(float(loss.data))
         if first_loss is None:
-            first_loss = float(loss.data)
+            first_loss = losses[0]
+        if steps_per_epoch and len(losses) % steps_per_epoch == 0:
+            epoch = len(losses) // steps_per_epoch
+            mean = np.mean(losses[-steps_per_epoch:])
+            say(
+                f"  yours    epoch {epoch} of {task.epochs}: mean loss {mean:.4f} ({time.perf_counter() - start:.0f} s)"
+            )
     logits = forward(module.Tensor(x_test), weights).data
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     return Run("yours", float(first_loss or 0.0), accuracy(logits, y_test), seconds, cpu_seconds)
@@ -164,7 +174,7 @@ def compare(module: Any, task: Task, data: tuple[np.ndarray, ...], say: Callable
     batches = "full batch" if task.batch_size is None else f"batches of {task.batch_size}"
     steps = "steps" if task.batch_size is None else "epochs"
     say(f"{task.name}: MLP {layers}, {batches}, SGD(lr={task.lr}, momentum={task.momentum}), {task.epochs} {steps}")
-    mine = train_student(module, task, data)
+    mine = train_student(module, task, data, say)
     reference = train_library(task, data)
     for run in (mine, reference):
         say(

@@ -76,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     except workspace.WorkspaceError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # a folder that cannot be read, no room for the sandbox's temporary files
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"error: {arguments.command}: {where}{error.strerror or error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("\ninterrupted (Ctrl-C): nothing was changed", file=sys.stderr)
         return 130

@@ -108,6 +108,10 @@ python -m tinygrad_edu.exercises check {folder} mul div   # some of them
 For each op `check` says "correct", "not written yet", or which input's gradient is wrong at
 which element, with the values there, and the mistake it most likely is. It compares against
 central differences (`tinygrad_edu.testing.check_op`) and against reference solutions.
+
+Each op is checked in a separate process, with at most 30 seconds and 1 GiB of memory
+(`--seconds 60`, `--memory-mb 2048` to change them): an endless loop or a huge array in your
+code is reported for that op, and the other ops are still checked.
 """
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..workspace import WorkspaceError
 from . import capstone, grading, workspace
-from .checks import describe_error
+from .observe import describe_error
 
 
 def run_start(folder: Path) -> int:

@@ -219,19 +219,53 @@ def draw(case: OpCase, seed: int = 0) -> list[np.ndarray]:
     return [rng.uniform(-2, 2, size=shape) for shape in case.inputs]
 
 
-def run(case: OpCase, make: Callable[[np.ndarray], Any], arrays: list[np.ndarray], g: np.ndarray) -> Any:
-    """(output, the student's gradients summed to the inputs' shapes) for upstream ``g``."""
-    out = case.build(*[make(array.copy()) for array in arrays])
-    try:
-        returned = out.local_backward(g if isinstance(out.data, np.ndarray) else float(g))
-    except NotImplementedError as error:
-        if "not written yet" in str(error):
-            raise NotWritten(str(error)) from None
-        raise
-    if not isinstance(returned, tuple | list) or len(returned) != len(arrays):
+def library(array: np.ndarray) -> LibraryTensor:
+    """The grader's own leaves: the op's forward, for the reference values, is the library's."""
+    return LibraryTensor(np.array(array, dtype=np.float64))
+
+
+def forward(case: OpCase, arrays: list[np.ndarray]) -> np.ndarray:
+    """The op's output on ``arrays``, by the library's Tensor."""
+    return np.asarray(case.build(*[library(array) for array in arrays]).data, dtype=float)
+
+
+def inputs(case: OpCase) -> tuple[list[np.ndarray], np.ndarray]:
+    """The case's inputs and its upstream gradient g = ∂L/∂out (the same in the sandbox and in the grader)."""
+    arrays = draw(case)
+    g = np.random.default_rng(7).uniform(0.5, 1.5, size=np.shape(forward(case, arrays)))
+    return arrays, g
+
+
+def unbroadcast_inputs() -> list[tuple[np.ndarray, tuple[int, ...]]]:
+    """(grad, shape) for each unbroadcast case."""
+    rng = np.random.default_rng(3)
+    return [(rng.standard_normal(output_shape), shape) for output_shape, shape in UNBROADCAST_CASES]
+
+
+UNBROADCAST_CASES = (((3, 4), (4,)), ((3, 4), (3, 1)), ((2, 3, 4), (3, 1)), ((3, 4), ()), ((3, 4), (3, 4)))
+SGD_LR, SGD_MOMENTUM = 0.1, 0.9
+
+
+def sgd_inputs() -> tuple[list[np.ndarray], list[list[np.ndarray]], float, float]:
+    """Two parameters' starting values and the gradients of two steps, lr and momentum."""
+    rng = np.random.default_rng(5)
+    starts = [rng.standard_normal((3, 2)), rng.standard_normal(2)]
+    steps = [[rng.standard_normal(start.shape) for start in starts] for _ in range(2)]
+    return starts, steps, SGD_LR, SGD_MOMENTUM
+
+
+def gradients_given(case: OpCase, arrays: list[np.ndarray], seen: dict) -> list[np.ndarray]:
+    """The student's gradients, as the sandbox saw them, summed to the inputs' shapes (ValueError if they cannot be)."""
+    if "returned" in seen:
         raise ValueError(
-            f"local_backward returned {type(returned).__name__} {returned!r:.60}; it must return a tuple of "
+            f"local_backward returned {str(seen['returned'])[:80]}; it must return a tuple of "
             f"{len(arrays)} gradient(s), one per input: {'(g,)' if len(arrays) == 1 else '(ga, gb)'}"
+        )
+    returned = seen["gradients"]
+    if not isinstance(returned, list) or len(returned) != len(arrays):
+        raise ValueError(
+            f"local_backward returned {len(returned) if isinstance(returned, list) else 'no'} gradient(s); it must "
+            f"return a tuple of {len(arrays)}, one per input: {'(g,)' if len(arrays) == 1 else '(ga, gb)'}"
         )
     gradients = []
     for array, gradient in zip(arrays, returned):
@@ -243,11 +277,11 @@ def run(case: OpCase, make: Callable[[np.ndarray], Any], arrays: list[np.ndarray
                 f"a gradient of shape {gradient.shape} for an input of shape {array.shape}: "
                 "return gradients shaped like the op's OUTPUT (or like the input)"
             ) from None
-    return np.asarray(out.data, dtype=float), gradients
+    return gradients
 
 
-def numerical(case: OpCase, make: Callable, arrays: list[np.ndarray], g: np.ndarray) -> list[np.ndarray]:
-    """∂(Σ g · out)/∂input for each input, by central differences of the op's forward."""
+def numerical(case: OpCase, arrays: list[np.ndarray], g: np.ndarray) -> list[np.ndarray]:
+    """∂(Σ g · out)/∂input for each input, by central differences of the op's forward (the library's)."""
     eps = 1e-6
     result = []
     for index, array in enumerate(arrays):
@@ -257,25 +291,34 @@ def numerical(case: OpCase, make: Callable, arrays: list[np.ndarray], g: np.ndar
             for step in (eps, -eps):
                 moved = [a.copy() for a in arrays]
                 moved[index][element] += step
-                values.append(float(np.sum(g * np.asarray(case.build(*[make(a) for a in moved]).data))))
+                values.append(float(np.sum(g * forward(case, moved))))
             gradient[element] = (values[0] - values[1]) / (2 * eps)
         result.append(gradient)
     return result
 
 
-def check_case(case: OpCase, make: Callable[[np.ndarray], Any]) -> str | None:
-    """None if the student's local derivative is right on ``case``; else what is wrong (NotWritten propagates)."""
-    arrays = draw(case)
-    probe = case.build(*[make(array.copy()) for array in arrays])
-    g = np.random.default_rng(7).uniform(0.5, 1.5, size=np.shape(probe.data))
-    try:
-        output, given = run(case, make, arrays, g)
-    except NotWritten:
-        raise
-    except Exception as error:
-        text = f"{case.text}: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+def check_case(case: OpCase, seen: dict) -> str | None:
+    """None if the student's local derivative, as the sandbox saw it, is right on ``case``; else what is
+    wrong (NotWritten when its stub is still there). Every reference value is computed here."""
+    arrays, g = inputs(case)
+    if "error" in seen:
+        error = seen["error"]
+        if error["type"] == "NotImplementedError" and "not written yet" in str(error["message"]):
+            raise NotWritten(str(error["message"]))
+        text = f"{case.text}: {str(error['text'])[:300]}"
         return text + (f"\nHint: {case.shape_hint}" if case.shape_hint else "")
-    expected = numerical(case, make, arrays, g)
+    output = forward(case, arrays)
+    theirs = np.asarray(seen["output"], dtype=float)
+    if theirs.shape != output.shape or not np.allclose(theirs, output, rtol=1e-6, atol=1e-9):
+        return (
+            f"{case.text}: the op's output is not what it computes (you have {np.ravel(theirs)[:3]}..., the right "
+            f"values are {np.ravel(output)[:3]}...): keep the forward as the template has it"
+        )
+    try:
+        given = gradients_given(case, arrays, seen)
+    except ValueError as error:
+        return f"{case.text}: ValueError: {error}" + (f"\nHint: {case.shape_hint}" if case.shape_hint else "")
+    expected = numerical(case, arrays, g)
     for index, (mine, right) in enumerate(zip(given, expected)):
         if np.allclose(mine, right, rtol=1e-5, atol=1e-7):
             continue
@@ -287,7 +330,7 @@ def check_case(case: OpCase, make: Callable[[np.ndarray], Any]) -> str | None:
             f"{case.names[index]} = {arrays[index][where]:.4g}, grad_output = {upstream:.4g}: "
             f"you gave {mine[where]:.6g}, the right value is {right[where]:.6g}."
         )
-        return message + "\nLikely mistake: " + likely(case, index, arrays, output, g, given, expected, make)
+        return message + "\nLikely mistake: " + likely(case, index, arrays, output, g, given, expected)
     return None
 
 
@@ -299,7 +342,6 @@ def likely(
     g: np.ndarray,
     given: list[np.ndarray],
     expected: list[np.ndarray],
-    make: Callable,
 ) -> str:
     mine = given[index]
 
@@ -317,7 +359,7 @@ def likely(
             return mistake.says
     if equals(-expected[index]):
         return "a sign error: your values are the right ones times −1"
-    if equals(numerical(case, make, arrays, np.ones_like(g))[index]):
+    if equals(numerical(case, arrays, np.ones_like(g))[index]):
         return (
             "grad_output is missing: your values would be right if ∂L/∂out were 1, but the chain rule multiplies "
             "the local derivative by ∂L/∂out (grad_output)"

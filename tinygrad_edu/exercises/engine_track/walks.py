@@ -11,8 +11,13 @@ usual mistake shows:
               (a * a): backward must ADD the contributions, and pass a node's gradient on only
               once all of them are in.
 
-What the student's code did is watched, not read: each node's ``parents`` is counted as it is
-read, and each ``local_backward`` is wrapped to record the gradient it is called with.
+Two halves, in two processes. In the sandbox (observe.py) the graphs are built with the
+student's classes and what their code does is watched and written down as plain data: each
+read of ``node.parents`` is counted, the order comes back as node numbers, each
+``local_backward`` is wrapped to record the gradient it is called with, and each node's final
+``grad`` is read. Here, in the grader's process, the same graphs are built again from ``Probe``
+nodes (values computed by the library's Tensor), the right gradients come from the library's
+autograd, and the observations are judged against them: the student's code never runs here.
 """
 
 from __future__ import annotations
@@ -22,11 +27,45 @@ from typing import Any
 
 import numpy as np
 
+from ...autograd import grad
+from ...tensor import Tensor as LibraryTensor
 from . import op_checks
 
 LADDER_RUNGS = 16
 CHAIN_LENGTH = 5000
-Node = Any  # a student's Value or Tensor
+Node = Any  # a student's Value or Tensor, or a Probe
+
+
+class Probe:
+    """A node of the grader's copy of a graph: its value (by the library's ops), its parents, its op."""
+
+    def __init__(self, data: Any, parents: tuple[Probe, ...] = (), op: str = "") -> None:
+        self.data = data
+        self.parents = parents
+        self.op = op
+
+    def combine(self, other: Probe | float, op: str) -> Probe:
+        other = other if isinstance(other, Probe) else Probe(np.asarray(other, dtype=float))
+        value = apply(op, LibraryTensor(np.asarray(self.data, dtype=float)), LibraryTensor(np.asarray(other.data)))
+        data = float(value.data) if isinstance(self.data, float) else np.asarray(value.data)
+        return Probe(data, (self, other), op)
+
+    def __add__(self, other: Probe | float) -> Probe:
+        return self.combine(other, "+")
+
+    def __mul__(self, other: Probe | float) -> Probe:
+        return self.combine(other, "*")
+
+
+def apply(op: str, a: Any, b: Any) -> Any:
+    return a + b if op == "+" else a * b
+
+
+def probe_maker(kind: str) -> Callable[[float], Probe]:
+    """The grader's leaves, as the student's makers make them: a float (Value) or an array of shape (2,)."""
+    if kind == "value":
+        return lambda number: Probe(float(number))
+    return lambda number: Probe(np.array([number, 2 * number], dtype=np.float64))
 
 
 def reachable(root: Node) -> list[Node]:
@@ -45,35 +84,17 @@ def reachable(root: Node) -> list[Node]:
     return order
 
 
-def count_parent_reads(nodes: list[Node]) -> dict[str, int]:
-    """Make every read of ``node.parents`` add 1 to the returned counter (the nodes change class)."""
-    counter = {"reads": 0}
-    made: dict[type, type] = {}
-
-    def read(node: Node) -> tuple:
-        counter["reads"] += 1
-        return node.__dict__["parents"]
-
-    def write(node: Node, parents: tuple) -> None:
-        node.__dict__["parents"] = parents
-
-    for node in nodes:
-        cls = type(node)
-        if cls not in made:
-            made[cls] = type(cls.__name__, (cls,), {"parents": property(read, write)})
-        node.__class__ = made[cls]
-    return counter
+def structure(nodes: list[Node]) -> list[list[int]]:
+    """Each node's parents, as numbers in ``nodes`` (-1 for a parent outside it)."""
+    number = {id(node): index for index, node in enumerate(nodes)}
+    return [[number.get(id(parent), -1) for parent in node.__dict__["parents"]] for node in nodes]
 
 
-def ladder(make: Callable[[float], Node], rungs: int = LADDER_RUNGS) -> tuple[Node, list[Node]]:
-    nodes = [make(1.0)]
+def ladder(make: Callable[[float], Node], rungs: int = LADDER_RUNGS) -> Node:
+    node = make(1.0)
     for _ in range(rungs):
-        nodes.append(nodes[-1] + nodes[-1])
-    return nodes[-1], nodes
-
-
-def ladder_names(nodes: list[Node]) -> dict[int, str]:
-    return {id(node): f"x{rung}" for rung, node in enumerate(nodes)}
+        node = node + node
+    return node
 
 
 def chain(make: Callable[[float], Node], length: int = CHAIN_LENGTH) -> Node:
@@ -81,42 +102,6 @@ def chain(make: Callable[[float], Node], length: int = CHAIN_LENGTH) -> Node:
     for _ in range(length):
         x = x + 0.001
     return x
-
-
-def order_problem(
-    topological_order: Callable[[Node], Any], make: Callable[[float], Node], symbol: str, where: str
-) -> str | None:
-    """What is wrong with the student's ``topological_order`` (None when nothing is)."""
-    top, rungs = ladder(make)
-    counter = count_parent_reads(rungs)
-    order = list(topological_order(top))
-    reads = counter["reads"]
-    if reads > 4 * len(rungs):
-        return (
-            f"{where}: on a ladder of {LADDER_RUNGS} ops, xₖ₊₁ = xₖ + xₖ ({len(rungs)} nodes), your walk read the "
-            f"parents of nodes {reads:,} times: it follows every path, and the paths double with each rung "
-            f"(2^{LADDER_RUNGS} = {2**LADDER_RUNGS:,}).\n"
-            "Likely mistake: no visited set. A node reached again by another path must not be walked again: "
-            "keep a set of the nodes already visited (set of id(node)) and skip those"
-        )
-    problem = order_list_problem(order, top, "the ladder xₖ₊₁ = xₖ + xₖ", where, ladder_names(rungs))
-    if problem:
-        return problem
-    top, names = shared_graph(make, symbol)
-    problem = order_list_problem(list(topological_order(top)), top, shared_text(symbol), where, names)
-    if problem:
-        return problem
-    end = chain(make)
-    try:
-        order = list(topological_order(end))
-    except RecursionError:
-        return (
-            f"{where}: RecursionError on a chain of {CHAIN_LENGTH:,} ops (x = x + 0.001, {CHAIN_LENGTH:,} times).\n"
-            "Likely mistake: a recursive walk. Each call waits for its parents' calls, one Python frame per node "
-            "of the path, and Python stops at about 1,000. Keep your own stack (a list of nodes still to "
-            "visit) instead of recursing"
-        )
-    return order_list_problem(order, end, f"a chain of {CHAIN_LENGTH:,} ops", where)
 
 
 def shared_text(symbol: str) -> str:
@@ -135,42 +120,109 @@ def shared_graph(make: Callable[[float], Node], symbol: str) -> tuple[Node, dict
     return out, {id(node): name for node, name in names}
 
 
-def order_list_problem(
-    order: list[Node], root: Node, graph: str, where: str, names: dict[int, str] | None = None
-) -> str | None:
-    """Each node once, each after its parents, nothing missing: or what is wrong, said of ``graph``."""
-    expected = reachable(root)
+class Graph:
+    """The grader's copy of one graph: its nodes (Probes, inputs first), their parents and names."""
 
-    def describe(node: Node) -> str:
-        return names[id(node)] if names and id(node) in names else describe_node(node)
+    def __init__(self, root: Probe, text: str, names: dict[int, str] | None = None) -> None:
+        self.nodes = reachable(root)
+        self.parents = structure(self.nodes)
+        self.text = text
+        self.names = {index: names[id(node)] for index, node in enumerate(self.nodes) if names and id(node) in names}
 
+    def describe(self, index: int) -> str:
+        return self.names.get(index) or describe_node(self.nodes[index])
+
+
+def graphs(kind: str, symbol: str) -> dict[str, Graph]:
+    """The graphs the walk is checked on, as the grader builds them (the sandbox builds the same)."""
+    make = probe_maker(kind)
+    ladder_root = ladder(make)
+    ladder_graph = Graph(ladder_root, "the ladder xₖ₊₁ = xₖ + xₖ")
+    ladder_graph.names = {index: f"x{index}" for index in range(len(ladder_graph.nodes))}
+    shared_root, names = shared_graph(make, symbol)
+    return {
+        "ladder": ladder_graph,
+        "shared": Graph(shared_root, shared_text(symbol), names),
+        "chain": Graph(chain(make), f"a chain of {CHAIN_LENGTH:,} ops"),
+    }
+
+
+def graph_problem(seen: object, graph: Graph, where: str) -> str | None:
+    """The graph the student's classes built must be the one the grader built (same parents, node by node)."""
+    if seen == graph.parents:
+        return None
+    return (
+        f"{where}: on {graph.text}, the nodes your ops built are not linked as the template links them "
+        "(each op's output keeps its inputs, a number wrapped as a leaf, in `parents`): keep the forward "
+        "of +, * and the constructor as the template has them"
+    )
+
+
+def order_problem(observed: dict[str, Any], kind: str, symbol: str, where: str) -> str | None:
+    """What is wrong with the student's ``topological_order``, from what the sandbox saw (None when nothing is)."""
+    expected = graphs(kind, symbol)
+    ladder_graph = expected["ladder"]
+    seen = observed["ladder"]
+    problem = graph_problem(seen["parents"], ladder_graph, where)
+    if problem:
+        return problem
+    reads = int(seen["reads"])
+    if reads > 4 * len(ladder_graph.nodes):
+        return (
+            f"{where}: on a ladder of {LADDER_RUNGS} ops, xₖ₊₁ = xₖ + xₖ ({len(ladder_graph.nodes)} nodes), your walk "
+            f"read the parents of nodes {reads:,} times: it follows every path, and the paths double with each rung "
+            f"(2^{LADDER_RUNGS} = {2**LADDER_RUNGS:,}).\n"
+            "Likely mistake: no visited set. A node reached again by another path must not be walked again: "
+            "keep a set of the nodes already visited (set of id(node)) and skip those"
+        )
+    for name in ("ladder", "shared", "chain"):
+        graph, seen = expected[name], observed[name]
+        if name == "chain" and seen.get("recursion"):
+            return (
+                f"{where}: RecursionError on a chain of {CHAIN_LENGTH:,} ops (x = x + 0.001, {CHAIN_LENGTH:,} "
+                "times).\nLikely mistake: a recursive walk. Each call waits for its parents' calls, one Python "
+                "frame per node of the path, and Python stops at about 1,000. Keep your own stack (a list of "
+                "nodes still to visit) instead of recursing"
+            )
+        problem = graph_problem(seen["parents"], graph, where) or order_list_problem(
+            [int(entry) for entry in seen["order"]], int(seen["length"]), graph, where
+        )
+        if problem:
+            return problem
+    return None
+
+
+def order_list_problem(order: list[int], length: int, graph: Graph, where: str) -> str | None:
+    """Each node once, each after its parents, nothing missing: or what is wrong, said of ``graph``.
+    ``order`` holds node numbers (-1 for anything not a node of the graph), ``length`` the order's length."""
+    size = len(graph.nodes)
     counts: dict[int, int] = {}
-    for node in order:
-        counts[id(node)] = counts.get(id(node), 0) + 1
-    twice = [node for node in expected if counts.get(id(node), 0) > 1]
+    for entry in order:
+        counts[entry] = counts.get(entry, 0) + 1
+    twice = [index for index in range(size) if counts.get(index, 0) > 1]
     if twice:
         return (
-            f"{where}: on {graph}, your order lists {describe(twice[0])} "
-            f"{counts[id(twice[0])]} times; {sum(counts.values())} entries for {len(expected)} nodes.\n"
+            f"{where}: on {graph.text}, your order lists {graph.describe(twice[0])} "
+            f"{counts[twice[0]]} times; {length} entries for {size} nodes.\n"
             "Likely mistake: a node visited twice. A node can be put on the stack twice (by two consumers) "
             "before it is visited: check the visited set when you take it off the stack, not only when you "
             "put it on, so each node is added once"
         )
-    missing = [node for node in expected if id(node) not in counts]
+    missing = [index for index in range(size) if index not in counts]
     if missing:
         return (
-            f"{where}: on {graph}, {len(missing)} of {len(expected)} nodes are missing from your order "
-            f"(one is {describe(missing[0])}); every node the root depends on must be in it, the root included"
+            f"{where}: on {graph.text}, {len(missing)} of {size} nodes are missing from your order "
+            f"(one is {graph.describe(missing[0])}); every node the root depends on must be in it, the root included"
         )
-    if len(order) != len(expected):
-        return f"{where}: on {graph}, your order has {len(order)} entries for {len(expected)} nodes"
-    position = {id(node): index for index, node in enumerate(order)}
-    for node in order:
-        for parent in node.__dict__["parents"]:
-            if position[id(parent)] > position[id(node)]:
+    if length != size or len(order) != size:
+        return f"{where}: on {graph.text}, your order has {length} entries for {size} nodes"
+    position = {index: place for place, index in enumerate(order)}
+    for index in order:
+        for parent in graph.parents[index]:
+            if position[parent] > position[index]:
                 return (
-                    f"{where}: on {graph}, {describe(node)} comes at position {position[id(node)]} but its "
-                    f"input {describe(parent)} only at {position[id(parent)]}.\n"
+                    f"{where}: on {graph.text}, {graph.describe(index)} comes at position {position[index]} but its "
+                    f"input {graph.describe(parent)} only at {position[parent]}.\n"
                     "Likely mistake: wrong order. A node goes into the order only after ALL its inputs "
                     "(post-order: visit the inputs first, then append the node; a breadth-first order from "
                     "the root is not one), so that backward, walking it from the end, reaches a node only "
@@ -186,123 +238,121 @@ def describe_node(node: Node) -> str:
     return f"the {op!r} node, value {value}" if op else f"a leaf, value {value}"
 
 
-def backward_problem(make: Callable[[float], Node], symbol: str, where: str) -> str | None:
-    """What is wrong with the student's ``backward()`` on the shared graph (None when nothing is)."""
-    root, names = shared_graph(make, symbol)
-    graph = shared_text(symbol)
-    nodes = reachable(root)
-    calls: dict[int, list[np.ndarray]] = {id(node): [] for node in nodes}
-    originals: dict[int, Callable] = {}
-    for node in nodes:
-        if node.local_backward is not None:
-            originals[id(node)] = node.local_backward
-            node.local_backward = recorder(node.local_backward, calls[id(node)])
-    root.backward()
-    right = reference_gradients(root, nodes, originals)
+def backward_problem(observed: dict[str, Any], kind: str, symbol: str, where: str) -> str | None:
+    """What is wrong with the student's ``backward()`` on the shared graph, from what the sandbox saw."""
+    graph = graphs(kind, symbol)["shared"]
+    problem = graph_problem(observed["parents"], graph, where)
+    if problem:
+        return problem
+    nodes = graph.nodes
+    size = len(nodes)
+    calls = [[np.asarray(passed, dtype=float) for passed in observed["calls"][index]] for index in range(size)]
+    counts = [int(observed["counts"][index]) for index in range(size)]
+    finals = [np.asarray(observed["grads"][index], dtype=float) for index in range(size)]
+    right = reference_gradients(graph)
 
-    def name(key: int) -> str:
-        return names[key]
+    def name(index: int) -> str:
+        return graph.names[index]
 
-    for node in nodes:
-        if len(calls[id(node)]) > 1:
+    for index in range(size):
+        if counts[index] > 1:
             return (
-                f"{where}: on {graph}, the local_backward of {name(id(node))} ran "
-                f"{len(calls[id(node)])} times in one backward(), so its gradient reached its inputs "
-                f"{len(calls[id(node)])} times.\nLikely mistake: a node visited twice: walk each node once"
+                f"{where}: on {graph.text}, the local_backward of {name(index)} ran "
+                f"{counts[index]} times in one backward(), so its gradient reached its inputs "
+                f"{counts[index]} times.\nLikely mistake: a node visited twice: walk each node once"
             )
-    seen = calls[id(root)]
-    if not seen:
+    root = size - 1
+    if not calls[root]:
         return f"{where}: backward() never called the root's local_backward: walk every node but the leaves"
-    if not np.allclose(seen[0], 1.0):
+    if not np.allclose(calls[root][0], 1.0):
         return (
-            f"{where}: backward() started with ∂out/∂out = {np.asarray(seen[0]).ravel()[0]:.4g}; "
+            f"{where}: backward() started with ∂out/∂out = {np.ravel(calls[root][0])[0]:.4g}; "
             "it is 1 (set the root's grad to 1, or to ones for an array, before the walk)"
         )
-    for node in reversed(nodes):
-        if node.local_backward is None or id(node) not in originals:
+    for index in reversed(range(size)):
+        if not graph.parents[index]:
             continue
-        if not calls[id(node)]:
-            return f"{where}: backward() never called the local_backward of {name(id(node))}: walk every node"
-        passed, final = calls[id(node)][0], np.asarray(node.grad)
+        if not calls[index]:
+            return f"{where}: backward() never called the local_backward of {name(index)}: walk every node"
+        passed, final = calls[index][0], finals[index]
         if not np.allclose(passed, final):
             return (
-                f"{where}: on {graph}, {name(id(node))} passed the gradient {float(np.ravel(passed)[0]):.6g} "
+                f"{where}: on {graph.text}, {name(index)} passed the gradient {float(np.ravel(passed)[0]):.6g} "
                 f"on to its inputs, but its gradient ended as {float(np.ravel(final)[0]):.6g}: more arrived after.\n"
                 "Likely mistake: wrong order. A node may pass its gradient on only when every node that uses it "
                 "has added its part: walk the topological order from the END (reversed), root first"
             )
-    for node in nodes:
-        given, expected = np.asarray(node.grad, dtype=float), right[id(node)]
-        if np.allclose(given, expected, rtol=1e-6, atol=1e-9):
+    for index in range(size):
+        given, expected = finals[index], right[index]
+        if given.shape == expected.shape and np.allclose(given, expected, rtol=1e-6, atol=1e-9):
             continue
+        short = name(index).split(" ")[0]
         message = (
-            f"{where}: on {graph}, ∂out/∂{name(id(node)).split(' ')[0]} is wrong: you gave "
-            f"{float(np.ravel(given)[0]):.6g}, the right value is {float(np.ravel(expected)[0]):.6g}."
+            f"{where}: on {graph.text}, ∂out/∂{short} is wrong: you gave "
+            f"{float(np.ravel(given)[0]) if given.size else float('nan'):.6g}, "
+            f"the right value is {float(np.ravel(expected)[0]):.6g}."
         )
-        parts = contributions(node, nodes, right, originals)
-        if len(parts) > 1 and any(np.allclose(given, part) for part in parts):
+        parts = contributions(index, graph, right)
+        if len(parts) > 1 and any(given.shape == part.shape and np.allclose(given, part) for part in parts):
             shown = " + ".join(f"{float(np.ravel(part)[0]):.6g}" for part in parts)
             return message + (
-                f"\nLikely mistake: = instead of +=. {name(id(node)).split(' ')[0]} is used {len(parts)} times, "
+                f"\nLikely mistake: = instead of +=. {short} is used {len(parts)} times, "
                 f"and each use sends it a part ({shown}); yours is one of them. ADD each part to the parent's "
                 "grad (parent.grad += ...) instead of replacing it"
             )
         return message
-    return deep_chain_problem(make, where)
+    return deep_chain_problem(observed["chain"], kind, where)
 
 
-def deep_chain_problem(make: Callable[[float], Node], where: str) -> str | None:
+def deep_chain_problem(observed: dict[str, Any], kind: str, where: str) -> str | None:
     """backward() through a chain of CHAIN_LENGTH ops: no RecursionError, and ∂end/∂start = 1."""
-    start = make(0.5)
-    end = start
-    for _ in range(CHAIN_LENGTH):
-        end = end + 0.001
-    try:
-        end.backward()
-    except RecursionError:
+    if observed.get("recursion"):
         return (
             f"{where}: RecursionError on a chain of {CHAIN_LENGTH:,} ops (x = x + 0.001, {CHAIN_LENGTH:,} times).\n"
             "Likely mistake: a recursive walk inside backward(). Walk the list topological_order returns, "
             "with a plain loop"
         )
-    if not np.allclose(np.asarray(start.grad, dtype=float), 1.0):
+    given = np.asarray(observed["grad"], dtype=float)
+    shape = () if kind == "value" else (2,)
+    if given.shape != shape or not np.allclose(given, 1.0):
         return (
             f"{where}: on a chain of {CHAIN_LENGTH:,} ops (x = x + 0.001), ∂end/∂start is 1; you gave "
-            f"{float(np.ravel(start.grad)[0]):.6g}"
+            f"{float(np.ravel(given)[0]) if given.size else float('nan'):.6g}"
         )
     return None
 
 
-def recorder(local_backward: Callable, log: list[np.ndarray]) -> Callable:
-    def recorded(grad_output: Any) -> Any:
-        log.append(np.array(grad_output, dtype=float, copy=True))
-        return local_backward(grad_output)
+def local_parts(graph: Graph, index: int, upstream: np.ndarray) -> list[np.ndarray]:
+    """What node ``index`` sends each of its inputs for the upstream gradient ``upstream``, one part per use,
+    summed to the input's shape: by the library's autograd on fresh leaves (so a * a gives two parts)."""
+    node = graph.nodes[index]
+    leaves = [LibraryTensor(np.asarray(parent.data, dtype=float), requires_grad=True) for parent in node.parents]
+    out = apply(node.op, leaves[0], leaves[1])
+    parts = grad(out, leaves, grad_outputs=LibraryTensor(np.asarray(upstream, dtype=float)), allow_unused=True)
+    shapes = [np.shape(parent.data) for parent in node.parents]
+    return [
+        np.zeros(shape) if part is None else op_checks.sum_to(np.asarray(part.data), shape)
+        for shape, part in zip(shapes, parts)
+    ]
 
-    return recorded
 
-
-def reference_gradients(root: Node, nodes: list[Node], originals: dict[int, Callable]) -> dict[int, np.ndarray]:
-    """∂root/∂node for every node, by the grader's own walk over the (given) local derivatives."""
-    gradients = {id(node): np.zeros(np.shape(node.data)) for node in nodes}
-    gradients[id(root)] = np.ones(np.shape(root.data))
-    for node in reversed(nodes):
-        if id(node) in originals:
-            for parent, part in zip(node.__dict__["parents"], originals[id(node)](gradients[id(node)])):
-                gradients[id(parent)] = gradients[id(parent)] + sum_to(np.asarray(part, dtype=float), parent)
+def reference_gradients(graph: Graph) -> list[np.ndarray]:
+    """∂root/∂node for every node of ``graph``, by reverse accumulation over the library's local derivatives."""
+    gradients = [np.zeros(np.shape(node.data)) for node in graph.nodes]
+    gradients[-1] = np.ones(np.shape(graph.nodes[-1].data))
+    for index in reversed(range(len(graph.nodes))):
+        if graph.parents[index]:
+            for parent, part in zip(graph.parents[index], local_parts(graph, index, gradients[index])):
+                gradients[parent] = gradients[parent] + part
     return gradients
 
 
-def contributions(target: Node, nodes: list[Node], right: dict[int, np.ndarray], originals: dict) -> list:
-    """The part each use of ``target`` sends it (right gradients in, one entry per use)."""
+def contributions(target: int, graph: Graph, right: list[np.ndarray]) -> list[np.ndarray]:
+    """The part each use of node ``target`` sends it (right gradients in, one entry per use)."""
     parts = []
-    for node in nodes:
-        if id(node) in originals:
-            for parent, part in zip(node.__dict__["parents"], originals[id(node)](right[id(node)])):
-                if parent is target:
-                    parts.append(sum_to(np.asarray(part, dtype=float), parent))
+    for index in range(len(graph.nodes)):
+        if target in graph.parents[index]:
+            for parent, part in zip(graph.parents[index], local_parts(graph, index, right[index])):
+                if parent == target:
+                    parts.append(part)
     return parts
-
-
-def sum_to(gradient: np.ndarray, node: Node) -> np.ndarray:
-    """``gradient`` summed to ``node``'s shape, as the engine would (op_checks.sum_to)."""
-    return op_checks.sum_to(gradient, np.shape(node.data))

@@ -303,3 +303,78 @@ def test_the_mnist_capstone_reaches_its_goal_on_the_reference_engine():
     module = workspace.load(REFERENCE, "tensor.py")
     mine, _ = capstone.compare(module, capstone.MNIST, capstone.mnist_data(), say=print)
     assert mine.accuracy >= 0.97
+
+
+# A hostile student's file: the verdict is decided in the grader's process, from what the sandbox saw,
+# so nothing the student's code does in the sandbox (patch the checks or NumPy, print or write a result
+# of its own, end the process, loop, allocate) makes a wrong answer pass.
+PATCH_THE_CHECKS = """
+import numpy
+import numpy.testing
+from tinygrad_edu.exercises.engine_track import checks, grading, observe, walks
+correct = {"status": "correct", "message": ""}
+checks.judge = grading.judge = lambda check, report: correct
+checks.run_check = lambda name, folder: correct
+walks.backward_problem = lambda *args: None
+numpy.allclose = lambda *args, **kwargs: True
+numpy.testing.assert_allclose = lambda *args, **kwargs: None
+"""
+FORGE_THE_RESULT = """
+import inspect, json, os
+print(json.dumps({"status": "correct", "message": ""}))
+print("Value.backward       correct")
+for frame in inspect.stack():
+    if "result_path" in frame.frame.f_locals:
+        with open(frame.frame.f_locals["result_path"], "w") as file:
+            json.dump({"status": "ok", "value": {"status": "correct", "message": ""}}, file)
+        os._exit(0)
+"""
+
+
+def hostile(tmp_path, at_import="", in_backward=""):
+    """The reference value.py with ``=`` planted for ``+=`` (wrong), and hostile code added."""
+    folder = answered(tmp_path)
+    backward = (in_backward + "\n" if in_backward else "") + ASSIGNED
+    plant(folder, "value.py", "Value.backward", backward)
+    path = folder / "value.py"
+    path.write_text(path.read_text(encoding="utf-8") + at_import, encoding="utf-8")
+    return folder, next(check for check in checks.CHECKS if check.name == "Value.backward")
+
+
+def test_a_file_that_patches_the_checks_and_numpy_is_still_graded_by_the_grader(tmp_path):
+    folder, check = hostile(tmp_path, at_import=PATCH_THE_CHECKS)
+    result = grading.grade_check(folder, check)
+    assert result.status == WRONG and "= instead of +=" in result.message, result
+
+
+def test_a_forged_verdict_printed_or_written_as_the_result_is_not_read_as_one(tmp_path):
+    folder, check = hostile(tmp_path, at_import=FORGE_THE_RESULT)
+    result = grading.grade_check(folder, check)
+    assert result.status == WRONG and "a report the grader cannot read" in result.message, result
+
+
+@pytest.mark.parametrize(
+    "where, code, words",
+    [
+        ("at_import", "\nimport sys\nsys.exit(0)\n", "sys.exit(0)"),
+        ("at_import", "\nraise SystemExit(0)\n", "sys.exit(0)"),
+        ("in_backward", "import os\nos._exit(0)", "os._exit"),
+        ("in_backward", "import numpy\nnumpy.ones(2**31)", "memory limit of 64 MB"),
+        ("in_backward", "while True:\n    pass", "ran past 1 s"),
+    ],
+)
+def test_a_file_that_ends_the_process_loops_or_allocates_is_wrong_and_told_why(tmp_path, where, code, words):
+    folder, check = hostile(tmp_path, **{where: code})
+    result = grading.grade_check(folder, check, seconds=1.0 if "while" in code else 30.0, memory_bytes=64 << 20)
+    assert result.status == WRONG and words in result.message, result
+
+
+def test_check_exits_1_on_a_hostile_file(tmp_path, capsys):
+    folder = tmp_path / "engine"
+    workspace.start(folder)
+    path = folder / "value.py"
+    path.write_text(path.read_text(encoding="utf-8") + PATCH_THE_CHECKS + FORGE_THE_RESULT, encoding="utf-8")
+    assert main(["check", str(folder)]) == 1
+    printed = capsys.readouterr().out
+    assert printed.count("a report the grader cannot read") == 3
+    assert f"0 of {len(checks.CHECKS)} checks correct" in printed

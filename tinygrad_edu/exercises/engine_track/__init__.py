@@ -13,11 +13,14 @@ again, and ``SGD.zero_grad``/``SGD.step``.
 
     workspace.py   start (copies templates/), load; strip_answers makes the templates from the
                    reference answers in the repository's teacher/engine_track/ (not installed)
-    checks.py      the checks, in order, each a function of the workspace returning plain data
+    observe.py     in the sandbox: the student's code run on each check's graphs and inputs, and
+                   only what it did sent back, as plain data (arrays, counts, orders, exceptions)
+    checks.py      the checks, in order: each judges those observations in the grader's process
     op_checks.py   local derivatives against central differences, and each op's usual mistakes
-    walks.py       topological_order and backward() watched on graphs made to show the walk's
+    walks.py       topological_order and backward() judged on graphs made to show the walk's
                    mistakes: no visited set, recursion, = for +=, wrong order, visited twice
-    grading.py     each check in a sandboxed process (sandbox.py), printed as the ops track prints
+    grading.py     each check's observing half in a sandboxed process (sandbox.py), its verdict
+                   decided here; printed as the ops track prints
     capstone.py    the same MLP trained on the student's engine and on the library's
     cli.py         start, check and capstone for __main__
 """

@@ -58,7 +58,7 @@ def judge(check: EngineCheck, report: object) -> Outcome:
         result = check.judge(report["seen"])
     except op_checks.NotWritten as error:
         return outcome(NOT_WRITTEN, needs(str(error)))
-    except (KeyError, IndexError, TypeError, ValueError, AttributeError, OverflowError):
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, OverflowError, RecursionError):
         return unreadable(check)
     if isinstance(result, dict):
         return result

@@ -62,8 +62,8 @@ def grade_check(
         )
     elif outcome.status == MEMORY:
         why = (
-            f"ran past the memory limit of {memory_bytes / 2**20:.0f} MB: a list or stack that grows without end? "
-            f"(a node pushed again and again) {outcome.error}"
+            f"ran past the memory limit of {memory_bytes / 2**20:.0f} MB ({outcome.error}): a list or stack that "
+            "grows without end (a node pushed again and again), or an array far too large?"
         )
     elif outcome.status == EXIT:
         why = f"{check.file} tried to end the process: {outcome.error}; take that line out, then check again"

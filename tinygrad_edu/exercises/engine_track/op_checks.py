@@ -1,12 +1,13 @@
 """Check the local derivatives a student wrote, one op at a time, against central differences.
 
-Each case builds one op on fresh leaves with the student's class, calls the output's
-``local_backward`` with a random upstream gradient g = ∂L/∂out, and compares what comes back
-(summed to each input's shape, as the engine would) with the numerical gradient of
-L = Σ g · out(inputs), from the op's own forward. When they differ, the message names the op,
-the input, the element and the values there, and the mistake it most likely is: the first
-candidate wrong answer below that equals the student's, then three tried for every op (a sign
-error, grad_output missing, swapped inputs).
+Each case builds one op on fresh leaves with the student's class and calls the output's
+``local_backward`` with a random upstream gradient g = ∂L/∂out (in the sandbox: observe.py);
+here, in the grader's process, what came back (summed to each input's shape, as the engine
+would) is compared with the numerical gradient of L = Σ g · out(inputs), from the op's forward
+as the library's Tensor computes it (``inputs`` gives both sides the same inputs and g). When
+they differ, the message names the op, the input, the element and the values there, and the
+mistake it most likely is: the first candidate wrong answer below that equals the student's,
+then three tried for every op (a sign error, grad_output missing, swapped inputs).
 """
 
 from __future__ import annotations

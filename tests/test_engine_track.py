@@ -8,6 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tinygrad_edu.exercises.__main__ import main
@@ -343,8 +344,33 @@ def hostile(tmp_path, at_import="", in_backward=""):
 
 def test_a_file_that_patches_the_checks_and_numpy_is_still_graded_by_the_grader(tmp_path):
     folder, check = hostile(tmp_path, at_import=PATCH_THE_CHECKS)
+    allclose, judge = np.allclose, checks.judge
     result = grading.grade_check(folder, check)
     assert result.status == WRONG and "= instead of +=" in result.message, result
+    assert np.allclose is allclose and checks.judge is judge  # the grader's process never ran the file
+
+
+FORGED_REPORTS = [
+    None,
+    "correct",
+    {"status": "correct", "message": ""},
+    {"loaded": True},
+    {"loaded": True, "seen": None},
+    {"loaded": True, "seen": {}},
+    {"loaded": True, "seen": [{}] * 12},
+    {"loaded": True, "seen": [{"output": 0.0, "gradients": [0.0, 0.0]}] * 12},
+    {"loaded": True, "seen": {"ladder": {"parents": [], "reads": 0, "order": [], "length": 0}}},
+    {"loaded": True, "seen": {"parents": [], "calls": [], "counts": [], "grads": [], "chain": {"grad": 1.0}}},
+    {"loaded": True, "seen": [{"zeroed": [{"value": 0.0}, {"value": 0.0}], "data": [0.0, 0.0]}] * 2},
+    {"loaded": True, "raised": {"type": "NotImplementedError", "message": "x", "text": "x"}},
+    {"loaded": True, "raised": "correct"},
+]
+
+
+@pytest.mark.parametrize("check", checks.CHECKS, ids=[check.name for check in checks.CHECKS])
+def test_no_forged_report_is_judged_correct(check):
+    for report in FORGED_REPORTS:
+        assert checks.judge(check, report)["status"] != CORRECT, report
 
 
 def test_a_forged_verdict_printed_or_written_as_the_result_is_not_read_as_one(tmp_path):

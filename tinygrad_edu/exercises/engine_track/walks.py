@@ -22,6 +22,7 @@ autograd, and the observations are judged against them: the student's code never
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -133,8 +134,9 @@ class Graph:
         return self.names.get(index) or describe_node(self.nodes[index])
 
 
+@functools.cache
 def graphs(kind: str, symbol: str) -> dict[str, Graph]:
-    """The graphs the walk is checked on, as the grader builds them (the sandbox builds the same)."""
+    """The graphs the walk is checked on, as the grader builds them (the sandbox builds the same); built once."""
     make = probe_maker(kind)
     ladder_root = ladder(make)
     ladder_graph = Graph(ladder_root, "the ladder xₖ₊₁ = xₖ + xₖ")

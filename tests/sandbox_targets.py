@@ -41,3 +41,10 @@ def fail():
 
 def not_json():
     return object()
+
+
+def loop_with_pid(path):
+    with open(path, "w") as file:
+        file.write(str(os.getpid()))
+    while True:
+        pass

@@ -1,5 +1,7 @@
 """The sandbox the grader runs a student's code in: every way out is a distinct outcome, none ends the grader."""
 
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -48,3 +50,23 @@ def test_a_target_must_be_named():
 def test_a_target_that_does_not_import_is_reported():
     outcome = sandbox.run_isolated(f"{TARGETS}:missing", seconds=1, memory_bytes=1 << 20)
     assert outcome.status == sandbox.RAISED and "cannot import" in outcome.error
+
+
+def test_a_ctrl_c_in_the_grader_stops_the_call_and_its_process(tmp_path):
+    """KeyboardInterrupt (a Ctrl-C) while waiting: raised in the caller, the child killed and reaped."""
+    pid_file = tmp_path / "pid"
+
+    def interrupt_once_started(signum, frame):
+        if pid_file.exists() and pid_file.read_text():
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt_once_started)
+    signal.setitimer(signal.ITIMER_REAL, 0.2, 0.1)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run("loop_with_pid", str(pid_file), seconds=30)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pid_file.read_text()), 0)

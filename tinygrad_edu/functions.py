@@ -118,3 +118,4 @@ def device(type: str) -> str:
     """``tg.device("cpu")`` is "cpu"; any other device is an error saying to use the CPU."""
     check_device(type)
     return type
+

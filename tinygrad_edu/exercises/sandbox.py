@@ -52,6 +52,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import math
 import multiprocessing
 import multiprocessing.context
 import multiprocessing.process
@@ -109,12 +110,14 @@ def run_isolated(
 
     ``args`` and ``kwargs`` must be JSON-serializable, and so must what the target returns.
     Raises ValueError for a target that is not named as "module:function" or "file.py:function";
-    every failure of the call itself is an Outcome, never an exception (except KeyboardInterrupt).
+    every failure of the call itself is an Outcome, never an exception, except KeyboardInterrupt
+    (a Ctrl-C in the caller: the child is killed first) and OSError when no temporary folder can be
+    made for the request and the result.
     """
     reference = target if isinstance(target, str) else name_of(target)
     if reference.count(":") < 1 or not reference.rpartition(":")[2].isidentifier():
         raise ValueError(f"run_isolated: target {reference!r} must be 'module:function' or 'file.py:function'")
-    if seconds <= 0 or memory_bytes <= 0:
+    if not (0 < seconds < math.inf and 0 < memory_bytes < math.inf):  # also refuses NaN
         raise ValueError(f"run_isolated: seconds={seconds!r} and memory_bytes={memory_bytes!r} must be positive")
     request: dict[str, Any] = {
         "target": reference,
@@ -147,8 +150,8 @@ def run_isolated(
                     break
                 process.join(0.01)
         finally:
-            if process.pid is not None and process.exitcode is None:
-                _kill(process)
+            if process.pid is not None:
+                _kill(process)  # also what the child started and left running, if it ended by itself
         duration = time.monotonic() - (begun if called is None else called)
         printed = _tail(output_path) if output_path.exists() else ""
         returncode = process.exitcode if process.exitcode is not None else -signal.SIGKILL
@@ -187,12 +190,14 @@ def _context() -> multiprocessing.context.ForkServerContext:
 
 
 def _kill(process: multiprocessing.process.BaseProcess) -> None:
-    """SIGKILL to the child's process group (the child made one: whatever it started dies too)."""
+    """SIGKILL to the child's process group (the child made one: whatever it started dies too), and
+    wait for the child."""
     assert process.pid is not None, "only a started process is killed"
     try:
         os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        process.kill()
+    except (ProcessLookupError, PermissionError):  # no group left (or not made yet): the child alone
+        if process.exitcode is None:
+            process.kill()
     process.join()
 
 

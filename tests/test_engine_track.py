@@ -289,12 +289,26 @@ def test_bad_input_exits_2(tmp_path, capsys):
     assert len(errors) == 2 and "OP" in errors[0] and "DIR" in errors[1]
 
 
-def test_the_spirals_capstone_trains_on_the_students_engine_as_on_the_library():
-    module = workspace.load(REFERENCE, "tensor.py")
-    mine, library = capstone.compare(module, capstone.SPIRALS, capstone.spiral_data(), say=lambda line: None)
-    assert mine.accuracy >= capstone.SPIRALS.goal
-    assert mine.first_loss == pytest.approx(library.first_loss, rel=1e-9)
-    assert mine.accuracy == pytest.approx(library.accuracy, abs=0.01)
+def test_the_spirals_capstone_trains_on_the_students_engine_as_on_the_library(tmp_path):
+    said = []
+    assert capstone.run(answered(tmp_path), spirals_only=True, say=said.append)  # the student's half sandboxed
+    assert "the first losses agree" in said[-1] and "goal reached" in said[-1], said
+    yours, library = (re.search(r"accuracy (\S+)%", line)[1] for line in said[-3:-1])
+    assert abs(float(yours) - float(library)) <= 1.0, said
+
+
+def test_a_tensor_py_that_patches_the_capstone_does_not_reach_its_goal(tmp_path):
+    folder = answered(tmp_path)
+    plant(folder, "tensor.py", "SGD.step", "pass")  # nothing is learned
+    path = folder / "tensor.py"
+    patch = (
+        "\nfrom tinygrad_edu.exercises.engine_track import capstone\n"
+        "capstone.accuracy = capstone.library_accuracy = lambda *args: 1.0\n"
+    )
+    path.write_text(path.read_text(encoding="utf-8") + patch, encoding="utf-8")
+    said = []
+    assert not capstone.run(folder, spirals_only=True, say=said.append)
+    assert "below the goal" in said[-1], said
 
 
 @pytest.mark.skipif(

@@ -6,7 +6,10 @@
 Both engines start from the same weights and see the same batches in the same order, with the
 same update rule (SGD with momentum, PyTorch's), so their losses agree step by step up to
 rounding: the report prints both engines' loss after the first step, their accuracy and their
-time.
+time. ``run`` trains on the student's engine in a sandboxed process (sandbox.py: a time and a
+memory limit per task), which sends back the loss after the first step and the trained weights;
+the accuracy is measured here, by the library's forward on those weights, so a tensor.py that
+changes the capstone's code in its own process cannot change the result.
 
     spirals  three interleaved arms of 100 points each in the plane (CS231n's example), an MLP
              2-64-3 with ReLU, full batch, 500 steps: 99% or more of the points classified right
@@ -28,6 +31,7 @@ import numpy as np
 from ... import Tensor as LibraryTensor
 from ... import no_grad, optim
 from ...nn import functional
+from ..sandbox import run_isolated
 from .workspace import load
 
 
@@ -44,6 +48,9 @@ class Task:
 
 SPIRALS = Task("spirals", (2, 64, 3), lr=0.5, momentum=0.9, epochs=500, batch_size=None, goal=0.99)
 MNIST = Task("MNIST", (784, 128, 10), lr=0.1, momentum=0.9, epochs=6, batch_size=128, goal=0.97)
+TASKS = {task.name: task for task in (SPIRALS, MNIST)}
+SECONDS = {"spirals": 120.0, "MNIST": 1800.0}  # the student's training, per task, in the sandbox
+MEMORY_BYTES = 3 << 30
 
 
 @dataclass
@@ -100,9 +107,12 @@ def batch_order(count: int, task: Task, seed: int = 1) -> Iterator[np.ndarray]:
             yield order[start : start + task.batch_size]
 
 
-def train_student(module: Any, task: Task, data: tuple[np.ndarray, ...], say: Callable[[str], None] = print) -> Run:
-    """Train on the student's engine; with mini-batches, say the mean loss after each epoch."""
-    x_train, y_train, x_test, y_test = data
+def fit_student(
+    module: Any, task: Task, data: tuple[np.ndarray, ...], say: Callable[[str], None] = print
+) -> tuple[float, list[np.ndarray], float, float]:
+    """Train on the student's engine: (the first loss, the trained weights, seconds, processor seconds);
+    with mini-batches, say the mean loss after each epoch."""
+    x_train, y_train = data[0], data[1]
     weights = [module.Tensor(w) for w in initial_weights(task.sizes, x_train.dtype.type)]
     optimizer = module.SGD(weights, lr=task.lr, momentum=task.momentum)
     start, cpu_start = time.perf_counter(), time.process_time()
@@ -123,9 +133,59 @@ def train_student(module: Any, task: Task, data: tuple[np.ndarray, ...], say: Ca
             say(
                 f"  yours    epoch {epoch} of {task.epochs}: mean loss {mean:.4f} ({time.perf_counter() - start:.0f} s)"
             )
-    logits = forward(module.Tensor(x_test), weights).data
-    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
-    return Run("yours", float(first_loss or 0.0), accuracy(logits, y_test), seconds, cpu_seconds)
+    trained = [np.asarray(w.data) for w in weights]
+    return float(first_loss or 0.0), trained, time.perf_counter() - start, time.process_time() - cpu_start
+
+
+def train_student(module: Any, task: Task, data: tuple[np.ndarray, ...], say: Callable[[str], None] = print) -> Run:
+    """Train on the student's engine, in this process; the test accuracy by the library's forward."""
+    first_loss, weights, seconds, cpu_seconds = fit_student(module, task, data, say)
+    return Run("yours", first_loss, library_accuracy(weights, data), seconds, cpu_seconds)
+
+
+def library_accuracy(weights: list[np.ndarray], data: tuple[np.ndarray, ...]) -> float:
+    """The test accuracy of the MLP with ``weights``, measured by the library's forward."""
+    with no_grad():
+        logits = forward(LibraryTensor(data[2]), [LibraryTensor(w) for w in weights]).data
+    return accuracy(logits, data[3])
+
+
+def fit_in_sandbox(folder: str, name: str) -> dict[str, Any]:
+    """In the sandbox: train task ``name`` on the student's tensor.py; the first loss and the weights, as lists."""
+    module = load(Path(folder), "tensor.py")
+    task = TASKS[name]
+    first_loss, weights, seconds, cpu_seconds = fit_student(
+        module, task, DATA[name](), say=lambda line: print(line, flush=True)
+    )
+    return {
+        "first_loss": first_loss,
+        "weights": [w.tolist() for w in weights],
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+    }
+
+
+def sandboxed_run(folder: Path, task: Task, data: tuple[np.ndarray, ...], say: Callable[[str], None]) -> Run | str:
+    """Train ``task`` on the student's engine in a sandbox, measure it here: a Run, or why there is none."""
+    say(f"  yours    training in a process of its own (at most {SECONDS[task.name]:g} s)...")
+    outcome = run_isolated(
+        fit_in_sandbox, [str(folder.resolve()), task.name], seconds=SECONDS[task.name], memory_bytes=MEMORY_BYTES
+    )
+    for line in outcome.output.splitlines()[-task.epochs :]:
+        if line.startswith("  yours    epoch"):
+            say(line)
+    if not outcome.ok:
+        return f"your engine's training did not finish: {outcome.status}: {outcome.error}"
+    report = outcome.value
+    shapes = [w.shape for w in initial_weights(task.sizes, float)]
+    try:
+        weights = [np.asarray(w, dtype=data[0].dtype) for w in report["weights"]]
+        if [w.shape for w in weights] != shapes:
+            raise ValueError("the weights' shapes")
+        first_loss, seconds, cpu_seconds = (float(report[key]) for key in ("first_loss", "seconds", "cpu_seconds"))
+    except (KeyError, TypeError, ValueError, OverflowError, RecursionError):
+        return "your engine's training sent back a report the grader cannot read: does tensor.py change the capstone?"
+    return Run("yours", first_loss, library_accuracy(weights, data), seconds, cpu_seconds)
 
 
 def train_library(task: Task, data: tuple[np.ndarray, ...]) -> Run:
@@ -170,12 +230,23 @@ def mnist_data() -> tuple[np.ndarray, ...]:
 
 
 def compare(module: Any, task: Task, data: tuple[np.ndarray, ...], say: Callable[[str], None]) -> tuple[Run, Run]:
+    """Train ``task`` on the student's engine (``module``, in this process) and on the library's, and say how."""
+    say(header(task))
+    mine = train_student(module, task, data, say)
+    reference = train_library(task, data)
+    report(task, mine, reference, say)
+    return mine, reference
+
+
+def header(task: Task) -> str:
     layers = "-".join(str(size) for size in task.sizes)
     batches = "full batch" if task.batch_size is None else f"batches of {task.batch_size}"
     steps = "steps" if task.batch_size is None else "epochs"
-    say(f"{task.name}: MLP {layers}, {batches}, SGD(lr={task.lr}, momentum={task.momentum}), {task.epochs} {steps}")
-    mine = train_student(module, task, data, say)
-    reference = train_library(task, data)
+    return f"{task.name}: MLP {layers}, {batches}, SGD(lr={task.lr}, momentum={task.momentum}), {task.epochs} {steps}"
+
+
+def report(task: Task, mine: Run, reference: Run, say: Callable[[str], None]) -> None:
+    """Both engines' first loss, accuracy and time, and whether the goal is reached."""
     for run in (mine, reference):
         say(
             f"  {run.engine:<8} first loss {run.first_loss:.6f}   accuracy {run.accuracy:.2%}   "
@@ -188,15 +259,22 @@ def compare(module: Any, task: Task, data: tuple[np.ndarray, ...], say: Callable
         f"library's processor time; {'goal reached' if mine.accuracy >= task.goal else 'below the goal'} "
         f"({task.goal:.0%})"
     )
-    return mine, reference
+
+
+DATA: dict[str, Callable[[], tuple[np.ndarray, ...]]] = {"spirals": spiral_data, "MNIST": mnist_data}
 
 
 def run(folder: Path, spirals_only: bool = False, say: Callable[[str], None] = print) -> bool:
-    """Train the tasks on the student's tensor.py; True when every goal is reached."""
-    module = load(folder, "tensor.py")
+    """Train the tasks on the student's tensor.py, in a sandbox; True when every goal is reached."""
     reached = True
-    tasks = [(SPIRALS, spiral_data)] + ([] if spirals_only else [(MNIST, mnist_data)])
-    for task, data in tasks:
-        mine, _ = compare(module, task, data(), say)
+    for task in [SPIRALS] + ([] if spirals_only else [MNIST]):
+        say(header(task))
+        data = DATA[task.name]()
+        mine = sandboxed_run(folder, task, data, say)
+        if isinstance(mine, str):
+            say(f"  {mine}")
+            return False
+        reference = train_library(task, data)
+        report(task, mine, reference, say)
         reached = reached and mine.accuracy >= task.goal
     return reached

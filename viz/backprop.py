@@ -244,6 +244,7 @@ class _Walk:
             grads = ", ".join(
                 f"{gradient_symbol(self.name(leaf), self.root_name)} = {values_inline(leaf.grad.data)}"
                 for leaf in leaves
+                if leaf.grad is not None
             )
             lines = [
                 Line(f"{done}: every leaf holds its gradient: {grads}"),
@@ -265,7 +266,7 @@ class _Walk:
     # ----- one picture -----
 
     def _picture(
-        self, focus: dict[str, Any] | None = None, hide: set[str] = frozenset(), final: bool = False
+        self, focus: dict[str, Any] | None = None, hide: set[str] | frozenset[str] = frozenset(), final: bool = False
     ) -> Picture:
         """One frame's picture: a box per value, the op that made it drawn on top of it.
 

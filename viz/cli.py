@@ -350,8 +350,9 @@ def draw_second_order(program: Program, out_dir: Path, title: str) -> None:
     leaves = list(program.leaves.values())
     gradients = tg.grad(program.output, leaves, create_graph=True)
     for leaf, gradient in zip(leaves, gradients):
+        assert gradient is not None, "tg.grad raises for an unused input"
         gradient.name = f"∂{program.output_name}/∂{leaf.name}"
-    roots = [gradient for gradient in gradients if gradient.requires_grad]
+    roots = [gradient for gradient in gradients if gradient is not None and gradient.requires_grad]
     if not roots:
         raise ValueError(
             f"EXPR: the gradient of {shorten(title, 60)!r} is constant (it does not depend on the inputs), "

@@ -142,15 +142,15 @@ class _ForwardWalk(_Walk):
             Line("next: each op in the order it ran turns its inputs' tangents into its output's tangent"),
         ]
         heading = f"forward mode: seed {tangent_symbol(self.wrt_name, self.moving)} = {self._seed()}"
-        picture = self._picture()
+        picture = self._tangent_picture()
         return self._draft(heading, f"Step 0 of {total - 1}", lines, picture)
 
     def op_frame(self, op_node: str, ctx: Any, result: Tensor, number: int, total: int) -> dict[str, Any]:
         output_node = self.structure.value_id(result)
         lines = self._lines(ctx, result)
         self.reached.add(output_node)
-        answer = self._picture(focus=(op_node, output_node, ctx))
-        question = self._picture(focus=(op_node, output_node, ctx), hide=output_node)
+        answer = self._tangent_picture(focus=(op_node, output_node, ctx))
+        question = self._tangent_picture(focus=(op_node, output_node, ctx), hide=output_node)
         self.done_ops.add(op_node)
         heading = f"forward through {op_symbol(ctx)}, which makes {self.name(result)}"
         draft = self._draft(heading, f"Step {number} of {total - 1}", lines, answer, question)
@@ -186,7 +186,7 @@ class _ForwardWalk(_Walk):
                 continue
             slots = [slot for slot in slots_of(ctx, position) if local[slot] is not None]
             done.update(slots)
-            value = sum((local[slot] for slot in slots), np.zeros(()))
+            value = sum((np.asarray(local[slot]) for slot in slots), np.zeros(()))
             formula, line = local_line(ctx, slots, names, self.name(result), value)
             lines.append(line)
             symbols.append(f"{wrap(formula)} · {tangent_symbol(name, wrt)}")
@@ -206,7 +206,7 @@ class _ForwardWalk(_Walk):
     def _seed(self) -> str:
         return values_inline(np.ones(self.wrt.shape))
 
-    def _picture(self, focus: tuple[str, str, Any] | None = None, hide: str | None = None) -> Picture:
+    def _tangent_picture(self, focus: tuple[str, str, Any] | None = None, hide: str | None = None) -> Picture:
         """One frame: a box per value with the op that made it on top; known tangents in blue."""
         structure = self.structure
         made_by = {structure.value_id(output): (op_node, ctx) for op_node, ctx, output in structure.ops}

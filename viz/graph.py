@@ -212,17 +212,18 @@ def draw_graph(
     hidden_by: dict[str, ModuleCall] = {}
     call_boxes: dict[int, str] = {}
     if owners:
+        assert modules is not None  # owners come from it
         for call in modules.calls:
             call_boxes.setdefault(id(call), f"module{len(call_boxes)}")
         interface = {id(output) for call in modules.calls for output in call.outputs} | output_ids
         for value in structure.values:
-            call = owners.get(id(value))
-            if call is not None and id(value) not in interface:
-                hidden_by[structure.value_id(value)] = call
+            owner = owners.get(id(value))
+            if owner is not None and id(value) not in interface:
+                hidden_by[structure.value_id(value)] = owner
         for op_node, _, output in structure.ops:
-            call = owners.get(id(output))
-            if call is not None:
-                hidden_by[op_node] = call
+            owner = owners.get(id(output))
+            if owner is not None:
+                hidden_by[op_node] = owner
 
     clusters: dict[int, Any] = {}
 
@@ -255,6 +256,7 @@ def draw_graph(
         container(op_node).node(op_node, op_label(ctx), **op_style)
 
     if collapse_modules and hidden_by:
+        assert modules is not None  # hidden_by comes from it
         drawn_calls = {id(call): call for call in hidden_by.values()}
         for call in modules.calls:
             if id(call) not in drawn_calls:

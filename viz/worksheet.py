@@ -19,6 +19,7 @@ from __future__ import annotations
 import shlex
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import graphviz
 import numpy as np
@@ -160,12 +161,13 @@ def worksheet_figures(program: Program) -> tuple[Figure, Figure]:
     structure = graph_structure(program.output)
     nodes = _describe(program, structure)
     header = _header_height(program)
-    best = None
+    best: tuple[float, Any, Any, float, float] | None = None
     for rankdir in ("LR", "TB"):
         positions, splines, width, height = _layout(nodes, structure, rankdir)
         scale = min(GRAPH_AREA[0] / width, (GRAPH_AREA[1] - header) / height, MAX_SCALE)
         if best is None or scale > best[0]:
             best = (scale, positions, splines, width, height)
+    assert best is not None
     return _page(program, nodes, *best, answers=False), _page(program, nodes, *best, answers=True)
 
 
@@ -221,7 +223,7 @@ def _draw_node(axes, node: _Node, centre: tuple[float, float], scale: float, ans
     font = FONT_SIZE * scale
     line = LINE_HEIGHT * FONT_SIZE / 72 * scale
     pad = PAD * scale
-    outline = {"fc": FILL[node.kind], "ec": "#333333", "lw": 2 if node.kind == "output" else 1}
+    outline: dict[str, Any] = {"fc": FILL[node.kind], "ec": "#333333", "lw": 2 if node.kind == "output" else 1}
     axes.add_patch(FancyBboxPatch((x, y), width, height, boxstyle=f"round,pad=0,rounding_size={pad}", **outline))
     cursor = y + height - pad - line / 2 + line
     for text in node.title:

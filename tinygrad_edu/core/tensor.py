@@ -81,7 +81,6 @@ import numpy as np
 from .. import threads
 from ..errors import BackwardError, DTypeError, ShapeError
 from ..fast import collector
-from ..fast.array_backward import ArrayBackward
 from ..fast.lean import forward_only
 from ..torch_api.arguments import Axis, Flag, _shape_argument, axis_or_dim, check_device, keepdims_or_keepdim
 from ..torch_api.pytorch_names import AccumulateGrad, PyTorchNames, ValuesIndices, note_forward_got_arrays
@@ -243,7 +242,8 @@ class Function:
 
     # The first-order twin of ``backward`` on arrays that a plain backward() runs instead, if the
     # op has one (fast/array_backward.py). A subclass with a backward of its own has none.
-    array_backward: ArrayBackward | None = None
+    # (Any: a function stored on the class, called as ctx.function.array_backward(ctx, g).)
+    array_backward: Any = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -334,36 +334,6 @@ def _next_function(parent: Tensor) -> Any:
 _requires_grad = attrgetter("requires_grad")  # Tensor -> bool, for map() over an op's inputs
 _version_of = attrgetter("_version")
 
-
-# The ops, imported here: they subclass Function (above), and Tensor's methods (below) call them.
-# An ops module imported first loads this file first (ops/__init__.py), so any order works.
-from ..ops.cast import Cast
-from ..ops.conv import conv2d
-from ..ops.elementwise import (
-    Abs,
-    Add,
-    Clip,
-    Cos,
-    Div,
-    Exp,
-    LeakyReLU,
-    Log,
-    Maximum,
-    Mul,
-    Neg,
-    Pow,
-    ReLU,
-    Sigmoid,
-    Sin,
-    Sqrt,
-    Sub,
-    Tanh,
-)
-from ..ops.fused import LogSoftmax, Softmax
-from ..ops.linalg import MatMul
-from ..ops.movement import BroadcastTo, GetItem, Reshape, Transpose
-from ..ops.pool import avg_pool2d, max_pool2d
-from ..ops.reduce import Max, Sum, normalize_axis
 
 DEFAULT_FLOAT = np.float32
 
@@ -1062,6 +1032,36 @@ class Tensor(PyTorchNames):
     def avg_pool2d(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
         return avg_pool2d(self, kernel_size, stride, padding)
 
+
+# The ops, imported after Function (they subclass it) and Tensor (its methods call them).
+# An ops module imported first loads this file first (ops/__init__.py), so any order works.
+from ..ops.cast import Cast
+from ..ops.conv import conv2d
+from ..ops.elementwise import (
+    Abs,
+    Add,
+    Clip,
+    Cos,
+    Div,
+    Exp,
+    LeakyReLU,
+    Log,
+    Maximum,
+    Mul,
+    Neg,
+    Pow,
+    ReLU,
+    Sigmoid,
+    Sin,
+    Sqrt,
+    Sub,
+    Tanh,
+)
+from ..ops.fused import LogSoftmax, Softmax
+from ..ops.linalg import MatMul
+from ..ops.movement import BroadcastTo, GetItem, Reshape, Transpose
+from ..ops.pool import avg_pool2d, max_pool2d
+from ..ops.reduce import Max, Sum, normalize_axis
 
 # The walk, imported last: autograd.py imports this file, and Tensor.backward calls it.
 from . import autograd

@@ -30,7 +30,7 @@ import warnings
 import zlib
 from collections.abc import Callable
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -39,6 +39,8 @@ from .errors import TeachingWarning
 if TYPE_CHECKING:
     from .function import Context
     from .tensor import Tensor
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 _enabled = os.environ.get("TINYGRAD_EDU_TEACHING", "") not in ("", "0")
 
@@ -60,7 +62,7 @@ class teaching_mode(contextlib.ContextDecorator):
         self._previous: list[bool] = []
         _enabled = self.mode
 
-    def __call__(self, function: Callable[..., Any]) -> Callable[..., Any]:
+    def __call__(self, function: _F) -> _F:
         global _enabled
         if self._fresh:  # a decorator: switch only while the function runs
             _enabled, self._fresh = self._before_call, False

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu import BackwardStep, Tensor, backward_steps
+from tinygrad_edu.errors import BackwardError
 
 from .formulas import Line, gradient_symbol, step_lines, sum_line, values_inline
 from .graph import GraphStructure, graph_structure
@@ -129,20 +130,33 @@ class Frame:
 
 def backprop_frames(
     loss: Tensor,
-    retain_graph: bool | None = None,
+    retain_graph: bool = True,
     show_values: bool = True,
     rankdir: str = "auto",
 ) -> list[Frame]:
     """Run ``loss``'s backward through ``tinygrad_edu.backward_steps`` and draw every step.
 
     This *is* the backward pass: afterwards each leaf's ``.grad`` holds its gradient, as
-    after ``loss.backward()`` (pass ``retain_graph=True`` to go back through the graph
-    again later). Returns (number of ops visited) + 2 frames: the forward pass, one per step,
+    after ``loss.backward(retain_graph=True)``. The graph is kept, so running the same
+    notebook cell again works (the leaves' ``.grad`` then add up, as after a second
+    ``backward``; the last frame says so); ``retain_graph=False`` frees it. Returns (number of ops visited) + 2 frames: the forward pass, one per step,
     and the end. ``rankdir`` "auto" lays the graph out left to right or top to bottom,
     whichever fills a wide screen better.
     """
     structure = graph_structure(loss)
-    steps = list(backward_steps(loss, retain_graph=retain_graph))
+    try:
+        steps = list(backward_steps(loss, retain_graph=retain_graph))
+    except BackwardError as error:
+        if "freed" not in str(error):
+            raise
+        name = structure.display_name(loss)
+        call = f"{name}.backward" if name.isidentifier() else "backward"
+        name = name if name.isidentifier() else "the output"
+        raise BackwardError(
+            f"the graph of {name} was freed by an earlier backward() ({call}() frees it): "
+            f"compute {name} again (run the cell that builds it) and make the frames from the new "
+            f"one, or call {call}(retain_graph=True) where you need both"
+        ) from None
     walk = _Walk(structure, show_values)
     total = len(steps) + 2
     drafts: list[dict[str, Any]] = [walk.forward_frame(total)]
@@ -212,17 +226,23 @@ class _Walk:
         leaves = [
             tensor
             for tensor in self.structure.values
-            if self.structure.kinds[self.structure.value_id(tensor)] == "parameter" and tensor.grad is not None
+            if self.structure.kinds[self.structure.value_id(tensor)] == "parameter"
+            and tensor.grad is not None
+            and self.structure.value_id(tensor) in self.contributions
         ]
         done = f"done after {steps} step{'' if steps == 1 else 's'}"
         if leaves:
+            totals = {id(leaf): self._total(self.structure.value_id(leaf)) for leaf in leaves}
             grads = ", ".join(
-                f"{gradient_symbol(self.name(leaf))} = {values_inline(leaf.grad.data)}" for leaf in leaves
+                f"{gradient_symbol(self.name(leaf))} = {values_inline(totals[id(leaf)])}" for leaf in leaves
             )
-            lines = [
-                Line(f"{done}: every leaf holds its gradient: {grads}"),
-                Line("the same numbers loss.backward() leaves in .grad"),
-            ]
+            lines = [Line(f"{done}: every leaf holds its gradient: {grads}")]
+            earlier = [leaf for leaf in leaves if not np.allclose(leaf.grad.data, totals[id(leaf)])]
+            if earlier:  # the cell ran before: backward adds to .grad
+                held = ", ".join(f"{self.name(leaf)}.grad = {values_inline(leaf.grad.data)}" for leaf in earlier)
+                lines.append(Line(f"but {held}: this walk added to a .grad left by an earlier one (zero it first)"))
+            else:
+                lines.append(Line("the same numbers loss.backward() leaves in .grad"))
         else:
             lines = [Line(f"{done}: no leaf requires grad, so no .grad was filled")]
         return self._draft(
@@ -244,7 +264,7 @@ class _Walk:
         """One frame's picture: a box per value, the op that made it drawn on top of it.
 
         Edges run from each input straight to the op's output box; the edges of the op being
-        differentiated turn red (what it sends back travels along them).
+        differentiated turn red and point back to the inputs (what it sends travels along them).
         """
         structure = self.structure
         made_by = {structure.value_id(output): (op_node, ctx) for op_node, ctx, output in structure.ops}
@@ -278,9 +298,13 @@ class _Walk:
                 continue  # op -> output: the op is drawn inside its output's box
             attributes: dict[str, str] = {}
             if focus and head == focus["op"] and focus["step"].grad_inputs[position] is not None:
-                attributes = {"color": GRADIENT_COLOUR, "penwidth": "4"}
+                attributes = {"color": GRADIENT_COLOUR, "penwidth": "4", "dir": "back"}  # the flow: to the input
             picture.edges.append((tail, outputs[head], attributes))
         return picture
+
+    def _total(self, node_id: str) -> np.ndarray:
+        """∂L/∂node as far as the walk has come: the sum of what arrived."""
+        return np.sum(np.stack([np.asarray(part, dtype=np.float64) for part in self.contributions[node_id]]), 0)
 
     def _gradient_rows(self, node_id: str, hidden: bool) -> list[str]:
         """The gradient rows of a value node as far as the walk has come."""

@@ -143,6 +143,8 @@ class Stage:
                 fixedsize="true",
             )
         for (tail, head, attributes), path in zip(picture.edges, layout["edges"]):
+            if attributes.get("dir") == "back":
+                path = arrow_at_tail(path)
             graph.edge(tail, head, **attributes, pos=path)
         return graph.source
 
@@ -156,6 +158,31 @@ class Stage:
     def render_bytes(self, picture: Picture, file_format: str) -> bytes:
         with explain_missing_dot():
             return graphviz.Source(self.pinned_source(picture), engine="neato").pipe(format=file_format, neato_no_op=2)
+
+
+ARROW_LENGTH = 10.0  # points: Graphviz's arrowhead at arrowsize 1
+
+
+def arrow_at_tail(path: str) -> str:
+    """An edge path laid out with its arrow at the head, redrawn with the arrow at the tail.
+
+    A path is "e,x,y p0 p1 ... pn": a B-spline from the tail's border p0 to pn, and the arrow
+    from pn to its tip (x, y) at the head's border. The same curve with ``dir=back`` needs
+    "s,x,y q0 ... qn": the arrow from q0 back to its tip (x, y) at the tail's border. So the
+    spline now starts one arrow length inside the curve and runs on to the head's border.
+    """
+    items = path.split()
+    end = next((item[2:] for item in items if item.startswith("e,")), None)
+    points = [[float(number) for number in item.split(",")] for item in items if item[:2] not in ("e,", "s,")]
+    if end is None or len(points) < 2:
+        return path
+    (x0, y0), (x1, y1) = points[0], points[1]
+    length = max(((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5, 1e-9)
+    step = min(ARROW_LENGTH, 0.9 * length) / length
+    tip = f"{x0:.3f},{y0:.3f}"
+    points[0] = [x0 + (x1 - x0) * step, y0 + (y1 - y0) * step]
+    points[-1] = [float(number) for number in end.split(",")]
+    return f"s,{tip} " + " ".join(f"{x:.3f},{y:.3f}" for x, y in points)
 
 
 def _json(source: str, engine: str) -> dict:

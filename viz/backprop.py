@@ -31,7 +31,7 @@ import numpy as np
 from tinygrad_edu import BackwardStep, Tensor, backward_steps
 from tinygrad_edu.errors import BackwardError
 
-from .formulas import Line, gradient_symbol, step_lines, sum_line, values_inline
+from .formulas import LOCAL, SENT, SHOWN, Line, gradient_symbol, step_lines, sum_line, values_inline
 from .graph import GraphStructure, graph_structure
 from .labels import (
     DONE_COLOUR,
@@ -61,6 +61,8 @@ class Frame:
     lines        the explanation line by line; in predict mode each ``Line.answer`` is hidden first
     picture      what the frame draws; ``question`` is the same with this step's answers as "?"
     highlighted  node id of the op being differentiated ("op3"), None in the first and last frame
+    focus        the value nodes a player too small for the whole graph shows first: the op's
+                 output and inputs (the outputs in the first frame)
     step         the engine's BackwardStep, None in the first and last frame
     """
 
@@ -73,6 +75,7 @@ class Frame:
     lines: list[Line] = field(default_factory=list)
     question: Picture | None = None
     highlighted: str | None = None
+    focus: tuple[str, ...] = ()
     step: BackwardStep | None = None
     _svg: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -177,6 +180,7 @@ class _Walk:
         self.contributions: dict[str, list[np.ndarray]] = {}
         self.complete: dict[str, np.ndarray] = {}  # upstream gradients of outputs already visited
         self.done_ops: set[str] = set()
+        self.arrived: dict[str, int] = {}  # node -> how many gradients the current step sends it
 
     def name(self, tensor: Tensor) -> str:
         return self.structure.display_name(tensor)
@@ -190,7 +194,9 @@ class _Walk:
         if root_names != ["L"]:  # the frames write ∂L/∂…: say what L is
             lines.append(Line(f"backward: ∂L/∂n for every node n, where L = {', '.join(root_names)}"))
         lines.append(Line("next: the backward pass, one op at a time, from the output back to the leaves"))
-        return self._draft("forward pass", f"Step 0 of {total - 1}", lines, self._picture())
+        draft = self._draft("forward pass", f"Step 0 of {total - 1}", lines, self._picture())
+        draft["focus"] = tuple(self.structure.value_id(root) for root in self.structure.roots)
+        return draft
 
     def step_frame(self, step: BackwardStep, number: int, total: int) -> dict[str, Any]:
         structure = self.structure
@@ -204,23 +210,38 @@ class _Walk:
                 self.contributions.setdefault(node, []).append(grad.data)
                 receiving.append(node)
         lines = step_lines(step, [self.name(parent) for parent in step.inputs], self.name(step.output))
-        for node in dict.fromkeys(receiving):
+        self.arrived = {node: receiving.count(node) for node in receiving}
+        for node in self.arrived:
             parts = self.contributions[node]
             if len(parts) >= 2:
                 tensor = structure.values[int(node[1:])]
                 used = "twice" if len(parts) == 2 else f"{len(parts)} times"
-                sum_text = sum_line(self.name(tensor), parts)
-                words = f"{self.name(tensor)} is used {used}, so its gradients add up: {sum_text.text}"
-                lines.append(Line(words, sum_text.answer))
+                sum_text = sum_line(self.name(tensor), parts, new=self.arrived[node])
+                words = f"{self.name(tensor)} is used {used}, so its gradients add up: "
+                lines.append(Line.of((words, SHOWN), *sum_text.pieces))
+        lines += self._questions(lines, [self.name(structure.values[int(node[1:])]) for node in self.arrived])
         focus = {"op": current_op, "output": output_node, "receiving": receiving, "step": step}
         answer = self._picture(focus)
         question = self._picture(focus, hide=set(receiving))
         symbol = op_symbol(step.ctx)
         heading = f"backward through {symbol}" + (f" ({step.ctx.name})" if symbol != step.ctx.name else "")
         draft = self._draft(heading, f"Step {number} of {total - 1}", lines, answer, question)
-        draft.update(highlighted=current_op, step=step)
+        inputs = [structure.value_id(parent) for parent in step.inputs]
+        draft.update(highlighted=current_op, step=step, focus=tuple(dict.fromkeys([output_node, *inputs])))
         self.done_ops.add(current_op)
         return draft
+
+    def _questions(self, lines: list[Line], receivers: list[str]) -> list[Line]:
+        """What predict mode asks, one question per level the lines hide (see ``page``)."""
+        levels = set().union(*(line.levels for line in lines))
+        receivers_text = " and ".join(dict.fromkeys(receivers))
+        questions = []
+        if LOCAL in levels:
+            questions.append(Line.of((f"first: what is the local derivative for {receivers_text}?", SHOWN), asks=LOCAL))
+        if SENT in levels:
+            then = "so " if LOCAL in levels else ""
+            questions.append(Line.of((f"{then}what does {receivers_text} receive?", SHOWN), asks=SENT))
+        return questions
 
     def final_frame(self, steps: int, total: int) -> dict[str, Any]:
         leaves = [
@@ -252,7 +273,7 @@ class _Walk:
     def _draft(
         self, heading: str, prefix: str, lines: list[Line], picture: Picture, question: Picture | None = None
     ) -> dict[str, Any]:
-        text = "; ".join(line.full for line in lines)
+        text = "; ".join(line.full for line in lines if not line.asks)
         caption = f"{prefix}: {text[0].upper()}{text[1:]}."
         return {"heading": heading, "caption": caption, "lines": lines, "picture": picture, "question": question}
 
@@ -309,6 +330,9 @@ class _Walk:
     def _gradient_rows(self, node_id: str, hidden: bool) -> list[str]:
         """The gradient rows of a value node as far as the walk has come."""
         parts = self.contributions.get(node_id)
+        if parts and hidden and self.arrived.get(node_id, 0) >= 2:  # e·e: both slots send to e, both hidden
+            new = self.arrived[node_id]
+            parts = parts[:-new] + [np.sum(np.stack([np.asarray(part, np.float64) for part in parts[-new:]]), 0)]
         if parts:
             total = np.sum(np.stack([np.asarray(part, dtype=np.float64) for part in parts]), 0)
             return gradient_html(total, parts, hidden=hidden)

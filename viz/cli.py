@@ -342,7 +342,8 @@ def run_program(
         write_worksheet(program, out_dir)
     else:
         frames = backprop_frames(program.output)
-        export_stepper(frames, out_dir, title=f"Backpropagation through {title}", predict=predict)
+        heading = f"Backpropagation through {program.statements[-1]}"
+        export_stepper(frames, out_dir, title=heading, predict=predict, program=program.statements)
 
 
 def draw_second_order(program: Program, out_dir: Path, title: str) -> None:

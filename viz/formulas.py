@@ -27,20 +27,55 @@ from .derivatives import local_derivative
 from .names import format_number, wrap
 
 
+SHOWN, LOCAL, SENT = 0, 1, 2  # what predict mode reveals in turn: a Line's pieces carry one each
+
+
 @dataclass(frozen=True)
 class Line:
-    """One line of a step's explanation; ``answer`` is what predict mode hides at first."""
+    """One line of a step's explanation, as pieces that predict mode reveals in turn.
+
+    pieces  (text, level) in order. SHOWN is always on screen; LOCAL (the local derivative,
+            formula and value, wherever it appears) is "?" while predict mode asks for it;
+            SENT (what an input receives, and every sum it enters) is "?" until the answer.
+    asks    0 for a line of the explanation; LOCAL or SENT for a question, which is on
+            screen only while predict mode asks it
+    ``Line(text, answer)`` is the line (text, SHOWN), (answer, SENT); ``Line.of(...)`` takes
+    the pieces themselves. ``text`` and ``answer`` read a line back the same way.
+    """
 
     text: str
     answer: str = ""
+    pieces: tuple[tuple[str, int], ...] = ()
+    asks: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.pieces:
+            pieces = ((self.text, SHOWN), (self.answer, SENT)) if self.answer else ((self.text, SHOWN),)
+            object.__setattr__(self, "pieces", pieces)
+
+    @staticmethod
+    def of(*pieces: tuple[str, int], asks: int = 0) -> Line:
+        """The line made of ``pieces``; its ``answer`` is the last piece if that one is SENT."""
+        last_sent = bool(pieces) and pieces[-1][1] == SENT
+        text = "".join(piece for piece, _ in (pieces[:-1] if last_sent else pieces))
+        return Line(text, pieces[-1][0] if last_sent else "", tuple(pieces), asks)
 
     @property
     def full(self) -> str:
-        return self.text + self.answer
+        return "".join(piece for piece, _ in self.pieces)
+
+    def shown(self, revealed: int) -> str:
+        """The line while predict mode has revealed up to level ``revealed``: the rest is "?"."""
+        return "".join(piece if level <= revealed else "?" for piece, level in self.pieces)
 
     @property
     def question(self) -> str:
-        return self.text + ("?" if self.answer else "")
+        return self.shown(SHOWN)
+
+    @property
+    def levels(self) -> set[int]:
+        """The levels this line hides (LOCAL, SENT), none for a line that hides nothing."""
+        return {level for _, level in self.pieces if level != SHOWN}
 
 
 # Per input position: (the local derivative ∂y/∂input written with the names, its value).
@@ -141,11 +176,16 @@ def shape_text(array: np.ndarray) -> str:
     return "(" + "×".join(str(size) for size in np.shape(array)) + ")"
 
 
-def sum_line(name: str, parts: list[np.ndarray]) -> Line:
-    """'∂L/∂a = 0.9993 + 0.002682 = ' with answer '1.002': a fan-out adding up."""
+def sum_line(name: str, parts: list[np.ndarray], new: int = 1) -> Line:
+    """'∂L/∂a = 0.9993 + 0.002682 = 1.002': a fan-out adding up; the ``new`` last parts
+    (arrived in this step) and the total are SENT."""
     total = np.sum(np.stack([np.asarray(part, dtype=np.float64) for part in parts]), 0)
-    numbers = " + ".join(signed(values_inline(part)) for part in parts)
-    return Line(f"{gradient_symbol(name)} = {numbers} = ", values_inline(total))
+    pieces = [(f"{gradient_symbol(name)} = ", SHOWN)]
+    for number, part in enumerate(parts):
+        if number:
+            pieces.append((" + ", SHOWN))
+        pieces.append((signed(values_inline(part)), SENT if number >= len(parts) - new else SHOWN))
+    return Line.of(*pieces, (" = ", SHOWN), (values_inline(total), SENT))
 
 
 def step_lines(step: BackwardStep, input_names: list[str], output_name: str) -> list[Line]:
@@ -169,14 +209,13 @@ def step_lines(step: BackwardStep, input_names: list[str], output_name: str) -> 
         symbol = symbol_of(names)
         local = np.broadcast_to(value_of(names), np.shape(step.output.data))
         numerator = wrap(output_name)
-        local_text = f"local derivative: ∂{numerator}/∂{wrap(input_names[position])} = {symbol}"
-        if symbol != values_inline(local):
-            local_text += f" = {values_inline(local)}"
-        lines.append(Line(local_text))
-        chain = f"sends: {target} = {gradient_symbol(output_name)} × {signed(wrap(symbol))}"
+        local_text = symbol if symbol == values_inline(local) else f"{symbol} = {values_inline(local)}"
+        local_of = f"∂{numerator}/∂{wrap(input_names[position])}"
+        lines.append(Line.of((f"local derivative: {local_of} = ", SHOWN), (local_text, LOCAL)))
+        chain = [(f"sends: {target} = {gradient_symbol(output_name)} × ", SHOWN), (signed(wrap(symbol)), LOCAL)]
         if np.size(upstream) == 1 and np.size(local) == 1:
-            chain += f" = {signed(values_inline(upstream))} × {signed(values_inline(local))}"
-        lines.append(Line(chain + " = ", values_inline(grad.data)))
+            chain += [(f" = {signed(values_inline(upstream))} × ", SHOWN), (signed(values_inline(local)), LOCAL)]
+        lines.append(Line.of(*chain, (" = ", SHOWN), (values_inline(grad.data), SENT)))
     return lines
 
 
@@ -207,7 +246,10 @@ def _fallback_lines(step: BackwardStep, position: int, input_names: list[str], o
     local = rename_letters(row.local_for(position), letters)
     chain = rename_letters(row.chain_for(position), letters)
     sent = values_inline(step.grad_inputs[position].data)
-    return [Line(f"local derivative: {local}"), Line(f"sends: {chain} = ", sent)]
+    return [
+        Line.of(("local derivative: ", SHOWN), (local, LOCAL)),
+        Line.of(("sends: ", SHOWN), (chain, LOCAL), (" = ", SHOWN), (sent, SENT)),
+    ]
 
 
 def rename_letters(formula: str, letters: dict[str, str]) -> str:

@@ -7,6 +7,7 @@ reveal cycle, and the player inline in a notebook exported to HTML by nbconvert.
 
 from __future__ import annotations
 
+import re
 import statistics
 from pathlib import Path
 
@@ -228,7 +229,7 @@ def test_keys_and_buttons_step_and_the_counter_agrees_with_the_address(page, pag
     assert "local derivative" in state(page)["lines"]
 
 
-def test_predict_then_reveal(page, tmp_path):
+def test_predict_asks_the_local_derivative_then_what_is_sent_then_answers(page, tmp_path):
     p, q = named(2.0, "p"), named(-3.0, "q")
     loss = p * q * tg.Tensor(np.array(0.5))
     loss.name = "L"
@@ -236,23 +237,31 @@ def test_predict_then_reveal(page, tmp_path):
     page.goto(index.as_uri())
     assert page.get_attribute("#predict", "aria-pressed") == "true"
     assert state(page)["shown"] == ["answer-0"]  # the forward pass asks nothing
-    page.keyboard.press("ArrowRight")  # step 1 (the product with 0.5) asks,
+    page.keyboard.press("ArrowRight")  # step 1 (the product with 0.5) asks twice, then answers
     assert state(page)["shown"] == ["question-1"]
-    page.keyboard.press("ArrowRight")  # answers,
-    page.keyboard.press("ArrowRight")  # and step 2, the product p·q, asks
-    asking = state(page)
-    assert asking["counter"] == "step 2 of 3" and asking["asking"] and asking["shown"] == ["question-2"]
-    assert "upstream gradient: ∂L/∂(p·q) = 0.5" in asking["lines"]
-    assert "local derivative: ∂(p·q)/∂p = q = −3" in asking["lines"]
-    assert "sends: ∂L/∂p = ∂L/∂(p·q) × q = 0.5 × (−3) = ?" in asking["lines"]
-    assert "−1.5" not in asking["lines"]
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    first = state(page)  # step 2, the product p·q: first the local derivative
+    assert first["counter"] == "step 2 of 3" and first["asking"] and first["shown"] == ["question-2"]
+    assert "upstream gradient: ∂L/∂(p·q) = 0.5" in first["lines"]
+    assert "local derivative: ∂(p·q)/∂p = ?" in first["lines"]
+    assert "what is the local derivative" in first["lines"]
+    assert "−3" not in first["lines"] and "× q" not in first["lines"] and "−1.5" not in first["lines"]
     graph_text = page.evaluate("() => document.querySelector('.picture:not([hidden]) svg').textContent")
     assert "grad ?" in graph_text and "grad −1.5" not in graph_text
+
+    page.keyboard.press("ArrowRight")  # then what p receives
+    second = state(page)
+    assert second["counter"] == "step 2 of 3" and second["asking"] and second["shown"] == ["question-2"]
+    assert "local derivative: ∂(p·q)/∂p = q = −3" in second["lines"]
+    assert "= 0.5 × (−3) = ?" in second["lines"] and "−1.5" not in second["lines"]
+    assert "what does" in second["lines"] and "what is the local derivative" not in second["lines"]
 
     page.keyboard.press("ArrowRight")  # the answer, same step
     revealed = state(page)
     assert revealed["counter"] == "step 2 of 3" and not revealed["asking"] and revealed["shown"] == ["answer-2"]
     assert "sends: ∂L/∂p = ∂L/∂(p·q) × q = 0.5 × (−3) = −1.5" in revealed["lines"]
+    assert "?" not in revealed["lines"]
     page.click("#next")  # the button does the same: on to the last frame, which asks nothing
     assert state(page)["counter"] == "step 3 of 3"
 
@@ -263,8 +272,55 @@ def test_predict_then_reveal(page, tmp_path):
     assert state(page)["shown"] == ["answer-1"]
     page.keyboard.press("P")  # and back on, with the key: the current step asks again
     assert state(page)["shown"] == ["question-1"]
-    page.keyboard.press("ArrowRight")
-    assert state(page)["shown"] == ["answer-1"]
+
+
+def test_no_predict_frame_shows_what_it_hides(page, tmp_path):
+    """e is used three times, twice by one op: the sums and the picture must not give the answers away.
+
+    What a step hides is taken from the engine: its local derivatives (what it sends over the
+    upstream gradient) while it asks for them, what it sends and every total it changes until
+    it answers. The page's visible text is searched for each number.
+    """
+    from viz.formulas import values_inline
+
+    e = named(0.7, "e")  # no two numbers of a step alike
+    loss = (e * e).tanh() * e
+    loss.name = "L"
+    frames = viz.backprop_frames(loss)
+    index = viz.export_stepper(frames, tmp_path, predict=True)
+    page.goto(index.as_uri())
+    totals: dict[int, float] = {}
+    checked = 0
+
+    def absent(number: str, text: str) -> bool:
+        return re.search(rf"(?<![\d.]){re.escape(number)}(?![\d.])", text) is None
+
+    for frame in frames[1:-1]:
+        step = frame.step
+        upstream = float(step.grad_output.data)
+        sent = [float(grad.data) for grad in step.grad_inputs if grad is not None]
+        local = {values_inline(np.array(value / upstream)) for value in sent}
+        for parent, grad in zip(step.inputs, step.grad_inputs):
+            totals[id(parent)] = totals.get(id(parent), 0.0) + float(grad.data)
+        gradients = {values_inline(np.array(value)) for value in sent}
+        gradients |= {values_inline(np.array(totals[id(parent)])) for parent in step.inputs}
+        page.goto(index.as_uri() + f"#{frame.index}")
+        page.reload()
+        for hidden in (local | gradients, gradients - local):  # the two questions (∂L/∂L = 1: sent = local)
+            now = state(page)
+            assert now["asking"], frame.index
+            graph_text = page.evaluate("() => document.querySelector('.picture:not([hidden]) svg').textContent")
+            graph_text = " ".join(graph_text.replace("\xa0", " ").split())
+            for number in hidden:
+                assert absent(number, now["lines"]), (frame.index, number, now["lines"])
+                if number in gradients:
+                    assert absent(number, " ".join(re.findall(r"(?:grad|\+) \S+", graph_text))), (frame.index, number)
+                checked += 1
+            page.keyboard.press("ArrowRight")
+        answered = state(page)["lines"]
+        assert not state(page)["asking"] and "?" not in answered
+        assert not any(absent(number, answered) for number in {values_inline(np.array(value)) for value in sent})
+    assert checked >= 10
 
 
 # ----- inline in a notebook ----------------------------------------------------------------------------------

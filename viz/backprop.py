@@ -142,7 +142,8 @@ def backprop_frames(
     This *is* the backward pass: afterwards each leaf's ``.grad`` holds its gradient, as
     after ``loss.backward(retain_graph=True)``. The graph is kept, so running the same
     notebook cell again works (the leaves' ``.grad`` then add up, as after a second
-    ``backward``; the last frame says so); ``retain_graph=False`` frees it. Returns (number of ops visited) + 2 frames: the forward pass, one per step,
+    ``backward``; the last frame says so); ``retain_graph=False`` frees it.
+    Returns (number of ops visited) + 2 frames: the forward pass, one per step,
     and the end. ``rankdir`` "auto" lays the graph out left to right or top to bottom,
     whichever fills a wide screen better.
     """
@@ -258,9 +259,10 @@ class _Walk:
                 f"{gradient_symbol(self.name(leaf))} = {values_inline(totals[id(leaf)])}" for leaf in leaves
             )
             lines = [Line(f"{done}: every leaf holds its gradient: {grads}")]
-            earlier = [leaf for leaf in leaves if not np.allclose(leaf.grad.data, totals[id(leaf)])]
+            held_grads = {id(leaf): np.asarray(leaf.grad.data if leaf.grad is not None else 0.0) for leaf in leaves}
+            earlier = [leaf for leaf in leaves if not np.allclose(held_grads[id(leaf)], totals[id(leaf)])]
             if earlier:  # the cell ran before: backward adds to .grad
-                held = ", ".join(f"{self.name(leaf)}.grad = {values_inline(leaf.grad.data)}" for leaf in earlier)
+                held = ", ".join(f"{self.name(leaf)}.grad = {values_inline(held_grads[id(leaf)])}" for leaf in earlier)
                 lines.append(Line(f"but {held}: this walk added to a .grad left by an earlier one (zero it first)"))
             else:
                 lines.append(Line("the same numbers loss.backward() leaves in .grad"))

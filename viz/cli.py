@@ -183,7 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "the expression has no names, so there is nothing to differentiate", args.expression, 0
                 )
             if args.forward and args.wrt in program.constants:
-                raise UsageError(f"--wrt: {args.wrt} is a constant (--constants); expected one of {', '.join(program.leaves)}")
+                parameters = ", ".join(program.leaves)
+                raise UsageError(f"--wrt: {args.wrt} is a constant (--constants); expected one of {parameters}")
             if args.forward and args.wrt not in program.leaves:
                 raise UsageError(
                     f"--wrt: expected one of the expression's names ({', '.join(program.leaves)}), "

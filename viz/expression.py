@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import ast
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -198,17 +198,14 @@ def build(
     tree = parse(source)
     builder = _Builder(source, arrays, set(constants))
     program = builder.run(tree)
-    inputs = [name for name in [*program.leaves, *program.constants]]
+    inputs = [*program.leaves, *program.constants]
+    listed = ", ".join(inputs) or "none"
     unused = [name for name in arrays if name not in inputs]
     if unused:
-        raise ValueError(
-            f"--values: {shorten(unused[0])!r} is not an input of the program (its inputs: {', '.join(inputs) or 'none'})"
-        )
+        raise ValueError(f"--values: {shorten(unused[0])!r} is not an input of the program (its inputs: {listed})")
     strangers = [name for name in constants if name not in inputs]
     if strangers:
-        raise ValueError(
-            f"--constants: expected inputs of the program ({', '.join(inputs) or 'none'}), got {shorten(strangers[0])!r}"
-        )
+        raise ValueError(f"--constants: expected inputs of the program ({listed}), got {shorten(strangers[0])!r}")
     if require_scalar and program.output.numel() != 1:
         line, column = location(source, tree.body[-1])
         raise ExpressionError(
@@ -224,7 +221,7 @@ def build(
 class _Builder:
     """Computes the checked tree statement by statement, naming what the program names."""
 
-    def __init__(self, source: str, values: dict[str, np.ndarray], constants: set[str] = frozenset()) -> None:
+    def __init__(self, source: str, values: dict[str, np.ndarray], constants: Collection[str] = ()) -> None:
         self.source = source
         self.values = values
         self.constant_names = constants

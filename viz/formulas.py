@@ -26,7 +26,6 @@ from tinygrad_edu import BackwardStep
 from .derivatives import local_derivative
 from .names import format_number, wrap
 
-
 SHOWN, LOCAL, SENT = 0, 1, 2  # what predict mode reveals in turn: a Line's pieces carry one each
 
 

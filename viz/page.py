@@ -184,7 +184,9 @@ _SCRIPT = """
     var smallest = Infinity;
     var sizes = document.querySelectorAll(".picture svg text");
     for (var k = 0; k < sizes.length; k++) {
-      if (sizes[k].textContent.trim() !== "") { smallest = Math.min(smallest, parseFloat(sizes[k].getAttribute("font-size"))); }
+      if (sizes[k].textContent.trim() !== "") {
+        smallest = Math.min(smallest, parseFloat(sizes[k].getAttribute("font-size")));
+      }
     }
     return measured === null ? Infinity : measured * smallest;
   }
@@ -220,7 +222,8 @@ _SCRIPT = """
   function focusView() {
     var picture = document.querySelector(".picture:not([hidden])");
     var svg = picture === null ? null : picture.querySelector("svg");
-    var overflowing = svg !== null && (stage.scrollWidth > stage.clientWidth + 2 || stage.scrollHeight > stage.clientHeight + 2);
+    var overflowing = svg !== null &&
+      (stage.scrollWidth > stage.clientWidth + 2 || stage.scrollHeight > stage.clientHeight + 2);
     overview.hidden = !overflowing;
     if (!overflowing) { return; }
     var wanted = (picture.getAttribute("data-focus") || "").split(" ").filter(Boolean);
@@ -228,7 +231,9 @@ _SCRIPT = """
     var nodes = svg.querySelectorAll("g.node");
     for (var i = 0; i < nodes.length; i++) {
       var title = nodes[i].querySelector("title");
-      if (title !== null && wanted.indexOf(title.textContent) >= 0) { boxes[title.textContent] = nodes[i].getBoundingClientRect(); }
+      if (title !== null && wanted.indexOf(title.textContent) >= 0) {
+        boxes[title.textContent] = nodes[i].getBoundingClientRect();
+      }
     }
     var all = wanted.filter(function (id) { return boxes[id] !== undefined; }).map(function (id) { return boxes[id]; });
     if (all.length) {
@@ -357,9 +362,8 @@ def player_page(frames: Sequence[Frame], title: str, predict: bool = False, prog
     pictures = []
     for frame in frames:
         focus = " ".join(frame.focus)
-        pictures.append(
-            f'<div class="picture" id="answer-{frame.index}" data-focus="{focus}" hidden>{inline_svg(frame.svg())}</div>'
-        )
+        answer = inline_svg(frame.svg())
+        pictures.append(f'<div class="picture" id="answer-{frame.index}" data-focus="{focus}" hidden>{answer}</div>')
         if frame.question is not None:
             question = inline_svg(frame.svg(question=True))
             pictures.append(
@@ -369,6 +373,7 @@ def player_page(frames: Sequence[Frame], title: str, predict: bool = False, prog
         f'<div><span style="background: {colour}"></span>{html.escape(text)}</div>' for colour, text in _LEGEND
     )
     statements = "".join(f"<code>{html.escape(statement)}</code>" for statement in program)
+    program_button = 'aria-pressed="true"' if program else 'aria-pressed="false" hidden'
     title = html.escape(title)
     last = len(frames) - 1
     return f"""<!DOCTYPE html>
@@ -389,7 +394,7 @@ def player_page(frames: Sequence[Frame], title: str, predict: bool = False, prog
   <button id="next" title="next frame, or reveal the answer (&#x2192;)">next &#x2192;</button>
   <button id="last" title="last frame (End)">last &#x00BB;</button>
   <button id="predict" title="predict, then reveal (P)" aria-pressed="false">predict (P)</button>
-  <button id="program-button" title="show or hide the program (S)" aria-pressed="{"true" if program else "false"}"{"" if program else " hidden"}>program (S)</button>
+  <button id="program-button" title="show or hide the program (S)" {program_button}>program (S)</button>
   <button id="legend-button" title="show the colours (L)">legend (L)</button>
   </div>
 </header>

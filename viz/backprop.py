@@ -238,10 +238,12 @@ class _Walk:
         receivers_text = " and ".join(dict.fromkeys(receivers))
         questions = []
         if LOCAL in levels:
-            questions.append(Line.of((f"first: what is the local derivative for {receivers_text}?", SHOWN), asks=LOCAL))
+            words = "the local derivative" if len(set(receivers)) == 1 else "the local derivatives"
+            questions.append(Line.of((f"first: what is {words} for {receivers_text}?", SHOWN), asks=LOCAL))
         if SENT in levels:
             then = "so " if LOCAL in levels else ""
-            questions.append(Line.of((f"{then}what does {receivers_text} receive?", SHOWN), asks=SENT))
+            verb = "does" if len(set(receivers)) == 1 else "do"
+            questions.append(Line.of((f"{then}what {verb} {receivers_text} receive?", SHOWN), asks=SENT))
         return questions
 
     def final_frame(self, steps: int, total: int) -> dict[str, Any]:

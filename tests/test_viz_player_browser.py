@@ -233,7 +233,7 @@ def test_a_30_op_graph_is_legible_and_the_step_is_in_view(browser, big_network, 
     assert state(page)["asking"]
     heights += page.evaluate(TEXT_HEIGHTS)
     print(f"3-3-1 at {size}: smallest graph text {min(heights):.1f} px")
-    assert min(heights) >= 16
+    assert min(heights) >= 16 - 0.01  # a box 16 px tall can measure 15.99997
     lines = page.evaluate(
         "() => Array.from(document.querySelectorAll('.lines:not([hidden]) div')).filter(d => d.offsetHeight)"
         ".map(d => d.getBoundingClientRect().height)"

@@ -6,7 +6,7 @@ share ids, keys or styles). It fetches nothing: pictures, styles and script are 
 
 - The program (every statement) is written above the picture; S hides or shows it.
 - The picture is scaled to fill the space between the program and the explanation, but
-  never so far that its smallest text is under 17 px: a big graph is then drawn larger than
+  never so far that its smallest text is under 16 px: a big graph is then drawn larger than
   the stage, which scrolls to the op being differentiated and its inputs at every step (the
   focus view), while a small copy of the whole graph in the corner shows where that is
   (the overview). Everything grows with the browser's zoom (the page may then scroll).
@@ -87,7 +87,7 @@ _STYLE = """
 _SCRIPT = """
 (function () {
   "use strict";
-  var MIN_TEXT = 17;  // px: the smallest text of the picture, before the browser's zoom
+  var MIN_TEXT = 16;  // px: the smallest text of the picture, before the browser's zoom
   var pictures = document.querySelectorAll(".picture");
   var texts = document.querySelectorAll(".lines");
   var count = texts.length;
@@ -207,7 +207,7 @@ _SCRIPT = """
     var zoom = (window.devicePixelRatio || 1) / baseRatio;
     for (var round = 0; round < 4; round++) {  // text snaps to whole pixel sizes: measure again
       var smallest = smallestText(shown) / zoom;
-      if (!(smallest < MIN_TEXT)) { break; }
+      if (!(smallest < MIN_TEXT - 0.01)) { break; }  // 15.99997 is 16
       var grow = MIN_TEXT / smallest * (round === 0 ? 1 : 1.03);
       for (var k = 0; k < svgs.length; k++) {
         svgs[k].style.width = (parseFloat(svgs[k].style.width) * grow) + "px";

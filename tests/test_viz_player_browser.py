@@ -319,7 +319,7 @@ def test_predict_asks_the_local_derivative_then_what_is_sent_then_answers(page, 
     assert second["counter"] == "step 2 of 3" and second["asking"] and second["shown"] == ["question-2"]
     assert "local derivative: ∂(p·q)/∂p = q = −3" in second["lines"]
     assert "= 0.5 × (−3) = ?" in second["lines"] and "−1.5" not in second["lines"]
-    assert "what does" in second["lines"] and "what is the local derivative" not in second["lines"]
+    assert "what do p and q receive?" in second["lines"] and "what is the local derivative" not in second["lines"]
 
     page.keyboard.press("ArrowRight")  # the answer, same step
     revealed = state(page)

@@ -307,10 +307,10 @@ def test_predict_asks_the_local_derivative_then_what_is_sent_then_answers(page, 
         page.keyboard.press("ArrowRight")
     first = state(page)  # step 2, the product p·q: first the local derivative
     assert first["counter"] == "step 2 of 3" and first["asking"] and first["shown"] == ["question-2"]
-    assert "upstream gradient: ∂L/∂(p·q) = 0.5" in first["lines"]
+    assert "upstream: ∂L/∂(p·q) = 0.5" in first["lines"]
     assert "local derivative: ∂(p·q)/∂p = ?" in first["lines"]
     assert "what is the local derivative" in first["lines"]
-    assert "−3" not in first["lines"] and "× q" not in first["lines"] and "−1.5" not in first["lines"]
+    assert "−3" not in first["lines"] and "· q" not in first["lines"] and "−1.5" not in first["lines"]
     graph_text = page.evaluate("() => document.querySelector('.picture:not([hidden]) svg').textContent")
     assert "grad ?" in graph_text and "grad −1.5" not in graph_text
 
@@ -318,13 +318,13 @@ def test_predict_asks_the_local_derivative_then_what_is_sent_then_answers(page, 
     second = state(page)
     assert second["counter"] == "step 2 of 3" and second["asking"] and second["shown"] == ["question-2"]
     assert "local derivative: ∂(p·q)/∂p = q = −3" in second["lines"]
-    assert "= 0.5 × (−3) = ?" in second["lines"] and "−1.5" not in second["lines"]
+    assert "p receives ∂L/∂(p·q) · q = 0.5 · (−3) = ?" in second["lines"] and "−1.5" not in second["lines"]
     assert "what do p and q receive?" in second["lines"] and "what is the local derivative" not in second["lines"]
 
     page.keyboard.press("ArrowRight")  # the answer, same step
     revealed = state(page)
     assert revealed["counter"] == "step 2 of 3" and not revealed["asking"] and revealed["shown"] == ["answer-2"]
-    assert "sends: ∂L/∂p = ∂L/∂(p·q) × q = 0.5 × (−3) = −1.5" in revealed["lines"]
+    assert "p receives ∂L/∂(p·q) · q = 0.5 · (−3) = −1.5" in revealed["lines"]
     assert "?" not in revealed["lines"]
     page.click("#next")  # the button does the same: on to the last frame, which asks nothing
     assert state(page)["counter"] == "step 3 of 3"
@@ -345,7 +345,7 @@ def test_no_predict_frame_shows_what_it_hides(page, tmp_path):
     upstream gradient) while it asks for them, what it sends and every total it changes until
     it answers. The page's visible text is searched for each number.
     """
-    from viz.formulas import values_inline
+    from viz.captions import values_inline
 
     e = named(0.7, "e")  # no two numbers of a step alike
     loss = (e * e).tanh() * e

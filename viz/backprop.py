@@ -9,9 +9,24 @@ forward pass, every node showing its value; frame k (k = 1 … n) is step k of
 ``tinygrad_edu.backward_steps(loss)``; frame n + 1 shows every leaf's gradient, read from
 ``.grad``. In a step frame the op being differentiated is highlighted, its output shows the
 upstream gradient ∂L/∂y (complete at this point: every use of y has sent its share), and the
-inputs it sends to show what arrived. ``frame.lines`` says the step in the user's names with
-the numbers plugged in ("∂L/∂p = ∂L/∂(p·q) × q = 0.5 × (−3) = −1.5"); a tensor used several
-times shows its gradients adding up ("∂L/∂a = 0.9993 + 0.002682 = 1.002").
+inputs it sends to show what arrived. L is the output's own name (∂E/∂w1 when it is E).
+Reshapes the user did not write (``W @ x`` with a vector x) are neither drawn nor stepped.
+
+``frame.lines`` says the step in the user's names with the numbers plugged in, one
+``viz.captions.Line`` per line; its ``kind`` says what the line is, so that a page can show or
+hide each part (predict mode hides the local derivative and the answers):
+
+    kind        text                                                      answer
+    "upstream"  upstream: ∂L/∂(p·q) = 0.5
+    "local"     local derivative: ∂(p·q)/∂p = q = −3[, where N = expr]    (none)
+    "sends"     p receives ∂L/∂(p·q) · q = 0.5 · (−3) =                   −1.5
+    "adds"      a is used twice: ∂L/∂a = 0.9993 + (−0.008046) =           0.9913
+    "note"      anything else: the forward pass, the end, the numbers an op's rule uses
+
+The local derivative comes from the op itself (its ``local_derivatives``, numbers from its own
+backward); an input in two slots of one op shows both (∂(e·e)/∂e = e + e). ∂L/∂v is written
+only for a whole gradient: what one op sends is "v receives …", and a value used several times
+shows the parts adding up to ∂L/∂v once the last has arrived ("… has received so far" before).
 
 Every frame is drawn on one ``Stage`` (one layout for the whole walk), so no node moves from
 frame to frame. For predict mode each step frame also has a *question* picture in which what
@@ -31,7 +46,7 @@ import numpy as np
 from tinygrad_edu import BackwardStep, Tensor, backward_steps
 from tinygrad_edu.errors import BackwardError
 
-from .formulas import LOCAL, SENT, SHOWN, Line, gradient_symbol, step_lines, sum_line, values_inline
+from .captions import LOCAL, SENT, SHOWN, Line, all_local_values, gradient_symbol, step_lines, sum_line, values_inline
 from .graph import GraphStructure, graph_structure
 from .labels import (
     DONE_COLOUR,
@@ -58,9 +73,10 @@ class Frame:
     total        how many frames there are
     heading      a few words: "forward pass", "step 3 of 8: tanh", "done"
     caption      the frame's explanation as one paragraph (``lines`` joined)
-    lines        the explanation line by line; in predict mode each ``Line.answer`` is hidden first
+    lines        the explanation line by line (``Line.text``, ``.answer``, ``.kind``: see the module)
     picture      what the frame draws; ``question`` is the same with this step's answers as "?"
     highlighted  node id of the op being differentiated ("op3"), None in the first and last frame
+    questions    what predict mode asks, in turn: one Line per level the lines hide (``Line.asks``)
     focus        the value nodes a player too small for the whole graph shows first: the op's
                  output and inputs (the outputs in the first frame)
     step         the engine's BackwardStep, None in the first and last frame
@@ -73,6 +89,7 @@ class Frame:
     picture: Picture
     stage: Stage
     lines: list[Line] = field(default_factory=list)
+    questions: list[Line] = field(default_factory=list)
     question: Picture | None = None
     highlighted: str | None = None
     focus: tuple[str, ...] = ()
@@ -148,8 +165,9 @@ def backprop_frames(
     whichever fills a wide screen better.
     """
     structure = graph_structure(loss)
+    local = all_local_values([(ctx, output) for _, ctx, output in structure.ops])  # before backward frees them
     try:
-        steps = list(backward_steps(loss, retain_graph=retain_graph))
+        steps = [step for step in backward_steps(loss, retain_graph=retain_graph) if structure.is_drawn(step.ctx)]
     except BackwardError as error:
         if "freed" not in str(error):
             raise
@@ -161,7 +179,7 @@ def backprop_frames(
             f"compute {name} again (run the cell that builds it) and make the frames from the new "
             f"one, or call {call}(retain_graph=True) where you need both"
         ) from None
-    walk = _Walk(structure, show_values)
+    walk = _Walk(structure, show_values, local)
     total = len(steps) + 2
     drafts: list[dict[str, Any]] = [walk.forward_frame(total)]
     for number, step in enumerate(steps, start=1):
@@ -175,13 +193,19 @@ def backprop_frames(
 class _Walk:
     """The state of the walk while the frames are drawn: which gradients have arrived so far."""
 
-    def __init__(self, structure: GraphStructure, show_values: bool) -> None:
+    def __init__(self, structure: GraphStructure, show_values: bool, local: dict[int, Any] | None = None) -> None:
         self.structure = structure
+        self.local = local or {}
+        self.root_name = ", ".join(structure.display_name(root) for root in structure.roots)
         self.show_values = show_values
         self.contributions: dict[str, list[np.ndarray]] = {}
         self.complete: dict[str, np.ndarray] = {}  # upstream gradients of outputs already visited
         self.done_ops: set[str] = set()
         self.arrived: dict[str, int] = {}  # node -> how many gradients the current step sends it
+        self.uses: dict[str, int] = {}  # value node -> how many inputs of drawn ops it fills
+        for tail, _, position in structure.edges:
+            if position is not None:
+                self.uses[tail] = self.uses.get(tail, 0) + 1
 
     def name(self, tensor: Tensor) -> str:
         return self.structure.display_name(tensor)
@@ -191,10 +215,9 @@ class _Walk:
     def forward_frame(self, total: int) -> dict[str, Any]:
         roots = ", ".join(f"{self.name(root)} = {values_inline(root.data)}" for root in self.structure.roots)
         lines = [Line(f"forward pass: every node shows its value; {roots}")]
-        root_names = [self.name(root) for root in self.structure.roots]
-        if root_names != ["L"]:  # the frames write ∂L/∂…: say what L is
-            lines.append(Line(f"backward: ∂L/∂n for every node n, where L = {', '.join(root_names)}"))
-        lines.append(Line("next: the backward pass, one op at a time, from the output back to the leaves"))
+        lines.append(
+            Line(f"next: ∂{self.root_name}/∂(every node), one op at a time, from {self.root_name} back to the leaves")
+        )
         draft = self._draft("forward pass", f"Step 0 of {total - 1}", lines, self._picture())
         draft["focus"] = tuple(self.structure.value_id(root) for root in self.structure.roots)
         return draft
@@ -208,27 +231,33 @@ class _Walk:
         for parent, grad in zip(step.inputs, step.grad_inputs):
             if grad is not None:
                 node = structure.value_id(parent)
-                self.contributions.setdefault(node, []).append(grad.data)
+                drawn = structure.values[int(node[1:])]  # the value drawn (a reshape not drawn sends to its input)
+                data = np.reshape(grad.data, drawn.shape) if np.size(grad.data) == drawn.numel() else grad.data
+                self.contributions.setdefault(node, []).append(data)
                 receiving.append(node)
-        lines = step_lines(step, [self.name(parent) for parent in step.inputs], self.name(step.output))
+        names = [self.name(parent) for parent in step.inputs]
+        lines = step_lines(step, names, self.name(step.output), self.root_name, self.local.get(id(step.ctx)))
         self.arrived = {node: receiving.count(node) for node in receiving}
         for node in self.arrived:
             parts = self.contributions[node]
             if len(parts) >= 2:
                 tensor = structure.values[int(node[1:])]
-                used = "twice" if len(parts) == 2 else f"{len(parts)} times"
-                sum_text = sum_line(self.name(tensor), parts, new=self.arrived[node])
-                words = f"{self.name(tensor)} is used {used}, so its gradients add up: "
-                lines.append(Line.of((words, SHOWN), *sum_text.pieces))
-        lines += self._questions(lines, [self.name(structure.values[int(node[1:])]) for node in self.arrived])
+                uses = self.uses.get(node, len(parts))
+                used = "twice" if uses == 2 else f"{uses} times"
+                complete = len(parts) >= uses
+                sum_text = sum_line(self.name(tensor), parts, self.root_name, complete, new=self.arrived[node])
+                lines.append(Line.of((f"{self.name(tensor)} is used {used}: ", SHOWN), *sum_text.pieces, kind="adds"))
+        questions = self._questions(lines, [self.name(structure.values[int(node[1:])]) for node in self.arrived])
         focus = {"op": current_op, "output": output_node, "receiving": receiving, "step": step}
         answer = self._picture(focus)
         question = self._picture(focus, hide=set(receiving))
         symbol = op_symbol(step.ctx)
-        heading = f"backward through {symbol}" + (f" ({step.ctx.name})" if symbol != step.ctx.name else "")
+        heading = f"backward through {symbol}"
         draft = self._draft(heading, f"Step {number} of {total - 1}", lines, answer, question)
         inputs = [structure.value_id(parent) for parent in step.inputs]
-        draft.update(highlighted=current_op, step=step, focus=tuple(dict.fromkeys([output_node, *inputs])))
+        draft.update(
+            highlighted=current_op, step=step, focus=tuple(dict.fromkeys([output_node, *inputs])), questions=questions
+        )
         self.done_ops.add(current_op)
         return draft
 
@@ -238,8 +267,8 @@ class _Walk:
         receivers_text = " and ".join(dict.fromkeys(receivers))
         questions = []
         if LOCAL in levels:
-            words = "the local derivative" if len(set(receivers)) == 1 else "the local derivatives"
-            questions.append(Line.of((f"first: what is {words} for {receivers_text}?", SHOWN), asks=LOCAL))
+            words = "is the local derivative" if len(set(receivers)) == 1 else "are the local derivatives"
+            questions.append(Line.of((f"first: what {words} for {receivers_text}?", SHOWN), asks=LOCAL))
         if SENT in levels:
             then = "so " if LOCAL in levels else ""
             verb = "does" if len(set(receivers)) == 1 else "do"
@@ -258,7 +287,8 @@ class _Walk:
         if leaves:
             totals = {id(leaf): self._total(self.structure.value_id(leaf)) for leaf in leaves}
             grads = ", ".join(
-                f"{gradient_symbol(self.name(leaf))} = {values_inline(totals[id(leaf)])}" for leaf in leaves
+                f"{gradient_symbol(self.name(leaf), self.root_name)} = {values_inline(totals[id(leaf)])}"
+                for leaf in leaves
             )
             lines = [Line(f"{done}: every leaf holds its gradient: {grads}")]
             held_grads = {id(leaf): np.asarray(leaf.grad.data if leaf.grad is not None else 0.0) for leaf in leaves}
@@ -277,7 +307,7 @@ class _Walk:
     def _draft(
         self, heading: str, prefix: str, lines: list[Line], picture: Picture, question: Picture | None = None
     ) -> dict[str, Any]:
-        text = "; ".join(line.full for line in lines if not line.asks)
+        text = "; ".join(line.full for line in lines)
         caption = f"{prefix}: {text[0].upper()}{text[1:]}."
         return {"heading": heading, "caption": caption, "lines": lines, "picture": picture, "question": question}
 

@@ -29,7 +29,7 @@ import re
 from collections.abc import Sequence
 
 from .backprop import Frame
-from .formulas import SHOWN
+from .captions import SHOWN
 from .labels import CONSTANT_COLOUR, DONE_COLOUR, GRADIENT_COLOUR, HIGHLIGHT_COLOUR, OUTPUT_COLOUR, PARAMETER_COLOUR
 
 _LEGEND = (
@@ -338,7 +338,7 @@ def _piece_html(text: str, level: int) -> str:
 
 def _lines_html(frame: Frame) -> str:
     rows = []
-    for line in frame.lines:
+    for line in [*frame.lines, *frame.questions]:
         if line.asks:  # a question, on screen only while predict mode asks it
             words = html.escape(line.full)
             rows.append(f'<div class="question question-{line.asks}">{words} Predict each ?, then press &#x2192;</div>')

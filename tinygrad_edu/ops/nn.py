@@ -33,6 +33,10 @@ class Softmax(Function):
     jvp:      ẏᵢ = yᵢ · (ẋᵢ − Σⱼ yⱼ · ẋⱼ)
     """
 
+    # The text viz prints for what backward sends to each input, g = ∂L/∂y (tests check it against backward)
+    input_names = ("x",)
+    gradient_formulas = ("y·(g − Σ(g·y))",)
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axis: int = -1) -> np.ndarray:
         ctx.axis = axis
@@ -58,6 +62,10 @@ class LogSoftmax(Function):
     backward: ∂L/∂xᵢ = ∂L/∂yᵢ − exp(yᵢ) · Σⱼ ∂L/∂yⱼ          (exp(yᵢ) is the softmax)
     jvp:      ẏᵢ = ẋᵢ − Σⱼ exp(yⱼ) · ẋⱼ
     """
+
+    # The text viz prints for what backward sends to each input, g = ∂L/∂y (tests check it against backward)
+    input_names = ("x",)
+    gradient_formulas = ("g − exp(y)·Σ(g)",)
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -164,6 +172,10 @@ class CrossEntropy(Function):
     a fast sum.
     """
 
+    # The text viz prints for what backward sends to each input, g = ∂L/∂y (tests check it against backward)
+    input_names = ("x", "t")
+    gradient_formulas = ("(softmax(x) − (1 − ε)·onehot(t) − ε/C)·g/N", None)
+
     @staticmethod
     def forward(
         ctx: Context, logits: np.ndarray, targets: np.ndarray, reduction: str = "mean", label_smoothing: float = 0.0
@@ -242,6 +254,10 @@ class BinaryCrossEntropy(Function):
     NOTE: the logs are clamped at −100 and the denominator at 10⁻¹², as in PyTorch, so
     p = 0 or p = 1 give a finite loss and a finite gradient. Reduction is left to the caller.
     """
+
+    # The text viz prints for what backward sends to each input, g = ∂L/∂y (tests check it against backward)
+    input_names = ("p", "t")
+    gradient_formulas = ("g·(p − t)/(p·(1 − p))", "g·(log(1 − p) − log(p))")
 
     @staticmethod
     def forward(ctx: Context, probabilities: np.ndarray, targets: np.ndarray) -> np.ndarray:

@@ -309,7 +309,7 @@ def test_predict_asks_the_local_derivative_then_what_is_sent_then_answers(page, 
     assert first["counter"] == "step 2 of 3" and first["asking"] and first["shown"] == ["question-2"]
     assert "upstream: ∂L/∂(p·q) = 0.5" in first["lines"]
     assert "local derivative: ∂(p·q)/∂p = ?" in first["lines"]
-    assert "what is the local derivative" in first["lines"]
+    assert "first: what are the local derivatives for p and q?" in first["lines"]
     assert "−3" not in first["lines"] and "· q" not in first["lines"] and "−1.5" not in first["lines"]
     graph_text = page.evaluate("() => document.querySelector('.picture:not([hidden]) svg').textContent")
     assert "grad ?" in graph_text and "grad −1.5" not in graph_text
@@ -319,7 +319,7 @@ def test_predict_asks_the_local_derivative_then_what_is_sent_then_answers(page, 
     assert second["counter"] == "step 2 of 3" and second["asking"] and second["shown"] == ["question-2"]
     assert "local derivative: ∂(p·q)/∂p = q = −3" in second["lines"]
     assert "p receives ∂L/∂(p·q) · q = 0.5 · (−3) = ?" in second["lines"] and "−1.5" not in second["lines"]
-    assert "what do p and q receive?" in second["lines"] and "what is the local derivative" not in second["lines"]
+    assert "what do p and q receive?" in second["lines"] and "local derivatives for" not in second["lines"]
 
     page.keyboard.press("ArrowRight")  # the answer, same step
     revealed = state(page)

@@ -66,7 +66,7 @@ def has_operator(name: str) -> bool:
     previous = None
     while previous != name:
         previous, name = name, re.sub(r"\([^()]*\)|\[[^\[\]]*\]", "", name)
-    return bool(re.search(r"[\s·/+−@*^-]", name[1:]))
+    return bool(re.search(r"[\s·/+−@*^-]", name[1:])) or name[:1] in ("−", "-")  # −x³ is −(x³)
 
 
 def substitute_names(text: str, names: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -222,8 +222,7 @@ def test_every_frame_of_forward_mode_is_true(source, values):
     program = build(source, values, require_scalar=True)
     name = next(iter(program.leaves))
     frames = viz.forward_frames(program.output, program.leaves[name])
-    counts = check_frames(frames, program.output_name, source)
-    assert counts["chains"] >= 1
+    check_frames(frames, program.output_name, source)
     last = frames[-1].lines[-1].full  # "carries: dL/dw = … = −1"
     gradient = finite_difference(source, values, name)
     if gradient.size > 1:  # a vector moves along all ones, w + t·[1, …]: dL/dt is the gradient's sum
@@ -290,7 +289,10 @@ def test_the_worksheet_says_what_its_numbers_are(source, values):
             name, expression = heading.split(" = ", 1)
         computed = try_evaluate(expression, {other: v for other, v in values_by_name.items() if other != name})
         if computed is not None:
-            assert close(computed, value), f"{source}: the worksheet says {heading} = {value}, it is {computed}"
+            others = {other: v for other, v in values_by_name.items() if other != name}
+            assert agrees(expression, others, value), (
+                f"{source}: the worksheet says {heading} = {value}, not {computed}"
+            )
             checked += 1
     assert checked >= 1
 

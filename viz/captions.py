@@ -319,9 +319,11 @@ def _where(step: Any, output_name: str, upstream_symbol: str, formula: str) -> s
     parts = [f"{upstream_symbol} = {values_inline(step.grad_output.data)}"]
     if re.search(r"(?<![^\W\d_])y(?![^\W\d_])", formula):
         parts.append(f"{output_name} = {values_inline(step.output.data)}")
-    if "Σ" in formula:
-        parts.append("Σ adds up along the last axis")
     ctx = step.ctx
+    if "Σ" in formula:
+        axis = vars(ctx).get("axis", -1)
+        last = axis in (-1, np.ndim(step.output.data) - 1)
+        parts.append("Σ adds up along the last axis" if last else f"Σ adds up along axis {axis}")
     settings = {"ε": "label_smoothing", "α": "negative_slope"}
     for symbol, attribute in settings.items():
         if symbol in formula and attribute in vars(ctx):

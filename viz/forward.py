@@ -20,6 +20,11 @@ names and the numbers plugged in. So there are (number of ops) + 1 frames. The f
 ``viz.Frame``s on one ``Stage`` (no node moves), exactly like the backprop walk's: the same
 page, player and export show both.
 
+Each ``frame.lines`` entry is a ``viz.captions.Line`` with a ``kind``, as in the backprop walk:
+"note" (the tangents arriving), "local" (the op's local derivative, formula and value, from the
+op itself) and "tangent" (the tangent the op makes, whose number is the line's ``answer``). A
+vector or matrix input moves along all ones, x + t·[1, …], and the tangents are d/dt.
+
 The tangents are the engine's own: the frames read them from the walk ``tg.jvp`` makes
 (``tinygrad_edu.forward``), and compute none themselves.
 """

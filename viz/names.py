@@ -210,8 +210,11 @@ def _compose_all(values: Sequence[Tensor], numbers: dict[int, int]) -> dict[int,
 
 
 def apply_text(ctx, input_names: Sequence[str]) -> str:
-    """The text of the op ``ctx`` applied to inputs called ``input_names``: σ(z), (a + b)·c."""
-    return _compose(ctx, [name_expression(name) for name in input_names]).text
+    """The text of the op ``ctx`` applied to inputs called ``input_names``: σ(z), (a + b)·c.
+
+    Each input is one unit here, in parentheses if its name has an operator: the op's output is
+    (x·x)·x, whose derivative by its second input x holds the first, x·x, still."""
+    return _compose(ctx, [name_expression(name, own_name=True) for name in input_names]).text
 
 
 def _fit(ctx, parents: list[Expression]) -> Expression:

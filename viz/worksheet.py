@@ -88,7 +88,7 @@ class _Node:
     def __init__(self, node_id: str, kind: str, title: str, short: str, lines: list[str], answer: list[str]) -> None:
         self.node_id = node_id
         self.kind = kind  # parameter, intermediate or output
-        self.title = textwrap.wrap(title, TITLE_CHARS, break_on_hyphens=False)  # "p = σ(z)", on lines
+        self.title = textwrap.wrap(title, TITLE_CHARS, break_on_hyphens=False, break_long_words=False)  # on lines
         short = wrap(short)  # ∂L/∂(1 − y), not ∂L/∂1 − y
         self.box_label = f"∂L/∂{short}" if len(short) <= TITLE_CHARS - 2 else "∂L/∂(this)"
         self.lines = lines  # "= 0.1978"

@@ -8,6 +8,13 @@ cross-entropy. The workspace files are made from the reference solutions (soluti
 each backward replaced by a stub (workspace.py); ``check`` grades each op with
 ``tinygrad_edu.testing.check_op`` and, when it fails, names the input, the element and the values
 where the gradient is wrong, and the mistake it most likely is (grading.py).
+
+``check`` never runs the student's code in its own process: each op is graded in a process of
+its own (sandbox.py) with a time limit of 30 s and a memory limit of 1 GiB per op (``--seconds``,
+``--memory-mb``), and the grade is confirmed in the grader's process on values sent back
+(isolated.py). An endless loop, a sleep, a huge allocation, ``sys.exit``, ``os._exit`` or a
+KeyboardInterrupt in a student's file is graded wrong with a message that says so; a file that
+changes the grader's functions changes them only in its own process.
 """
 
 from .catalog import EXERCISES, Exercise

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import threads
 from ..autograd import is_grad_enabled
 from ..errors import ShapeError
 from ..function import Context, Function, Gradient
@@ -107,6 +108,8 @@ class Affine(Function):
                 "(weight.shape[0],) (out_features)"
             )
         ctx.save_for_backward(x, weight)
+        if threads.pending and x.size * weight.shape[0] >= threads.SMALL_WORK:  # the first large product:
+            threads.choose_for_product(x.size * weight.shape[0])  # the library chooses BLAS threads (threads.py)
         y = x @ weight.T
         y += bias
         return y

@@ -120,7 +120,14 @@ def is_workspace(folder: Path) -> bool:
 
 
 def start(folder: Path) -> list[Path]:
-    """Write a fresh workspace into ``folder`` (created if missing; it must be empty).
+    """Write a fresh workspace into ``folder`` (created if missing; it must be empty)."""
+    files = [("README.md", readme(str(folder)))]
+    files += [(exercise.file, student_file(exercise, str(folder))) for exercise in EXERCISES]
+    return write_workspace(folder, files)
+
+
+def write_workspace(folder: Path, files: list[tuple[str, str]]) -> list[Path]:
+    """Write ``files`` (name, text) into ``folder`` (created if missing; it must be empty); both tracks' start.
 
     All or nothing: the files are written into a hidden folder beside ``folder``, which is then
     renamed to ``folder``; a full disk, a Ctrl-C or a kill leaves no half-written workspace (the
@@ -142,9 +149,7 @@ def start(folder: Path) -> list[Path]:
         raise WorkspaceError(f"start: cannot write DIR {str(folder)!r}: {error.strerror or error}") from None
     try:
         os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp makes 0700; a workspace is a folder like any other
-        for name, text in [("README.md", readme(str(folder)))] + [
-            (exercise.file, student_file(exercise, str(folder))) for exercise in EXERCISES
-        ]:
+        for name, text in files:
             write_atomically(staging / name, text)
         os.rename(staging, target)  # over an empty folder, or to a new name: one step
     except BaseException as error:
@@ -154,7 +159,7 @@ def start(folder: Path) -> list[Path]:
                 f"start: cannot write DIR {str(folder)!r}: {error.strerror or error} (nothing was written)"
             ) from None
         raise
-    return [folder / "README.md"] + [folder / exercise.file for exercise in EXERCISES]
+    return [folder / name for name, _ in files]
 
 
 def write_atomically(path: Path, text: str) -> Path:

@@ -103,6 +103,6 @@ def test_headless_chromium_shows_different_frames_for_different_fragments(steppe
 def test_the_page_opens_at_the_frame_named_in_the_address(stepper, tmp_path, chromium_executable):
     dom = chromium(chromium_executable, stepper, "3", "--dump-dom", tmp_path / "chromium").stdout
     assert re.search(r'id="counter"[^>]*>step 3 of 5<', dom)  # #3 is step 3: one numbering
-    shown = re.findall(r'class="picture" id="(\w+-\d+)">', dom)  # the others carry hidden=""
+    shown = re.findall(r'class="picture" id="(\w+-\d+)" data-focus="[^"]*">', dom)  # the others carry hidden=""
     assert shown == ["answer-3"]
     assert re.search(r'id="lines-3" data-heading="backward through \+', dom)

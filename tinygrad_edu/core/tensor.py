@@ -5,8 +5,8 @@
     y = (x @ w).relu().sum()
     y.backward()            # x.grad and w.grad are now Tensors
 
-This file holds, in this order: Context and Function (the contract every op follows), the
-import of the ops (they subclass Function, and Tensor's methods call them), then Tensor.
+This file holds, in this order: Context and Function (the contract every op follows), Tensor,
+then the import of the ops (they subclass Function, and Tensor's methods call them) and of the walk.
 
 An op is a subclass of Function with static methods side by side (ops/elementwise.py):
 

@@ -72,8 +72,9 @@ Integer and boolean data are allowed but can never require grad.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from operator import attrgetter
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Union, overload
 
 import numpy as np
@@ -135,7 +136,7 @@ class Context:
         self.function = function
         self.parents = parents
         self.needs_input_grad = needs_input_grad
-        self.settings = settings
+        self.settings: Mapping[str, Any] = settings or _NO_SETTINGS  # most ops have none: no dict each
         self.created_at: str | None = None
         self._saved: tuple[np.ndarray, ...] | None = ()
         self._input_arrays = arrays  # what forward received, to recognise saved inputs
@@ -331,6 +332,7 @@ def _next_function(parent: Tensor) -> Any:
     return AccumulateGrad(parent) if parent.requires_grad else None
 
 
+_NO_SETTINGS: Mapping[str, Any] = MappingProxyType({})  # the settings of an op called without any
 _requires_grad = attrgetter("requires_grad")  # Tensor -> bool, for map() over an op's inputs
 _version_of = attrgetter("_version")
 

@@ -39,7 +39,7 @@ The result is a GraphCheck report: ``ok``, ``rows`` (one per op, in forward orde
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -273,7 +273,7 @@ def _as_float64(parent: Tensor) -> np.ndarray:
 def _check_one_op(
     number: int,
     ctx: Context,
-    settings: dict[str, Any],
+    settings: Mapping[str, Any],
     rng: np.random.Generator,
     eps: float,
     atol: float,

@@ -30,6 +30,7 @@ import numpy as np
 
 from tinygrad_edu import BackwardStep, Tensor, backward_steps
 
+from .escape import graphviz_tooltip
 from .formulas import Line, gradient_symbol, step_lines, sum_line, values_inline
 from .graph import GraphStructure, graph_structure
 from .labels import (
@@ -253,7 +254,7 @@ class _Walk:
             node_id = structure.value_id(tensor)
             kind = structure.kinds[node_id]
             style = value_style(kind)
-            style["tooltip"] = self.name(tensor)  # what a pointer resting on the box shows
+            style["tooltip"] = graphviz_tooltip(self.name(tensor))  # what a pointer resting on the box shows
             if focus and node_id == focus["output"]:
                 style.update(color=GRADIENT_COLOUR, penwidth="4")
             elif focus and node_id in focus["receiving"]:

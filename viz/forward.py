@@ -26,7 +26,6 @@ The tangents are the engine's own: the frames read them from the walk ``tg.jvp``
 
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from tinygrad_edu.autograd import topological_order
 from tinygrad_edu.forward import _push_tangents
 
 from .backprop import NODE_ATTRIBUTES, Frame, _Walk
+from .escape import graphviz_html
 from .expression import Program
 from .formulas import LOCAL_RULES, Line, Names, signed, values_inline
 from .graph import graph_structure
@@ -211,12 +211,12 @@ class _ForwardWalk(_Walk):
 
     def _tangent_rows(self, tensor: Tensor, hidden: bool) -> list[str]:
         blue = f'<FONT COLOR="{TANGENT_COLOUR}">'
-        label = html.escape(f"d/d{_operand(self.wrt_name)}")
+        label = graphviz_html(f"d/d{_operand(self.wrt_name)}")
         if hidden:
             return [f"{blue}{label} ?</FONT>"]
         tangent = self.tangent(tensor)
         if np.size(tangent) == 1:
-            return [f"{blue}{label} {html.escape(values_inline(tangent))}</FONT>"]
+            return [f"{blue}{label} {graphviz_html(values_inline(tangent))}</FONT>"]
         return [f"{blue}{label}</FONT>", values_html(tangent, TANGENT_COLOUR)]
 
 

@@ -16,11 +16,11 @@ share ids, keys or styles). It fetches nothing: pictures, styles and script are 
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
 
 from .backprop import Frame
+from .escape import html_text
 from .labels import CONSTANT_COLOUR, DONE_COLOUR, GRADIENT_COLOUR, HIGHLIGHT_COLOUR, OUTPUT_COLOUR, PARAMETER_COLOUR
 
 _LEGEND = (
@@ -184,14 +184,14 @@ def inline_svg(svg: str) -> str:
 def _lines_html(frame: Frame) -> str:
     rows = []
     for line in frame.lines:
-        text = html.escape(line.text)
+        text = html_text(line.text)
         if line.answer:
-            text += f'<span class="answer">{html.escape(line.answer)}</span><span class="blank">?</span>'
+            text += f'<span class="answer">{html_text(line.answer)}</span><span class="blank">?</span>'
         rows.append(f"<div>{text}</div>")
     if frame.question is not None:
         rows.append('<div class="blank hint">predict each ?, then press &#x2192; to see the answers</div>')
-    heading = html.escape(frame.heading, quote=True)
-    caption = html.escape(frame.caption, quote=True)
+    heading = html_text(frame.heading)
+    caption = html_text(frame.caption)
     return f'<div class="lines" id="lines-{frame.index}" data-heading="{heading}" data-caption="{caption}" hidden>' + (
         "".join(rows) + "</div>"
     )
@@ -206,9 +206,9 @@ def player_page(frames: Sequence[Frame], title: str, predict: bool = False) -> s
             question = inline_svg(frame.svg(question=True))
             pictures.append(f'<div class="picture" id="question-{frame.index}" hidden>{question}</div>')
     legend = "".join(
-        f'<div><span style="background: {colour}"></span>{html.escape(text)}</div>' for colour, text in _LEGEND
+        f'<div><span style="background: {colour}"></span>{html_text(text)}</div>' for colour, text in _LEGEND
     )
-    title = html.escape(title)
+    title = html_text(title)
     last = len(frames) - 1
     return f"""<!DOCTYPE html>
 <html lang="en">

@@ -29,7 +29,7 @@ HOSTILE_NAMES = [
     "a\x00b",
     "esc\x1b[0m",
     "\ud800",
-    'q"u\'o',
+    "q\"u'o",
     "&amp;&#0;&foo;",
 ]
 SVG_NAMESPACE = "{http://www.w3.org/2000/svg}"

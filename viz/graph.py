@@ -216,7 +216,9 @@ def draw_graph(
             return graph
         if id(call) not in clusters:
             cluster = Digraph(name=f"cluster_{call_boxes[id(call)]}")
-            cluster.attr(label=graphviz_string(call.title), style="rounded,filled", fillcolor="#f3faf3", color="#7fb77f")
+            cluster.attr(
+                label=graphviz_string(call.title), style="rounded,filled", fillcolor="#f3faf3", color="#7fb77f"
+            )
             clusters[id(call)] = cluster
         return clusters[id(call)]
 

@@ -168,7 +168,8 @@ def stage_label(
                 lines.append(f"= {value}")
         for number, line in enumerate(lines):
             if number < len(bold):
-                rest = graphviz_html(line[len(bold[number]) :]).replace(" ", "&#160;")  # a space after </B> would be lost
+                # a space after </B> would be lost
+                rest = graphviz_html(line[len(bold[number]) :]).replace(" ", "&#160;")
                 rows.append(f"<TD><B>{graphviz_html(bold[number])}</B>{rest}</TD>")
             else:
                 rows.append(f"<TD>{graphviz_html(line)}</TD>")

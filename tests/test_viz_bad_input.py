@@ -143,6 +143,7 @@ CASES = [
     ("expression-long-number", ["a*" + "1" * LONG, "--values", "a=1"], ["column"], None),
     ("expression-empty", ["", "--values", "a=1"], ["column"], None),
     ("expression-missing", ["--values", "a=1"], ["EXPR"], None),
+    ("expression-comment-only", ["# hi", "--values", "a=1"], ["column", "comments"], None),
     ("expression-import", ["__import__('os').system('true')", "--values", "a=1"], ["column"], None),
     ("expression-attribute", ["a.data", "--values", "a=1"], ["column"], None),
     ("expression-huge-power", ["a ** 9 ** 9 ** 9", "--values", "a=2"], ["column"], None),

@@ -16,12 +16,16 @@ The language of EXPR is in viz/expression.py. An argument that starts with a sin
 neither -h nor a plain number ("-a*b", "-(x+1)") is taken as EXPR: argparse alone would read it as
 an unknown option.
 
+A new page (index.html) replaces the walk of an earlier run into the same --out: the frame files
+(frame-NNN.svg) that run left and this one did not write are removed; no other file is touched.
+
 Every flag is checked before any work starts, and the output folder is created and tried before
 anything is drawn. Files are written into a hidden folder inside --out and moved into place one
 by one (fsync, then os.replace), so a full disk or a Ctrl-C never leaves a half-written page.
 
-Exit codes: 0 done; 2 a mistake in the command, or an output folder that cannot be written (one
-line says which flag, what was expected and what was got); 3 Graphviz missing.
+Exit codes: 0 done; 1 the files were written but standard output could not be (a full disk: one
+line says so); 2 a mistake in the command, or an output folder that cannot be written (one line
+says which flag, what was expected and what was got); 3 Graphviz missing.
 """
 
 from __future__ import annotations
@@ -186,6 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     forward_wrt=args.wrt if args.forward else None,
                 )
             written = [out_dir / path.name for path in sorted(staging.iterdir())]
+        remove_stale_frames(out_dir, written)
     except ExpressionError as error:
         print(error.pretty(), file=sys.stderr)
         return EXIT_USAGE
@@ -291,6 +296,19 @@ def staged_writes(out_dir: Path) -> Iterator[Path]:
         fsync(out_dir)  # the renames themselves
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+_FRAME_FILE = re.compile(r"frame-\d{3,}\.svg")
+
+
+def remove_stale_frames(out_dir: Path, written: Sequence[Path]) -> None:
+    """A new index.html replaces the whole walk: remove the frame files (frame-NNN.svg) an earlier
+    run left in ``out_dir`` that this one did not write. No other file is touched."""
+    if out_dir / "index.html" not in written:
+        return
+    for path in out_dir.iterdir():
+        if _FRAME_FILE.fullmatch(path.name) and path not in written and path.is_file():
+            path.unlink()
 
 
 def fsync(path: Path) -> None:

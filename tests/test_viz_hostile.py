@@ -93,7 +93,10 @@ def test_hostile_names_and_titles_are_drawn_as_text(name):
         }
         assert printable(name) in tooltips  # the tooltip is the name itself, backslashes and all
     page = viz.player(hostile_graph(name), title=name).html()
-    assert page.count("<script") == 1 and not re.search(r"\shref=|\son[a-z]+=", page)  # the player's own script only
+    # The player's own script and its data (numbers) only; no link, no event handler.
+    assert re.findall(r"<script[^>]*>", page) == ['<script type="application/json" id="changes">', "<script>"]
+    assert re.fullmatch(r"[\[\]0-9,null]*", re.search(r'id="changes">(.*?)</script>', page).group(1))
+    assert not re.search(r"\shref=|\son[a-z]+=", page)
     for svg in re.findall(r"<svg.*?</svg>", page, flags=re.DOTALL):
         assert_no_injection(svg)
 

@@ -12,10 +12,17 @@ share ids, keys or styles). It fetches nothing: pictures, styles and script are 
 - Predict mode (P or the button): each step first shows its question, the upstream gradient
   and the local derivative with what is sent still "?"; the next press reveals the answer.
 - L shows or hides the legend of the colours.
+
+The page holds each drawing of a node or an edge once (the stage's ``Sheet``): one picture,
+the drawings no picture shows yet in a hidden ``<svg>``, and for every step the drawings that
+change, as JSON (answer: what changes from the step before; question: what changes from the
+answer). Stepping swaps those drawings in place, so the page grows with the steps, not with
+steps × nodes. The picture's element is called after what it shows ("answer-3", "question-3").
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 
@@ -67,7 +74,7 @@ _STYLE = """
 _SCRIPT = """
 (function () {
   "use strict";
-  var pictures = document.querySelectorAll(".picture");
+  var picture = document.querySelector(".picture");
   var texts = document.querySelectorAll(".lines");
   var count = texts.length;
   var current = 0;
@@ -77,9 +84,42 @@ _SCRIPT = """
   var stage = document.getElementById("stage");
   var panel = document.getElementById("panel");
 
-  function hasQuestion(index) {
-    return document.getElementById("question-" + index) !== null;
+  // Every drawing of a node or edge by its number; the picture shows one per slot (node or edge).
+  var drawings = {};
+  var all = document.querySelectorAll("svg g[id]");
+  for (var d = 0; d < all.length; d++) {
+    if (/^v[0-9]+$/.test(all[d].id)) { drawings[all[d].id.slice(1)] = all[d]; }
   }
+  var shown = [];
+  var children = picture.querySelector("svg g.graph").children;
+  for (var c = 0; c < children.length; c++) {
+    if (/^v[0-9]+$/.test(children[c].id)) { shown.push(children[c].id.slice(1)); }
+  }
+  // What each picture shows, from the changes step by step.
+  var changes = JSON.parse(document.getElementById("changes").textContent);
+  var answers = [];
+  var questions = [];
+  var state = shown.slice();
+  function changed(base, pairs) {
+    var result = base.slice();
+    for (var p = 0; p < pairs.length; p++) { result[pairs[p][0]] = String(pairs[p][1]); }
+    return result;
+  }
+  for (var k = 0; k < changes.length; k++) {
+    state = changed(state, changes[k][0]);
+    answers.push(state);
+    questions.push(changes[k][1] === null ? null : changed(state, changes[k][1]));
+  }
+  function draw(wanted) {
+    for (var slot = 0; slot < shown.length; slot++) {
+      if (shown[slot] !== wanted[slot]) {
+        drawings[shown[slot]].replaceWith(drawings[wanted[slot]]);
+        shown[slot] = wanted[slot];
+      }
+    }
+  }
+
+  function hasQuestion(index) { return questions[index] !== null; }
   function asking() { return predict && !revealed && hasQuestion(current); }
 
   function frameFromHash() {
@@ -92,8 +132,8 @@ _SCRIPT = """
     current = Math.min(Math.max(index, 0), count - 1);
     revealed = reveal;
     var ask = asking();
-    var wanted = (ask ? "question-" : "answer-") + current;
-    for (var i = 0; i < pictures.length; i++) { pictures[i].hidden = pictures[i].id !== wanted; }
+    draw(ask ? questions[current] : answers[current]);
+    picture.id = (ask ? "question-" : "answer-") + current;
     for (var j = 0; j < texts.length; j++) { texts[j].hidden = j !== current; }
     document.body.classList.toggle("asking", ask);
     document.getElementById("counter").textContent = "step " + current + " of " + (count - 1);
@@ -197,14 +237,39 @@ def _lines_html(frame: Frame) -> str:
     )
 
 
+def _pictures_html(frames: Sequence[Frame]) -> str:
+    """The first picture, every other drawing (hidden), and what changes at each step (JSON)."""
+    stage = frames[0].stage
+    if any(frame.stage is not stage for frame in frames):
+        raise ValueError("player_page: the frames must come from one walk (one stage)")
+    sheet = stage.sheet()
+    first = stage.shown(frames[0].picture)
+    changes = []
+    before = first
+    for frame in frames:
+        answer = stage.shown(frame.picture)
+        question = stage.shown(frame.question) if frame.question is not None else None
+        changes.append(
+            [
+                [[slot, number] for slot, number in enumerate(answer) if number != before[slot]],
+                None if question is None else [[slot, n] for slot, n in enumerate(question) if n != answer[slot]],
+            ]
+        )
+        before = answer
+    drawn = set(first)
+    others = "".join(drawing for number, drawing in enumerate(sheet.drawings) if number not in drawn)
+    picture = inline_svg(sheet.svg(first))
+    data = json.dumps(changes, separators=(",", ":"))
+    return (
+        f'<div class="picture" id="answer-0">{picture}</div>\n'
+        f'<svg id="drawings" hidden="" xmlns="http://www.w3.org/2000/svg" '
+        f'xmlns:xlink="http://www.w3.org/1999/xlink">{others}</svg>\n'
+        f'<script type="application/json" id="changes">{data}</script>'
+    )
+
+
 def player_page(frames: Sequence[Frame], title: str, predict: bool = False) -> str:
     """The whole player as one HTML document (needs Graphviz's ``dot`` to draw the frames)."""
-    pictures = []
-    for frame in frames:
-        pictures.append(f'<div class="picture" id="answer-{frame.index}" hidden>{inline_svg(frame.svg())}</div>')
-        if frame.question is not None:
-            question = inline_svg(frame.svg(question=True))
-            pictures.append(f'<div class="picture" id="question-{frame.index}" hidden>{question}</div>')
     legend = "".join(
         f'<div><span style="background: {colour}"></span>{html_text(text)}</div>' for colour, text in _LEGEND
     )
@@ -232,7 +297,7 @@ def player_page(frames: Sequence[Frame], title: str, predict: bool = False) -> s
   </div>
 </header>
 <main id="stage">
-{"".join(pictures)}
+{_pictures_html(frames)}
 <div id="legend" hidden>{legend}</div>
 </main>
 <footer id="panel">

@@ -75,24 +75,33 @@ def test_each_context_has_its_escape():
 # ----- Graphviz draws every hostile name, and the pictures hold no link ------------------------------
 
 
+def hostile_sum() -> tg.Tensor:
+    """L = Σ tanh(nᵢ), one leaf nᵢ called by each hostile name."""
+    leaves = [tg.Tensor(np.array(0.1 * i), requires_grad=True, name=name) for i, name in enumerate(HOSTILE_NAMES)]
+    loss = leaves[0].tanh()
+    for leaf in leaves[1:]:
+        loss = loss + leaf.tanh()
+    loss.name = HOSTILE_NAMES[0]
+    return loss
+
+
 @pytest.mark.needs_dot
-@pytest.mark.parametrize("name", HOSTILE_NAMES, ids=range(len(HOSTILE_NAMES)))
-def test_hostile_names_and_titles_are_drawn_as_text(name):
-    loss = hostile_graph(name)
-    svg = viz.draw_graph(loss, title=name).pipe(format="svg", encoding="utf-8")
-    root = assert_no_injection(svg)
-    texts = "".join("".join(element.itertext()) for element in root.iter(f"{SVG_NAMESPACE}text"))
-    assert printable(name)[:8] in texts.replace("\xa0", " ")  # the name is shown, as text
-    frames = viz.backprop_frames(hostile_graph(name))
-    for frame in (frames[0], frames[1]):
-        frame_root = assert_no_injection(frame.svg())
+def test_hostile_names_and_titles_are_drawn_as_text():
+    for title in HOSTILE_NAMES:
+        root = assert_no_injection(viz.draw_graph(hostile_sum(), title=title).pipe(format="svg", encoding="utf-8"))
+        texts = "".join("".join(element.itertext()) for element in root.iter(f"{SVG_NAMESPACE}text"))
+        assert printable(title)[:8] in texts.replace("\xa0", " ")  # the title is shown, as text
+    frames = viz.backprop_frames(hostile_sum())
+    for frame in (frames[0], frames[3]):
+        root = assert_no_injection(frame.svg())
         tooltips = {
             anchor.attrib["{http://www.w3.org/1999/xlink}title"]
-            for anchor in frame_root.iter(f"{SVG_NAMESPACE}a")
+            for anchor in root.iter(f"{SVG_NAMESPACE}a")
             if "{http://www.w3.org/1999/xlink}title" in anchor.attrib
         }
-        assert printable(name) in tooltips  # the tooltip is the name itself, backslashes and all
-    page = viz.player(hostile_graph(name), title=name).html()
+        for name in HOSTILE_NAMES:  # each tooltip is the name itself, backslashes and all
+            assert printable(name) in tooltips
+    page = viz.player(hostile_sum(), title=HOSTILE_NAMES[1]).html()
     # The player's own script and its data (numbers) only; no link, no event handler.
     assert re.findall(r"<script[^>]*>", page) == ['<script type="application/json" id="changes">', "<script>"]
     assert re.fullmatch(r"[\[\]0-9,null]*", re.search(r'id="changes">(.*?)</script>', page).group(1))
@@ -108,3 +117,71 @@ def test_the_inline_player_is_sandboxed():
     assert re.search(r'<iframe [^>]*sandbox="allow-scripts"', shown)
     assert "allow-same-origin" not in shown
     assert "<script>" not in shown
+
+
+# ----- in a browser: clicking everything leaves the host page as it was ------------------------------
+
+SCRIPT_NAME = '<>URL="javascript:top.p=1"a=<>'
+SCRIPT_TITLE = '<<TABLE HREF="javascript:top.p=2"><TR><TD>click</TD></TR></TABLE>>'
+CENTRES = """() => Array.from(document.querySelectorAll("g.node, g.edge, a, button, h1"))
+    .map(element => element.getBoundingClientRect())
+    .filter(box => box.width > 0 && box.height > 0)
+    .map(box => [box.x + box.width / 2, box.y + box.height / 2])"""
+
+
+def click_everything(page) -> int:
+    """Click (with the mouse) the middle of every node, edge, link and button of the page and its
+    iframes that is shown; return how many."""
+    clicked = 0
+    for frame in page.frames:
+        offset = {"x": 0, "y": 0} if frame is page.main_frame else frame.frame_element().bounding_box()
+        for x, y in frame.evaluate(CENTRES):
+            page.mouse.click(offset["x"] + x, offset["y"] + y)
+            clicked += 1
+    return clicked
+
+
+@pytest.mark.needs_dot
+def test_clicking_every_node_and_link_of_hostile_pages_leaves_the_host_untouched(browser, tmp_path):
+    a = tg.Tensor(np.array(2.0), requires_grad=True, name=SCRIPT_NAME)
+    b = tg.Tensor(np.array(-0.5), requires_grad=True, name="</iframe><script>top.p=3</script>")
+    loss = (a * b).tanh() + a
+    pages = {
+        "index.html": viz.export_stepper(viz.backprop_frames(loss), tmp_path / "stepper", title=SCRIPT_TITLE),
+        "saved.html": viz.player(hostile_graph(SCRIPT_NAME), title=SCRIPT_TITLE).save(tmp_path / "saved.html"),
+    }
+    graph_svg = viz.draw_graph(hostile_graph(SCRIPT_NAME), title=SCRIPT_TITLE).pipe(format="svg", encoding="utf-8")
+    player = viz.player(hostile_graph(SCRIPT_NAME), title=SCRIPT_TITLE)
+    host = tmp_path / "host.html"
+    host.write_text(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><script>window.p = 'untouched';</script></head>"
+        f"<body>{player._repr_html_()}{graph_svg}</body></html>",
+        encoding="utf-8",
+    )
+    pages["host.html"] = host
+    for name, path in pages.items():
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        dialogs: list[str] = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(path.as_uri())
+        page.evaluate("() => { window.p = 'untouched'; }")
+        clicked = 0
+        for _ in range(2):  # the first two frames of the walk, each with its own drawings
+            clicked += click_everything(page)
+            for frame in page.frames:
+                frame.locator("body").press("ArrowRight")
+        assert clicked > 20, f"{name}: nothing to click"
+        assert page.evaluate("() => window.p") == "untouched", f"{name}: a click ran script in the host page"
+        assert page.url == path.as_uri() or page.url.startswith(path.as_uri() + "#"), f"{name}: navigated away"
+        assert dialogs == [], f"{name}: a click opened a dialog"
+        if name == "host.html":  # the sandboxed player still steps, with its keys and buttons
+            player_frame = page.frames[1]
+            if player_frame.locator("#predict").get_attribute("aria-pressed") == "true":
+                player_frame.locator("#predict").click()
+            player_frame.locator("#first").click()
+            player_frame.locator("body").press("ArrowRight")
+            assert player_frame.locator("#counter").inner_text().startswith("step 1 of")
+            player_frame.locator("#next").click()
+            assert player_frame.locator("#counter").inner_text().startswith("step 2 of")
+            assert player_frame.locator(".picture:not([hidden])").get_attribute("id") == "answer-2"
+        page.close()

@@ -162,7 +162,7 @@ def test_clicking_every_node_and_link_of_hostile_pages_leaves_the_host_untouched
     for name, path in pages.items():
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         dialogs: list[str] = []
-        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.on("dialog", lambda dialog, seen=dialogs: (seen.append(dialog.message), dialog.dismiss()))
         page.goto(path.as_uri())
         page.evaluate("() => { window.p = 'untouched'; }")
         clicked = 0

@@ -39,6 +39,7 @@ SMALL_TENSOR_ELEMENTS = 12  # up to this many elements the numbers are shown, el
 FONT_SIZE = 14  # points; the player scales the picture to the screen
 OP_FONT_SIZE = 18
 MAX_TITLE_CHARS = 200  # Graphviz fails on labels of 16,384+ characters
+MAX_SUM_ROWS = 5  # a gradient adding up more contributions shows the first two, "… (k more)", the last two
 
 
 # ----- numbers as text ---------------------------------------------------------------------------
@@ -132,6 +133,8 @@ def gradient_html(array: np.ndarray, parts: Sequence[np.ndarray] = (), hidden: b
         known = [signed(values_inline(part)) for part in parts[: -1 if hidden else None]]
         if hidden:
             known.append("?")
+        if len(known) > MAX_SUM_ROWS:  # a tensor used many times: its first and last contributions
+            known = [*known[:2], f"… ({len(known) - 4} more)", *known[-2:]]
         rows = [f"{red}grad {graphviz_html(known[0])}</FONT>"]
         rows += [f"{red}+ {graphviz_html(part)}</FONT>" for part in known[1:]]
         if not hidden:

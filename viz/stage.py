@@ -7,7 +7,9 @@ Each frame is a ``Picture``: the same nodes and edges, with its own labels and c
 1. every node gets the size of its largest label over all pictures (one ``dot -Tjson`` run on
    all labels side by side), so that a label that grows later (a gradient arriving) fits;
 2. ``dot`` lays out the graph of those fixed-size boxes, left to right and top to bottom, and
-   the direction that fills a 1400x900 screen better wins;
+   the direction that fills a 1400x900 screen better wins (a graph of more than
+   ``AUTO_DIRECTION_NODES`` nodes is laid out left to right: dot can take minutes on one
+   laid out top to bottom);
 3. each picture is drawn with every node pinned at its position and every edge on its path.
 
 Drawing every picture whole would cost (pictures) × (nodes): a walk of 200 ops has ~400 pictures
@@ -39,6 +41,7 @@ GRAPH_ATTRIBUTES = {
     "pad": "0.05",
     "bgcolor": "transparent",
 }
+AUTO_DIRECTION_NODES = 60  # "auto" tries both directions up to this many nodes, then left to right only
 SIZE_ATTRIBUTES = ("shape", "fontsize", "fontname", "margin", "penwidth", "peripheries")
 
 
@@ -199,7 +202,9 @@ class Stage:
         """{'sizes': id -> (w, h) inches, 'positions': id -> 'x,y', 'edges': [pos], 'rankdir': ...}."""
         if self._layout is None:
             sizes = self._node_sizes()
-            directions = ("LR", "TB") if self.rankdir == "auto" else (self.rankdir,)
+            directions = (self.rankdir,)
+            if self.rankdir == "auto":  # dot can take minutes on a large graph laid out top to bottom
+                directions = ("LR", "TB") if len(self.pictures[0].nodes) <= AUTO_DIRECTION_NODES else ("LR",)
             candidates = [self._place(sizes, direction) for direction in directions]
             self._layout = max(candidates, key=lambda layout: layout["scale"])
         return self._layout

@@ -150,6 +150,25 @@ CASES = [
     ("expression-log-of-zero", ["log(a)", "--values", "a=0"], ["column"], None),
     ("expression-shapes", ["W @ x", "--values", "W=[[1,2],[3,4]],x=[1,2,3]"], ["column"], None),
     ("expression-vector-output", ["2*x", "--values", "x=[1,2,3]"], ["column"], None),
+    (
+        "second-order-too-large",
+        [
+            "sum(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(x))))))))))))))))))))))))))))))*w)",
+            "--values",
+            "x=[1,2,3],w=[1,-1,2]",
+            "--second-order",
+            "--out",
+            "{tmp}/o",
+        ],
+        ["--second-order", "152 ops"],
+        None,
+    ),
+    (
+        "expression-result-too-large",
+        ["sum(u @ v)", "--values", "u=[[1]," + "[1]," * 998 + "[1]],v=[[" + "1," * 999 + "1]]"],
+        ["column", "1000000"],
+        None,
+    ),
 ]
 
 

@@ -48,9 +48,9 @@ from tinygrad_edu.system import available_memory
 from .backprop import backprop_frames
 from .expression import ExpressionError, Program, build, shorten
 from .forward import write_forward_page
-from .graph import draw_graph
+from .graph import draw_graph, graph_structure
 from .modules import trace_modules
-from .render import GraphvizNotFoundError, dot_source_to_file
+from .render import GraphvizNotFoundError, dot_source_to_file, dot_source_to_files
 from .stepper import export_stepper
 
 EXIT_USAGE = 2
@@ -59,6 +59,7 @@ PROG = "python -m viz"
 MNIST_BYTES_PER_SAMPLE = 20_000  # measured peak ~17 KB per sample (image, activations, gradients)
 UNKNOWN_MEMORY = 8 * 2**30  # what --batch-size is checked against where the system does not say
 LARGEST_SEED = 2**64 - 1  # as torch.manual_seed
+MAX_SECOND_ORDER_OPS = 60  # --second-order draws a gradient's graph of at most this many ops (a lesson's: 10-30)
 
 
 class UsageError(ValueError):
@@ -170,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise ExpressionError(
                     "the expression has no names, so there is nothing to differentiate", args.expression, 0
                 )
+            if args.second_order:
+                second_order_roots(program)  # refused before anything is written
             if args.forward and args.wrt not in program.leaves:
                 raise UsageError(
                     f"--wrt: expected one of the expression's names ({', '.join(program.leaves)}), "
@@ -350,8 +353,7 @@ def run_program(
         write_forward_page(program, forward_wrt, out_dir, predict)
     elif graph_only:
         graph = draw_graph(program.output, show_grads=False, title=title)
-        dot_source_to_file(graph.source, out_dir / "graph.svg")
-        dot_source_to_file(graph.source, out_dir / "graph.png")
+        dot_source_to_files(graph.source, [out_dir / "graph.svg", out_dir / "graph.png"])
     elif second_order:
         draw_second_order(program, out_dir, title)
     elif worksheet:
@@ -363,21 +365,34 @@ def run_program(
         export_stepper(frames, out_dir, title=f"Backpropagation through {title}", predict=predict)
 
 
-def draw_second_order(program: Program, out_dir: Path, title: str) -> None:
-    """The graph that backward(create_graph=True) records: the ops that compute the gradient."""
+def second_order_roots(program: Program) -> list[tg.Tensor]:
+    """The gradients of the output with respect to each input, as graphs (create_graph=True);
+    UsageError when there is nothing to draw or too much (more than MAX_SECOND_ORDER_OPS ops)."""
     leaves = list(program.leaves.values())
     gradients = tg.grad(program.output, leaves, create_graph=True)
     for leaf, gradient in zip(leaves, gradients):
         gradient.name = f"∂{program.output_name}/∂{leaf.name}"
     roots = [gradient for gradient in gradients if gradient.requires_grad]
+    title = "; ".join(program.statements)
     if not roots:
         raise ValueError(
             f"EXPR: the gradient of {shorten(title, 60)!r} is constant (it does not depend on the inputs), "
             "so it has no graph to draw"
         )
+    ops = len(graph_structure(roots).ops)
+    if ops > MAX_SECOND_ORDER_OPS:
+        raise UsageError(
+            f"--second-order: the graph that computes the gradient has {ops} ops; at most {MAX_SECOND_ORDER_OPS} "
+            "are drawn (a picture of more is not readable, and Graphviz takes minutes on it): draw a shorter program"
+        )
+    return roots
+
+
+def draw_second_order(program: Program, out_dir: Path, title: str) -> None:
+    """The graph that backward(create_graph=True) records: the ops that compute the gradient."""
+    roots = second_order_roots(program)
     graph = draw_graph(roots, show_grads=False, title=f"backprop is itself a graph: the ops that compute ∇ of {title}")
-    dot_source_to_file(graph.source, out_dir / "second-order.svg")
-    dot_source_to_file(graph.source, out_dir / "second-order.png")
+    dot_source_to_files(graph.source, [out_dir / "second-order.svg", out_dir / "second-order.png"])
 
 
 def draw_mnist(out_dir: Path, batch_size: int, seed: int, collapse: bool = True) -> list[Path]:

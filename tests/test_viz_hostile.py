@@ -15,6 +15,8 @@ import xml.etree.ElementTree as ElementTree
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import tinygrad_edu as tg
 import viz
@@ -185,3 +187,51 @@ def test_clicking_every_node_and_link_of_hostile_pages_leaves_the_host_untouched
             assert player_frame.locator("#counter").inner_text().startswith("step 2 of")
             assert player_frame.locator(".picture:not([hidden])").get_attribute("id") == "answer-2"
         page.close()
+
+
+# ----- a few random hostile names (a held-out set is of the same kinds) --------------------------------
+
+FRAGMENTS = [
+    "<",
+    ">",
+    '"',
+    "'",
+    "\\",
+    "\\N",
+    "&",
+    "&#0;",
+    "\x00",
+    "\x1b",
+    "\ud800",
+    "URL=",
+    "javascript:",
+    "</iframe>",
+    "<<",
+    ">>",
+]
+
+
+@pytest.mark.needs_dot
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    names=st.lists(
+        st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=4)), max_size=6).map("".join),
+        min_size=3,
+        max_size=3,
+    )
+)
+def test_random_hostile_names_make_pages_that_parse_and_hold_no_link(names):
+    a = tg.Tensor(np.array(1.5), requires_grad=True, name=names[0])
+    b = tg.Tensor(np.array(-2.0), requires_grad=True, name=names[1])
+    loss = (a * b).sigmoid()
+    loss.name = names[2]
+    assert_no_injection(viz.draw_graph(loss, title=names[2]).pipe(format="svg", encoding="utf-8"))
+    player = viz.player(loss, title=names[0])
+    page = player.html()
+    pictures = re.findall(r"<svg.*?</svg>", page, flags=re.DOTALL)
+    assert len(pictures) == 2
+    for svg in pictures:
+        assert_no_injection(svg)
+    assert not re.search(r"\shref=|\son[a-z]+=", page)
+    assert_no_injection(player.frames[1].svg(question=True))
+    assert 'sandbox="allow-scripts"' in player._repr_html_()

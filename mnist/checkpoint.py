@@ -30,6 +30,9 @@ from .config import MAX_CHECKPOINT_BYTES, is_finite_number, is_whole_number, mak
 from .model import ConfigError
 
 CHECKPOINT_NAME = "checkpoint.npz"
+ENTRIES = ("format", "config", "epoch", "history", "train_seconds", "rng")
+GROUPS = ("model", "optimizer", "scheduler", "normalization")
+NORMALIZATION = ("normalization.mean", "normalization.std")
 CHECKPOINT_FORMAT = "tinygrad_edu-mnist-checkpoint-1"
 
 
@@ -83,7 +86,11 @@ def read_checkpoint(path: str | Path, flag: str = "--resume") -> dict[str, Any]:
     if flat.get("format") != CHECKPOINT_FORMAT:
         raise RunError(f"{flag} {path}: not an MNIST training checkpoint (no '{CHECKPOINT_FORMAT}' format marker)")
     checkpoint: dict[str, Any] = {"path": path}
-    for group in ("model", "optimizer", "scheduler", "normalization"):
+    unknown = [key for key in flat if key not in ENTRIES and key.split(".")[0] not in GROUPS]
+    unknown += [key for key in flat if key.startswith("normalization.") and key not in NORMALIZATION]
+    if unknown:
+        raise RunError(f"{flag} {path}: unknown entry {unknown[0]!r}; a checkpoint holds {', '.join(ENTRIES + GROUPS)}")
+    for group in GROUPS:
         checkpoint[group] = {key[len(group) + 1 :]: value for key, value in flat.items() if key.startswith(group + ".")}
     missing = [key for key in ("config", "epoch", "history", "rng") if key not in flat]
     missing += [group for group in ("model", "optimizer") if not checkpoint[group]]
@@ -109,12 +116,16 @@ def read_checkpoint(path: str | Path, flag: str = "--resume") -> dict[str, Any]:
         raise bad("history", "a JSON list of one record per epoch", flat["history"])
     if len(history) != epoch:
         raise RunError(f"{flag} {path}: history: expected {epoch} records (one per epoch), got {len(history)}")
+    for number, record in enumerate(history):
+        problem = _record_problem(record, number + 1)
+        if problem is not None:
+            key, wanted = problem
+            raise bad(f"history[{number}].{key}" if key else f"history[{number}]", wanted, record.get(key, record))
     train_seconds = flat.get("train_seconds", 0.0)
     if not is_finite_number(train_seconds) or train_seconds < 0:
         raise bad("train_seconds", "a number >= 0", train_seconds)
-    rng = _json(flat["rng"])
-    if not isinstance(rng, dict) or "state" not in rng:
-        raise bad("rng", "the generator state as a JSON object", flat["rng"])
+    if not _is_generator_state(_json(flat["rng"])):
+        raise bad("rng", f"the state of a PCG64 generator as JSON ({RNG_SHAPE})", flat["rng"])
     normalization = checkpoint["normalization"]
     if checkpoint["config"].standardize:
         mean, std = normalization.get("mean"), normalization.get("std")
@@ -141,21 +152,48 @@ def read_checkpoint(path: str | Path, flag: str = "--resume") -> dict[str, Any]:
     return checkpoint
 
 
+# Hyperparameters of the optimizer's parameter groups and of the schedule: what each must be.
+# (The values the configuration decides are compared with it too, when the run is built: TrainingRun.restore.)
+HYPERPARAMETERS: dict[str, tuple[str, Any]] = {
+    "lr": ("a finite number >= 0", lambda x: x >= 0),
+    "min_lr": ("a finite number >= 0", lambda x: x >= 0),
+    "weight_decay": ("a finite number >= 0", lambda x: x >= 0),
+    "initial_lr": ("a finite number > 0", lambda x: x > 0),
+    "max_lr": ("a finite number > 0", lambda x: x > 0),
+    "eps": ("a finite number > 0", lambda x: x > 0),
+    "momentum": ("a number in [0, 1)", lambda x: 0 <= x < 1),
+    "max_momentum": ("a number in [0, 1)", lambda x: 0 <= x < 1),
+    "base_momentum": ("a number in [0, 1)", lambda x: 0 <= x < 1),
+    "dampening": ("a number in [0, 1]", lambda x: 0 <= x <= 1),
+}
+MAX_STEPS = 2**53  # more steps than any run takes (and where float64 stops counting exactly)
+
+
 def _state_entry_problem(key: str, value: Any) -> str | None:
     """What an optimizer, scheduler or normalization entry should be, if ``value`` is not that; else None.
 
-    Hyperparameters are finite numbers (or booleans such as nesterov), betas two of them, step
-    counters whole numbers, params the indices of the parameters, buffers arrays of finite numbers.
+    Hyperparameters are finite numbers in their ranges (or booleans such as nesterov), betas two
+    numbers in [0, 1), step counters whole numbers, params the indices of the parameters, the
+    schedule's learning rates one or more numbers > 0, buffers arrays of finite numbers.
     """
     name = key.rsplit(".", 1)[-1]
     if name in ("step", "last_epoch"):
-        return None if is_whole_number(value) and value >= -1 else "a whole number"
+        return None if is_whole_number(value) and 0 <= value <= MAX_STEPS else f"a whole number from 0 to {MAX_STEPS}"
     if name == "params":
         is_indices = isinstance(value, np.ndarray) and value.dtype.kind in "iu" and value.ndim == 1
         return None if is_indices else "the indices of the parameters (whole numbers)"
     if name == "betas":
         is_pair = isinstance(value, np.ndarray) and value.shape == (2,) and value.dtype.kind == "f"
-        return None if is_pair and bool(np.all(np.isfinite(value))) else "two finite numbers"
+        return None if is_pair and bool(np.all((value >= 0) & (value < 1))) else "two numbers in [0, 1)"
+    if name in ("base_lrs", "last_lr"):
+        is_list = isinstance(value, np.ndarray) and value.ndim == 1 and value.size >= 1 and value.dtype.kind == "f"
+        low_ok = (value > 0) if name == "base_lrs" else (value >= 0)
+        if is_list and bool(np.all(np.isfinite(value) & low_ok)):
+            return None
+        return "one or more finite numbers > 0" if name == "base_lrs" else "one or more finite numbers >= 0"
+    if name in HYPERPARAMETERS:
+        expected, accept = HYPERPARAMETERS[name]
+        return None if is_finite_number(value) and accept(value) else expected
     if isinstance(value, bool):
         return None
     if isinstance(value, np.ndarray):
@@ -164,11 +202,67 @@ def _state_entry_problem(key: str, value: Any) -> str | None:
     return None if is_finite_number(value) else "a finite number"
 
 
+# One record of the history per epoch: each key, what it must be. val_accuracy only with a validation set.
+RECORD: dict[str, tuple[str, Any]] = {
+    "train_loss": ("a finite number >= 0", lambda x: is_finite_number(x) and x >= 0),
+    "train_accuracy": ("a number in [0, 1]", lambda x: is_finite_number(x) and 0 <= x <= 1),
+    "lr": ("a finite number >= 0", lambda x: is_finite_number(x) and x >= 0),
+    "seconds": ("a finite number >= 0", lambda x: is_finite_number(x) and x >= 0),
+    "test_loss": ("a number >= 0", lambda x: _is_number(x) and not x < 0),
+    "test_accuracy": ("a number in [0, 1]", lambda x: is_finite_number(x) and 0 <= x <= 1),
+    "val_accuracy": ("a number in [0, 1]", lambda x: is_finite_number(x) and 0 <= x <= 1),
+}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _record_problem(record: dict[str, Any], epoch: int) -> tuple[str, str] | None:
+    """(key, what it must be) for the first bad entry of the history record of ``epoch``; None if it is fine."""
+    if record.get("epoch") != epoch or not is_whole_number(record.get("epoch")):
+        return "epoch", f"{epoch} (the records count the epochs 1, 2, ...)"
+    for key in record:
+        if key != "epoch" and key not in RECORD:
+            return "", f"a record with the keys epoch, {', '.join(RECORD)}; {key!r} is not one of them"
+    for key, (expected, accept) in RECORD.items():
+        if key not in record:
+            if key == "val_accuracy":
+                continue
+            return key, expected
+        if not accept(record[key]):
+            return key, expected
+    return None
+
+
+RNG_SHAPE = '{"bit_generator": "PCG64", "state": {"state": s, "inc": i}, "has_uint32": 0 or 1, "uinteger": u}'
+
+
+def _is_generator_state(state: Any) -> bool:
+    """Is ``state`` what np.random.default_rng's bit generator (PCG64) gives as its state? Its two
+    128-bit numbers below 2**128, the cached 32-bit value below 2**32."""
+
+    def whole_below(value: Any, limit: int) -> bool:
+        return is_whole_number(value) and 0 <= value < limit
+
+    return (
+        isinstance(state, dict)
+        and sorted(state) == ["bit_generator", "has_uint32", "state", "uinteger"]
+        and state["bit_generator"] == "PCG64"
+        and isinstance(state["state"], dict)
+        and sorted(state["state"]) == ["inc", "state"]
+        and all(whole_below(state["state"][key], 2**128) for key in ("state", "inc"))
+        and state["has_uint32"] in (0, 1)
+        and not isinstance(state["has_uint32"], bool)
+        and whole_below(state["uinteger"], 2**32)
+    )
+
+
 def _json(text: Any) -> Any:
     """The JSON value a text entry holds; None when it is not text or not JSON."""
     if not isinstance(text, str):
         return None
     try:
         return json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # RecursionError: nested deeper than Python recurses
         return None

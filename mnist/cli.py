@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -47,6 +49,8 @@ def report(message: str) -> None:
 def run_command(work: Callable[[], int]) -> int:
     """Run a command's work; bad input, system errors and Ctrl-C become one line and an exit code."""
     try:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C is KeyboardInterrupt from here on
         return work()
     except BAD_INPUT as error:
         report(f"error: {one_line(error)}")

@@ -122,19 +122,68 @@ class TrainingRun:
         self.saving = False  # True while the checkpoint is written
 
     def restore(self, checkpoint: dict[str, Any]) -> None:
-        """Continue from a checkpoint of the same configuration."""
+        """Continue from a checkpoint of the same configuration (read and checked by read_checkpoint).
+
+        What the configuration decides must agree with it: the hyperparameters of the optimizer
+        (all but the ones the schedule moves: lr, and with onecycle momentum and betas), the
+        schedule's base learning rates, and the counts of steps taken (epoch × steps per epoch).
+        """
         path = checkpoint["path"]
+        built = [
+            {key: value for key, value in group.items() if key != "params"} for group in self.optimizer.param_groups
+        ]
+        built_base_lrs = list(self.scheduler.base_lrs) if self.scheduler is not None else []
         try:
             self.model.load_state_dict(checkpoint["model"])
             self.optimizer.load_state_dict(checkpoint["optimizer"])
             if self.scheduler is not None:
                 self.scheduler.load_state_dict(checkpoint["scheduler"])
             set_generator_state(self.generator, checkpoint["rng"])
-        except (ValueError, KeyError, TypeError, RuntimeError) as error:
+        except (ValueError, KeyError, TypeError, RuntimeError, IndexError, OverflowError) as error:
             raise RunError(f"--resume {path}: incompatible checkpoint ({one_line(error)})") from None
+        problem = self.restored_state_problem(built, built_base_lrs, checkpoint["epoch"])
+        if problem is not None:
+            key, expected, got = problem
+            raise RunError(f"--resume {path}: {key}: expected {expected}, got {got}")
         self.epoch = checkpoint["epoch"]
         self.history = list(checkpoint["history"])
         self.train_seconds = checkpoint["train_seconds"]
+
+    def restored_state_problem(
+        self, built: list[dict[str, Any]], built_base_lrs: list[float], epoch: int
+    ) -> tuple[str, str, str] | None:
+        """(key, expected, got) for the first restored value that disagrees with the configuration."""
+        moving = set() if self.scheduler is None else {"lr"}  # the schedule sets lr at every step
+        if self.config.schedule == "onecycle":
+            moving |= {"momentum", "betas"}  # onecycle cycles the momentum (Adam: beta1) against lr
+        for number, (fresh, group) in enumerate(zip(built, self.optimizer.param_groups)):
+            restored = {key: value for key, value in group.items() if key != "params"}
+            where = f"optimizer.param_groups.{number}"
+            if sorted(restored) != sorted(fresh):
+                return where, f"the keys {', '.join(sorted(fresh))}", ", ".join(sorted(restored))
+            for key, value in fresh.items():
+                if key not in moving and not np.allclose(np.asarray(restored[key], dtype=float), value, rtol=1e-12):
+                    return f"{where}.{key}", f"{value!r}, as the configuration gives", repr(restored[key])
+        steps = epoch * self.steps_per_epoch
+        counted = f"{steps} ({epoch} epochs × {self.steps_per_epoch} steps per epoch)"
+        if self.scheduler is not None:
+            base_lrs = self.scheduler.base_lrs
+            if len(base_lrs) != len(built_base_lrs) or not np.allclose(base_lrs, built_base_lrs, rtol=1e-12):
+                return "scheduler.base_lrs", f"{built_base_lrs!r}, as the configuration gives", repr(base_lrs)
+            if self.scheduler.last_epoch != steps:
+                return "scheduler.last_epoch", counted, repr(self.scheduler.last_epoch)
+            highest = max([*base_lrs, *(group.get("max_lr", 0.0) for group in built)])
+            for number, group in enumerate(self.optimizer.param_groups):
+                if not group["lr"] <= highest * (1 + 1e-9):
+                    return (
+                        f"optimizer.param_groups.{number}.lr",
+                        f"at most {highest!r}, the schedule's highest",
+                        repr(group["lr"]),
+                    )
+        for index, state in self.optimizer.state_dict()["state"].items():
+            if "step" in state and state["step"] != steps:
+                return f"optimizer.state.{index}.step", counted, repr(state["step"])
+        return None
 
     def train_epoch(self, show_progress: bool) -> tuple[float, float, float]:
         """One pass over the training set: (mean loss, accuracy, seconds)."""

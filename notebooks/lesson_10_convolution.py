@@ -205,14 +205,21 @@ show(viz.draw_graph(F.cross_entropy(logits, y_test[:2]), modules=trace), "cnn_gr
 # 2. How many parameters does `nn.Conv2d(16, 32, 5)` have? Count them by hand, then check.
 # 3. Average pooling is a convolution: show that `F.avg_pool2d(x, 2)` on 3 channels equals
 #    `F.conv2d` with a constant kernel and `groups=3` (each channel alone).
+# 4. **Max pooling's backward, derived.** For one window, $y = \max(x_1, \dots, x_k)$ with a
+#    single largest $x_m$. (a) Nudge $x_m$ by a small $\delta$: how much does $y$ move? Nudge
+#    another $x_j$ by a $\delta$ smaller than the gap $x_m - x_j$: how much now? So what are
+#    $\partial y / \partial x_m$ and $\partial y / \partial x_j$? (b) What does the window send back
+#    to each input, given $\partial L/\partial y$? (c) With overlapping windows (kernel 2,
+#    stride 1), one input can win several windows: what does it receive? Check (b) and (c)
+#    with `F.max_pool2d` on a 3x3 image.
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ## Solutions
 #
 # Try each exercise first. In the notebook each solution is folded away: click the three dots
 # (or the bar left of the cell) to open it. As a script, the solutions run here, at the end.
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 1
 # <details><summary>Hint</summary>
 # With stride 2, output i touches x at 2i, 2i+1, 2i+2. Spread g out to g₀, 0, g₁, 0, g₂ …, then
@@ -230,7 +237,7 @@ grad_x1 = conv1d_by_hand(np.concatenate([np.zeros(2), spread, np.zeros(2)]), k_v
 print("by hand:", grad_x1, "\nengine: ", x1.grad.data.ravel())
 assert np.allclose(x1.grad.data.ravel(), grad_x1)
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 2
 # <details><summary>Hint</summary>
 # One 16×5×5 kernel per output channel, plus one bias each.
@@ -241,7 +248,7 @@ by_hand = 32 * (16 * 5 * 5) + 32
 print(by_hand, "parameters")
 assert count_parameters(tg.nn.Conv2d(16, 32, 5)) == by_hand
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 3
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
@@ -251,3 +258,29 @@ pooled = F.avg_pool2d(images, 2)
 as_conv = F.conv2d(images, constant, stride=2, groups=3)
 assert np.allclose(pooled.data, as_conv.data)
 print("avg_pool2d = conv2d with a constant kernel, channel by channel ✓")
+
+# %% [markdown] tags=["solution"]
+# ### Solution 4: max pooling routes the gradient
+#
+# **(a)** Moving the winner $x_m$ by $\delta$ keeps it the largest (for small $\delta$), so $y$
+# moves by exactly $\delta$: $\partial y/\partial x_m = 1$. Moving a loser by less than the gap
+# leaves the maximum where it was, so $y$ does not move: $\partial y/\partial x_j = 0$.
+# **(b)** By the chain rule the winner receives $\partial L/\partial y \cdot 1$ and every other input
+# $\partial L/\partial y \cdot 0 = 0$: the window *routes* its whole gradient to its maximum.
+# **(c)** Each window that an input wins sends it its $\partial L/\partial y$; a value used by several
+# ops receives the sum (the multivariate chain rule). With a tie the maximum has a kink: the
+# engine, like PyTorch, sends the gradient to the first of the tied values.
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+image4 = Tensor(np.array([[[[1.0, 5.0, 2.0], [0.0, 3.0, 4.0], [6.0, 1.0, 0.5]]]]), requires_grad=True)
+pooled4 = F.max_pool2d(image4, 2, stride=1)  # four overlapping 2x2 windows
+upstream4 = np.array([[[[0.1, 0.2], [0.3, 0.4]]]])
+(pooled4 * Tensor(upstream4)).sum().backward()
+# windows: top-left max 5, top-right max 5, bottom-left max 6, bottom-right max 4
+expected4 = np.zeros((1, 1, 3, 3))
+expected4[0, 0, 0, 1] = 0.1 + 0.2  # 5 wins two windows: their gradients add
+expected4[0, 0, 2, 0] = 0.3
+expected4[0, 0, 1, 2] = 0.4
+print("maxima:", pooled4.data[0, 0].tolist())
+print("what each pixel receives:\n", image4.grad.data[0, 0])
+assert np.allclose(image4.grad.data, expected4)

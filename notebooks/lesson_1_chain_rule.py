@@ -174,19 +174,22 @@ show(viz.Player(frames, "L = tanh(a·b + c) · a, backpropagation step by step")
 # %% [markdown]
 # ## Exercises
 #
-# 1. Change `c` to `0.5`. Which gradients grow, and why?
+# 1. Change `c` to `0.5`. Before you run anything, compute $d = ab + c$ and $1 - t^2$ by hand,
+#    and predict for each of $\partial L/\partial a$, $\partial L/\partial b$, $\partial L/\partial c$
+#    whether it grows or shrinks, and why. Then check. Which value of $c$ makes
+#    $\partial L/\partial c$ as large as it can be?
 # 2. Use `b` a second time, e.g. `L = t * a + b * b`. How many paths lead to `b` now? Check
 #    with `tg.explain`.
 # 3. Replace `tanh` by `sigmoid`; its local derivative is $\sigma(1 - \sigma)$. Verify one path
 #    product by hand.
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ## Solutions
 #
 # Try each exercise first. In the notebook each solution is folded away: click the three dots
 # (or the bar left of the cell) to open it. As a script, the solutions run here, at the end.
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 1: move `c`
 #
 # <details><summary>Hint</summary>
@@ -217,7 +220,7 @@ for c_value in (10.0, 0.5, 6.0):
 assert abs(gradients_for(0.5)[2]) < abs(gradients_for(10.0)[2]) < abs(gradients_for(6.0)[2])
 assert np.isclose(gradients_for(6.0)[2], 2.0)
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 2: use `b` a second time
 #
 # <details><summary>Hint</summary>
@@ -249,7 +252,7 @@ by_hand = 2.0**2 * (1 - t2.item() ** 2) + 2 * -3.0
 assert len(explanation_b.paths) == 3
 assert np.isclose(explanation_b.gradient.item(), by_hand)
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 3: sigmoid instead of tanh
 #
 # <details><summary>Hint</summary>

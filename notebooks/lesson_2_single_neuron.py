@@ -58,9 +58,10 @@ print("X:", X.shape, " y:", y.shape, " class balance:", y.mean())
 # $\ell = -(y \ln p + (1 - y) \ln(1 - p))$: small when the neuron is confidently right,
 # large when it is confidently wrong. We average it over the points.
 #
-# A small miracle of calculus: with $z = w \cdot x + b$ and $p = \sigma(z)$,
-# $\partial \ell / \partial z = p - y$. The error itself is the gradient. Let us check it on
-# the engine (`z.retain_grad()` keeps the gradient of a non-leaf tensor).
+# With $z = w \cdot x + b$ and $p = \sigma(z)$, the gradient of the loss with respect to $z$ is
+# simply $\partial \ell / \partial z = p - y$: the error itself. That is no miracle: exercise 4
+# derives it in three steps, with the chain rule and nothing else. First let us check it on the
+# engine (`z.retain_grad()` keeps the gradient of a non-leaf tensor).
 
 # %%
 w = Tensor(np.zeros(2), requires_grad=True, name="w")
@@ -174,8 +175,16 @@ print(f"after 100 steps: loss {loss.item():.4f}")
 # 2. Move the clouds so that they overlap more. Can the neuron still reach 100%?
 # 3. Make the data *not* linearly separable (class 1 inside a ring of class 0). Why must one
 #    neuron fail? (Lesson 3 fixes it.)
+# 4. **Derive $\partial \ell / \partial z = p - y$**, on paper, in three steps, then check each
+#    step with the engine:
+#    (a) with $\sigma(z) = 1/(1 + e^{-z})$, show $\sigma'(z) = \sigma(z)(1 - \sigma(z))$
+#    (write $\sigma = u^{-1}$ with $u = 1 + e^{-z}$ and use the chain rule);
+#    (b) differentiate $\ell = -(y \ln p + (1 - y)\ln(1 - p))$ with respect to $p$;
+#    (c) multiply (a) and (b) (the chain rule) and simplify.
+#    Why is the answer so much better for learning than the squared error's
+#    $\partial \tfrac12(p - y)^2/\partial z$? Compare both at $z = -6$, $y = 1$.
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ## Solutions
 #
 # Try each exercise first. In the notebook each solution is folded away: click the three dots
@@ -216,7 +225,7 @@ def train_and_show(X, y, name, label):
     return accuracy
 
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 1: `lr = 5` and `lr = 0.01`
 #
 # <details><summary>Hint</summary>
@@ -237,7 +246,7 @@ for rate in (0.01, 0.5, 5.0):
 # curved valley; on a harder one a rate that large overshoots and diverges (lesson 7, lr 3).
 assert final_loss[0.01] > 2 * final_loss[0.5] and final_loss[5.0] < final_loss[0.5]
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 2: clouds that overlap
 #
 # <details><summary>Hint</summary>
@@ -255,7 +264,7 @@ overlap_accuracy = train_and_show(X_overlap, y, "overlap", "overlapping clouds")
 # No: the best line still leaves the mixed points in the middle on the wrong side (here 72% right).
 assert 0.55 < overlap_accuracy < 0.9
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 3: class 1 inside a ring of class 0
 #
 # <details><summary>Hint</summary>
@@ -274,3 +283,58 @@ ring_accuracy = train_and_show(X_ring, y, "ring", "a ring around a cloud")
 # Any line cuts the ring: one side of it holds the centre AND part of the ring. The neuron can do little
 # better than guessing; it needs a curved boundary, which is what a hidden layer gives (lesson 3).
 assert ring_accuracy < 0.75
+
+# %% [markdown] tags=["solution"]
+# ### Solution 4: deriving p − y
+#
+# <details><summary>Hint</summary>
+#
+# In (a), $1 - \sigma(z) = \dfrac{1 + e^{-z} - 1}{1 + e^{-z}} = \dfrac{e^{-z}}{1 + e^{-z}}$.
+# </details>
+#
+# **(a)** $\sigma = u^{-1}$ with $u = 1 + e^{-z}$, so $\dfrac{d\sigma}{du} = -u^{-2}$ and
+# $\dfrac{du}{dz} = -e^{-z}$. The chain rule multiplies them:
+# $$\sigma'(z) = -u^{-2} \cdot (-e^{-z}) = \frac{e^{-z}}{(1 + e^{-z})^2}
+#   = \frac{1}{1 + e^{-z}} \cdot \frac{e^{-z}}{1 + e^{-z}} = \sigma(z)\,(1 - \sigma(z)).$$
+# **(b)** $\dfrac{d}{dp}\ln p = \dfrac1p$ and $\dfrac{d}{dp}\ln(1 - p) = -\dfrac{1}{1 - p}$ (the chain
+# rule again: the inside $1 - p$ has derivative $-1$), so
+# $$\frac{\partial \ell}{\partial p} = -\frac{y}{p} + \frac{1 - y}{1 - p}.$$
+# **(c)** With $p = \sigma(z)$, multiply by (a) and expand:
+# $$\frac{\partial \ell}{\partial z} = \frac{\partial \ell}{\partial p}\cdot\sigma'(z)
+#   = \left(-\frac{y}{p} + \frac{1 - y}{1 - p}\right) p(1 - p)
+#   = -y(1 - p) + (1 - y)p = -y + yp + p - yp = p - y.$$
+# The $p(1 - p)$ of the sigmoid cancels against the denominators of the log-loss. With the
+# squared error it does not cancel: $\partial \tfrac12 (p - y)^2/\partial z = (p - y)\,p(1 - p)$,
+# which is almost 0 when the neuron is confidently wrong ($p \approx 0$, $y = 1$): exactly when it
+# should learn most.
+
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+def central_difference(f, at, h=1e-6):
+    return (f(at + h) - f(at - h)) / (2 * h)
+
+
+def sigmoid_number(z):
+    return 1 / (1 + np.exp(-z))
+
+
+for z_value, y_value in ((-6.0, 1.0), (0.3, 0.0), (2.0, 1.0), (1.0, 0.3)):
+    p_value = sigmoid_number(z_value)
+    # (a) the sigmoid's derivative
+    assert np.isclose(central_difference(sigmoid_number, z_value), p_value * (1 - p_value))
+
+    # (b) the log-loss's derivative with respect to p
+    def loss_of_p(q, y_value=y_value):
+        return -(y_value * np.log(q) + (1 - y_value) * np.log(1 - q))
+
+    assert np.isclose(central_difference(loss_of_p, p_value, 1e-8), -y_value / p_value + (1 - y_value) / (1 - p_value))
+    # (c) the whole chain, by the engine
+    z_leaf = Tensor(z_value, dtype=np.float64, requires_grad=True)
+    p_leaf = z_leaf.sigmoid()
+    (-(y_value * p_leaf.log() + (1 - y_value) * (1 - p_leaf).log())).backward()
+    assert np.isclose(z_leaf.grad.item(), p_value - y_value)
+    squared_error_gradient = (p_value - y_value) * p_value * (1 - p_value)
+    print(
+        f"z = {z_value:4}, y = {y_value}: log-loss ∂ℓ/∂z = {z_leaf.grad.item():+.4f} = p − y,   "
+        f"squared error ∂/∂z = {squared_error_gradient:+.4f}"
+    )

@@ -149,14 +149,23 @@ for label, model in (("one layer", linear), ("MLP 2-32-3", mlp)):
 # 1. Replace `nn.Tanh()` by `nn.ReLU()`. How do the boundaries change shape?
 # 2. How few hidden neurons still separate the spirals?
 # 3. Print `mlp` and count its parameters: `sum(p.data.size for p in mlp.parameters())`.
+# 4. **Derive the gradient of softmax + cross-entropy**, $\partial \ell / \partial z_k = p_k - [k = t]$
+#    for the target class $t$ ($[k = t]$ is 1 when $k = t$, else 0), two ways:
+#    (a) the short way: write $\ell = -\ln p_t = -z_t + \ln \sum_j e^{z_j}$ and differentiate
+#    each term with respect to $z_k$;
+#    (b) the long way: derive the softmax's Jacobian $\partial p_i/\partial z_k$ (quotient rule;
+#    separate $i = k$ from $i \ne k$), then apply the chain rule
+#    $\partial \ell/\partial z_k = \sum_i \partial \ell/\partial p_i \cdot \partial p_i/\partial z_k$.
+#    Check both against the engine, and count how many numbers the Jacobian holds for 10
+#    classes and for 50,000 (a language model's vocabulary), against the gradient's.
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ## Solutions
 #
 # Try each exercise first. In the notebook each solution is folded away: click the three dots
 # (or the bar left of the cell) to open it. As a script, the solutions run here, at the end.
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 1: ReLU instead of tanh
 #
 # <details><summary>Hint</summary>
@@ -176,7 +185,7 @@ show(plot_decision_boundary(predict_with(relu_mlp), X, y, OUT / "relu.png", reso
 # where tanh's bend smoothly. It separates the spirals just as well.
 assert relu_accuracy > 0.9
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 2: how few hidden neurons?
 #
 # <details><summary>Hint</summary>
@@ -195,7 +204,7 @@ for width in (2, 4, 8, 16):
 # apart; more neurons mostly make the boundaries smoother. (Training longer helps small networks too.)
 assert accuracy_by_width[2] < accuracy_by_width[16] and accuracy_by_width[16] > 0.9
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 3: count the parameters
 #
 # <details><summary>Hint</summary>
@@ -208,3 +217,41 @@ print(mlp)
 count = sum(p.data.size for p in mlp.parameters())
 print("parameters:", count, "= (2·32 + 32) + (32·3 + 3)")
 assert count == (2 * 32 + 32) + (32 * 3 + 3) == 195
+
+# %% [markdown] tags=["solution"]
+# ### Solution 4: softmax and cross-entropy
+#
+# <details><summary>Hint</summary>
+#
+# $\dfrac{\partial}{\partial z_k} \ln S = \dfrac{1}{S}\dfrac{\partial S}{\partial z_k}$ with
+# $S = \sum_j e^{z_j}$, and only one term of $S$ contains $z_k$.
+# </details>
+#
+# **(a)** $\ell = -\ln \dfrac{e^{z_t}}{S} = -(z_t - \ln S) = -z_t + \ln S$ with $S = \sum_j e^{z_j}$.
+# The first term gives $-[k = t]$. For the second, the chain rule with $\dfrac{d}{dS}\ln S = \dfrac1S$
+# and $\dfrac{\partial S}{\partial z_k} = e^{z_k}$ (the only term of $S$ with $z_k$ in it):
+# $$\frac{\partial \ell}{\partial z_k} = -[k = t] + \frac{e^{z_k}}{S} = p_k - [k = t].$$
+# **(b)** $p_i = e^{z_i}/S$. For $i = k$ the quotient rule gives
+# $\dfrac{e^{z_k} S - e^{z_k} e^{z_k}}{S^2} = p_k - p_k^2 = p_k(1 - p_k)$; for $i \ne k$ only $S$ depends
+# on $z_k$: $-\dfrac{e^{z_i} e^{z_k}}{S^2} = -p_i p_k$. Together: $\partial p_i/\partial z_k = p_i([i = k] - p_k)$.
+# The loss depends on $p_t$ alone, $\partial \ell / \partial p_i = -[i = t]/p_t$, so the sum over $i$
+# keeps one term:
+# $$\frac{\partial \ell}{\partial z_k} = -\frac{1}{p_t}\, p_t([t = k] - p_k) = p_k - [k = t].$$
+# Same answer, but (b) builds an $n \times n$ matrix to throw it away: that is why
+# `cross_entropy` is one fused op whose backward is $p - \text{onehot}$, never the Jacobian.
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+z4 = Tensor(np.array([2.0, -1.0, 0.5, 0.0]), requires_grad=True)
+target4 = 2
+loss4 = -z4.log_softmax(axis=0)[target4]
+loss4.backward()
+p4 = np.exp(z4.data) / np.exp(z4.data).sum()
+onehot4 = np.eye(4)[target4]
+assert np.allclose(z4.grad.data, p4 - onehot4)  # (a)
+jacobian4 = tg.jacobian(lambda logits: logits.softmax(axis=0), Tensor(z4.data), mode="reverse").data
+assert np.allclose(jacobian4, np.diag(p4) - np.outer(p4, p4))  # (b): ∂p_i/∂z_k = p_i([i = k] − p_k)
+upstream4 = -onehot4 / p4[target4]  # ∂ℓ/∂p
+assert np.allclose(upstream4 @ jacobian4, p4 - onehot4)
+print("engine:", z4.grad.data.round(4), "  p − onehot:", (p4 - onehot4).round(4))
+for classes in (10, 50_000):
+    print(f"{classes:>6} classes: the Jacobian holds {classes**2:,} numbers, the gradient {classes:,}")

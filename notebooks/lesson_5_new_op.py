@@ -154,13 +154,13 @@ print(tg.check_graph(lambda z: (z.relu() * 3).sum(), z))
 #    the broadcasting check draws other shapes too.
 # 3. Forget `ctx.save_for_backward` and use a Python attribute instead. Which check catches it?
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ## Solutions
 #
 # Try each exercise first. In the notebook each solution is folded away: click the three dots
 # (or the bar left of the cell) to open it. As a script, the solutions run here, at the end.
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 1: `Square` without its 2
 #
 # <details><summary>Hint</summary>
@@ -191,7 +191,7 @@ print(square_report)
 # checks that the backward is differentiated consistently with itself.
 assert [check.name for check in square_report.failures] == ["gradcheck"]
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 2: a two-input op, `SmoothMax`
 #
 # <details><summary>Hint</summary>
@@ -226,7 +226,7 @@ print(smooth_report)
 print(SmoothMax.apply(Tensor([0.0, 1000.0]), Tensor([0.0, -1000.0])), "(ln 2 and 1000: no overflow)")
 assert smooth_report.ok
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 3: a Python attribute instead of `save_for_backward`
 #
 # <details><summary>Hint</summary>

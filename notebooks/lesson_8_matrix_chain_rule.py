@@ -97,9 +97,10 @@ except tg.ShapeError as error:
 # %% [markdown]
 # ## $X^\top G$ from the element-wise chain rule
 #
-# Write one element of the product: $Y_{nk} = \sum_j X_{nj} W_{jk}$. Which elements of $Y$
-# does the weight $W_{ij}$ touch? Only those with $k = j$ and $j = i$ in the sum: $Y_{nj}$ for
-# **every row $n$ of the batch**, each time multiplied by $X_{ni}$. So there are $N$ paths from
+# Write one element of the product, with its own summation index $m$:
+# $Y_{nk} = \sum_m X_{nm} W_{mk}$. Which elements of $Y$ does the weight $W_{ij}$ touch? It
+# appears only in the term with $m = i$, and only in column $k = j$: in $Y_{nj}$ for **every
+# row $n$ of the batch**, each time multiplied by $X_{ni}$. So there are $N$ paths from
 # $W_{ij}$ to $L$, one per example, and the chain rule adds them up:
 #
 # $$\frac{\partial L}{\partial W_{ij}} = \sum_n \underbrace{\frac{\partial L}{\partial Y_{nj}}}_{G_{nj}}
@@ -224,10 +225,10 @@ for name, by_hand, engine in [("W1", dW1, W1), ("b1", db1, b1), ("W2", dW2, W2),
 #    to $\partial L/\partial W$, and why? What changes if the loss is a *mean* over the batch
 #    instead of a sum?
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ## Solutions
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 1: ∂L/∂X by paths
 #
 # <details><summary>Hint</summary>
@@ -242,7 +243,7 @@ print(f"X.grad[2, 1] = {X.grad.data[row, column]:+.6f},  (G Wᵀ)[2, 1] = {(G @ 
 assert np.isclose(sum(paths), X.grad.data[row, column])
 assert np.isclose(sum(paths), (G @ W.data.T)[row, column])
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 2: PyTorch's layout
 #
 # <details><summary>Hint</summary>
@@ -260,7 +261,7 @@ print("weight", linear.weight.shape, " Gᵀ X:\n", G.T @ X.data)
 assert np.allclose(linear.weight.grad.data, G.T @ X.data)
 assert np.allclose(linear.bias.grad.data, G.sum(axis=0))
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 3: a bias per example
 #
 # $c_n$ is added to both elements of row $n$, so its gradient is the **row** sum of $G$:
@@ -272,7 +273,7 @@ per_example = Tensor(np.zeros((4, 1)), requires_grad=True, name="c")
 print("c.grad:", per_example.grad.data.ravel(), "  G summed over columns:", G.sum(axis=1))
 assert np.allclose(per_example.grad.data, G.sum(axis=1, keepdims=True))
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 4: the batch size
 #
 # $X^\top G = \sum_n X_n^\top G_n$ is a sum over the examples: with every example twice, the

@@ -251,10 +251,10 @@ for name, fn, x in [
 #    want the full Jacobian. How many passes does each mode need? Measure it on
 #    `lambda p: (W @ p).tanh()` with a (2000, 3) matrix `W`.
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ## Solutions
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 1: dual numbers, more ops
 #
 # <details><summary>Hint</summary>
@@ -285,7 +285,7 @@ by_hand = math.exp(0.5) * 0.5 / 1.5**2  # g' = eˣ·x / (1 + x)²
 print(f"dual numbers: {by_dual:.8f}   tg.jvp: {by_jvp.item():.8f}   by hand: {by_hand:.8f}")
 assert math.isclose(by_dual, by_jvp.item()) and math.isclose(by_dual, by_hand)
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 2: a directional derivative two ways
 #
 # The gradient is the one row of $J$ (the loss has one output), so $J v = \nabla f \cdot v$:
@@ -300,7 +300,7 @@ reverse_answer = float(point.grad.data @ direction.data)
 print(f"J·v by tg.jvp: {forward_answer.item():.8f}   ∇f·v by backward: {reverse_answer:.8f}")
 assert math.isclose(forward_answer.item(), reverse_answer, rel_tol=1e-9)
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 3: the Jacobian of a square layer
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
@@ -315,7 +315,7 @@ for i in range(4):
     assert np.allclose(leaf.grad.data, rows.data[i])
 print("4 columns = 4 rows; row i is the gradient of output i")
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ### Solution 4: which mode?
 #
 # Forward mode: 3 passes (one per parameter). Reverse mode: 2,000 passes (one per

@@ -62,3 +62,22 @@ def test_a_full_disk_names_the_file_meant_and_keeps_the_old_one(tmp_path, monkey
             file.write(b"new")
     assert caught.value.errno == errno.ENOSPC and caught.value.filename == str(path)
     assert path.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["model.npz"]
+
+
+@pytest.mark.parametrize("kind", ["symlink", "fifo", "folder"])
+def test_only_a_regular_file_is_replaced(tmp_path, kind):
+    target = tmp_path / "target.txt"
+    target.write_text("keep", encoding="utf-8")
+    path = tmp_path / "index.html"
+    if kind == "symlink":
+        path.symlink_to(target)
+    elif kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.mkdir()
+    with pytest.raises(FileExistsError, match="only a regular file is replaced") as raised:
+        with atomic_file(path) as file:
+            file.write("new")
+    assert raised.value.filename == str(path)
+    assert target.read_text(encoding="utf-8") == "keep" and path.is_symlink() == (kind == "symlink")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index.html", "target.txt"]

@@ -95,3 +95,29 @@ def test_a_small_cnn_learns_and_round_trips_its_state_dict():
     copy = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64, 2))
     copy.load_state_dict(state)
     np.testing.assert_array_equal(copy(Tensor(images)).data, model(Tensor(images)).data)
+
+
+def adaptive_reference(x, out_height, out_width):
+    """PyTorch's windows: rows ⌊i·H/OH⌋ to ⌈(i+1)·H/OH⌉, columns likewise."""
+    height, width = x.shape[2:]
+    y = np.empty(x.shape[:2] + (out_height, out_width))
+    for i in range(out_height):
+        for j in range(out_width):
+            rows = slice(i * height // out_height, math.ceil((i + 1) * height / out_height))
+            cols = slice(j * width // out_width, math.ceil((j + 1) * width / out_width))
+            y[:, :, i, j] = x[:, :, rows, cols].mean(axis=(2, 3))
+    return y
+
+
+@pytest.mark.parametrize(
+    "output_size, expected", [((1, 1), (1, 1)), (2, (2, 2)), ((2, 3), (2, 3)), ((3, 4), (3, 4)), ((None, 2), (4, 2))]
+)
+def test_adaptive_avg_pool2d(output_size, expected):
+    x = Tensor(np.random.default_rng(0).normal(size=(2, 3, 4, 6)), requires_grad=True)
+    pool = nn.AdaptiveAvgPool2d(output_size)
+    y = pool(x)
+    assert y.shape == (2, 3) + expected
+    np.testing.assert_allclose(y.data, adaptive_reference(x.data, *expected), rtol=1e-12)
+    assert tg.gradcheck(pool, [x])
+    if output_size == (1, 1):
+        np.testing.assert_allclose(y.data[..., 0, 0], x.data.mean(axis=(2, 3)), rtol=1e-12)

@@ -2,9 +2,11 @@
 pass; a planted wrong answer for each op fails with the message that names its mistake; an
 untouched workspace is "not written yet" everywhere; bad input exits 2 with one line, no traceback."""
 
+import importlib.util
 import inspect
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +16,18 @@ from tinygrad_edu.exercises.catalog import find
 from tinygrad_edu.exercises.workspace import student_file
 
 STUB = "raise NotImplementedError"
+
+
+def teacher_solutions():
+    """The written-out answers, kept out of the package in teacher/ops_track/solutions.py."""
+    path = Path(__file__).resolve().parents[1] / "teacher" / "ops_track" / "solutions.py"
+    spec = importlib.util.spec_from_file_location("teacher_ops_track_solutions", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+TEACHER = teacher_solutions()
 
 
 def write_backward(folder, op, body, forward_saves=None, method="backward"):
@@ -43,6 +57,21 @@ def workspace(tmp_path):
 def test_the_reference_solution_is_correct(exercise):
     result = grade(exercise, getattr(solutions, exercise.name))
     assert result.ok, str(result)
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=[exercise.name for exercise in EXERCISES])
+def test_the_teachers_answers_are_correct_and_share_the_exercises_forward(exercise):
+    answer = getattr(TEACHER, exercise.name)
+    assert grade(exercise, answer).ok
+    assert inspect.getsource(answer.forward) == inspect.getsource(getattr(solutions, exercise.name).forward)
+
+
+def test_the_package_holds_no_written_answer():
+    for exercise in EXERCISES:
+        for method in ("backward", "jvp"):
+            source = inspect.getsource(getattr(getattr(solutions, exercise.name), method))
+            assert "library_op" in source or "grad(" in source or "jvp(" in source, f"{exercise.name}.{method}"
+        assert "backward:" not in getattr(solutions, exercise.name).__doc__
 
 
 # One wrong answer per op: the backward body planted in the workspace, and words the message must contain.
@@ -188,7 +217,7 @@ def solved_file(exercise):
     """The workspace file of ``exercise`` with the reference backward and jvp written in."""
     text = student_file(exercise)
     for method in ("backward", "jvp"):
-        source = inspect.getsource(getattr(getattr(solutions, exercise.name), method))
+        source = inspect.getsource(getattr(getattr(TEACHER, exercise.name), method))
         body = source.split("\n", 2)[2].rstrip()  # after the decorator and the def line
         lines = text.splitlines()
         stub = next(number for number, line in enumerate(lines) if f"{exercise.name}.{method} is not" in line)

@@ -138,7 +138,7 @@ def test_errors_say_what_to_do():
 # ----- factors of 1 and float32 values ---------------------------------------------------------
 
 
-def test_factors_of_one_are_left_out_and_float32_prints_as_float32():
+def test_every_link_is_printed_factors_of_one_too_and_float32_prints_as_float32():
     x = Tensor(np.float32(0.5), name="x")
     w = Tensor(np.float32(0.3295), requires_grad=True, name="w")
     v = Tensor(np.float32(1.3), requires_grad=True, name="v")
@@ -147,7 +147,11 @@ def test_factors_of_one_are_left_out_and_float32_prints_as_float32():
     locals_ = [edge.local_derivative for edge in explanation.paths[0].edges]
     assert 1.0 in locals_  # the Add and the Sub are there ...
     text = str(explanation)
-    assert "× 1 " not in text and "× 1\n" not in text  # ... but not printed
+    assert " × 1 × " in text  # ... and printed: the chain visibly telescopes
+    symbols = text.splitlines()[3].split(" · ")
+    assert len(symbols) == len(locals_)
+    for outer, inner in zip(symbols, symbols[1:]):  # ∂L/∂t · ∂t/∂d · ∂d/∂…: each link starts where the last ended
+        assert outer.strip().split("/∂")[1] == inner.strip().split("/")[0][1:], (outer, inner)
     assert repr(locals_[2]) == "1.3"  # float32 1.3, not 1.2999999523162842
     assert repr(locals_[-1]) == "0.5"
     assert explanation.matches
@@ -293,3 +297,17 @@ def test_element_must_pick_one_element_of_the_leaf():
         tg.explain(loss, W1, element=(1,), show=False)
     with pytest.raises(IndexError, match="give 2 indices"):
         tg.explain(loss, W1, element=(3, 0), show=False)
+
+
+def test_a_tensor_used_twice_by_one_op_is_one_link_per_use():
+    a = Tensor(np.float64(2.0), requires_grad=True, name="a")
+    b = Tensor(np.float64(-3.0), requires_grad=True, name="b")
+    e = a * b
+    e.name = "e"
+    bb = b * b
+    bb.name = "bb"
+    loss = e + bb
+    loss.name = "L"
+    text = str(tg.explain(loss, b, show=False))
+    assert "∂bb/∂b (1st use)" in text and "∂bb/∂b (2nd use)" in text  # a share each: ∂bb/∂b itself is 2b = −6
+    assert "∂L/∂bb · ∂bb/∂b\n" not in text

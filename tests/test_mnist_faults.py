@@ -214,3 +214,28 @@ def test_a_folder_in_use_by_another_run_is_refused(tmp_path, data_dir):
     finally:
         first.kill()
         first.communicate(timeout=60)
+
+
+def test_ctrl_c_while_python_imports_numpy_is_one_line_and_exit_130(tmp_path, data_dir):
+    """SIGINT once mnist.train has begun its imports (the first ~0.5 s: NumPy, tinygrad_edu), told by
+    -X importtime's report of NumPy: one line, exit 130, no traceback, no run folder."""
+    process = subprocess.Popen(
+        [sys.executable, "-X", "importtime", "-m", "mnist.train", *quick(data_dir, 1), "--out", str(tmp_path / "run")],
+        cwd=tmp_path,
+        env=ENV,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert process.stderr is not None
+    for line in process.stderr:
+        if line.split("|")[-1].strip() == "numpy":
+            break
+    process.send_signal(signal.SIGINT)  # (had numpy never been reported, the run would end before this)
+    rest = process.stderr.read()
+    assert process.wait(timeout=60) == 130, rest
+    assert "Traceback" not in rest
+    assert [line for line in rest.splitlines() if "import time:" not in line] == [
+        "interrupted while starting; nothing written"
+    ]
+    assert not (tmp_path / "run").exists()

@@ -175,7 +175,7 @@ def test_nll_of_log_softmax_equals_cross_entropy(rng, reduction):
     nll = F.nll_loss(F.log_softmax(logits, axis=1), targets, reduction=reduction)
     np.testing.assert_allclose(nll.data, np_cross_entropy(logits.data, targets, reduction), rtol=1e-12)
     assert tg.gradcheck(lambda x: F.nll_loss(x, targets, reduction=reduction), [logits])
-    assert tg.gradgradcheck(lambda x: F.nll_loss(F.log_softmax(x), targets, reduction=reduction), [logits])
+    assert tg.gradgradcheck(lambda x: F.nll_loss(F.log_softmax(x, dim=1), targets, reduction=reduction), [logits])
 
 
 def test_softmax_and_log_softmax(rng):
@@ -285,3 +285,46 @@ def test_dropout_p_one_zeroes_everything_and_p_is_checked(rng):
     np.testing.assert_array_equal(F.dropout(x, 1.0, training=True).data, 0.0)
     with pytest.raises(ValueError, match=r"\[0, 1\], got 1.5"):
         F.dropout(x, 1.5)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.2])
+def test_cross_entropy_with_probability_targets(rng, reduction, label_smoothing):
+    logits = Tensor(rng.normal(size=(4, 5)), requires_grad=True)
+    probabilities = rng.dirichlet(np.ones(5), size=4)
+    smoothed = probabilities * (1 - label_smoothing) + label_smoothing / 5
+    shifted = logits.data - logits.data.max(axis=1, keepdims=True)
+    losses = -(smoothed * (shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True)))).sum(axis=1)
+    expected = {"mean": losses.mean(), "sum": losses.sum(), "none": losses}[reduction]
+    criterion = tg.nn.CrossEntropyLoss(reduction=reduction, label_smoothing=label_smoothing)
+    np.testing.assert_allclose(criterion(logits, Tensor(probabilities)).data, expected, rtol=1e-12)
+    assert tg.gradcheck(lambda x: F.cross_entropy(x, probabilities, reduction, label_smoothing), [logits])
+    # one-hot probabilities give the same loss as the class indices
+    labels = np.array([0, 3, 4, 1])
+    one_hot = np.eye(5)[labels]
+    np.testing.assert_allclose(
+        F.cross_entropy(logits, one_hot, reduction, label_smoothing).data,
+        F.cross_entropy(logits, labels, reduction, label_smoothing).data,
+        rtol=1e-12,
+    )
+
+
+def test_cross_entropy_float_targets_of_the_wrong_shape_say_both_forms(rng):
+    with pytest.raises(
+        DTypeError, match=r"integer class indices of shape \(3,\), or class probabilities of the logits' shape \(3, 4\)"
+    ):
+        F.cross_entropy(Tensor(rng.normal(size=(3, 4))), np.zeros((3, 5)))
+
+
+@pytest.mark.parametrize("shape, axis", [((4,), 0), ((2, 3), 1), ((2, 3, 4), 0), ((2, 3, 2, 2), 1)])
+def test_softmax_without_dim_takes_pytorchs_legacy_axis(shape, axis):
+    x = Tensor(np.random.default_rng(0).normal(size=shape))
+    for function, module, method in [
+        (F.softmax, tg.nn.Softmax(), "softmax"),
+        (F.log_softmax, tg.nn.LogSoftmax(), "log_softmax"),
+    ]:
+        expected = getattr(x, method)(axis=axis).data
+        with pytest.warns(UserWarning, match=f"implicit dimension choice.*dim={axis}"):
+            np.testing.assert_allclose(function(x).data, expected, rtol=1e-12)
+        with pytest.warns(UserWarning, match=f"dim={axis}"):
+            np.testing.assert_allclose(module(x).data, expected, rtol=1e-12)

@@ -76,9 +76,10 @@ ACTIVATIONS = [
     (nn.Sigmoid(), lambda x: 1 / (1 + np.exp(-x)), "Sigmoid()"),
     (nn.Tanh(), np.tanh, "Tanh()"),
     (nn.LeakyReLU(0.2), lambda x: np.where(x > 0, x, 0.2 * x), "LeakyReLU(negative_slope=0.2)"),
-    (nn.Softmax(axis=1), lambda x: np.exp(x) / np.exp(x).sum(axis=1, keepdims=True), "Softmax(axis=1)"),
-    (nn.LogSoftmax(axis=1), lambda x: x - np.log(np.exp(x).sum(axis=1, keepdims=True)), "LogSoftmax(axis=1)"),
+    (nn.Softmax(axis=1), lambda x: np.exp(x) / np.exp(x).sum(axis=1, keepdims=True), "Softmax(dim=1)"),
+    (nn.LogSoftmax(axis=1), lambda x: x - np.log(np.exp(x).sum(axis=1, keepdims=True)), "LogSoftmax(dim=1)"),
     (nn.Identity(), lambda x: x, "Identity()"),
+    (nn.ReLU(inplace=True), lambda x: np.maximum(x, 0), "ReLU(inplace=True)"),  # accepted; a new tensor
 ]
 
 

@@ -110,7 +110,7 @@ def test_repr_like_pytorch():
         "Sequential(\n"
         "  (0): Linear(in_features=784, out_features=128, bias=True)\n"
         "  (1): ReLU()\n"
-        "  (2): Dropout(p=0.2)\n"
+        "  (2): Dropout(p=0.2, inplace=False)\n"
         "  (3): Linear(in_features=128, out_features=10, bias=False)\n"
         ")"
     )
@@ -120,7 +120,7 @@ def test_nested_repr_is_indented():
     model = nn.Sequential(nn.Flatten(), nn.Sequential(nn.Linear(4, 2), nn.Tanh()))
     assert repr(model) == (
         "Sequential(\n"
-        "  (0): Flatten(start_axis=1, end_axis=-1)\n"
+        "  (0): Flatten(start_dim=1, end_dim=-1)\n"
         "  (1): Sequential(\n"
         "    (0): Linear(in_features=4, out_features=2, bias=True)\n"
         "    (1): Tanh()\n"
@@ -203,3 +203,29 @@ def test_parameter_is_a_leaf_tensor_requiring_grad():
     assert isinstance(p, Tensor) and p.requires_grad and p.is_leaf and p.dtype == np.float64
     assert repr(p).startswith("Parameter containing:\nTensor(")
     assert tg.nn.Parameter([1.0]).dtype == np.float32
+
+
+def test_buffers_are_saved_and_cast_but_not_parameters():
+    class Counter(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(2, 2)
+            self.register_buffer("total", tg.zeros(2))
+            self.register_buffer("scratch", tg.zeros(3), persistent=False)
+
+        def forward(self, x):
+            self.total = self.total + x.detach().sum(axis=0)  # assigning a Tensor keeps it a buffer
+            return self.linear(x)
+
+    model = Counter()
+    model(Tensor(np.ones((3, 2), dtype=np.float32)))
+    assert [name for name, _ in model.named_parameters()] == ["linear.weight", "linear.bias"]
+    assert [name for name, _ in model.named_buffers()] == ["total", "scratch"]
+    assert list(model.state_dict()) == ["total", "linear.weight", "linear.bias"]  # own buffers, then children
+    np.testing.assert_array_equal(model.state_dict()["total"], [3.0, 3.0])
+    other = Counter()
+    other.load_state_dict(model.state_dict())
+    np.testing.assert_array_equal(other.total.data, [3.0, 3.0])
+    assert model.double().total.dtype == np.float64
+    with pytest.raises(TypeError, match="buffer 'total'.*a Tensor"):
+        model.total = [1.0, 2.0]

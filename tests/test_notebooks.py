@@ -28,8 +28,8 @@ def files_in(folder):
     }
 
 
-def test_there_are_at_least_six_lessons_each_with_a_script():
-    assert len(LESSONS) >= 6
+def test_there_are_at_least_twelve_lessons_each_with_a_script():
+    assert len(LESSONS) >= 12
     for notebook in LESSONS:
         assert notebook.with_suffix(".py").exists(), f"{notebook.name} has no plain-Python twin"
 
@@ -73,11 +73,14 @@ def test_every_exercise_has_a_hidden_solution_at_the_end(notebook):
     exercises_cell = next(cell for cell in content.cells if cell.source.startswith("## Exercises"))
     exercises = [line for line in exercises_cell.source.splitlines() if re.match(r"\d+\. ", line)]
     solutions_start = next(i for i, cell in enumerate(content.cells) if cell.source.startswith("## Solutions"))
-    solution_cells = [cell for cell in content.cells if "solution" in cell.metadata.get("tags", [])]
-    assert len(solution_cells) >= len(exercises) >= 1, f"{notebook.name}: {len(exercises)} exercises"
-    for cell in solution_cells:
-        assert cell.cell_type == "code" and cell.metadata["jupyter"]["source_hidden"] is True
-        assert content.cells.index(cell) > solutions_start, f"{notebook.name}: a solution before '## Solutions'"
+    tagged = [index for index, cell in enumerate(content.cells) if "solution" in cell.metadata.get("tags", [])]
+    assert tagged == list(range(solutions_start, len(content.cells))), (
+        f"{notebook.name}: every cell from '## Solutions' on, and none before, is tagged 'solution'"
+    )
+    solution_code = [content.cells[index] for index in tagged if content.cells[index].cell_type == "code"]
+    assert len(solution_code) >= len(exercises) >= 1, f"{notebook.name}: {len(exercises)} exercises"
+    for cell in solution_code:
+        assert cell.metadata["jupyter"]["source_hidden"] is True, f"{notebook.name}: a solution not folded away"
     titles = [cell.source.splitlines()[0] for cell in content.cells[solutions_start:] if cell.cell_type == "markdown"]
     assert [f"### Solution {number}" for number in range(1, len(exercises) + 1)] == [
         title.split(":")[0] for title in titles if title.startswith("### Solution")
@@ -145,3 +148,44 @@ def test_a_lesson_runs_as_a_plain_script(tmp_path):
     assert "they agree ✓" in result.stdout
     assert "[picture: " in result.stdout and "index.html" in result.stdout
     assert any(tmp_path.rglob("index.html"))
+
+
+def test_handouts_give_students_no_solution_and_teachers_every_one(tmp_path):
+    """python -m notebooks.handouts OUT: student copies without any solution cell, teacher copies whole."""
+    result = subprocess.run(
+        [sys.executable, "-m", "notebooks.handouts", str(tmp_path)],
+        cwd=NOTEBOOKS.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"wrote {len(LESSONS)} student copies" in result.stdout
+    for notebook in LESSONS:
+        original = nbformat.read(notebook, as_version=4)
+        student = nbformat.read(tmp_path / "student" / notebook.name, as_version=4)
+        teacher = nbformat.read(tmp_path / "teacher" / notebook.name, as_version=4)
+        assert [cell.source for cell in teacher.cells] == [cell.source for cell in original.cells]
+        solutions = [cell.source for cell in original.cells if "solution" in cell.metadata.get("tags", [])]
+        kept = [cell.source for cell in original.cells if "solution" not in cell.metadata.get("tags", [])]
+        assert solutions, f"{notebook.name}: no solution to remove"
+        assert [cell.source for cell in student.cells] == kept, f"{notebook.name}: the student copy differs"
+        text = "\n".join(cell.source for cell in student.cells)
+        assert "## Solutions" not in text and "### Solution" not in text
+        assert "## Exercises" in text, f"{notebook.name}: the student copy lost its exercises"
+    assert (tmp_path / "student" / "lesson_tools.py").read_text() == (NOTEBOOKS / "lesson_tools.py").read_text()
+
+
+@pytest.mark.needs_dot
+def test_a_student_copy_runs_top_to_bottom(tmp_path, monkeypatch):
+    """The student copy of lesson 1 runs where it is handed out (beside its lesson_tools.py), with no solution."""
+    subprocess.run([sys.executable, "-m", "notebooks.handouts", str(tmp_path)], cwd=NOTEBOOKS.parent, check=True)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    student = tmp_path / "student"
+    content = nbformat.read(student / "lesson_1_chain_rule.ipynb", as_version=4)
+    client = nbclient.NotebookClient(
+        content, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(student)}}
+    )
+    client.execute()
+    printed = "".join(output.get("text", "") for cell in content.cells for output in cell.get("outputs", []))
+    assert "pictures are written to" in printed and "they agree" in printed

@@ -73,6 +73,33 @@ def reference_adam(thetas, steps, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay
     return thetas
 
 
+def reference_rmsprop(thetas, steps, lr, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+    thetas = [t.copy() for t in thetas]
+    v = [np.zeros_like(t) for t in thetas]
+    mean = [np.zeros_like(t) for t in thetas]
+    buffers = [np.zeros_like(t) for t in thetas]
+    for _ in range(steps):
+        for i, theta in enumerate(thetas):
+            g = grad_of(theta) + weight_decay * theta
+            v[i] = alpha * v[i] + (1 - alpha) * g * g
+            mean[i] = alpha * mean[i] + (1 - alpha) * g
+            scale = np.sqrt(v[i] - mean[i] ** 2 if centered else v[i]) + eps
+            buffers[i] = momentum * buffers[i] + g / scale
+            thetas[i] = theta - lr * (buffers[i] if momentum else g / scale)
+    return thetas
+
+
+def reference_adagrad(thetas, steps, lr, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10):
+    thetas = [t.copy() for t in thetas]
+    sums = [np.full_like(t, initial_accumulator_value) for t in thetas]
+    for t in range(1, steps + 1):
+        for i, theta in enumerate(thetas):
+            g = grad_of(theta) + weight_decay * theta
+            sums[i] = sums[i] + g * g
+            thetas[i] = theta - lr / (1 + (t - 1) * lr_decay) * g / (np.sqrt(sums[i]) + eps)
+    return thetas
+
+
 SGD_SETTINGS = [
     {},
     {"momentum": 0.9},
@@ -119,6 +146,69 @@ def test_adam_and_adamw_match_reference(cls, settings, decoupled):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
 
 
+RMSPROP_SETTINGS = [
+    {},
+    {"alpha": 0.9, "eps": 1e-6},
+    {"momentum": 0.9},
+    {"centered": True},
+    {"centered": True, "momentum": 0.5, "weight_decay": 0.1},
+]
+
+
+@pytest.mark.parametrize("settings", RMSPROP_SETTINGS, ids=[str(s) for s in RMSPROP_SETTINGS])
+def test_rmsprop_matches_reference(settings):
+    params = make_params()
+    start = [p.data.copy() for p in params]
+    result = run(tg.optim.RMSprop(params, lr=0.01, **settings), params, STEPS)
+    for got, expected in zip(result, reference_rmsprop(start, STEPS, lr=0.01, **settings)):
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+
+
+ADAGRAD_SETTINGS = [
+    {},
+    {"lr_decay": 0.1},
+    {"weight_decay": 0.2, "initial_accumulator_value": 0.5},
+    {"eps": 1e-3, "lr_decay": 0.05, "weight_decay": 0.1},
+]
+
+
+@pytest.mark.parametrize("settings", ADAGRAD_SETTINGS, ids=[str(s) for s in ADAGRAD_SETTINGS])
+def test_adagrad_matches_reference(settings):
+    params = make_params()
+    start = [p.data.copy() for p in params]
+    result = run(tg.optim.Adagrad(params, lr=0.1, **settings), params, STEPS)
+    for got, expected in zip(result, reference_adagrad(start, STEPS, lr=0.1, **settings)):
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_default_learning_rates_are_pytorchs():
+    params = make_params()
+    assert tg.optim.RMSprop(params).defaults == {
+        "lr": 1e-2, "alpha": 0.99, "eps": 1e-8, "weight_decay": 0.0, "momentum": 0.0, "centered": False
+    }  # fmt: skip
+    assert tg.optim.Adagrad(params).defaults == {
+        "lr": 1e-2, "lr_decay": 0.0, "weight_decay": 0.0, "initial_accumulator_value": 0.0, "eps": 1e-10
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("owner", ["optimizer", "module"])
+def test_zero_grad_set_to_none_false_leaves_zeros(owner):
+    model = nn.Linear(3, 2)
+    optimizer = tg.optim.SGD(model.parameters(), lr=0.1)
+    model(Tensor(np.ones((4, 3), dtype=np.float32))).sum().backward()
+    old_grad = model.weight.grad
+    zero_grad = optimizer.zero_grad if owner == "optimizer" else model.zero_grad
+    zero_grad(set_to_none=False)
+    for p in model.parameters():
+        assert p.grad is not None and p.grad.shape == p.shape and p.grad.dtype == p.dtype
+        assert not p.grad.data.any()
+    assert old_grad.data.any()  # a new zero tensor: a gradient kept elsewhere is not changed
+    model(Tensor(np.ones((4, 3), dtype=np.float32))).sum().backward()
+    np.testing.assert_allclose(model.weight.grad.data, np.full((2, 3), 4.0))  # accumulated onto zeros
+    zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+
+
 def test_adamw_decay_differs_from_adam_l2():
     results = []
     for cls in (tg.optim.Adam, tg.optim.AdamW):
@@ -142,7 +232,9 @@ def test_param_groups_have_their_own_learning_rates():
     lambda p: tg.optim.SGD(p, lr=0.1, momentum=0.9, dampening=0.1),
     lambda p: tg.optim.Adam(p, lr=0.01, weight_decay=0.01),
     lambda p: tg.optim.AdamW(p, lr=0.01),
-], ids=["sgd-nesterov", "sgd-dampening", "adam", "adamw"])  # fmt: skip
+    lambda p: tg.optim.RMSprop(p, lr=0.01, momentum=0.9, centered=True),
+    lambda p: tg.optim.Adagrad(p, lr=0.1, lr_decay=0.1),
+], ids=["sgd-nesterov", "sgd-dampening", "adam", "adamw", "rmsprop", "adagrad"])  # fmt: skip
 @pytest.mark.parametrize("through_file", [False, True])
 def test_resuming_from_a_state_dict_is_exact(make, through_file, tmp_path):
     params = make_params()
@@ -271,6 +363,8 @@ def test_matches_torch_if_installed():
         (tg.optim.SGD, torch.optim.SGD, {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1}),
         (tg.optim.Adam, torch.optim.Adam, {"lr": 0.01, "weight_decay": 0.1}),
         (tg.optim.AdamW, torch.optim.AdamW, {"lr": 0.01, "weight_decay": 0.1}),
+        (tg.optim.RMSprop, torch.optim.RMSprop, {"lr": 0.01, "momentum": 0.9, "centered": True, "weight_decay": 0.1}),
+        (tg.optim.Adagrad, torch.optim.Adagrad, {"lr": 0.1, "lr_decay": 0.1, "initial_accumulator_value": 0.5}),
     ]:
         params = make_params()
         torch_params = [torch.tensor(p.data.copy(), requires_grad=True) for p in params]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import tracemalloc
 import zipfile
 
 import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu import Tensor, nn
+from tinygrad_edu import Tensor, nn, serialization
 from tinygrad_edu.serialization import CheckpointError, flatten, unflatten
 
 
@@ -236,3 +238,61 @@ def test_saved_files_get_the_usual_permissions(tmp_path):
     finally:
         os.umask(previous)
     assert (tmp_path / "x.npz").stat().st_mode & 0o777 == 0o644 == (tmp_path / "other.txt").stat().st_mode & 0o777
+
+
+@pytest.mark.parametrize("kind", ["symlink", "fifo", "folder"])
+def test_save_replaces_only_a_regular_file(tmp_path, kind):
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("keep me", encoding="utf-8")
+    path = tmp_path / "checkpoint.npz"
+    if kind == "symlink":
+        path.symlink_to(target)
+    elif kind == "fifo":
+        os.mkfifo(path)  # stands for a device node: a special file, not a regular one
+    else:
+        path.mkdir()
+    with pytest.raises(FileExistsError, match="only a regular file is replaced") as raised:
+        tg.save({"w": np.ones(2)}, path)
+    assert raised.value.filename == str(path)
+    assert target.read_text(encoding="utf-8") == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.npz", "elsewhere.txt"]
+
+
+@pytest.mark.parametrize("key", ["a\0b", "\udc80", "x" * 70_000], ids=["nul", "surrogate", "too-long"])
+def test_save_refuses_a_key_that_load_could_not_give_back(tmp_path, key):
+    with pytest.raises(ValueError, match="save: ") as raised:
+        tg.save({key: np.ones(2)}, tmp_path / "x.npz")
+    assert "\n" not in str(raised.value)
+    assert not (tmp_path / "x.npz").exists()
+
+
+def test_an_encrypted_member_is_refused_in_one_line(tmp_path):
+    tg.save({"w": np.ones(3)}, tmp_path / "x.npz")
+    data = bytearray((tmp_path / "x.npz").read_bytes())
+    # Set the "encrypted" bit of the member's flags, in its local header and in the zip directory:
+    # zipfile then asks for a password (RuntimeError "password required").
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        data[data.index(signature) + offset] |= 0x1
+    (tmp_path / "x.npz").write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="encrypted"):
+        tg.load(tmp_path / "x.npz")
+
+
+def test_load_refuses_more_than_the_memory_available(tmp_path, monkeypatch):
+    tg.save({"w": np.ones(1000)}, tmp_path / "x.npz")
+    monkeypatch.setattr(serialization, "available_memory", lambda: 4000)
+    with pytest.raises(CheckpointError, match="memory this machine has available"):
+        tg.load(tmp_path / "x.npz")
+
+
+def test_a_deflated_member_is_held_in_memory_once(tmp_path):
+    size = 16 * 2**20
+    np.savez_compressed(tmp_path / "x.npz", w=np.zeros(size, dtype=np.uint8))  # 16 MiB in a few KB
+    tracemalloc.start()
+    try:
+        loaded = tg.load(tmp_path / "x.npz")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert loaded["w"].shape == (size,)
+    assert peak < 1.25 * size, f"peak {peak:,} bytes for an array of {size:,}"

@@ -56,7 +56,7 @@ def test_statements_name_their_nodes_and_inputs_are_float64_leaves():
     for name, tensor in program.named.items():
         assert tensor.name == name and not tensor.is_leaf
     assert program.named["p"].grad_fn.parents[0] is program.named["z"]
-    assert program.named["z"].grad_fn.parents[0].name == "w1*x1 + w2*x2"  # short pieces named by their text
+    assert program.named["z"].grad_fn.parents[0].name is None  # unnamed pieces: the pictures write them out
     z = 0.5 * 1 - 1 * 2 + 0.1
     p = 1 / (1 + math.exp(-z))
     assert program.output.item() == pytest.approx(-math.log(p))
@@ -68,7 +68,7 @@ def test_statements_name_their_nodes_and_inputs_are_float64_leaves():
 def test_a_bare_expression_is_called_f_and_literal_statements_are_inputs():
     program = build("tanh(a*b + c) * a", {"a": 2, "b": -3, "c": 10})
     assert program.output_name == "f" and program.output.name == "f" and program.statements == ["f = tanh(a*b + c) * a"]
-    assert program.output.grad_fn.parents[0].name == "tanh(a*b + c)"
+    assert program.output.grad_fn.parents[0].name is None
     program = build("a = 2; b = -3; y = [1, 2]; L = sum(a*y + b)")
     assert list(program.leaves) == ["a", "b", "y"] and program.output.item() == pytest.approx(2 * 3 - 6)
     assert program.leaves["y"].requires_grad and program.leaves["b"].item() == -3.0
@@ -161,6 +161,7 @@ def test_vector_functions_and_matrix_literals_match_numpy():
         ("a ** 1e308 ** 2", 1, 5, "1e308 ** 2 is infinite"),
         ("log(a - a)", 1, 0, "log(a - a) is infinite"),
         ("sqrt(-a)", 1, 0, "is nan"),
+        ("sqrt(0*a)", 1, 0, "sqrt(0*a) has an infinite derivative here"),  # refused like log(0*a)
         ("a $ b", 1, 2, "cannot read this"),
         ("tanh(a*b + ) * a", 1, 11, "cannot read this"),
         ("(a*b", 1, 0, "cannot read this"),

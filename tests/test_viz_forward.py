@@ -12,7 +12,7 @@ import pytest
 
 import tinygrad_edu as tg
 import viz
-from viz.formulas import values_inline
+from viz.captions import values_inline
 from viz.graph import graph_structure
 
 
@@ -83,7 +83,7 @@ def test_a_step_is_written_with_the_users_names_and_the_numbers_plugged_in():
         "tangents arriving: da/da = 1, db/da = 0",
         "local derivative: ∂(a·b)/∂a = b = −3",
         "local derivative: ∂(a·b)/∂b = a = 2",
-        "carries: d(a·b)/da = b × da/da + a × db/da = (−3) × 1 + 2 × 0 = −3",
+        "carries: d(a·b)/da = b · da/da + a · db/da = (−3) · 1 + 2 · 0 = −3",
     ]
     assert product.lines[-1].answer == "−3"  # what predict mode hides first
 

@@ -83,7 +83,7 @@ def hostile_sum() -> tg.Tensor:
     loss = leaves[0].tanh()
     for leaf in leaves[1:]:
         loss = loss + leaf.tanh()
-    loss.name = HOSTILE_NAMES[0]
+    loss.name = "L"
     return loss
 
 

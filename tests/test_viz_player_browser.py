@@ -242,9 +242,9 @@ def test_predict_then_reveal(page, tmp_path):
     page.keyboard.press("ArrowRight")  # and step 2, the product p·q, asks
     asking = state(page)
     assert asking["counter"] == "step 2 of 3" and asking["asking"] and asking["shown"] == ["question-2"]
-    assert "upstream gradient: ∂L/∂(p·q) = 0.5" in asking["lines"]
+    assert "upstream: ∂L/∂(p·q) = 0.5" in asking["lines"]
     assert "local derivative: ∂(p·q)/∂p = q = −3" in asking["lines"]
-    assert "sends: ∂L/∂p = ∂L/∂(p·q) × q = 0.5 × (−3) = ?" in asking["lines"]
+    assert "p receives ∂L/∂(p·q) · q = 0.5 · (−3) = ?" in asking["lines"]
     assert "−1.5" not in asking["lines"]
     graph_text = page.evaluate("() => document.querySelector('.picture:not([hidden]) svg').textContent")
     assert "grad ?" in graph_text and "grad −1.5" not in graph_text
@@ -252,7 +252,7 @@ def test_predict_then_reveal(page, tmp_path):
     page.keyboard.press("ArrowRight")  # the answer, same step
     revealed = state(page)
     assert revealed["counter"] == "step 2 of 3" and not revealed["asking"] and revealed["shown"] == ["answer-2"]
-    assert "sends: ∂L/∂p = ∂L/∂(p·q) × q = 0.5 × (−3) = −1.5" in revealed["lines"]
+    assert "p receives ∂L/∂(p·q) · q = 0.5 · (−3) = −1.5" in revealed["lines"]
     page.click("#next")  # the button does the same: on to the last frame, which asks nothing
     assert state(page)["counter"] == "step 3 of 3"
 

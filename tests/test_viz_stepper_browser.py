@@ -50,7 +50,7 @@ def test_export_writes_numbered_svgs_and_one_self_contained_page(stepper):
     assert "location.hash" in page
     assert "step 0 of 5" in page
     assert page.count("data-caption=") == 6
-    assert "sends: ∂L/∂a = ∂L/∂(a·b) × b = 0.002682 × (−3) = " in page
+    assert "a receives ∂y/∂(a·b) · b = 0.002682 · (−3) = " in page  # the output is called y
 
 
 def test_export_needs_frames(tmp_path):

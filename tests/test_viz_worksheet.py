@@ -27,7 +27,7 @@ def neuron_gradients() -> dict[str, str]:
     p = 1 / (1 + np.exp(-z))
     dz = p - y
     by_hand = {"w1": dz * x1, "x1": dz * w1, "w2": dz * x2, "x2": dz * w2, "b": dz, "y": -z, "z": dz, "p": -y / p}
-    return {name: f"{value:.4g}" for name, value in by_hand.items()}
+    return {name: f"{value:.4g}".replace("-", "−") for name, value in by_hand.items()}
 
 
 def page_texts(figure) -> list[str]:
@@ -37,7 +37,7 @@ def page_texts(figure) -> list[str]:
 def test_numbers_are_short_and_matrices_keep_their_rows():
     assert number_lines(np.array(-0.0)) == ["0"]
     assert number_lines(np.array(1 / 3)) == ["0.3333"]
-    assert number_lines(np.array([1.0, -2.5, 3.0])) == ["[   1]", "[-2.5]", "[   3]"]  # a column
+    assert number_lines(np.array([1.0, -2.5, 3.0])) == ["[   1]", "[−2.5]", "[   3]"]  # a column
     assert number_lines(np.array([[1.0, 2.0], [3.0, 40.0]])) == ["[ 1,  2]", "[ 3, 40]"]
     assert number_lines(np.zeros((4, 4))) == ["shape (4, 4)"]
 

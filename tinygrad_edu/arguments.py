@@ -44,9 +44,27 @@ def _shape_argument(shape: tuple[Any, ...]) -> tuple[int, ...]:
     return tuple(shape)
 
 
-def check_device(device: str) -> None:
-    if device.split(":")[0] != "cpu":
+def check_device(device: Any) -> None:
+    """Accept the CPU ("cpu", "cpu:0", tg.device("cpu"), None); refuse any other device in one line."""
+    if device is None:
+        return
+    name = str(device)
+    if name.split(":")[0] != "cpu":
         raise RuntimeError(
-            f"device {device!r}: tinygrad_edu computes with NumPy on the CPU and has no {device} device; "
-            "leave .cuda() / .to(device) out, or use device='cpu'"
+            f"device {name!r}: tinygrad_edu computes with NumPy on the CPU and has no {name} device; "
+            "leave .cuda() / .to(device) out, or write device='cpu'"
         )
+
+
+class device(str):  # noqa: N801  (PyTorch's name)
+    """``tg.device("cpu")``: the device's name, a str, with torch.device's ``.type``.
+    Any device but the CPU is refused (check_device)."""
+
+    def __new__(cls, type: str, index: int | None = None) -> device:
+        name = str(type) if index is None else f"{type}:{index}"
+        check_device(name)
+        return super().__new__(cls, name)
+
+    @property
+    def type(self) -> str:
+        return self.split(":")[0]

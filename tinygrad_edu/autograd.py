@@ -28,6 +28,7 @@ import contextlib
 import gc
 import linecache
 import sys
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,8 +55,8 @@ def is_grad_enabled() -> bool:
     return _grad_enabled
 
 
-class set_grad_enabled(contextlib.ContextDecorator):
-    """Turn graph recording on or off inside a ``with`` block or a decorated function."""
+class _GradMode(contextlib.ContextDecorator):
+    """Graph recording set to ``mode`` inside a ``with`` block or a decorated function."""
 
     def __init__(self, mode: bool):
         self.mode = mode
@@ -71,7 +72,34 @@ class set_grad_enabled(contextlib.ContextDecorator):
         _grad_enabled = self._previous.pop()
 
 
-class no_grad(set_grad_enabled):
+class set_grad_enabled(_GradMode):
+    """Turn graph recording on or off: at once when called (``tg.set_grad_enabled(False)`` as a
+    statement, as in PyTorch), or inside a ``with`` block or a decorated function only."""
+
+    def __init__(self, mode: bool):
+        global _grad_enabled
+        super().__init__(mode)
+        self._before_call: bool | None = _grad_enabled  # what a `with` block right after restores
+        _grad_enabled = mode
+
+    def __call__(self, function: Any) -> Any:
+        """As a decorator: undo the call's effect; the mode holds only while the function runs."""
+        global _grad_enabled
+        if self._before_call is not None:
+            _grad_enabled, self._before_call = self._before_call, None
+        return super().__call__(function)
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        if self._before_call is not None:  # the call already set the mode: remember the one before
+            self._previous.append(self._before_call)
+            self._before_call = None
+            _grad_enabled = self.mode
+            return
+        super().__enter__()
+
+
+class no_grad(_GradMode):
     """Record no graph: for evaluation, optimizer steps and first-order backward.
 
     with tg.no_grad():
@@ -85,7 +113,7 @@ class no_grad(set_grad_enabled):
         super().__init__(False)
 
 
-class enable_grad(set_grad_enabled):
+class enable_grad(_GradMode):
     """Record the graph again, even inside ``no_grad``."""
 
     def __init__(self) -> None:
@@ -296,6 +324,8 @@ def _walk(
                 "saved values were freed by the first backward(). Pass retain_graph=True "
                 "to the first backward() if you need to go back twice."
             )
+        if changed_in_graph:  # x += y in a graph happened (pytorch_names.py): did it touch this op's inputs?
+            _check_inputs_unchanged(ctx)
         grad_inputs = _run_backward(ctx, tensor, grad_output, grads, create_graph)
         if not retain_graph:
             ctx.release()
@@ -303,6 +333,24 @@ def _walk(
         if record_steps:
             yield BackwardStep(ctx.function, ctx, ctx.parents, tensor, grad_output, tuple(grad_inputs))
     _backward_done()
+
+
+# Tensors changed in place in a graph (x += y; pytorch_names.py, _take_place_of), by id: a weak
+# reference to the tensor and its version once changed. Entries leave with their tensor.
+changed_in_graph: dict[int, tuple[weakref.ref[Tensor], int]] = {}
+
+
+def _check_inputs_unchanged(ctx: Context) -> None:
+    """An input changed in place (x += y) after ``ctx``'s op used it now stands for another node
+    of the graph: the gradient would go to the wrong place, so refuse (as PyTorch)."""
+    for index, (parent, version) in enumerate(zip(ctx.parents, ctx._versions)):
+        entry = changed_in_graph.get(id(parent))
+        if entry is not None and entry[0]() is parent and version < entry[1]:
+            raise BackwardError(
+                f"{ctx.name}: its input {index} (shape {parent.shape}) was modified by an in-place operation "
+                f"(x += ..., version {entry[1]}, expected {version}) after {ctx.name} used it. Write "
+                "x = x + ... (a new tensor) where the old value is still needed"
+            )
 
 
 def _run_backward(
@@ -498,3 +546,7 @@ def grad(
 # Imported last: these modules import this one (grad mode), and the walk needs them at run time.
 from .broadcast import unbroadcast
 from .tensor import Tensor
+
+# isort: split
+# PyTorch's path to the op base class: ``class MyReLU(tg.autograd.Function)`` (as torch.autograd.Function).
+from .function import Context, Function  # noqa: E402, F401

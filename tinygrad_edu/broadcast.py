@@ -43,8 +43,9 @@ def unbroadcast(grad: Tensor, shape: tuple[int, ...], op: str = "op") -> Tensor:
     extra = grad.ndim - len(shape)
     if extra < 0 or any(size not in (1, grad.shape[extra + axis]) for axis, size in enumerate(shape)):
         raise BackwardError(
-            f"{op}.backward returned a gradient of shape {grad.shape}, which does not broadcast "
-            f"to its input's shape {shape}; return a gradient shaped like the op's output"
+            f"{op}.backward returned a gradient of shape {grad.shape} for an input of shape {shape}: "
+            f"a gradient has its input's shape {shape} (or, for an input that forward broadcast, the "
+            "broadcast shape, which the engine sums back)"
         )
     stretched = tuple(range(extra)) + tuple(
         extra + axis for axis, size in enumerate(shape) if size == 1 and grad.shape[extra + axis] != 1

@@ -182,8 +182,7 @@ class Explanation:
         for number, path in enumerate(self.paths, start=1):
             lines.append(f"  path {number}: {self.describe_path(path)}")
             if path.elementwise:
-                edges = [edge for edge in path.edges if edge.local_derivative != 1] or path.edges[:1]
-                symbols = " · ".join(f"∂{self.name_of(e.child)}/∂{self.name_of(e.parent)}" for e in edges)
+                symbols = " · ".join(self.link_symbol(edge) for edge in path.edges)
                 lines.append(f"          {symbols}")
                 factors = [edge.local_derivative for edge in path.edges if edge.local_derivative is not None]
                 lines.append(f"          = {product_text(factors)}")
@@ -217,6 +216,17 @@ class Explanation:
             f"<Explanation ∂{self.output_name}/∂{self.leaf_name}: {self.total_paths} paths "
             f"({self.omitted} omitted), matches tg.grad: {self.matches}>"
         )
+
+    def link_symbol(self, edge: Edge) -> str:
+        """'∂e/∂b' for one link; where the op uses the same tensor in several slots (b·b) the
+        link is one slot's share, '∂bb/∂b (1st use)', never the whole ∂bb/∂b."""
+        symbol = f"∂{self.name_of(edge.child)}/∂{self.name_of(edge.parent)}"
+        slots = [position for position, parent in enumerate(edge.ctx.parents) if parent is edge.parent]
+        if len(slots) > 1:
+            use = slots.index(edge.position) + 1
+            ordinal = {1: "1st", 2: "2nd", 3: "3rd"}.get(use, f"{use}th")
+            symbol += f" ({ordinal} use)"
+        return symbol
 
     def describe_path(self, path: Path) -> str:
         """'c ←Add[0]← t2 ←Mul[0]← b ←Mul[1]← a': the tensors, and each op with the input position."""
@@ -492,7 +502,7 @@ def heading(y: str, x: str, total_paths: int) -> list[str]:
     plural = "path" if total_paths == 1 else "paths"
     return [
         f"∂{y}/∂{x}: the chain rule over the {total_paths} {plural} from {y} back to {x}",
-        "(each path contributes the product of its local derivatives, factors of 1 left out; they add up)",
+        "(each path contributes the product of its local derivatives, one per link; they add up)",
     ]
 
 
@@ -508,14 +518,14 @@ def format_number(value: Any) -> str:
 
 
 def product_text(factors: Sequence[float]) -> str:
-    """'0.5 × (-1.3) = -0.65' for the factors 0.5, 1, -1.3: factors of exactly 1 are left out."""
+    """'0.5 × 1 × (-1.3) = -0.65' for the factors 0.5, 1, -1.3: every link of the chain is shown,
+    factors of 1 too, so that the path visibly telescopes."""
     product = 1.0
     for factor in factors:
         product *= factor
-    shown = [factor for factor in factors if factor != 1]
-    if len(shown) <= 1:
+    if len(factors) <= 1:
         return format_number(product)
-    texts = [format_number(shown[0])] + [f"({format_number(f)})" if f < 0 else format_number(f) for f in shown[1:]]
+    texts = [format_number(factors[0])] + [f"({format_number(f)})" if f < 0 else format_number(f) for f in factors[1:]]
     return " × ".join(texts) + " = " + format_number(product)
 
 

@@ -61,6 +61,7 @@ import numpy as np
 
 from . import autograd, teaching
 from .errors import BackwardError
+from .pytorch_names import AccumulateGrad, note_forward_got_arrays
 
 
 class Context:
@@ -121,6 +122,12 @@ class Context:
     @property
     def name(self) -> str:
         return self.function.__name__
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """PyTorch's view of the graph one step back: per input, (its grad_fn, 0); a leaf that
+        requires grad gives an AccumulateGrad (its ``.variable`` is the leaf), others None."""
+        return tuple([(_next_function(parent), 0) for parent in self.parents])
 
     def save_for_backward(self, *arrays: np.ndarray) -> None:
         """Keep these arrays (inputs, the output, or masks) for backward. Call once, in forward."""
@@ -226,7 +233,11 @@ class Function:
         if not (recorded or autograd._anomaly_mode or teaching._enabled):
             # The lean path: nobody will differentiate this result (see the module docstring).
             lean = ForwardOnly(needs_input_grad or (False,) * len(parents))
-            out = cls.forward(lean, *_distinct_arrays(parents), **settings)
+            try:
+                out = cls.forward(lean, *_distinct_arrays(parents), **settings)
+            except AttributeError as error:  # a Tensor method called on an array: say so (pytorch_names.py)
+                note_forward_got_arrays(cls, error)
+                raise
             if type(out) is not np.ndarray:
                 out = np.asarray(out)  # NumPy returns scalars from 0-d arrays
             return Tensor._make(out, False, None)
@@ -234,7 +245,11 @@ class Function:
             needs_input_grad = tuple(map(_requires_grad, parents))
         arrays = _distinct_arrays(parents)
         ctx = Context(cls, parents, arrays, needs_input_grad)
-        out = cls.forward(ctx, *arrays, **settings)
+        try:
+            out = cls.forward(ctx, *arrays, **settings)
+        except AttributeError as error:  # a Tensor method called on an array: say so (pytorch_names.py)
+            note_forward_got_arrays(cls, error)
+            raise
         if type(out) is not np.ndarray:
             # NumPy returns scalars from 0-d arrays; keep the saved output recognisable.
             scalar = out
@@ -287,6 +302,12 @@ def _distinct_arrays(parents: tuple[Tensor, ...]) -> tuple[np.ndarray, ...]:
         owner = first_owner.setdefault(id(parent._data), parent)
         distinct.append(parent._data if owner is parent else parent._data.view())
     return tuple(distinct)
+
+
+def _next_function(parent: Tensor) -> Any:
+    if parent.grad_fn is not None:
+        return parent.grad_fn
+    return AccumulateGrad(parent) if parent.requires_grad else None
 
 
 _requires_grad = attrgetter("requires_grad")  # Tensor -> bool, for map() over an op's inputs

@@ -5,18 +5,23 @@ argument of ``tg.max``/``tg.min`` is a dim, so
 
     _, predicted = tg.max(outputs, 1)        # (values, indices), as torch.max(outputs, 1)
 
-works as in PyTorch (the method ``outputs.max(1)`` keeps NumPy's meaning: the values).
+works as in PyTorch (as does the method, ``outputs.max(1)``).
 ``tg.max(a, b)`` of two tensors is the elementwise maximum, as torch.max(a, b).
 Inputs that are not Tensors (NumPy arrays, lists) are wrapped first.
 
 ``tg.device("cpu")`` is "cpu" (see also cuda.py: there is no GPU here).
+``tg.set_num_threads(n)`` / ``tg.get_num_threads()`` set and read BLAS's thread count
+(threads.py; without them the library chooses at the first large matrix product).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .arguments import Axis, check_device
+import numpy as np
+
+from . import threads
+from .arguments import Axis
 from .pytorch_names import ValuesIndices
 from .tensor import Tensor
 
@@ -79,6 +84,48 @@ def abs(input: Any) -> Tensor:
     return _tensor(input).abs()
 
 
+def sin(input: Any) -> Tensor:
+    return _tensor(input).sin()
+
+
+def cos(input: Any) -> Tensor:
+    return _tensor(input).cos()
+
+
+def tan(input: Any) -> Tensor:
+    """tan x = sin x / cos x."""
+    x = _tensor(input)
+    return x.sin() / x.cos()
+
+
+def pow(input: Any, exponent: Any) -> Tensor:
+    return _tensor(input) ** exponent
+
+
+def square(input: Any) -> Tensor:
+    return _tensor(input).square()
+
+
+def neg(input: Any) -> Tensor:
+    return -_tensor(input)
+
+
+def add(input: Any, other: Any, alpha: float = 1) -> Tensor:
+    return _tensor(input).add(other, alpha=alpha)
+
+
+def sub(input: Any, other: Any, alpha: float = 1) -> Tensor:
+    return _tensor(input).sub(other, alpha=alpha)
+
+
+def mul(input: Any, other: Any) -> Tensor:
+    return _tensor(input) * other
+
+
+def div(input: Any, other: Any) -> Tensor:
+    return _tensor(input) / other
+
+
 def relu(input: Any) -> Tensor:
     """y = max(x, 0). See ``ops.elementwise.ReLU``."""
     return _tensor(input).relu()
@@ -106,16 +153,108 @@ def matmul(input: Any, other: Any) -> Tensor:
     return _tensor(input).matmul(other)
 
 
+def mm(input: Any, mat2: Any) -> Tensor:
+    return _tensor(input).mm(_tensor(mat2))
+
+
+def dot(input: Any, other: Any) -> Tensor:
+    return _tensor(input).dot(_tensor(other))
+
+
+def std(
+    input: Any, dim: Axis = None, correction: int = 1, keepdim: bool = False, unbiased: bool | None = None
+) -> Tensor:
+    return _tensor(input).std(dim, correction=correction, keepdim=keepdim, unbiased=unbiased)
+
+
+def var(
+    input: Any, dim: Axis = None, correction: int = 1, keepdim: bool = False, unbiased: bool | None = None
+) -> Tensor:
+    return _tensor(input).var(dim, correction=correction, keepdim=keepdim, unbiased=unbiased)
+
+
+def norm(input: Any, p: Any = "fro", dim: Axis = None, keepdim: bool = False) -> Tensor:
+    return _tensor(input).norm(p, dim=dim, keepdim=keepdim)
+
+
+def all(input: Any, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    return _tensor(input).all(dim, keepdim=keepdim)
+
+
+def any(input: Any, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    return _tensor(input).any(dim, keepdim=keepdim)
+
+
+def allclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    return _tensor(input).allclose(_tensor(other), rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+def isclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    return Tensor(np.isclose(_tensor(input).data, _tensor(other).data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def equal(input: Any, other: Any) -> bool:
+    return _tensor(input).equal(_tensor(other))
+
+
+def masked_fill(input: Any, mask: Any, value: Any) -> Tensor:
+    return _tensor(input).masked_fill(mask, value)
+
+
+def transpose(input: Any, dim0: int, dim1: int) -> Tensor:
+    return _tensor(input).swapaxes(dim0, dim1)
+
+
+def t(input: Any) -> Tensor:
+    return _tensor(input).t()
+
+
+def reshape(input: Any, shape: Any) -> Tensor:
+    return _tensor(input).reshape(shape)
+
+
+def unsqueeze(input: Any, dim: int) -> Tensor:
+    return _tensor(input).unsqueeze(dim)
+
+
+def squeeze(input: Any, dim: Axis = None) -> Tensor:
+    return _tensor(input).squeeze(dim)
+
+
+def numel(input: Any) -> int:
+    return _tensor(input).numel()
+
+
+def is_tensor(obj: Any) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def set_num_threads(count: int) -> None:
+    """Let BLAS (NumPy's matrix products) use ``count`` threads; the library no longer chooses."""
+    threads.set_threads(count)
+
+
+def get_num_threads() -> int:
+    """BLAS's thread count now (1 where threadpoolctl finds no BLAS library)."""
+    return threads.blas_threads() or 1
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Only float32 is accepted: it is the default float here, and there is no other."""
+    if np.dtype(dtype) != np.float32:
+        raise TypeError(
+            f"set_default_dtype({np.dtype(dtype)}): the default float is float32 and cannot change here; "
+            "give dtype= to the factories (tg.zeros(3, dtype=tg.float64)) or convert with x.double()"
+        )
+
+
+def get_default_dtype() -> Any:
+    return np.float32
+
+
 def clamp(input: Any, min: float | None = None, max: float | None = None) -> Tensor:
     return _tensor(input).clamp(min, max)
 
 
 def flatten(input: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return _tensor(input).flatten(start_dim=start_dim, end_dim=end_dim)
-
-
-def device(type: str) -> str:
-    """``tg.device("cpu")`` is "cpu"; any other device is an error saying to use the CPU."""
-    check_device(type)
-    return type
-

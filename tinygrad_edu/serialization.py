@@ -20,8 +20,11 @@ the common umask 022).
 Loading is safe with files from anywhere: nothing is unpickled, and nothing is allocated from a
 size the file claims before that size is checked. Each member's ``.npy`` header (shape × item
 size) must match the member's uncompressed size in the zip directory, and the archive must stay
-within ``max_arrays`` members and ``max_bytes`` bytes in all (a header claiming 10¹² elements,
-or a zip bomb that expands 2 MB into 2 GB, is refused before anything is read).
+within ``max_arrays`` members and ``max_bytes`` bytes in all, and within the memory the machine
+has available (a header claiming 10¹² elements, or a zip bomb that expands 2 MB into 2 GB, is
+refused before anything is read). Members are read in chunks of 1 MiB into the array's own
+buffer, so loading needs about the arrays' size in memory, not three times it. Encrypted
+members are refused.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from .atomic import atomic_file
+from .system import available_memory
 from .tensor import Tensor
 
 PathLike = str | os.PathLike
@@ -43,7 +47,8 @@ PathLike = str | os.PathLike
 # Bounds of what load() accepts unless told otherwise: far above any model of this project
 # (the largest MNIST preset is 2.4 million parameters, ~10 MB), far below a machine's memory.
 MAX_ARRAYS = 100_000
-MAX_BYTES = 2**30  # 1 GiB of array data in all
+MAX_BYTES = 2**30  # 1 GiB of array data in all, and never more than the memory available (system.py)
+CHUNK_BYTES = 2**20  # read a member 1 MiB at a time
 
 
 class CheckpointError(ValueError):
@@ -82,6 +87,24 @@ def unflatten(flat: Mapping[str, Any]) -> dict[str, Any]:
 _unflatten = unflatten  # load() below has a parameter of that name
 
 
+MAX_KEY_BYTES = 65_535 - len(".npy")  # a zip member's name is at most 65,535 bytes
+
+
+def _check_key(key: str) -> None:
+    """Refuse a key that load() could not give back: NUL (zip names end at it), text that is not
+    UTF-8 (a lone surrogate), or a name too long for a zip member."""
+    if "\0" in key:
+        raise ValueError(f"save: the key {key!r} holds a NUL character, which a zip member's name cannot hold")
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ValueError(f"save: the key {key!r} is not valid text (it holds a lone surrogate)") from None
+    if size > MAX_KEY_BYTES:
+        raise ValueError(
+            f"save: a key of {size:,} bytes is longer than the {MAX_KEY_BYTES:,} a zip member's name allows"
+        )
+
+
 def _as_array(key: str, value: Any) -> np.ndarray:
     if isinstance(value, Tensor):
         value = value.data
@@ -107,9 +130,16 @@ def save(state: Mapping[Any, Any], path: PathLike) -> None:
 
     The file is written exactly at ``path`` (no suffix is added); its folder must exist. While it
     is written it is ``.<name>.<random>.tmp`` beside ``path``, removed again if the save fails.
+    Only a regular file is replaced: a symbolic link, a device or a folder at ``path`` is refused
+    (FileExistsError naming the path, see ``tinygrad_edu.atomic``). Keys with NUL, lone
+    surrogates or more than MAX_KEY_BYTES bytes are refused (ValueError), as load could not give
+    them back.
     """
     path = Path(path)
-    arrays = {key: _as_array(key, value) for key, value in flatten(state).items()}
+    flat = flatten(state)
+    for key in flat:
+        _check_key(key)
+    arrays = {key: _as_array(key, value) for key, value in flat.items()}
     if not path.parent.is_dir():
         raise FileNotFoundError(f"save: the folder {str(path.parent)!r} does not exist; create it first")
     with atomic_file(path, "wb") as file:
@@ -147,7 +177,15 @@ def load(
             f"load: {str(path)!r} is not a .npz checkpoint (not a zip archive); it may be truncated or of "
             "another format; save it again with tg.save"
         ) from None
-    except (ValueError, OSError, EOFError, KeyError, zipfile.LargeZipFile, NotImplementedError) as error:
+    except (
+        ValueError,
+        OSError,
+        EOFError,
+        KeyError,
+        RuntimeError,  # zipfile: "password required" for an encrypted member
+        zipfile.LargeZipFile,
+        NotImplementedError,
+    ) as error:
         raise CheckpointError(
             f"load: {str(path)!r} is not a readable .npz checkpoint ({type(error).__name__}: {error}). "
             "The file may be truncated or of another format; save it again with tg.save"
@@ -176,8 +214,16 @@ def _checked_members(archive: zipfile.ZipFile, max_arrays: int, max_bytes: int) 
             f"expands to {declared_total:,} bytes, more than max_bytes={max_bytes:,}; refused before reading "
             "(pass a larger max_bytes to tg.load if the file is trusted)"
         )
+    available = available_memory()
+    if available is not None and declared_total > available:
+        raise CheckpointError(
+            f"expands to {declared_total:,} bytes, more than the {available:,} bytes of memory this machine has "
+            "available now; refused before reading"
+        )
     members: dict[str, _Member] = {}
     for info in infos:
+        if info.flag_bits & 0x1:
+            raise ValueError(f"member {info.filename!r} is encrypted; a checkpoint of tg.save never is")
         if not info.filename.endswith(".npy"):
             raise ValueError(f"member {info.filename!r} is not a .npy array")
         key = info.filename[: -len(".npy")]
@@ -208,9 +254,16 @@ def _read_member(archive: zipfile.ZipFile, member: _Member) -> np.ndarray:
     """The array of a checked member: exactly the bytes its header declared (never pickle)."""
     data_size = math.prod(member.shape) * member.dtype.itemsize
     buffer = bytearray(data_size)  # allocated only now, from a size checked against the zip directory
+    view = memoryview(buffer)
+    received = 0
     with archive.open(member.info) as entry:
         entry.read(member.info.file_size - data_size)  # the header, read and checked before
-        received = entry.readinto(buffer)  # type: ignore[attr-defined]  # a ZipExtFile, typed as IO[bytes]
+        while received < data_size:  # in chunks: a deflated member is never held twice in memory
+            chunk = entry.read(min(CHUNK_BYTES, data_size - received))
+            if not chunk:
+                break
+            view[received : received + len(chunk)] = chunk
+            received += len(chunk)
     if received != data_size:
         raise EOFError(f"member {member.info.filename!r} ends after {received:,} of {data_size:,} bytes")
     array = np.frombuffer(buffer, dtype=member.dtype) if data_size else np.empty(0, dtype=member.dtype)

@@ -10,28 +10,34 @@ where forward and backward sit side by side. Names follow PyTorch; broadcasting,
 and keepdims= follow NumPy.
 
 PyTorch spelling, PyTorch meaning; NumPy spelling, NumPy meaning: ``x.sum(axis=1,
-keepdims=True)`` and ``x.sum(dim=1, keepdim=True)`` are the same, but ``x.max(dim=1)``
-returns ``(values, indices)`` as in PyTorch while ``x.max(axis=1)`` returns the values as
-in NumPy. ``x.size()`` is PyTorch's method (the shape); ``x.numel()`` counts the elements.
-The PyTorch aliases (view, unsqueeze, permute, float, ...) and the in-place methods (add_,
-x += y) come from the base class PyTorchNames (pytorch_names.py); the functions of several
-tensors (concatenate, stack, where) are in combine.py, the argument helpers in arguments.py.
+keepdims=True)`` and ``x.sum(dim=1, keepdim=True)`` are the same. Where PyTorch and NumPy
+spell a call the same way with different meanings, the positional spelling is PyTorch's and
+the keywords axis=/keepdims=/axes= keep NumPy's: ``x.max(1)`` returns ``(values, indices)``
+while ``x.max(axis=1)`` returns the values; ``x.transpose(0, 1)`` swaps two dims while
+``x.transpose()`` reverses them all; ``Tensor(2, 3)`` is a 2 × 3 tensor. ``x.size()`` is
+PyTorch's method (the shape); ``x.numel()`` counts the elements. The PyTorch aliases (view,
+unsqueeze, permute, float, ...) and the in-place changes (add_, x += y, x[mask] = 0) come from
+the base class PyTorchNames (pytorch_names.py); the functions of several tensors (concatenate,
+stack, where) are in combine.py, the argument helpers in arguments.py.
 
 Dtypes: Python floats and lists become float32; NumPy arrays keep their dtype (float64
-stays float64). Constants do not upcast a tensor: a Python number, list or NumPy array
-mixed with a floating Tensor takes the Tensor's dtype (float32 * float64 array -> float32).
-Tensor-Tensor operations promote as NumPy does (float32 * float64 Tensor -> float64).
+stays float64). Constants do not upcast: a Python number, list or NumPy array mixed with a
+floating Tensor takes the Tensor's dtype (float32 * float64 array -> float32). Tensor-Tensor
+operations promote as PyTorch does: float32 * float64 -> float64, and an integer tensor with
+a floating one (or a Python float) takes the floating dtype (int64 * float32 -> float32, where
+NumPy gives float64); ``/`` of two integer tensors gives float32.
 Integer and boolean data are allowed but can never require grad.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
-from . import autograd, teaching
+from . import autograd, teaching, threads
 from .arguments import Axis, Flag, _shape_argument, axis_or_dim, check_device, keepdims_or_keepdim
 from .errors import DTypeError, ShapeError
 from .pytorch_names import PyTorchNames, ValuesIndices
@@ -62,6 +68,40 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
             raise TypeError(f"Tensor data must be numbers, got elements of dtype {array.dtype}")
         array = array.astype(DEFAULT_FLOAT)
     return array
+
+
+def _sizes_or_flag(data: Any, sizes: tuple[Any, ...], requires_grad: bool) -> tuple[Any, bool]:
+    """Read ``Tensor(2, 3)`` as PyTorch does (a 2 × 3 tensor; zeros here, where PyTorch leaves
+    the memory uninitialised), and the older ``Tensor(data, True)`` as requires_grad."""
+    if len(sizes) == 1 and isinstance(sizes[0], bool):
+        return data, sizes[0]
+    shape = (data, *sizes)
+    if not all(isinstance(size, (int, np.integer)) and not isinstance(size, bool) for size in shape):
+        raise TypeError(
+            f"Tensor{shape}: several positional arguments are sizes, as in PyTorch (Tensor(2, 3) is a "
+            "2 x 3 tensor); give data as one list, e.g. Tensor([1.0, 2.0]), and requires_grad= by keyword"
+        )
+    return np.zeros(shape, dtype=DEFAULT_FLOAT), requires_grad
+
+
+def _warn_float16() -> None:
+    """float16 (tg.half) is a storage dtype: trained in it, a loss overflows (65504 is its largest
+    number) and small updates vanish, so the loss turns into NaN or stops moving. Say so once."""
+    warnings.warn(
+        "a float16 tensor requires grad: training in float16 overflows or stalls here (there is no "
+        "mixed precision); use tg.float (float32), PyTorch's default",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
+def _true_division(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """``/`` of two integer tensors gives float32, PyTorch's default float (NumPy: float64)."""
+    if a._data.dtype.kind == "f" or b._data.dtype.kind == "f":
+        return a, b
+    return Tensor._make(a._data.astype(DEFAULT_FLOAT), False, None), Tensor._make(
+        b._data.astype(DEFAULT_FLOAT), False, None
+    )
 
 
 def _normalize_index(index: Any) -> tuple[Any, ...]:
@@ -97,7 +137,19 @@ class Tensor(PyTorchNames):
     # Make NumPy hand mixed expressions to Tensor: ``ndarray * Tensor`` calls Tensor.__rmul__.
     __array_ufunc__ = None
 
-    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
+    def __init__(
+        self,
+        data: Any = (),
+        *sizes: Any,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        name: str | None = None,
+        device: Any = None,
+    ):
+        if device is not None:
+            check_device(device)  # "cpu" does nothing; any other device is refused in one line
+        if sizes:  # Tensor(2, 3): PyTorch's sizes (zeros here); Tensor(data, True): requires_grad
+            data, requires_grad = _sizes_or_flag(data, sizes, requires_grad)
         self._data: np.ndarray = _to_array(data, dtype)
         self._version: int = 0
         if requires_grad and self._data.dtype.kind != "f":
@@ -106,6 +158,8 @@ class Tensor(PyTorchNames):
                 "of integers are not defined. Convert first, e.g. Tensor(data, dtype=np.float32, "
                 "requires_grad=True)"
             )
+        if requires_grad and self._data.dtype == np.float16:
+            _warn_float16()
         self.requires_grad = requires_grad
         self._grad: Tensor | None = None
         self.grad_fn: Context | None = None
@@ -162,7 +216,12 @@ class Tensor(PyTorchNames):
         return Tensor(data, requires_grad=requires_grad)
 
     @staticmethod
-    def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = DEFAULT_FLOAT) -> Tensor:
+    def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None) -> Tensor:
+        """start, start + step, ... up to stop: int64 when all are integers, else float32 (as torch.arange)."""
+        if dtype is None:
+            numbers = (start, step) if stop is None else (start, stop, step)
+            integers = all(isinstance(number, (int, np.integer)) for number in numbers)
+            dtype = np.int64 if integers else DEFAULT_FLOAT
         return Tensor(np.arange(start, stop, step, dtype=dtype))
 
     @staticmethod
@@ -301,6 +360,8 @@ class Tensor(PyTorchNames):
             # Like NumPy's "weak" Python scalars: 0.1 * float64 stays float64, 2 * int64 stays int64.
             if dtype.kind == "f" or dtype.kind in "iu" and isinstance(other, int):
                 return Tensor._make(np.asarray(other, dtype=dtype), False, None)
+            if isinstance(other, int) and not isinstance(other, bool):  # bool tensor + 1: int64
+                return Tensor._make(np.asarray(other, dtype=np.int64), False, None)
             return Tensor(other)
         if isinstance(other, (np.ndarray, np.generic, list, tuple)):
             array = np.asarray(other)
@@ -313,35 +374,58 @@ class Tensor(PyTorchNames):
             "use a Tensor, a NumPy array or a Python number"
         )
 
+    def _pair(self, other: Any, symbol: str) -> tuple[Tensor, Tensor]:
+        """Both sides of a binary operator, in PyTorch's result dtype.
+
+        NumPy's promotion except where PyTorch differs: an integer or boolean tensor meeting a
+        floating one (or a Python float) takes the floating dtype (int64 * float32 -> float32,
+        where NumPy gives float64). Both sides already of one dtype (the usual case): one test.
+        """
+        if type(other) is not Tensor:
+            other = self._operand(other, symbol)
+        mine, theirs = self._data.dtype, other._data.dtype
+        if mine is theirs or mine == theirs:
+            return self, other
+        if mine.kind == "f" and theirs.kind != "f":
+            return self, Tensor._make(other._data.astype(mine), False, None)
+        if theirs.kind == "f" and mine.kind != "f":
+            return Tensor._make(self._data.astype(theirs), False, None), other
+        return self, other
+
+    def _pair_reflected(self, other: Any, symbol: str) -> tuple[Tensor, Tensor]:
+        """``other <op> self``, for the reflected operators (2 * t, 1 - t)."""
+        mine, theirs = self._pair(other, symbol)
+        return theirs, mine
+
     def __add__(self, other: Any) -> Tensor:
-        return Add.apply(self, self._operand(other, "+"))
+        return Add.apply(*self._pair(other, "+"))
 
     def __radd__(self, other: Any) -> Tensor:
-        return Add.apply(self._operand(other, "+"), self)
+        return Add.apply(*self._pair_reflected(other, "+"))
 
     def __sub__(self, other: Any) -> Tensor:
-        return Sub.apply(self, self._operand(other, "-"))
+        return Sub.apply(*self._pair(other, "-"))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return Sub.apply(self._operand(other, "-"), self)
+        return Sub.apply(*self._pair_reflected(other, "-"))
 
     def __mul__(self, other: Any) -> Tensor:
-        return Mul.apply(self, self._operand(other, "*"))
+        return Mul.apply(*self._pair(other, "*"))
 
     def __rmul__(self, other: Any) -> Tensor:
-        return Mul.apply(self._operand(other, "*"), self)
+        return Mul.apply(*self._pair_reflected(other, "*"))
 
     def __truediv__(self, other: Any) -> Tensor:
-        return Div.apply(self, self._operand(other, "/"))
+        return Div.apply(*_true_division(*self._pair(other, "/")))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return Div.apply(self._operand(other, "/"), self)
+        return Div.apply(*_true_division(*self._pair_reflected(other, "/")))
 
     def __pow__(self, other: Any) -> Tensor:
-        return Pow.apply(self, self._operand(other, "**"))
+        return Pow.apply(*self._pair(other, "**"))
 
     def __rpow__(self, other: Any) -> Tensor:
-        return Pow.apply(self._operand(other, "**"), self)
+        return Pow.apply(*self._pair_reflected(other, "**"))
 
     def __matmul__(self, other: Any) -> Tensor:
         return self.matmul(self._operand(other, "@"))
@@ -430,16 +514,19 @@ class Tensor(PyTorchNames):
 
     # ----- dtype and device (ops/cast.py) --------------------------------------------------
 
-    def to(self, *args: Any, dtype: Any = None) -> Tensor:
+    def to(
+        self, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False, copy: bool = False
+    ) -> Tensor:
         """``x.to(np.float64)``, ``x.to(other)`` (its dtype), ``x.to("cpu")`` (nothing to do).
 
         Between floating dtypes the cast is differentiable (ops.cast.Cast); to an integer
         or boolean dtype the result is a plain tensor, as in PyTorch. Same dtype: x itself.
         """
+        check_device(device)
         for arg in args:
             if isinstance(arg, Tensor):
                 dtype = arg.dtype
-            elif isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps"):
+            elif isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps", "xpu", "meta"):
                 check_device(arg)
             else:
                 dtype = arg
@@ -472,31 +559,40 @@ class Tensor(PyTorchNames):
         return self.sum(axis=axis, keepdims=keepdims) / count
 
     @overload
-    def max(self, axis: Axis = None, keepdims: bool | None = None) -> Tensor: ...
+    def max(self, *, axis: Axis = None, keepdims: bool | None = None) -> Tensor: ...
     @overload
-    def max(self, *, dim: int, keepdim: bool | None = None) -> ValuesIndices: ...
+    def max(self, dim: int, keepdim: bool | None = None) -> ValuesIndices: ...
+    @overload
+    def max(self, dim: Tensor) -> Tensor: ...
 
     def max(
-        self, axis: Axis = None, keepdims: bool | None = None, *, dim: int | None = None, keepdim: bool | None = None
+        self, dim: Any = None, keepdim: bool | None = None, *, axis: Axis = None, keepdims: bool | None = None
     ) -> Tensor | ValuesIndices:
         """Largest element. With axis= (NumPy): the values; ties share the gradient equally.
-        With dim= (PyTorch): ``(values, indices)``; the gradient goes to the index returned
-        (the first maximum), as in torch.max(x, dim)."""
+        With a dim, positional or dim= (PyTorch): ``(values, indices)``, so ``_, pred = out.max(1)``
+        works as in PyTorch; the gradient goes to the index returned (the first maximum).
+        With another tensor: the elementwise maximum (torch.max(a, b))."""
+        if isinstance(dim, Tensor):
+            return self.maximum(dim)
         if dim is not None:
             axis_or_dim("max", axis, dim)
             return self._values_and_indices(np.argmax, dim, keepdims_or_keepdim("max", keepdims, keepdim))
         return Max.apply(self, axis=axis, keepdims=keepdims_or_keepdim("max", keepdims, keepdim))
 
     @overload
-    def min(self, axis: Axis = None, keepdims: bool | None = None) -> Tensor: ...
+    def min(self, *, axis: Axis = None, keepdims: bool | None = None) -> Tensor: ...
     @overload
-    def min(self, *, dim: int, keepdim: bool | None = None) -> ValuesIndices: ...
+    def min(self, dim: int, keepdim: bool | None = None) -> ValuesIndices: ...
+    @overload
+    def min(self, dim: Tensor) -> Tensor: ...
 
     def min(
-        self, axis: Axis = None, keepdims: bool | None = None, *, dim: int | None = None, keepdim: bool | None = None
+        self, dim: Any = None, keepdim: bool | None = None, *, axis: Axis = None, keepdims: bool | None = None
     ) -> Tensor | ValuesIndices:
         """Smallest element: min(x) = −max(−x), so the gradient rule is Max's.
-        With dim= (PyTorch): ``(values, indices)``, as max."""
+        With a dim (PyTorch): ``(values, indices)``, as max; with a tensor: the elementwise minimum."""
+        if isinstance(dim, Tensor):
+            return -((-self).maximum(-dim))
         if dim is not None:
             axis_or_dim("min", axis, dim)
             return self._values_and_indices(np.argmin, dim, keepdims_or_keepdim("min", keepdims, keepdim))
@@ -532,27 +628,37 @@ class Tensor(PyTorchNames):
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
         return Reshape.apply(self, shape=_shape_argument(shape))
 
-    def transpose(self, *axes: int | Sequence[int], dim0: int | None = None, dim1: int | None = None) -> Tensor:
-        """Permute the axes as NumPy does: reversed when no axes are given.
-
-        PyTorch's transpose(dim0, dim1) swaps two dims: write it with keywords,
-        ``x.transpose(dim0=0, dim1=2)``, or ``x.swapaxes(0, 2)``.
-        NOTE: x.transpose(0, 1) of a matrix is NumPy's identity permutation; use x.t() or x.T.
-        """
+    def transpose(
+        self,
+        *dims: int | Sequence[int],
+        axes: Sequence[int] | None = None,
+        dim0: int | None = None,
+        dim1: int | None = None,
+    ) -> Tensor:
+        """PyTorch's transpose(dim0, dim1): swap two dims, ``x.transpose(0, 1)`` of a matrix is its
+        transpose. NumPy's meanings stay: no argument reverses the axes (``x.T``), and a whole
+        permutation, ``x.transpose(2, 0, 1)``, ``x.transpose((2, 0, 1))`` or ``axes=(2, 0, 1)``,
+        reorders them (as ``x.permute``)."""
         if dim0 is not None or dim1 is not None:
-            if axes or dim0 is None or dim1 is None:
-                raise TypeError("transpose: give either NumPy's axes (a permutation) or both dim0= and dim1=")
+            if dims or axes is not None or dim0 is None or dim1 is None:
+                raise TypeError("transpose: give two dims, transpose(0, 1) or dim0= and dim1=, or NumPy's axes=")
             return self.swapaxes(dim0, dim1)
-        if len(axes) == 2 and self.ndim != 2 and all(isinstance(axis, int) for axis in axes):
-            raise ShapeError(
-                f"transpose{axes}: a tensor of shape {self.shape} has {self.ndim} axes, and NumPy's transpose "
-                f"takes all of them (a permutation); to swap two dims as PyTorch does, write "
-                f"x.transpose(dim0={axes[0]}, dim1={axes[1]}) or x.swapaxes({axes[0]}, {axes[1]})"
-            )
-        return Transpose.apply(self, axes=_shape_argument(axes) if axes else None)
+        if axes is not None:
+            if dims:
+                raise TypeError("transpose: give the dims to swap or NumPy's axes=, not both")
+            return Transpose.apply(self, axes=tuple(axes))
+        if len(dims) == 2 and all(isinstance(dim, (int, np.integer)) for dim in dims):
+            return self.swapaxes(*dims)  # type: ignore[arg-type]
+        return Transpose.apply(self, axes=_shape_argument(dims) if dims else None)
 
     def swapaxes(self, axis0: int, axis1: int) -> Tensor:
         """Exchange two axes (np.swapaxes, torch.swapaxes/transpose(dim0, dim1))."""
+        for axis in (axis0, axis1):
+            if not -self.ndim <= axis < self.ndim:
+                raise IndexError(
+                    f"transpose({axis0}, {axis1}): dim {axis} is out of range for shape {self.shape} "
+                    f"(dims run from {-self.ndim} to {self.ndim - 1})"
+                )
         axes = list(range(self.ndim))
         axes[axis0], axes[axis1] = axes[axis1], axes[axis0]
         return Transpose.apply(self, axes=tuple(axes))
@@ -564,9 +670,7 @@ class Tensor(PyTorchNames):
     @property
     def mT(self) -> Tensor:
         """Swap the last two axes (the matrix transpose of each matrix in a batch)."""
-        axes = list(range(self.ndim))
-        axes[-2], axes[-1] = axes[-1], axes[-2]
-        return self.transpose(*axes)
+        return self.swapaxes(-2, -1)
 
     def flatten(
         self,
@@ -606,6 +710,9 @@ class Tensor(PyTorchNames):
         if self.shape[-1] != inner:
             where_b = "b.shape[0]" if other.ndim == 1 else "b.shape[-2]"
             raise ShapeError(f"matmul: a.shape={self.shape}, b.shape={other.shape}: a.shape[-1] must equal {where_b}")
+        work = self._data.size * (other.shape[-1] if other.ndim > 1 else 1)  # multiply-adds
+        if threads.pending and work >= threads.SMALL_WORK:  # the first large product: the library
+            threads.choose_for_product(work)  # chooses BLAS threads (threads.py)
         a = self.reshape(1, -1) if self.ndim == 1 else self
         b = other.reshape(-1, 1) if other.ndim == 1 else other
         product = MatMul.apply(a, b)

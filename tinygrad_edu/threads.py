@@ -21,6 +21,13 @@ The rule, in ``choose_threads``:
                    1-minute load average, whichever is larger), at least 1
 
 ``set_threads(n)`` applies a count through ``threadpoolctl`` (for the BLAS libraries only).
+
+Any script that imports tinygrad_edu gets the rule, applied once, at its first large matrix
+product (``@``, matmul, nn.Linear; SMALL_WORK multiply-adds or more: ``choose_for_product``).
+Smaller products run on one thread in OpenBLAS anyway. After that choice, and after any
+``set_threads`` (``tg.set_num_threads``, ``mnist.train --threads``), the library never
+chooses again; a thread count set in the environment (OPENBLAS_NUM_THREADS, ...) is left as
+it is. Until then a product pays one test of ``pending`` and one multiplication of sizes.
 One thread count per run: the count can change the last digits of a result (sums are split
 differently), so "same seed, same numbers" holds for the same count.
 """
@@ -31,9 +38,12 @@ import os
 import statistics
 import time
 
-from threadpoolctl import threadpool_info, threadpool_limits  # type: ignore[import-untyped]
-
 SMALL_WORK = 4_000_000  # multiply-adds: below this, one product takes about a millisecond on one core
+
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
+
+# Still to choose? True until the library has chosen for a large product, or the user has.
+pending = not any(os.environ.get(name) for name in _THREAD_VARIABLES)
 
 
 def cores_available() -> int:
@@ -78,14 +88,33 @@ def choose_threads(multiply_adds: int) -> tuple[int, str]:
     return min(free, cores), f"{cores} cores, {min(busy, cores)} busy"
 
 
+def choose_for_product(multiply_adds: int) -> None:
+    """The library's own choice, at its first large matrix product (see the module docstring)."""
+    global pending
+    if multiply_adds >= SMALL_WORK:
+        pending = False
+        _apply(choose_threads(multiply_adds)[0])
+
+
 def set_threads(count: int) -> None:
-    """Let BLAS use ``count`` threads from now on (threadpoolctl; other thread pools untouched)."""
-    if count < 1:
-        raise ValueError(f"threads must be a positive integer, got {count}")
+    """Let BLAS use ``count`` threads from now on (threadpoolctl; other thread pools untouched).
+    The library stops choosing by itself."""
+    global pending
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueError(f"threads must be a positive integer, got {count!r}")
+    pending = False
+    _apply(count)
+
+
+def _apply(count: int) -> None:
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]  # imported when first needed
+
     threadpool_limits(limits=count, user_api="blas")
 
 
 def blas_threads() -> int | None:
     """The thread count of the BLAS library NumPy uses now (None if threadpoolctl finds none)."""
+    from threadpoolctl import threadpool_info  # imported when first needed
+
     counts = [pool["num_threads"] for pool in threadpool_info() if pool.get("user_api") == "blas"]
     return max(counts) if counts else None

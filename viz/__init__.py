@@ -17,7 +17,6 @@ from typing import Any
 
 try:
     from .backprop import Frame, backprop_frames
-    from .derivatives import LOCAL_DERIVATIVES, LocalDerivative, local_derivative
     from .forward import forward_frames, forward_player
     from .graph import draw_graph
     from .modules import ModuleTrace, trace_modules
@@ -37,11 +36,9 @@ except ModuleNotFoundError as missing:
 
 
 __all__ = [
-    "LOCAL_DERIVATIVES",
     "Digraph",
     "Frame",
     "GraphvizNotFoundError",
-    "LocalDerivative",
     "ModuleTrace",
     "Player",
     "backprop_frames",
@@ -49,7 +46,6 @@ __all__ = [
     "export_stepper",
     "forward_frames",
     "forward_player",
-    "local_derivative",
     "player",
     "trace_modules",
 ]

@@ -9,9 +9,24 @@ forward pass, every node showing its value; frame k (k = 1 … n) is step k of
 ``tinygrad_edu.backward_steps(loss)``; frame n + 1 shows every leaf's gradient, read from
 ``.grad``. In a step frame the op being differentiated is highlighted, its output shows the
 upstream gradient ∂L/∂y (complete at this point: every use of y has sent its share), and the
-inputs it sends to show what arrived. ``frame.lines`` says the step in the user's names with
-the numbers plugged in ("∂L/∂p = ∂L/∂(p·q) × q = 0.5 × (−3) = −1.5"); a tensor used several
-times shows its gradients adding up ("∂L/∂a = 0.9993 + 0.002682 = 1.002").
+inputs it sends to show what arrived. L is the output's own name (∂E/∂w1 when it is E).
+Reshapes the user did not write (``W @ x`` with a vector x) are neither drawn nor stepped.
+
+``frame.lines`` says the step in the user's names with the numbers plugged in, one
+``viz.captions.Line`` per line; its ``kind`` says what the line is, so that a page can show or
+hide each part (predict mode hides the local derivative and the answers):
+
+    kind        text                                                      answer
+    "upstream"  upstream: ∂L/∂(p·q) = 0.5
+    "local"     local derivative: ∂(p·q)/∂p = q = −3[, where N = expr]    (none)
+    "sends"     p receives ∂L/∂(p·q) · q = 0.5 · (−3) =                   −1.5
+    "adds"      a is used twice: ∂L/∂a = 0.9993 + (−0.008046) =           0.9913
+    "note"      anything else: the forward pass, the end, the numbers an op's rule uses
+
+The local derivative comes from the op itself (its ``local_derivatives``, numbers from its own
+backward); an input in two slots of one op shows both (∂(e·e)/∂e = e + e). ∂L/∂v is written
+only for a whole gradient: what one op sends is "v receives …", and a value used several times
+shows the parts adding up to ∂L/∂v once the last has arrived ("… has received so far" before).
 
 Every frame is drawn on one ``Stage`` (one layout for the whole walk), so no node moves from
 frame to frame. For predict mode each step frame also has a *question* picture in which what
@@ -30,8 +45,8 @@ import numpy as np
 
 from tinygrad_edu import BackwardStep, Tensor, backward_steps
 
+from .captions import Line, all_local_values, gradient_symbol, step_lines, sum_line, values_inline
 from .escape import graphviz_tooltip
-from .formulas import Line, gradient_symbol, step_lines, sum_line, values_inline
 from .graph import GraphStructure, graph_structure
 from .labels import (
     DONE_COLOUR,
@@ -58,7 +73,7 @@ class Frame:
     total        how many frames there are
     heading      a few words: "forward pass", "step 3 of 8: tanh", "done"
     caption      the frame's explanation as one paragraph (``lines`` joined)
-    lines        the explanation line by line; in predict mode each ``Line.answer`` is hidden first
+    lines        the explanation line by line (``Line.text``, ``.answer``, ``.kind``: see the module)
     picture      what the frame draws; ``question`` is the same with this step's answers as "?"
     highlighted  node id of the op being differentiated ("op3"), None in the first and last frame
     step         the engine's BackwardStep, None in the first and last frame
@@ -143,8 +158,9 @@ def backprop_frames(
     whichever fills a wide screen better.
     """
     structure = graph_structure(loss)
-    steps = list(backward_steps(loss, retain_graph=retain_graph))
-    walk = _Walk(structure, show_values)
+    local = all_local_values([(ctx, output) for _, ctx, output in structure.ops])  # before backward frees them
+    steps = [step for step in backward_steps(loss, retain_graph=retain_graph) if structure.is_drawn(step.ctx)]
+    walk = _Walk(structure, show_values, local)
     total = len(steps) + 2
     drafts: list[dict[str, Any]] = [walk.forward_frame(total)]
     for number, step in enumerate(steps, start=1):
@@ -158,12 +174,18 @@ def backprop_frames(
 class _Walk:
     """The state of the walk while the frames are drawn: which gradients have arrived so far."""
 
-    def __init__(self, structure: GraphStructure, show_values: bool) -> None:
+    def __init__(self, structure: GraphStructure, show_values: bool, local: dict[int, Any] | None = None) -> None:
         self.structure = structure
+        self.local = local or {}
+        self.root_name = ", ".join(structure.display_name(root) for root in structure.roots)
         self.show_values = show_values
         self.contributions: dict[str, list[np.ndarray]] = {}
         self.complete: dict[str, np.ndarray] = {}  # upstream gradients of outputs already visited
         self.done_ops: set[str] = set()
+        self.uses: dict[str, int] = {}  # value node -> how many inputs of drawn ops it fills
+        for tail, _, position in structure.edges:
+            if position is not None:
+                self.uses[tail] = self.uses.get(tail, 0) + 1
         self.drawings: dict[tuple, Any] = {}  # each node's and edge's drawings, shared by the pictures
         # Every value node: (tensor, node id, kind, the op drawn on top of it and its Context, or None).
         made_by = {structure.value_id(output): (op_node, ctx) for op_node, ctx, output in structure.ops}
@@ -191,10 +213,9 @@ class _Walk:
     def forward_frame(self, total: int) -> dict[str, Any]:
         roots = ", ".join(f"{self.name(root)} = {values_inline(root.data)}" for root in self.structure.roots)
         lines = [Line(f"forward pass: every node shows its value; {roots}")]
-        root_names = [self.name(root) for root in self.structure.roots]
-        if root_names != ["L"]:  # the frames write ∂L/∂…: say what L is
-            lines.append(Line(f"backward: ∂L/∂n for every node n, where L = {', '.join(root_names)}"))
-        lines.append(Line("next: the backward pass, one op at a time, from the output back to the leaves"))
+        lines.append(
+            Line(f"next: ∂{self.root_name}/∂(every node), one op at a time, from {self.root_name} back to the leaves")
+        )
         return self._draft("forward pass", f"Step 0 of {total - 1}", lines, self._picture())
 
     def step_frame(self, step: BackwardStep, number: int, total: int) -> dict[str, Any]:
@@ -206,22 +227,26 @@ class _Walk:
         for parent, grad in zip(step.inputs, step.grad_inputs):
             if grad is not None:
                 node = structure.value_id(parent)
-                self.contributions.setdefault(node, []).append(grad.data)
+                drawn = structure.values[int(node[1:])]  # the value drawn (a reshape not drawn sends to its input)
+                data = np.reshape(grad.data, drawn.shape) if np.size(grad.data) == drawn.numel() else grad.data
+                self.contributions.setdefault(node, []).append(data)
                 receiving.append(node)
-        lines = step_lines(step, [self.name(parent) for parent in step.inputs], self.name(step.output))
+        names = [self.name(parent) for parent in step.inputs]
+        lines = step_lines(step, names, self.name(step.output), self.root_name, self.local.get(id(step.ctx)))
         for node in dict.fromkeys(receiving):
             parts = self.contributions[node]
             if len(parts) >= 2:
                 tensor = structure.values[int(node[1:])]
-                used = "twice" if len(parts) == 2 else f"{len(parts)} times"
-                sum_text = sum_line(self.name(tensor), parts)
-                words = f"{self.name(tensor)} is used {used}, so its gradients add up: {sum_text.text}"
-                lines.append(Line(words, sum_text.answer))
+                uses = self.uses.get(node, len(parts))
+                used = "twice" if uses == 2 else f"{uses} times"
+                sum_text = sum_line(self.name(tensor), parts, self.root_name, complete=len(parts) >= uses)
+                words = f"{self.name(tensor)} is used {used}: {sum_text.text}"
+                lines.append(Line(words, sum_text.answer, kind="adds"))
         focus = {"op": current_op, "output": output_node, "receiving": receiving, "step": step}
         answer = self._picture(focus)
         question = self._picture(focus, hide=set(receiving))
         symbol = op_symbol(step.ctx)
-        heading = f"backward through {symbol}" + (f" ({step.ctx.name})" if symbol != step.ctx.name else "")
+        heading = f"backward through {symbol}"
         draft = self._draft(heading, f"Step {number} of {total - 1}", lines, answer, question)
         draft.update(highlighted=current_op, step=step)
         self.done_ops.add(current_op)
@@ -236,7 +261,8 @@ class _Walk:
         done = f"done after {steps} step{'' if steps == 1 else 's'}"
         if leaves:
             grads = ", ".join(
-                f"{gradient_symbol(self.name(leaf))} = {values_inline(leaf.grad.data)}" for leaf in leaves
+                f"{gradient_symbol(self.name(leaf), self.root_name)} = {values_inline(leaf.grad.data)}"
+                for leaf in leaves
             )
             lines = [
                 Line(f"{done}: every leaf holds its gradient: {grads}"),

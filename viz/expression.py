@@ -53,6 +53,7 @@ import numpy as np
 
 from tinygrad_edu import Tensor
 
+from .captions import local_formulas, local_values
 from .language import (
     BINARY_FUNCTIONS,
     BINARY_OPERATORS,
@@ -75,7 +76,6 @@ from .language import (
 
 __all__ = ["FUNCTIONS", "MAX_OPERATIONS", "ExpressionError", "Program", "build", "parse", "parse_values", "shorten"]
 
-LONGEST_TEXT_NAME = 24  # an unnamed intermediate is named after its text when that is this short
 OUTPUT_NAME = "f"  # the name of a last statement written without one
 
 
@@ -273,9 +273,8 @@ class _Builder:
         """The Tensor of one checked expression node (recursion depth <= MAX_OPERATIONS)."""
         if isinstance(node, ast.Name):
             return self.lookup(node)
-        if is_literal(node):
-            text = source_text(self.source, node)
-            return Tensor(literal_array(node, self.source), name=text if len(text) <= LONGEST_TEXT_NAME else None)
+        if is_literal(node):  # unnamed: the pictures write its value (viz.names)
+            return Tensor(literal_array(node, self.source))
         try:
             if isinstance(node, ast.UnaryOp):
                 operand = self.expression(node.operand)
@@ -312,8 +311,14 @@ class _Builder:
         if not np.all(np.isfinite(result.data)):
             kind = "nan" if np.any(np.isnan(result.data)) else "infinite"
             raise self.error(f"{shorten(text, 40)} is {kind} here, so it has no gradient to show", node)
-        if result.name is None and len(text) <= LONGEST_TEXT_NAME:
-            result.name = text
+        ctx = result.grad_fn
+        if ctx is not None and local_formulas(ctx.function) is not None:
+            with np.errstate(all="ignore"):
+                local = [value for value in local_values(ctx, result) if value is not None]
+            if not all(np.all(np.isfinite(value)) for value in local):  # sqrt(x) at 0, like log(0·x)
+                raise self.error(
+                    f"{shorten(text, 40)} has an infinite derivative here, so it has no gradient to show", node
+                )
         return result
 
     def subscript(self, node: ast.Subscript) -> Tensor:

@@ -20,6 +20,11 @@ names and the numbers plugged in. So there are (number of ops) + 1 frames. The f
 ``viz.Frame``s on one ``Stage`` (no node moves), exactly like the backprop walk's: the same
 page, player and export show both.
 
+Each ``frame.lines`` entry is a ``viz.captions.Line`` with a ``kind``, as in the backprop walk:
+"note" (the tangents arriving), "local" (the op's local derivative, formula and value, from the
+op itself) and "tangent" (the tangent the op makes, whose number is the line's ``answer``). A
+vector or matrix input moves along all ones, x + t·[1, …], and the tangents are d/dt.
+
 The tangents are the engine's own: the frames read them from the walk ``tg.jvp`` makes
 (``tinygrad_edu.forward``), and compute none themselves.
 """
@@ -37,9 +42,9 @@ from tinygrad_edu.autograd import topological_order
 from tinygrad_edu.forward import _push_tangents
 
 from .backprop import NODE_ATTRIBUTES, Frame, _Walk
+from .captions import Line, local_formulas, local_line, local_values, signed, slots_of, values_inline
 from .escape import graphviz_html
 from .expression import Program
-from .formulas import LOCAL_RULES, Line, Names, signed, values_inline
 from .graph import graph_structure
 from .labels import DONE_COLOUR, HIGHLIGHT_COLOUR, OP_COLOUR, op_symbol, stage_label, value_style, values_html
 from .names import wrap
@@ -80,8 +85,15 @@ def forward_player(output: Tensor, wrt: Tensor, predict: bool = False, height: i
     """The forward-mode walk in the inline player (``_repr_html_``), like ``viz.player`` for backprop."""
     frames = forward_frames(output, wrt)
     structure = graph_structure(output)
-    title = f"Forward mode: {tangent_symbol(structure.display_name(output), structure.display_name(wrt))}"
+    title = f"Forward mode: {_title_symbol(structure.display_name(output), structure.display_name(wrt), wrt)}"
     return Player(frames, title, predict, height)
+
+
+def _title_symbol(output_name: str, wrt_name: str, wrt: Tensor) -> str:
+    """'dL/dx', or 'dL/dt as x moves along all ones' for a vector or matrix x."""
+    if wrt.numel() == 1:
+        return tangent_symbol(output_name, wrt_name)
+    return f"{tangent_symbol(output_name, 't')} as {wrt_name} moves along all ones"
 
 
 def tangent_symbol(name: str, wrt_name: str) -> str:
@@ -102,6 +114,9 @@ class _ForwardWalk(_Walk):
         super().__init__(graph_structure(output), show_values=True)
         self.wrt = wrt
         self.wrt_name = self.structure.display_name(wrt)
+        # A vector or matrix moves along the direction of all ones, wrt + t·[1, 1, …]: the tangents
+        # are then derivatives by t (a directional derivative), not by wrt itself.
+        self.moving = self.wrt_name if wrt.numel() == 1 else "t"
         self.tangent_of = tangent_of
         self.reached: set[str] = {self.structure.value_id(wrt)}  # nodes whose tangent is known so far
 
@@ -120,12 +135,12 @@ class _ForwardWalk(_Walk):
         held = f"; the other inputs are held still: {', '.join(others)} have tangent 0" if others else ""
         lines = [
             Line(
-                f"the forward pass has run: every node shows its value. Move {self.wrt_name}: "
-                f"{tangent_symbol(self.wrt_name, self.wrt_name)} = 1{held}"
+                f"the forward pass has run: every node shows its value. Move {self.wrt_name}"
+                f"{self._direction()}: {tangent_symbol(self.wrt_name, self.moving)} = {self._seed()}{held}"
             ),
             Line("next: each op in the order it ran turns its inputs' tangents into its output's tangent"),
         ]
-        heading = f"forward mode: seed {tangent_symbol(self.wrt_name, self.wrt_name)} = 1"
+        heading = f"forward mode: seed {tangent_symbol(self.wrt_name, self.moving)} = {self._seed()}"
         picture = self._picture()
         return self._draft(heading, f"Step 0 of {total - 1}", lines, picture)
 
@@ -143,7 +158,7 @@ class _ForwardWalk(_Walk):
 
     def _lines(self, ctx: Any, result: Tensor) -> list[Line]:
         """The inputs' tangents, the local derivatives, and the tangent the op makes, with numbers."""
-        wrt = self.wrt_name
+        wrt = self.moving
         inputs = ctx.parents
         names = [self.name(parent) for parent in inputs]
         target = tangent_symbol(self.name(result), wrt)
@@ -152,29 +167,43 @@ class _ForwardWalk(_Walk):
             for name, parent in zip(names, inputs)
         )
         lines = [Line(f"tangents arriving: {arriving}")]
-        rules = LOCAL_RULES.get(ctx.function.__name__)
         made = values_inline(self.tangent(result))
-        if rules is None or not all(np.size(parent.data) == 1 for parent in inputs):
+        if local_formulas(ctx.function) is None or not all(np.size(parent.data) == 1 for parent in inputs):
             lines.append(
                 Line(
-                    f"the op's jvp: {target} = Σ ∂{wrap(self.name(result))}/∂input · d(input)/d{_operand(wrt)} = ", made
+                    f"the op's jvp: {target} = Σ ∂{_operand(self.name(result))}/∂input · d(input)/d{_operand(wrt)} = ",
+                    made,
+                    kind="tangent",
                 )
             )
             return lines
-        values = Names(
-            tuple(names), self.name(result), tuple(np.asarray(p.data, np.float64) for p in inputs), result.data
-        )
+        local = local_values(ctx, result)  # the op's own backward with ∂L/∂y = 1
         symbols, numbers = [], []
+        done: set[int] = set()
         for position, (name, parent) in enumerate(zip(names, inputs)):
-            symbol_of, value_of = rules[position]
-            local = values_inline(value_of(values))
-            local_symbol = symbol_of(values)
-            text = f"local derivative: ∂{wrap(self.name(result))}/∂{wrap(name)} = {local_symbol}"
-            lines.append(Line(text if local_symbol == local else f"{text} = {local}"))
-            symbols.append(f"{signed(wrap(local_symbol))} × {tangent_symbol(name, wrt)}")
-            numbers.append(f"{signed(local)} × {signed(values_inline(self.tangent(parent)))}")
-        lines.append(Line(f"carries: {target} = {' + '.join(symbols)} = {' + '.join(numbers)} = ", made))
+            if local[position] is None or position in done or not parent.requires_grad:  # a constant: no tangent
+                continue
+            slots = [slot for slot in slots_of(ctx, position) if local[slot] is not None]
+            done.update(slots)
+            value = sum((local[slot] for slot in slots), np.zeros(()))
+            formula, line = local_line(ctx, slots, names, self.name(result), value)
+            lines.append(line)
+            symbols.append(f"{wrap(formula)} · {tangent_symbol(name, wrt)}")
+            numbers.append(f"{signed(values_inline(value))} · {signed(values_inline(self.tangent(parent)))}")
+        lines.append(
+            Line(f"carries: {target} = {' + '.join(symbols)} = {' + '.join(numbers)} = ", made, kind="tangent")
+        )
         return lines
+
+    def _direction(self) -> str:
+        """'' for a number; ' along all ones, as x + t·[1, 1, 1]' for a vector or matrix."""
+        if self.moving == self.wrt_name:
+            return ""
+        ones = values_inline(np.ones(self.wrt.shape))
+        return f" along all ones, as {self.wrt_name} + t·{ones}"
+
+    def _seed(self) -> str:
+        return values_inline(np.ones(self.wrt.shape))
 
     def _picture(self, focus: tuple[str, str, Any] | None = None, hide: str | None = None) -> Picture:
         """One frame: a box per value with the op that made it on top; known tangents in blue."""
@@ -216,7 +245,7 @@ class _ForwardWalk(_Walk):
 
     def _tangent_rows(self, tensor: Tensor, hidden: bool) -> list[str]:
         blue = f'<FONT COLOR="{TANGENT_COLOUR}">'
-        label = graphviz_html(f"d/d{_operand(self.wrt_name)}")
+        label = graphviz_html(f"d/d{_operand(self.moving)}")
         if hidden:
             return [f"{blue}{label} ?</FONT>"]
         tangent = self.tangent(tensor)
@@ -234,5 +263,6 @@ def write_forward_page(program: Program, wrt_name: str, out_dir: Path, predict: 
             f"--wrt: expected one of the expression's names ({', '.join(program.leaves)}), got {wrt_name!r}"
         )
     frames = forward_frames(program.output, program.leaves[wrt_name])
-    title = f"Forward mode: d{program.output_name}/d{_operand(wrt_name)} for {'; '.join(program.statements)}"
+    symbol = _title_symbol(program.output_name, wrt_name, program.leaves[wrt_name])
+    title = f"Forward mode: {symbol} for {'; '.join(program.statements)}"
     return export_stepper(frames, out_dir, title=title, predict=predict)

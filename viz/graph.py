@@ -42,7 +42,7 @@ from .labels import (
     value_style,
 )
 from .modules import ModuleCall, ModuleTrace
-from .names import expression_names, shorten
+from .names import expression_names, is_hidden, shorten
 from .render import Digraph
 
 # ----- the graph as data -------------------------------------------------------------------------
@@ -78,6 +78,10 @@ class GraphStructure:
         """The tensor's own name, or the text of the sub-expression that made it ("a·b + c")."""
         return self.names[id(tensor)]
 
+    def is_drawn(self, ctx: Context) -> bool:
+        """False for a reshape the user did not write (``W @ x`` with a vector x): not drawn."""
+        return bool(self.op_ids.get(id(ctx)))
+
 
 def graph_structure(roots: Tensor | Sequence[Tensor]) -> GraphStructure:
     """Collect what to draw by walking ``topological_order`` (the engine's order) from roots.
@@ -88,6 +92,7 @@ def graph_structure(roots: Tensor | Sequence[Tensor]) -> GraphStructure:
     roots = [roots] if isinstance(roots, Tensor) else list(roots)
     structure = GraphStructure(roots=roots)
     root_ids = {id(root) for root in roots}
+    ordered: list[Tensor] = []  # every tensor met, parents first (also the reshapes not drawn)
 
     def add_value(tensor: Tensor) -> str:
         key = id(tensor)
@@ -95,6 +100,7 @@ def graph_structure(roots: Tensor | Sequence[Tensor]) -> GraphStructure:
             node_id = f"t{len(structure.values)}"
             structure.value_ids[key] = node_id
             structure.values.append(tensor)
+            ordered.append(tensor)
             if key in root_ids:
                 kind = "output"
             elif not tensor.requires_grad:
@@ -108,6 +114,17 @@ def graph_structure(roots: Tensor | Sequence[Tensor]) -> GraphStructure:
 
     for tensor in topological_order(roots):
         ctx = tensor.grad_fn
+        if is_hidden(tensor):  # a reshape the user did not write: drawn as (and named like) its input
+            assert ctx is not None, "a hidden reshape is made by an op"
+            parent_node = add_value(ctx.parents[0])
+            structure.value_ids[id(tensor)] = parent_node
+            if ctx.parents[0].grad_fn is not None:  # W @ x's column back into a vector: show the vector
+                structure.values[int(parent_node[1:])] = tensor
+            structure.op_ids[id(ctx)] = ""
+            ordered.append(tensor)
+            if id(tensor) in root_ids:
+                structure.kinds[parent_node] = "output"
+            continue
         if ctx is not None:
             op_node = f"op{len(structure.ops)}"
             structure.op_ids[id(ctx)] = op_node
@@ -119,7 +136,7 @@ def graph_structure(roots: Tensor | Sequence[Tensor]) -> GraphStructure:
             structure.edges.append((op_node, output_node, None))
         else:
             add_value(tensor)
-    structure.names = expression_names(structure.values)
+    structure.names = expression_names(ordered)
     return structure
 
 

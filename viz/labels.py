@@ -16,9 +16,9 @@ import numpy as np
 from tinygrad_edu import Context, Tensor
 
 from . import names
+from .captions import shape_text, signed, values_inline
 from .escape import graphviz_html
-from .formulas import shape_text, signed, values_inline
-from .names import FUNCTION_NAMES, break_lines
+from .names import FUNCTION_NAMES, break_lines, index_text
 
 if TYPE_CHECKING:
     from .graph import GraphStructure
@@ -216,11 +216,14 @@ def value_label(
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">{cells}</TABLE>>'
 
 
-OP_SYMBOLS = {"Add": "+", "Sub": "−", "Mul": "×", "Div": "÷", "MatMul": "@", "Neg": "neg", "Pow": "pow"}
+OP_SYMBOLS = {"Add": "+", "Sub": "−", "Mul": "×", "Div": "/", "MatMul": "@", "Neg": "minus", "Pow": "power"}
 
 
 def op_symbol(ctx: Context) -> str:
-    """How an op is drawn: '×', '+', 'tanh', 'σ', or its class name for an op without a symbol."""
+    """How an op is drawn: '×', '+', 'tanh', 'σ', '[2]' for indexing, or the class name of an op
+    without a symbol."""
+    if ctx.name == "GetItem":
+        return index_text(getattr(ctx, "index", ()))
     return OP_SYMBOLS.get(ctx.name) or FUNCTION_NAMES.get(ctx.name) or ctx.name
 
 

@@ -34,6 +34,7 @@ from tinygrad_edu.atomic import atomic_file
 
 from .expression import Program
 from .graph import GraphStructure, graph_structure
+from .names import apply_text, wrap
 from .render import explain_missing_dot
 
 A4_LANDSCAPE = (11.69, 8.27)  # inches
@@ -49,21 +50,6 @@ HANDWRITING_ROWS = 1.8  # an empty box is at least this many lines tall, to writ
 FILL = {"parameter": "#cfe2ff", "constant": "#e9ecef", "intermediate": "#ffffff", "output": "#ffe08a"}
 ANSWER_COLOUR = "#c0392b"
 
-# How each op reads, with its inputs' names in place of {0} and {1}; other ops read "name(x)".
-FORMULAS = {
-    "Add": "{0} + {1}",
-    "Sub": "{0} − {1}",
-    "Mul": "{0}·{1}",
-    "Div": "{0} / {1}",
-    "Pow": "{0}**{1}",
-    "MatMul": "{0} @ {1}",
-    "Neg": "−{0}",
-    "Sigmoid": "σ({0})",
-    "ReLU": "relu({0})",
-    "LogSoftmax": "log_softmax({0})",
-    "GetItem": "{0}{index}",
-}
-
 
 def number_lines(array: np.ndarray) -> list[str]:
     """The numbers, 4 significant digits: '2.5', a vector as a column (one line per number), a
@@ -71,7 +57,7 @@ def number_lines(array: np.ndarray) -> list[str]:
     array = np.asarray(array, dtype=np.float64) + 0.0  # + 0.0 turns -0 into 0
     if array.size > MOST_NUMBERS_SHOWN:
         return [f"shape {array.shape}"]
-    texts = np.vectorize(lambda number: f"{number:.4g}", otypes=[str])(array)
+    texts = np.vectorize(lambda number: f"{number:.4g}".replace("-", "−"), otypes=[str])(array)
     if array.ndim == 0:
         return [str(texts)]
     width = max(len(text) for text in texts.reshape(-1))
@@ -102,9 +88,8 @@ class _Node:
     def __init__(self, node_id: str, kind: str, title: str, short: str, lines: list[str], answer: list[str]) -> None:
         self.node_id = node_id
         self.kind = kind  # parameter, intermediate or output
-        self.title = textwrap.wrap(title, TITLE_CHARS, break_on_hyphens=False)  # "p = σ(z)", on lines
-        if not short.isidentifier() and not (short.startswith("(") and short.endswith(")")):
-            short = f"({short})"  # ∂L/∂(1-y), not ∂L/∂1-y
+        self.title = textwrap.wrap(title, TITLE_CHARS, break_on_hyphens=False, break_long_words=False)  # on lines
+        short = wrap(short)  # ∂L/∂(1 − y), not ∂L/∂1 − y
         self.box_label = f"∂L/∂{short}" if len(short) <= TITLE_CHARS - 2 else "∂L/∂(this)"
         self.lines = lines  # "= 0.1978"
         self.answer = answer  # the gradient's lines, shown on the answer page only
@@ -119,22 +104,13 @@ def _describe(program: Program, structure: GraphStructure) -> list[_Node]:
     """One _Node per value that gets a gradient; ops are written into their output's title
     ("p = σ(z)") and constants into the formulas, so the page has few, large boxes."""
     gradients = gradients_by_tensor(program.output)
-    short = {}  # node id -> how formulas call it
-    for tensor in structure.values:
-        text = tensor.name or " ".join(number_lines(tensor.data))
-        short[structure.value_id(tensor)] = text if len(text) <= 14 else text[:13] + "…"
+    short = {structure.value_id(tensor): structure.display_name(tensor) for tensor in structure.values}
     titles = {}
     for _, ctx, output in structure.ops:
-        inputs = [short[structure.value_id(parent)] for parent in ctx.parents]
-        index = "[" + ", ".join(str(i) for i in getattr(ctx, "index", ())) + "]"
-        formula = FORMULAS.get(ctx.name, ctx.name.lower() + "({0})").format(*inputs, "", index=index)
         node_id = structure.value_id(output)
-        if output.name in program.named or output.name in program.leaves:
-            titles[node_id] = f"{output.name} = {formula}"
-        elif output.name:
-            titles[node_id] = output.name
-        else:
-            titles[node_id] = short[node_id] = f"({formula})"
+        if output.name:  # "p = σ(z)": the statement, written with the names of what it uses
+            inputs = [structure.display_name(parent) for parent in ctx.parents]
+            titles[node_id] = f"{short[node_id]} = {apply_text(ctx, inputs)}"
     nodes = []
     for tensor in structure.values:
         node_id = structure.value_id(tensor)

@@ -75,6 +75,11 @@ class FirstOrder:
 
 def grade(exercise: Exercise, op: type) -> Grade:
     """Grade the student's class ``op``: its backward and its jvp, each on every case of ``exercise``."""
+    return combine(exercise, judge(exercise, op))
+
+
+def judge(exercise: Exercise, op: type) -> dict[str, tuple[str, str] | None]:
+    """The verdict on each of backward and jvp: None when it is correct, else (status, why not)."""
     verdicts: dict[str, tuple[str, str] | None] = {"backward": None, "jvp": None}  # None: nothing wrong yet
     for case in exercise.cases:
         arrays = draw(case)
@@ -100,7 +105,7 @@ def grade(exercise: Exercise, op: type) -> Grade:
             verdicts["backward"] = (WRONG, diagnose(exercise, case, op, backward_failures[0]))
         if verdicts["jvp"] is None and jvp_failures:
             verdicts["jvp"] = (WRONG, diagnose_jvp(exercise, case, op, jvp_failures[0]))
-    return combine(exercise, verdicts)
+    return verdicts
 
 
 def probe(
@@ -188,15 +193,43 @@ def diagnose(exercise: Exercise, case: Case, op: type, failure: Check) -> str:
         )
         mistake = likely_mistake(exercise, index, names, arrays, given, mine, right, right_for_ones)
         return message + "\nLikely mistake: " + mistake
-    return f"{case.describe(exercise.name)}: first derivatives are right, but {quote(failure)}"
+    return f"{case.describe(exercise.name)}: first derivatives are right, but {quote(failure, op, 'backward')}"
 
 
-def quote(failure: Check) -> str:
-    """check_op's failing check in a line, and the likely cause when check_op names one."""
+def quote(failure: Check, op: type, method: str) -> str:
+    """check_op's failing check in a line, and the likely cause: check_op's when it names one, a
+    float64 constant when the dtype check fails, NumPy in the method when its source uses it."""
     lines = failure.detail.splitlines() or [""]
     causes = [line.removeprefix("likely cause: ") for line in lines if line.startswith("likely cause: ")]
     text = f"check_op's {failure.name!r} check fails: {lines[0]}"
+    numpy_lines = numpy_in(op, method)
+    if causes and "does not depend on the op's inputs" in causes[0] and numpy_lines:
+        causes[0] = (
+            f"{op.__name__}.{method} computes with NumPy ({numpy_lines[0]}): the engine takes a NumPy result "
+            "as a constant, so nothing of it is recorded and its derivative comes out 0. Compute the gradient "
+            "with Tensor operations on grad_output and ctx.saved_tensors (no .data, no np. functions)."
+        )
+    if not causes and "float64, expected float32" in failure.detail:
+        causes.append(
+            f"a float64 constant in {op.__name__}.{method} (np.eye(n), np.ones(...) and Tensor(array) are float64 "
+            "unless told otherwise) turns the float32 result into float64. Make constants with the input's dtype, "
+            "e.g. np.eye(n, dtype=x.dtype)"
+        )
     return text + (f"\nLikely mistake: {causes[0]}" if causes else "")
+
+
+def numpy_in(op: type, method: str) -> list[str]:
+    """The lines of ``op.method``'s source that use NumPy (``np.``/``numpy.`` or ``.data``), stripped."""
+    try:
+        source = inspect.getsource(getattr(op, method))
+    except (OSError, TypeError, AttributeError):
+        return []
+    found = []
+    for line in source.splitlines()[1:]:  # after the def line
+        code = line.split("#")[0]
+        if ".data" in code or "np." in code or "numpy." in code:
+            found.append(code.strip())
+    return sorted(found, key=lambda code: ".data" not in code)  # .data first: np.eye(n) may be a fair constant
 
 
 def forward_tangent(
@@ -223,7 +256,7 @@ def diagnose_jvp(exercise: Exercise, case: Case, op: type, failure: Check) -> st
     given = forward_tangent(case, op, arrays, tangents)
     expected = forward_tangent(case, reference, arrays, tangents)
     if given.shape == expected.shape and np.allclose(given, expected, rtol=1e-6, atol=1e-9):
-        return f"{case.describe(exercise.name)}: the tangent is right here, but {quote(failure)}"
+        return f"{case.describe(exercise.name)}: the tangent is right here, but {quote(failure, op, 'jvp')}"
     names = input_names(exercise, case)
     where = worst_element(given, expected)
     values = ", ".join(

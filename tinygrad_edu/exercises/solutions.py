@@ -1,16 +1,15 @@
-"""Reference solutions of the build-it-yourself track: the ops a student writes the backward of.
+"""The ops of the build-it-yourself track as a student gets them, and the grader's reference.
 
-These are the answers ``python -m tinygrad_edu.exercises check DIR`` compares a student's work
-with, and the source the student's workspace is made from: ``start`` copies each class below
-with its ``backward`` and ``jvp`` replaced by stubs (and the docstring lines that give them away
-removed).
-They are written as plainly as possible, without the engine ops' extras (``needs_input_grad``,
-dtype care, shape errors): the engine's own versions live in ``tinygrad_edu/ops/``.
+``start`` copies each class below into the student's workspace with its ``backward`` and ``jvp``
+replaced by stubs (and the docstring lines that give them away removed); ``check`` compares a
+student's work with these classes. Their forward is the exercise's. Their backward and jvp are
+not written out here: they are the library's own op (``tinygrad_edu.ops``), called on the same
+saved tensors, or differentiated through with ``tg.grad`` and ``tg.jvp`` where the library's op
+keeps other things on ``ctx``. So the grader's reference is the library itself, and an installed
+copy of the package carries no answer key. The written-out answers, for teachers, are in the
+repository's ``teacher/ops_track/solutions.py`` (not installed); tests check that they pass.
 
-Every backward is written with Tensor operations on ``ctx.saved_tensors`` and ``grad_output``,
-so it can be differentiated again (``create_graph=True``, second derivatives). Beside it,
-``jvp(ctx, *input_tangents)`` is forward mode: the output's tangent from the inputs' tangents
-(``tg.jvp``). In this track every input of an op moves, so no input tangent is None.
+In this track every input of an op moves, so no input tangent is None.
 """
 
 from __future__ import annotations
@@ -23,8 +22,6 @@ from tinygrad_edu import Context, Function, Tensor
 class Mul(Function):
     """Product, elementwise, with broadcasting.
     forward:  y = a · b
-    backward: ∂L/∂a = ∂L/∂y · b,   ∂L/∂b = ∂L/∂y · a
-    jvp:      ẏ = ȧ · b + a · ḃ
     """
 
     @staticmethod
@@ -34,20 +31,16 @@ class Mul(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:
-        a, b = ctx.saved_tensors
-        return grad_output * b, grad_output * a
+        return library_op("Mul").backward(ctx, grad_output)
 
     @staticmethod
     def jvp(ctx: Context, a_dot: Tensor, b_dot: Tensor) -> Tensor:
-        a, b = ctx.saved_tensors
-        return a_dot * b + a * b_dot
+        return library_op("Mul").jvp(ctx, a_dot, b_dot)
 
 
 class Div(Function):
     """Quotient, elementwise, with broadcasting.
     forward:  y = a / b
-    backward: ∂L/∂a = ∂L/∂y / b,   ∂L/∂b = −∂L/∂y · a / b²
-    jvp:      ẏ = ȧ / b − ḃ · a / b²
     """
 
     @staticmethod
@@ -57,20 +50,16 @@ class Div(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:
-        a, b = ctx.saved_tensors
-        return grad_output / b, -grad_output * a / (b * b)
+        return library_op("Div").backward(ctx, grad_output)
 
     @staticmethod
     def jvp(ctx: Context, a_dot: Tensor, b_dot: Tensor) -> Tensor:
-        a, b = ctx.saved_tensors
-        return a_dot / b - b_dot * a / (b * b)
+        return library_op("Div").jvp(ctx, a_dot, b_dot)
 
 
 class Exp(Function):
     """Exponential, elementwise.
     forward:  y = eˣ
-    backward: ∂L/∂x = ∂L/∂y · y          (eˣ is its own derivative: reuse the output)
-    jvp:      ẏ = ẋ · y
     """
 
     @staticmethod
@@ -81,20 +70,16 @@ class Exp(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
-        (y,) = ctx.saved_tensors
-        return grad_output * y
+        return library_op("Exp").backward(ctx, grad_output)
 
     @staticmethod
     def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
-        (y,) = ctx.saved_tensors
-        return x_dot * y
+        return library_op("Exp").jvp(ctx, x_dot)
 
 
 class Tanh(Function):
     """Hyperbolic tangent, elementwise.
     forward:  y = tanh x
-    backward: ∂L/∂x = ∂L/∂y · (1 − y²)
-    jvp:      ẏ = ẋ · (1 − y²)
     """
 
     @staticmethod
@@ -105,20 +90,16 @@ class Tanh(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
-        (y,) = ctx.saved_tensors
-        return grad_output * (1 - y * y)
+        return library_op("Tanh").backward(ctx, grad_output)
 
     @staticmethod
     def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
-        (y,) = ctx.saved_tensors
-        return x_dot * (1 - y * y)
+        return library_op("Tanh").jvp(ctx, x_dot)
 
 
 class Sigmoid(Function):
     """Logistic sigmoid, elementwise.
     forward:  y = σ(x) = 1 / (1 + e⁻ˣ)
-    backward: ∂L/∂x = ∂L/∂y · y · (1 − y)
-    jvp:      ẏ = ẋ · y · (1 − y)
     NOTE: computed as (1 + tanh(x/2)) / 2, the same number, which never overflows.
     """
 
@@ -130,20 +111,16 @@ class Sigmoid(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
-        (y,) = ctx.saved_tensors
-        return grad_output * y * (1 - y)
+        return library_op("Sigmoid").backward(ctx, grad_output)
 
     @staticmethod
     def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
-        (y,) = ctx.saved_tensors
-        return x_dot * y * (1 - y)
+        return library_op("Sigmoid").jvp(ctx, x_dot)
 
 
 class MatMul(Function):
     """Matrix product.
     forward:  Y = A @ B                    A: (n, k), B: (k, m) -> Y: (n, m)
-    backward: ∂L/∂A = ∂L/∂Y @ Bᵀ,   ∂L/∂B = Aᵀ @ ∂L/∂Y
-    jvp:      Ẏ = Ȧ @ B + A @ Ḃ
     """
 
     @staticmethod
@@ -153,20 +130,16 @@ class MatMul(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor]:
-        a, b = ctx.saved_tensors
-        return grad_output @ b.T, a.T @ grad_output
+        return library_op("MatMul").backward(ctx, grad_output)
 
     @staticmethod
     def jvp(ctx: Context, a_dot: Tensor, b_dot: Tensor) -> Tensor:
-        a, b = ctx.saved_tensors
-        return a_dot @ b + a @ b_dot
+        return library_op("MatMul").jvp(ctx, a_dot, b_dot)
 
 
 class Sum(Function):
     """Sum over one axis, several, or all (axis=None), as NumPy's x.sum(axis, keepdims).
     forward:  y = Σᵢ xᵢ                   (over the summed axes)
-    backward: ∂L/∂xᵢ = ∂L/∂y              (copied back along the summed axes)
-    jvp:      ẏ = Σᵢ ẋᵢ              (the same sum, of the tangents)
     """
 
     @staticmethod
@@ -180,18 +153,19 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
-        return grad_output.reshape(ctx.kept_shape).broadcast_to(ctx.input_shape)
+        x = Tensor(np.zeros(ctx.input_shape, dtype=grad_output.dtype), requires_grad=True)  # the sum is linear: any x
+        (gradient,) = grad(lambda t: t.sum(axis=ctx.axis, keepdims=ctx.keepdims), x, grad_output)
+        return gradient
 
     @staticmethod
     def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
-        return x_dot.sum(axis=ctx.axis, keepdims=ctx.keepdims)
+        x = Tensor(np.zeros(ctx.input_shape, dtype=x_dot.dtype))
+        return jvp(lambda t: t.sum(axis=ctx.axis, keepdims=ctx.keepdims), x, x_dot)[1]
 
 
 class SoftmaxCrossEntropy(Function):
     """Mean cross-entropy of logits against integer class targets (softmax and −log fused).
     forward:  p = softmax(x) along the classes,   L = −(1/N) Σᵢ ln pᵢ,tᵢ     x: (N, C), t: (N,)
-    backward: ∂L/∂x = ∂L/∂L · (p − onehot(t)) / N;   the targets get no gradient
-    jvp:      L̇ = (1/N) Σᵢ,꜀ (p − onehot(t))ᵢ,꜀ · ẋᵢ,꜀;   the targets have no tangent
     """
 
     @staticmethod
@@ -206,14 +180,48 @@ class SoftmaxCrossEntropy(Function):
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, None]:
         (logits,) = ctx.saved_tensors
-        count, classes = logits.shape
-        probabilities = logits.softmax(axis=1)
-        onehot = np.eye(classes, dtype=logits.dtype)[ctx.targets]
-        return (probabilities - onehot) * grad_output / count, None
+        (gradient,) = grad(lambda t: cross_entropy(t, ctx.targets), logits, grad_output)
+        return gradient, None
 
     @staticmethod
     def jvp(ctx: Context, logits_dot: Tensor, targets_dot: None) -> Tensor:
         (logits,) = ctx.saved_tensors
-        count, classes = logits.shape
-        onehot = np.eye(classes, dtype=logits.dtype)[ctx.targets]
-        return ((logits.softmax(axis=1) - onehot) * logits_dot).sum() / count
+        return jvp(lambda t: cross_entropy(t, ctx.targets), logits.detach(), logits_dot)[1]
+
+
+# The helpers below import what they use inside, and carry no annotations (which would need
+# imports), on purpose: start copies this file's imports into every student file.
+
+
+def library_op(name):
+    """The library's own op ``name`` (tinygrad_edu.ops), which keeps on ctx what the class here keeps."""
+    from tinygrad_edu.ops import elementwise, linalg
+
+    if name == "MatMul":
+        return linalg.MatMul
+    return getattr(elementwise, name)
+
+
+def grad(function, x, grad_output):
+    """∂L/∂x through the library's own ops (tg.grad), for an upstream gradient ``grad_output``.
+
+    Recorded even inside a plain backward (which records nothing), so that it can be differentiated again.
+    """
+    from tinygrad_edu import autograd
+
+    with autograd.enable_grad():
+        return autograd.grad(function(x), x, grad_outputs=grad_output, create_graph=True)
+
+
+def jvp(function, x, x_dot):
+    """(output, tangent) through the library's own ops (tg.jvp)."""
+    from tinygrad_edu import forward
+
+    return forward.jvp(function, x, x_dot)
+
+
+def cross_entropy(logits, targets):
+    """The library's mean cross-entropy (tg.nn.functional.cross_entropy)."""
+    from tinygrad_edu.nn import functional
+
+    return functional.cross_entropy(logits, targets)

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import os
 import shlex
+import shutil
+import tempfile
 from pathlib import Path
 
-from ..atomic import atomic_file
+from ..atomic import atomic_file, current_umask
 from .catalog import EXERCISES, Exercise
 
 SOLUTIONS = Path(__file__).with_name("solutions.py")
@@ -105,6 +108,10 @@ python -m tinygrad_edu.exercises check {folder} mul div   # some of them
 For each op `check` says "correct", "not written yet", or which input's gradient is wrong at
 which element, with the values there, and the mistake it most likely is. It compares against
 central differences (`tinygrad_edu.testing.check_op`) and against reference solutions.
+
+Each op is checked in a separate process, with at most 30 seconds and 1 GiB of memory
+(`--seconds 60`, `--memory-mb 2048` to change them): an endless loop or a huge array in your
+code is reported for that op, and the other ops are still checked.
 """
 
 
@@ -114,17 +121,45 @@ def is_workspace(folder: Path) -> bool:
 
 def start(folder: Path) -> list[Path]:
     """Write a fresh workspace into ``folder`` (created if missing; it must be empty)."""
+    files = [("README.md", readme(str(folder)))]
+    files += [(exercise.file, student_file(exercise, str(folder))) for exercise in EXERCISES]
+    return write_workspace(folder, files)
+
+
+def write_workspace(folder: Path, files: list[tuple[str, str]]) -> list[Path]:
+    """Write ``files`` (name, text) into ``folder`` (created if missing; it must be empty); both tracks' start.
+
+    All or nothing: the files are written into a hidden folder beside ``folder``, which is then
+    renamed to ``folder``; a full disk, a Ctrl-C or a kill leaves no half-written workspace (the
+    next ``start`` works). An OSError becomes a WorkspaceError naming the folder and the reason.
+    """
+    if folder.is_symlink() and not folder.exists():
+        raise WorkspaceError(f"start: DIR {str(folder)!r} is a symbolic link to nothing; give a new or empty folder")
     if folder.exists() and not folder.is_dir():
         raise WorkspaceError(f"start: DIR {str(folder)!r} is a file; give a new or empty folder")
-    if folder.is_dir() and any(folder.iterdir()):
-        raise WorkspaceError(
-            f"start: DIR {str(folder)!r} is not empty; give a new or empty folder (nothing was overwritten)"
-        )
-    folder.mkdir(parents=True, exist_ok=True)
-    written = [write_atomically(folder / "README.md", readme(str(folder)))]
-    for exercise in EXERCISES:
-        written.append(write_atomically(folder / exercise.file, student_file(exercise, str(folder))))
-    return written
+    try:
+        if folder.is_dir() and any(folder.iterdir()):
+            raise WorkspaceError(
+                f"start: DIR {str(folder)!r} is not empty; give a new or empty folder (nothing was overwritten)"
+            )
+        target = folder.resolve() if folder.is_symlink() else folder  # an empty folder a link points to
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    except OSError as error:
+        raise WorkspaceError(f"start: cannot write DIR {str(folder)!r}: {error.strerror or error}") from None
+    try:
+        os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp makes 0700; a workspace is a folder like any other
+        for name, text in files:
+            write_atomically(staging / name, text)
+        os.rename(staging, target)  # over an empty folder, or to a new name: one step
+    except BaseException as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(error, OSError):
+            raise WorkspaceError(
+                f"start: cannot write DIR {str(folder)!r}: {error.strerror or error} (nothing was written)"
+            ) from None
+        raise
+    return [folder / name for name, _ in files]
 
 
 def write_atomically(path: Path, text: str) -> Path:

@@ -1,4 +1,4 @@
-"""Convolution and pooling layers: Conv2d, MaxPool2d, AvgPool2d (NCHW, as PyTorch).
+"""Convolution and pooling layers: Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d (NCHW, as PyTorch).
 
 Each ``forward`` is one call of ``nn.functional``; the math lives in ``tinygrad_edu/ops/conv.py`` and ``pool.py``.
 Parameters, their shapes, their initialisation and the state-dict keys are PyTorch's, so a
@@ -106,6 +106,9 @@ class MaxPool2d(_Pool2d):
     def forward(self, x: Tensor) -> Tensor:
         return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
 
+    def extra_repr(self) -> str:
+        return super().extra_repr() + ", dilation=1, ceil_mode=False"  # as PyTorch prints it (the only ones here)
+
 
 class AvgPool2d(_Pool2d):
     """The mean of each kernel_size window, per channel (stride defaults to kernel_size; padding
@@ -113,3 +116,18 @@ class AvgPool2d(_Pool2d):
 
     def forward(self, x: Tensor) -> Tensor:
         return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average pooling to a fixed output size: (N, C, H, W) -> (N, C, *output_size) for any H, W.
+    ``nn.AdaptiveAvgPool2d((1, 1))`` is the global average of each channel. See F.adaptive_avg_pool2d."""
+
+    def __init__(self, output_size: int | None | tuple[int | None, int | None]):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"

@@ -17,12 +17,13 @@ do (float32 with float64 gives float64).
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
 from ..arguments import axis_or_dim
-from ..combine import where
+from ..combine import stack, where
 from ..errors import DTypeError, ShapeError
 from ..functions import relu as relu  # F.relu is tg.relu (the "as" marks a re-export)
 from ..functions import sigmoid as sigmoid
@@ -92,20 +93,41 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
-    """Cross-entropy between logits (N, C) and integer class targets (N,): log-softmax + NLL.
+    """Cross-entropy between logits (N, C) and targets: log-softmax, then the negative log-likelihood.
 
-        ℓᵢ = −Σ꜀ qᵢ꜀ · log softmax(xᵢ)꜀,   qᵢ꜀ = (1 − ε)·[c = tᵢ] + ε/C   (ε = label_smoothing)
+        ℓᵢ = −Σ꜀ qᵢ꜀ · log softmax(xᵢ)꜀,   qᵢ꜀ = (1 − ε)·pᵢ꜀ + ε/C   (ε = label_smoothing)
 
-    Computed stably (the row maximum is subtracted), so logits of any size give finite values.
-    ``targets`` may be a Tensor or a NumPy array of integers. See ``ops.nn.CrossEntropy``.
+    The targets are either integer class indices (N,), then pᵢ꜀ = [c = tᵢ], or class
+    probabilities (N, C) of a floating dtype, then pᵢ꜀ is given (PyTorch's two forms; "mean" is
+    the sum of ℓᵢ over N in both, as PyTorch without class weights). Computed stably (the row
+    maximum is subtracted), so logits of any size give finite values. Class indices go through
+    the single op ``ops.nn.CrossEntropy``; probabilities through Tensor ops.
     """
     _check_reduction("cross_entropy", reduction)
     logits = _as_tensor(logits)
     _check_scores("cross_entropy", logits)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], got {label_smoothing}")
+    target_dtype = targets.dtype if isinstance(targets, Tensor) else np.asarray(targets).dtype
+    if target_dtype.kind == "f":
+        return _cross_entropy_with_probabilities(logits, targets, reduction, label_smoothing)
     target_array = _class_targets("cross_entropy", targets, *logits.shape)
     return CrossEntropy.apply(logits, target_array, reduction=reduction, label_smoothing=label_smoothing)
+
+
+def _cross_entropy_with_probabilities(logits: Tensor, targets: Any, reduction: str, label_smoothing: float) -> Tensor:
+    """ℓᵢ = −Σ꜀ qᵢ꜀ · log softmax(xᵢ)꜀ with q = (1 − ε)·p + ε/C, for probability targets p (N, C)."""
+    probabilities = logits._operand(targets, "cross_entropy")
+    if probabilities.shape != logits.shape:
+        raise DTypeError(
+            f"cross_entropy: targets must be integer class indices of shape ({logits.shape[0]},), or class "
+            f"probabilities of the logits' shape {logits.shape}; got dtype {probabilities.dtype} of shape "
+            f"{probabilities.shape}; convert class indices with labels.long()"
+        )
+    if label_smoothing > 0:
+        probabilities = probabilities * (1 - label_smoothing) + label_smoothing / logits.shape[1]
+    losses = -(probabilities * logits.log_softmax(axis=1)).sum(axis=1)
+    return _reduce(losses, reduction)
 
 
 def nll_loss(log_probabilities: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
@@ -190,16 +212,126 @@ def _infinite_logit_limit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.where(factor == 0, 0, np.abs(x) * factor).astype(x.dtype, copy=False)
 
 
+def implicit_softmax_axis(function: str, ndim: int) -> int:
+    """The axis PyTorch picks when softmax is given no dim (its legacy rule, with its warning):
+    axis 0 for 0-, 1- and 3-D input, else axis 1 (the class axis of (N, C) and (N, C, H, W))."""
+    axis = 0 if ndim in (0, 1, 3) else 1
+    warnings.warn(
+        f"{function}: implicit dimension choice for softmax has been deprecated (as in PyTorch): "
+        f"for {ndim}-D input it is dim={axis}. Change the call to include dim={axis} as an argument.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return axis
+
+
 def softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:
-    """yᵢ = exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis`` (or dim=; the last by default), computed stably.
-    See ``ops.nn.Softmax``."""
-    return _as_tensor(x).softmax(axis_or_dim("softmax", axis, dim))
+    """yᵢ = exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis`` (or dim=), computed stably. See ``ops.nn.Softmax``.
+    NOTE: with no axis, PyTorch's legacy choice (implicit_softmax_axis): axis 0 for 0/1/3-D input,
+    else axis 1, with a warning; give dim= to choose."""
+    x = _as_tensor(x)
+    chosen = axis_or_dim("softmax", axis, dim)
+    return x.softmax(implicit_softmax_axis("softmax", x.ndim) if chosen is None else chosen)
 
 
 def log_softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:
-    """yᵢ = xᵢ − ln Σⱼ exp(xⱼ) along ``axis`` (or dim=; the last by default), computed stably.
-    See ``ops.nn.LogSoftmax``."""
-    return _as_tensor(x).log_softmax(axis_or_dim("log_softmax", axis, dim))
+    """yᵢ = xᵢ − ln Σⱼ exp(xⱼ) along ``axis`` (or dim=), computed stably. See ``ops.nn.LogSoftmax``.
+    NOTE: with no axis, PyTorch's legacy choice, as softmax."""
+    x = _as_tensor(x)
+    chosen = axis_or_dim("log_softmax", axis, dim)
+    return x.log_softmax(implicit_softmax_axis("log_softmax", x.ndim) if chosen is None else chosen)
+
+
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Batch normalization over channel axis 1 of (N, C), (N, C, L) or (N, C, H, W):
+
+        x̂ = (x − μ) / √(σ² + ε),   y = γ · x̂ + β       (γ = weight, β = bias, per channel)
+
+    In training, μ and σ² are the mean and the *biased* variance of each channel over the batch
+    (and the spatial axes), and the running statistics move towards them, in place:
+
+        running_mean ← (1 − m) · running_mean + m · μ
+        running_var  ← (1 − m) · running_var  + m · σ² · n / (n − 1)    (unbiased, n values per channel)
+
+    (m = momentum; nn.BatchNorm with momentum=None passes m = 1 / num_batches_tracked, the
+    cumulative average). Out of training, μ and σ² are the running statistics. Built from Tensor
+    ops, so gradients flow through μ and σ² too.
+    """
+    input = _as_tensor(input)
+    if input.ndim < 2:
+        raise ShapeError(f"batch_norm: expected input of shape (N, C, ...), got shape {input.shape}")
+    channels = input.shape[1]
+    axes = (0,) + tuple(range(2, input.ndim))
+    shape = (1, channels) + (1,) * (input.ndim - 2)  # per-channel values broadcast along axis 1
+    use_batch = training or running_mean is None or running_var is None
+    if use_batch:
+        count = input.data.size // channels if channels else 0
+        if count <= 1:
+            raise ValueError(
+                f"batch_norm: expected more than 1 value per channel when training, got input of shape "
+                f"{input.shape}; use a batch of at least 2 examples, or call model.eval()"
+            )
+        mean = input.mean(axis=axes, keepdims=True)
+        centered = input - mean
+        variance = (centered * centered).mean(axis=axes, keepdims=True)
+        if training and running_mean is not None and running_var is not None:
+            m = momentum
+            batch_mean = mean.data.reshape(channels)
+            unbiased = variance.data.reshape(channels) * (count / (count - 1))
+            running_mean.data = ((1 - m) * running_mean.data + m * batch_mean).astype(running_mean.dtype)
+            running_var.data = ((1 - m) * running_var.data + m * unbiased).astype(running_var.dtype)
+    else:
+        assert running_mean is not None and running_var is not None, "checked above"
+        centered = input - running_mean.reshape(shape)
+        variance = running_var.reshape(shape)
+    normalized = centered / (variance + eps).sqrt()
+    if weight is not None:
+        normalized = normalized * weight.reshape(shape)
+    if bias is not None:
+        normalized = normalized + bias.reshape(shape)
+    return normalized
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: int | None | tuple[int | None, int | None]) -> Tensor:
+    """Average pooling to a chosen output size (OH, OW), whatever the input's (H, W):
+
+        y[n, c, i, j] = mean of x[n, c, ⌊i·H/OH⌋ : ⌈(i+1)·H/OH⌉, ⌊j·W/OW⌋ : ⌈(j+1)·W/OW⌉]
+
+    (PyTorch's windows). When OH divides H and OW divides W this is avg_pool2d with kernel and
+    stride (H/OH, W/OW); (1, 1) is the mean over each channel. None in output_size keeps that size.
+    """
+    input = _as_tensor(input)
+    if input.ndim != 4:
+        raise ShapeError(f"adaptive_avg_pool2d: expected input of shape (N, C, H, W), got shape {input.shape}")
+    height, width = input.shape[2:]
+    sizes = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else tuple(output_size)
+    if len(sizes) != 2:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got {output_size!r}")
+    out_height = height if sizes[0] is None else int(sizes[0])
+    out_width = width if sizes[1] is None else int(sizes[1])
+    if out_height < 1 or out_width < 1:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {output_size!r}")
+    if height % out_height == 0 and width % out_width == 0:
+        kernel = (height // out_height, width // out_width)
+        return avg_pool2d(input, kernel, kernel)
+    rows = []
+    for i in range(out_height):
+        top, bottom = (i * height) // out_height, -((-(i + 1) * height) // out_height)
+        row = []
+        for j in range(out_width):
+            left, right = (j * width) // out_width, -((-(j + 1) * width) // out_width)
+            row.append(input[:, :, top:bottom, left:right].mean(axis=(2, 3)))
+        rows.append(stack(row, axis=-1))
+    return stack(rows, axis=-2)
 
 
 # ----- activations: the Tensor methods, under PyTorch's functional names --------------------------

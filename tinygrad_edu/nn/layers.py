@@ -61,10 +61,18 @@ class Linear(Module):
 
 
 class ReLU(Module):
-    """y = max(x, 0), elementwise."""
+    """y = max(x, 0), elementwise.
+    NOTE: inplace=True is accepted as in PyTorch; the result is a new tensor with the same values."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
 
     def forward(self, x: Tensor) -> Tensor:
         return x.relu()
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class Sigmoid(Module):
@@ -84,63 +92,67 @@ class Tanh(Module):
 class LeakyReLU(Module):
     """y = x if x > 0 else negative_slope · x, elementwise."""
 
-    def __init__(self, negative_slope: float = 0.01):
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
         self.negative_slope = negative_slope
+        self.inplace = inplace  # accepted as in PyTorch; the result is a new tensor (as ReLU)
 
     def forward(self, x: Tensor) -> Tensor:
         return x.leaky_relu(self.negative_slope)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class Softmax(Module):
-    """yᵢ = exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis`` (NumPy's word for PyTorch's dim=, also accepted)."""
+    """yᵢ = exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis`` (NumPy's word for PyTorch's dim=, also accepted).
+    NOTE: nn.Softmax() with no axis takes PyTorch's legacy choice at each call, with its warning:
+    axis 0 for 0/1/3-D input, else axis 1 (F.implicit_softmax_axis); write nn.Softmax(dim=1)."""
 
     def __init__(self, axis: int | None = None, *, dim: int | None = None):
         super().__init__()
-        chosen = axis_or_dim("Softmax", axis, dim)
-        self.axis = -1 if chosen is None else chosen
+        self.axis = axis_or_dim("Softmax", axis, dim)
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.softmax(axis=self.axis)
+        axis = F.implicit_softmax_axis("Softmax", x.ndim) if self.axis is None else self.axis
+        return x.softmax(axis=axis)
 
     def extra_repr(self) -> str:
-        return f"axis={self.axis}"
+        return f"dim={self.axis}"  # as PyTorch prints it
 
 
 class LogSoftmax(Module):
-    """yᵢ = xᵢ − ln Σⱼ exp(xⱼ) along ``axis`` (or PyTorch's dim=)."""
+    """yᵢ = xᵢ − ln Σⱼ exp(xⱼ) along ``axis`` (or PyTorch's dim=); with no axis, as Softmax."""
 
     def __init__(self, axis: int | None = None, *, dim: int | None = None):
         super().__init__()
-        chosen = axis_or_dim("LogSoftmax", axis, dim)
-        self.axis = -1 if chosen is None else chosen
+        self.axis = axis_or_dim("LogSoftmax", axis, dim)
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.log_softmax(axis=self.axis)
+        axis = F.implicit_softmax_axis("LogSoftmax", x.ndim) if self.axis is None else self.axis
+        return x.log_softmax(axis=axis)
 
     def extra_repr(self) -> str:
-        return f"axis={self.axis}"
+        return f"dim={self.axis}"
 
 
 class Dropout(Module):
     """In training, zero each element with probability p and scale the rest by 1/(1 − p);
     in eval() mode, pass the input through unchanged. Masks come from ``generator``."""
 
-    def __init__(self, p: float = 0.5, generator: np.random.Generator | None = None):
+    def __init__(self, p: float = 0.5, inplace: bool = False, generator: np.random.Generator | None = None):
         super().__init__()
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p is a probability and must lie in [0, 1], got {p}")
         self.p = p
+        self.inplace = inplace  # accepted as in PyTorch; the result is a new tensor (as ReLU)
         self.generator = generator  # None: the default generator, at each call
 
     def forward(self, x: Tensor) -> Tensor:
         return F.dropout(x, self.p, self.training, self.generator)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 class Flatten(Module):
@@ -165,7 +177,7 @@ class Flatten(Module):
         return x.flatten(self.start_axis, self.end_axis)
 
     def extra_repr(self) -> str:
-        return f"start_axis={self.start_axis}, end_axis={self.end_axis}"
+        return f"start_dim={self.start_axis}, end_dim={self.end_axis}"  # as PyTorch prints it
 
 
 class Identity(Module):
@@ -173,4 +185,3 @@ class Identity(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return x
-

@@ -1,7 +1,7 @@
 """The losses as modules, as PyTorch writes them: ``criterion = nn.CrossEntropyLoss()``.
 
     criterion = nn.CrossEntropyLoss()
-    loss = criterion(model(images), labels)       # logits (N, C), integer labels (N,)
+    loss = criterion(model(images), labels)       # logits (N, C), integer labels (N,) or probabilities (N, C)
 
 Each module keeps its settings and calls the function of the same name in
 ``nn.functional`` (where the math and its docstring are). ``reduction`` is PyTorch's:

@@ -17,6 +17,10 @@ Parameters and submodules are found by *attribute assignment* (``__setattr__`` r
 name), in definition order, and stay ordinary attributes: a typo such as ``model.fc3`` is an
 AttributeError, never a silent None. Names and state-dict keys follow PyTorch, so a
 ``state_dict()`` from here has the same keys and shapes as the equivalent torch model.
+
+*Buffers* are tensors a module keeps that are not learned by gradient descent, such as
+BatchNorm's running mean: ``self.register_buffer("running_mean", tg.zeros(C))``. They are in
+``state_dict()`` (after each module's parameters, as in PyTorch) but not in ``parameters()``.
 """
 
 from __future__ import annotations
@@ -60,11 +64,15 @@ class Module:
 
     # Set in __init__ (through object.__setattr__); declared here for type checkers.
     _parameters: dict[str, Parameter]
+    _buffers: dict[str, Tensor | None]
+    _non_persistent_buffers: set[str]
     _modules: dict[str, Module]
     training: bool
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "_modules", {})
         object.__setattr__(self, "training", True)
 
@@ -76,7 +84,17 @@ class Module:
                 f"cannot assign {name!r} before Module.__init__() ran: call super().__init__() "
                 f"first in {type(self).__name__}.__init__"
             )
+        if name in self._buffers and not isinstance(value, (Parameter, Module)):
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(
+                    f"cannot assign a {type(value).__name__} to buffer {name!r} of {type(self).__name__}: "
+                    "a buffer holds a Tensor (or None)"
+                )
+            self._buffers[name] = value
+            object.__setattr__(self, name, value)
+            return
         self._parameters.pop(name, None)
+        self._buffers.pop(name, None)
         self._modules.pop(name, None)
         if isinstance(value, Parameter):
             self._parameters[name] = value
@@ -86,8 +104,27 @@ class Module:
 
     def __delattr__(self, name: str) -> None:
         self._parameters.pop(name, None)
+        self._buffers.pop(name, None)
         self._modules.pop(name, None)
         object.__delattr__(self, name)
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Keep ``tensor`` as ``self.<name>``: saved in state_dict() (unless persistent=False), cast
+        by .to(dtype), but not a parameter (no gradient, not in parameters())."""
+        if "_buffers" not in self.__dict__:
+            raise AttributeError(f"cannot register buffer {name!r} before Module.__init__() ran")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"register_buffer({name!r}): expected a Tensor or None, got a {type(tensor).__name__}")
+        if name in self._parameters or name in self._modules:
+            raise KeyError(
+                f"register_buffer({name!r}): {type(self).__name__} already has a parameter or module {name!r}"
+            )
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
+            self._non_persistent_buffers.add(name)
+        object.__setattr__(self, name, tensor)
 
     # ----- running -----------------------------------------------------------------------------
 
@@ -151,10 +188,23 @@ class Module:
         for _, parameter in self.named_parameters(recurse=recurse):
             yield parameter
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (sets ``.grad`` to None, as PyTorch does by default)."""
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """(name, buffer) pairs with dotted names ("0.running_mean"); buffers set to None are skipped."""
+        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        for module_name, module in modules:
+            for name, buffer in module._buffers.items():
+                if buffer is not None:
+                    yield (f"{module_name}.{name}" if module_name else name), buffer
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient before the next backward(): ``.grad`` becomes None (the
+        default, as in PyTorch) or, with set_to_none=False, a tensor of zeros of the parameter's shape."""
         for parameter in self.parameters():
-            parameter.grad = None
+            zero_grad_of(parameter, set_to_none)
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every submodule, then on this module (children first, as PyTorch);
@@ -177,6 +227,9 @@ class Module:
             for parameter in self.parameters():
                 parameter.data = parameter.data.astype(dtype)
                 parameter.grad = None
+            for buffer in self.buffers():
+                if buffer.dtype.kind == "f":  # as PyTorch: counters such as num_batches_tracked stay integers
+                    buffer.data = buffer.data.astype(dtype)
         return self
 
     def float(self) -> Module:
@@ -199,9 +252,25 @@ class Module:
 
     # ----- state dict ----------------------------------------------------------------------------
 
+    def _named_state(self) -> dict[str, Tensor]:
+        """What state_dict() saves: module by module, its parameters, then its persistent buffers."""
+        state: dict[str, Tensor] = {}
+        seen: set[int] = set()
+        for module_name, module in self.named_modules():
+            prefix = f"{module_name}." if module_name else ""
+            for name, parameter in module._parameters.items():
+                if id(parameter) not in seen:
+                    seen.add(id(parameter))
+                    state[prefix + name] = parameter
+            for name, buffer in module._buffers.items():
+                if buffer is not None and name not in module._non_persistent_buffers:
+                    state[prefix + name] = buffer
+        return state
+
     def state_dict(self) -> dict[str, np.ndarray]:
-        """{name: a copy of the parameter's values}, in registration order, e.g. {"0.weight": ...}."""
-        return {name: parameter.data.copy() for name, parameter in self.named_parameters()}
+        """{name: a copy of the values}, in registration order, e.g. {"0.weight": ..., "1.running_mean": ...}:
+        each module's parameters, then its buffers, as PyTorch orders them."""
+        return {name: tensor.data.copy() for name, tensor in self._named_state().items()}
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> dict[str, list[str]]:
         """Copy values from ``state_dict`` into the parameters, in place.
@@ -213,7 +282,7 @@ class Module:
         Nothing is copied unless every check passes.
         """
         values = flatten(state_dict)
-        parameters = dict(self.named_parameters())
+        parameters = self._named_state()  # parameters and buffers
         missing = [name for name in parameters if name not in values]
         unexpected = [name for name in values if name not in parameters]
         problems = []
@@ -277,6 +346,14 @@ class Module:
         if len(lines) == 1 and not child_lines:
             return f"{type(self).__name__}({lines[0]})"
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+def zero_grad_of(parameter: Tensor, set_to_none: bool) -> None:
+    """``parameter.grad = None``, or zeros of its shape (a new tensor: gradients may be shared)."""
+    if set_to_none or parameter.grad is None:
+        parameter.grad = None
+    else:
+        parameter.grad = Tensor(np.zeros_like(parameter.grad.data))
 
 
 def _indent(text: str, spaces: int) -> str:

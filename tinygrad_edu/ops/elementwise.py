@@ -51,6 +51,10 @@ class Add(Function):
     jvp:      ẏ = ȧ + ḃ
     """
 
+    # The text viz prints for ∂y/∂(each input), y the output (tests check it against backward)
+    input_names = ("a", "b")
+    local_derivatives = ("1", "1")
+
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if a.shape != b.shape:
@@ -77,6 +81,10 @@ class Sub(Function):
     backward: ∂L/∂a = ∂L/∂y,  ∂L/∂b = −∂L/∂y
     jvp:      ẏ = ȧ − ḃ
     """
+
+    # The text viz prints for ∂y/∂(each input), y the output (tests check it against backward)
+    input_names = ("a", "b")
+    local_derivatives = ("1", "−1")
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -105,6 +113,10 @@ class Mul(Function):
     backward: ∂L/∂a = ∂L/∂y · b,  ∂L/∂b = ∂L/∂y · a
     jvp:      ẏ = ȧ · b + a · ḃ
     """
+
+    # The text viz prints for ∂y/∂(each input), y the output (tests check it against backward)
+    input_names = ("a", "b")
+    local_derivatives = ("b", "a")
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -137,6 +149,10 @@ class Div(Function):
     backward: ∂L/∂a = ∂L/∂y / b,  ∂L/∂b = −∂L/∂y · a / b²
     jvp:      ẏ = ȧ / b − ḃ · a / b²
     """
+
+    # The text viz prints for ∂y/∂(each input), y the output (tests check it against backward)
+    input_names = ("a", "b")
+    local_derivatives = ("1/b", "−a/b²")
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -171,6 +187,10 @@ class Pow(Function):
     NOTE: ∂L/∂b is only computed when b requires grad (ln a is NaN for a < 0).
     """
 
+    # The text viz prints for ∂y/∂(each input), y the output (tests check it against backward)
+    input_names = ("a", "b")
+    local_derivatives = ("b·a^(b − 1)", "y·log(a)")
+
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if a.shape != b.shape:
@@ -203,6 +223,10 @@ class Maximum(Function):
     jvp:      ẏ = ȧ · [a > b] + ḃ · [b > a]      (at a tie: the mean of ȧ and ḃ)
     NOTE: at a tie the gradient is split in half between a and b, as in PyTorch.
     """
+
+    # The text viz prints for ∂y/∂(each input), y the output (tests check it against backward)
+    input_names = ("a", "b")
+    local_derivatives = ("[a > b] + [a = b]/2", "[b > a] + [a = b]/2")
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -237,6 +261,10 @@ class Where(Function):
     jvp:      ẏ = ȧ if c else ḃ
     """
 
+    # The text viz prints for ∂y/∂(each input), y the output (tests check it against backward)
+    input_names = ("c", "a", "b")
+    local_derivatives = (None, "[c]", "[not c]")
+
     @staticmethod
     def forward(ctx: Context, condition: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         broadcast_shapes(condition.shape, a.shape, b.shape, op="where")
@@ -268,6 +296,10 @@ class Neg(Function):
     jvp:      ẏ = −ẋ
     """
 
+    # The text viz prints for ∂y/∂(each input), y the output (tests check it against backward)
+    input_names = ("x",)
+    local_derivatives = ("−1",)
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
         return -x
@@ -287,6 +319,10 @@ class Exp(Function):
     backward: ∂L/∂x = ∂L/∂y · y        (the output is saved: eˣ is its own derivative)
     jvp:      ẏ = ẋ · y
     """
+
+    # The text viz prints for ∂y/∂(each input), y the output (tests check it against backward)
+    input_names = ("x",)
+    local_derivatives = ("y",)
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
@@ -312,6 +348,10 @@ class Log(Function):
     jvp:      ẏ = ẋ / x
     """
 
+    # The text viz prints for ∂y/∂(each input), y the output (tests check it against backward)
+    input_names = ("x",)
+    local_derivatives = ("1/x",)
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)
@@ -334,6 +374,10 @@ class Sqrt(Function):
     backward: ∂L/∂x = ∂L/∂y / (2y)
     jvp:      ẏ = ẋ / (2y)
     """
+
+    # The text viz prints for ∂y/∂(each input), y the output (tests check it against backward)
+    input_names = ("x",)
+    local_derivatives = ("1/(2·y)",)
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
@@ -360,6 +404,10 @@ class Abs(Function):
     NOTE: |x|'(0) is taken as 0, as in PyTorch.
     """
 
+    # The text viz prints for ∂y/∂(each input), y the output (tests check it against backward)
+    input_names = ("x",)
+    local_derivatives = ("sign(x)",)
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(np.sign(x))
@@ -382,6 +430,10 @@ class Sin(Function):
     backward: ∂L/∂x = ∂L/∂y · cos x
     jvp:      ẏ = ẋ · cos x
     """
+
+    # The text viz prints for ∂y/∂(each input), y the output (tests check it against backward)
+    input_names = ("x",)
+    local_derivatives = ("cos(x)",)
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
@@ -406,6 +458,10 @@ class Cos(Function):
     jvp:      ẏ = −ẋ · sin x
     """
 
+    # The text viz prints for ∂y/∂(each input), y the output (tests check it against backward)
+    input_names = ("x",)
+    local_derivatives = ("−sin(x)",)
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)
@@ -429,6 +485,10 @@ class Clip(Function):
     jvp:      ẏ = ẋ · [low ≤ x ≤ high]
     NOTE: at a bound the gradient passes through, as in PyTorch's clamp.
     """
+
+    # The text viz prints for ∂y/∂(each input), y the output (tests check it against backward)
+    input_names = ("x",)
+    local_derivatives = ("[low ≤ x ≤ high]",)
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, low: float | None = None, high: float | None = None) -> np.ndarray:
@@ -463,6 +523,10 @@ class ReLU(Function):
     multiplies two float arrays about twice as fast as a float array by a bool one.
     """
 
+    # The text viz prints for ∂y/∂(each input), y the output (tests check it against backward)
+    input_names = ("x",)
+    local_derivatives = ("[x > 0]",)
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
         positive = (x > 0).astype(x.dtype)
@@ -486,6 +550,10 @@ class LeakyReLU(Function):
     backward: ∂L/∂x = ∂L/∂y · (1 if x > 0 else α)
     jvp:      ẏ = ẋ · (1 if x > 0 else α)
     """
+
+    # The text viz prints for ∂y/∂(each input), y the output (tests check it against backward)
+    input_names = ("x",)
+    local_derivatives = ("[x > 0] + α·[x ≤ 0]",)
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
@@ -530,6 +598,10 @@ class Sigmoid(Function):
     long before x reaches −ln s).
     """
 
+    # The text viz prints for ∂y/∂(each input), y the output (tests check it against backward)
+    input_names = ("x",)
+    local_derivatives = ("y·(1 − y)",)
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
         lowest, highest, one = _sigmoid_constants(x.dtype)
@@ -559,6 +631,10 @@ class Tanh(Function):
     backward: ∂L/∂x = ∂L/∂y · (1 − y²)
     jvp:      ẏ = ẋ · (1 − y²)
     """
+
+    # The text viz prints for ∂y/∂(each input), y the output (tests check it against backward)
+    input_names = ("x",)
+    local_derivatives = ("1 − y²",)
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:

@@ -22,6 +22,10 @@ class MatMul(Function):
     NOTE: 1-D operands are handled by Tensor.matmul, which reshapes them to matrices first.
     """
 
+    # The text viz prints for what backward sends to each input, g = ∂L/∂y (tests check it against backward)
+    input_names = ("A", "B")
+    gradient_formulas = ("g @ Bᵀ", "Aᵀ @ g")
+
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-2]:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import threads
 from ..autograd import is_grad_enabled
 from ..errors import ShapeError
 from ..function import Context, Function, Gradient
@@ -33,6 +34,10 @@ class Softmax(Function):
     jvp:      ẏᵢ = yᵢ · (ẋᵢ − Σⱼ yⱼ · ẋⱼ)
     """
 
+    # The text viz prints for what backward sends to each input, g = ∂L/∂y (tests check it against backward)
+    input_names = ("x",)
+    gradient_formulas = ("y·(g − Σ(g·y))",)
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axis: int = -1) -> np.ndarray:
         ctx.axis = axis
@@ -58,6 +63,10 @@ class LogSoftmax(Function):
     backward: ∂L/∂xᵢ = ∂L/∂yᵢ − exp(yᵢ) · Σⱼ ∂L/∂yⱼ          (exp(yᵢ) is the softmax)
     jvp:      ẏᵢ = ẋᵢ − Σⱼ exp(yⱼ) · ẋⱼ
     """
+
+    # The text viz prints for what backward sends to each input, g = ∂L/∂y (tests check it against backward)
+    input_names = ("x",)
+    gradient_formulas = ("g − exp(y)·Σ(g)",)
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -99,6 +108,8 @@ class Affine(Function):
                 "(weight.shape[0],) (out_features)"
             )
         ctx.save_for_backward(x, weight)
+        if threads.pending and x.size * weight.shape[0] >= threads.SMALL_WORK:  # the first large product:
+            threads.choose_for_product(x.size * weight.shape[0])  # the library chooses BLAS threads (threads.py)
         y = x @ weight.T
         y += bias
         return y
@@ -163,6 +174,10 @@ class CrossEntropy(Function):
     the gradient keeps that memory order, in which the bias gradient of the layer before is also
     a fast sum.
     """
+
+    # The text viz prints for what backward sends to each input, g = ∂L/∂y (tests check it against backward)
+    input_names = ("x", "t")
+    gradient_formulas = ("(softmax(x) − (1 − ε)·onehot(t) − ε/C)·g/N", None)
 
     @staticmethod
     def forward(
@@ -242,6 +257,10 @@ class BinaryCrossEntropy(Function):
     NOTE: the logs are clamped at −100 and the denominator at 10⁻¹², as in PyTorch, so
     p = 0 or p = 1 give a finite loss and a finite gradient. Reduction is left to the caller.
     """
+
+    # The text viz prints for what backward sends to each input, g = ∂L/∂y (tests check it against backward)
+    input_names = ("p", "t")
+    gradient_formulas = ("g·(p − t)/(p·(1 − p))", "g·(log(1 − p) − log(p))")
 
     @staticmethod
     def forward(ctx: Context, probabilities: np.ndarray, targets: np.ndarray) -> np.ndarray:

@@ -41,6 +41,10 @@ class Sum(Function):
     broadcasting already lines up (4,) with (3, 4), and a scalar with anything.
     """
 
+    # The text viz prints for what backward sends to each input, g = ∂L/∂y (tests check it against backward)
+    input_names = ("x",)
+    gradient_formulas = ("g",)
+
     @staticmethod
     def forward(
         ctx: Context, x: np.ndarray, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
@@ -74,6 +78,10 @@ class Max(Function):
     jvp:      ẏ = Σᵢ ẋᵢ · [xᵢ = y] / (number of maxima)      (the mean of ẋ over the maxima)
     NOTE: ties share the gradient equally, as in PyTorch's amax.
     """
+
+    # The text viz prints for what backward sends to each input, g = ∂L/∂y (tests check it against backward)
+    input_names = ("x",)
+    gradient_formulas = ("g·[x = y]/n",)
 
     @staticmethod
     def forward(

@@ -1,4 +1,4 @@
-"""Optimizer: the base class of SGD, Adam and AdamW (PyTorch's design, NumPy's arithmetic).
+"""Optimizer: the base class of SGD, Adam, AdamW, RMSprop and Adagrad (PyTorch's design, NumPy's arithmetic).
 
     optimizer = tg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     for x, y in batches:
@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import enable_grad
+from ..nn.module import zero_grad_of
 from ..serialization import unflatten
 from ..tensor import Tensor
 
@@ -64,11 +65,12 @@ class Optimizer:
             already.add(id(param))
         self.param_groups.append({**self.defaults, **group, "params": params})
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (``.grad = None``), before the next backward()."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient before the next backward(): ``.grad = None`` (the
+        default, as in PyTorch) or, with set_to_none=False, a tensor of zeros of the parameter's shape."""
         for group in self.param_groups:
             for param in group["params"]:
-                param.grad = None
+                zero_grad_of(param, set_to_none)
 
     def step(self, closure: Callable[[], Tensor] | None = None) -> Tensor | None:
         """Update every parameter that has a gradient. ``closure`` (optional) recomputes the loss."""

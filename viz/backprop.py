@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_edu import BackwardStep, Tensor, backward_steps
+from tinygrad_edu import BackwardStep, Context, Tensor, backward_steps
 
 from .captions import Line, all_local_values, gradient_symbol, step_lines, sum_line, values_inline
 from .escape import graphviz_tooltip
@@ -188,12 +188,14 @@ class _Walk:
                 self.uses[tail] = self.uses.get(tail, 0) + 1
         self.drawings: dict[tuple, Any] = {}  # each node's and edge's drawings, shared by the pictures
         # Every value node: (tensor, node id, kind, the op drawn on top of it and its Context, or None).
-        made_by = {structure.value_id(output): (op_node, ctx) for op_node, ctx, output in structure.ops}
-        self.nodes = [
-            (tensor, structure.value_id(tensor), structure.kinds[structure.value_id(tensor)])
-            + made_by.get(structure.value_id(tensor), (None, None))
-            for tensor in structure.values
-        ]
+        made_by: dict[str, tuple[str | None, Context | None]] = {
+            structure.value_id(output): (op_node, ctx) for op_node, ctx, output in structure.ops
+        }
+        self.nodes: list[tuple[Tensor, str, str, str | None, Context | None]] = []
+        for tensor in structure.values:
+            node_id = structure.value_id(tensor)
+            op_node, ctx = made_by.get(node_id, (None, None))
+            self.nodes.append((tensor, node_id, structure.kinds[node_id], op_node, ctx))
         self.outputs = {op_node: structure.value_id(output) for op_node, _, output in structure.ops}
         # The edges drawn (input -> the op's output box; op -> output is inside the box), and by op.
         self.edges = [(tail, head, position) for tail, head, position in structure.edges if position is not None]
@@ -327,10 +329,10 @@ class _Walk:
             picture.nodes[node_id] = self.drawings[key]
         # The edges: the inputs of the op being differentiated turn red, and back when it is done.
         if focus is None or self.last is None:
-            slots = range(len(self.edges))
+            slots = list(range(len(self.edges)))
             picture.edges = [()] * len(self.edges)  # type: ignore[list-item]
         else:
-            slots = self.op_edges.get(self.last_op, []) + self.op_edges[focus["op"]]
+            slots = self.op_edges.get(self.last_op or "", []) + self.op_edges[focus["op"]]
             picture.edges = list(self.last.edges)
         for slot in slots:
             tail, head, input_position = self.edges[slot]

@@ -372,7 +372,7 @@ def second_order_roots(program: Program) -> list[tg.Tensor]:
     gradients = tg.grad(program.output, leaves, create_graph=True)
     for leaf, gradient in zip(leaves, gradients):
         gradient.name = f"∂{program.output_name}/∂{leaf.name}"
-    roots = [gradient for gradient in gradients if gradient.requires_grad]
+    roots = [gradient for gradient in gradients if gradient is not None and gradient.requires_grad]
     title = "; ".join(program.statements)
     if not roots:
         raise ValueError(

@@ -87,9 +87,9 @@ def dot_source_to_file(source: str, path: str | Path) -> Path:
 def dot_source_to_files(source: str, paths: Sequence[str | Path]) -> list[Path]:
     """Render DOT text to several files (``graph.svg``, ``graph.png``) with one layout: one run of
     ``dot`` with an output per file (-Tsvg -o graph.svg -Tpng -o graph.png)."""
-    paths = [Path(path) for path in paths]
+    files = [Path(path) for path in paths]
     arguments = ["dot"]
-    for path in paths:
+    for path in files:
         file_format = path.suffix.lstrip(".").lower()
         if file_format not in ("svg", "png", "pdf", "jpg", "jpeg"):
             raise ValueError(f"cannot tell the picture format from {path.name!r}: end the name with .svg, .png or .pdf")
@@ -99,4 +99,4 @@ def dot_source_to_files(source: str, paths: Sequence[str | Path]) -> list[Path]:
         subprocess.run(arguments, input=source.encode("utf-8"), capture_output=True, check=True)
     except FileNotFoundError:
         raise GraphvizNotFoundError() from None
-    return paths
+    return files

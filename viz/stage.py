@@ -142,11 +142,11 @@ class Stage:
                 for position, edge in enumerate(picture.edges):
                     number = by_identity.get(id(edge))
                     if number is None:
-                        key = (position, tuple(edge[2].items()))
-                        if key not in by_content:
-                            by_content[key] = len(nodes) + len(edge_keys)
-                            edge_keys.append(key)
-                        number = by_identity[id(edge)] = by_content[key]
+                        edge_key = (position, tuple(edge[2].items()))
+                        if edge_key not in by_content:
+                            by_content[edge_key] = len(nodes) + len(edge_keys)
+                            edge_keys.append(edge_key)
+                        number = by_identity[id(edge)] = by_content[edge_key]
                     shown[id(picture)].append(number)
             edges = [(position, dict(attributes)) for position, attributes in edge_keys]
             self._drawings = (nodes, edges, shown)
@@ -202,7 +202,7 @@ class Stage:
         """{'sizes': id -> (w, h) inches, 'positions': id -> 'x,y', 'edges': [pos], 'rankdir': ...}."""
         if self._layout is None:
             sizes = self._node_sizes()
-            directions = (self.rankdir,)
+            directions: tuple[str, ...] = (self.rankdir,)
             if self.rankdir == "auto":  # dot can take minutes on a large graph laid out top to bottom
                 directions = ("LR", "TB") if len(self.pictures[0].nodes) <= AUTO_DIRECTION_NODES else ("LR",)
             candidates = [self._place(sizes, direction) for direction in directions]

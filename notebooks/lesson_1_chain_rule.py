@@ -159,9 +159,9 @@ for leaf in (a, b, c):
 # ## The player
 #
 # The same frames as a player, right here in the notebook: click inside it, then step with the
-# arrow keys or the buttons. Press **P** for predict mode: each step first asks the question (the
-# gradient arriving and the local derivative) and shows the answer on the next key press, so the
-# class can call out the number before it appears. `viz.player(L)` makes one from any output.
+# arrow keys or the buttons. Press **P** for predict mode: each step first asks for its local
+# derivative, then for what each input receives, and answers on the next key press, so the
+# class can work out each number before it appears. `viz.player(L)` makes one from any output.
 # From a terminal, the same page for any formula:
 #
 # ```

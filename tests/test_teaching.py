@@ -114,3 +114,26 @@ def test_environment_variable_turns_it_on():
     env["TINYGRAD_EDU_TEACHING"] = "0"
     off = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert on.stdout.strip() == "1" and off.stdout.strip() == "0"
+
+
+def test_a_bare_call_switches_the_mode_and_a_block_or_decorator_restores_it():
+    from tinygrad_edu import teaching
+
+    before = teaching._enabled
+    try:
+        tg.teaching_mode(False)
+        tg.teaching_mode()  # as the README writes it, in a notebook cell: on from here on
+        assert teaching._enabled
+        with tg.teaching_mode(False):
+            assert not teaching._enabled
+        assert teaching._enabled
+        tg.teaching_mode(False)
+        assert not teaching._enabled
+
+        @tg.teaching_mode()
+        def inside() -> bool:
+            return teaching._enabled
+
+        assert not teaching._enabled and inside() and not teaching._enabled
+    finally:
+        tg.teaching_mode(before)

@@ -256,9 +256,15 @@ def test_every_pinned_edge_runs_between_its_own_two_nodes():
 
     edges = re.findall(r'^\s*(t\d+) -> (t\d+) \[.*?pos="([^"]+)"', source, flags=re.MULTILINE)
     assert len(edges) == 9
+    backwards = 0
     for tail, head, path in edges:
-        points = [tuple(map(float, point.split(","))) for point in path.replace("e,", "").split()]
-        assert near(points[0], boxes[head]) and near(points[1], boxes[tail]), (tail, head)
+        points = [tuple(map(float, point.split(","))) for point in path.replace("e,", "").replace("s,", "").split()]
+        if path.startswith("s,"):  # a gradient edge: its arrow points back at the tail (the input)
+            backwards += 1
+            assert near(points[0], boxes[tail]) and near(points[-1], boxes[head]), (tail, head)
+        else:
+            assert near(points[0], boxes[head]) and near(points[1], boxes[tail]), (tail, head)
+    assert backwards == 2  # the step differentiates x1·w1 + x2·w2 + b: its two inputs receive
 
 
 def test_the_question_hides_what_the_step_sends():

@@ -32,7 +32,7 @@ def test_cli_writes_the_stepper(tmp_path):
     frames = sorted(tmp_path.glob("frame-*.svg"))
     assert [path.name for path in frames] == [f"frame-{i:03d}.svg" for i in range(6)]  # forward, 4 ops, end
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert page.count("<svg") == 2  # the picture, and the drawings the other steps swap in
+    assert page.count("<svg") == 6 + 4  # every frame, and the predict-mode question of each step
     assert "index.html" in result.stdout
 
 
@@ -105,7 +105,9 @@ def test_cli_leading_minus_and_a_program_with_statements(tmp_path):
     result = run_viz(program, "--values", "w1=0.5,x1=1,w2=-1,x2=2,b=0.1,y=1", "--out", str(tmp_path / "neuron"))
     assert result.returncode == 0, result.stderr
     page = (tmp_path / "neuron" / "index.html").read_text(encoding="utf-8")
-    assert "Backpropagation through z = w1*x1 + w2*x2 + b; p = sigmoid(z); L = -(y*log(p)" in page
+    assert "Backpropagation through L = -(y*log(p)" in page  # the title: the output's statement
+    for statement in ("<code>z = w1*x1 + w2*x2 + b</code>", "<code>p = sigmoid(z)</code>", "<code>L = -(y*log(p)"):
+        assert statement in page  # and every statement on the page
     for name in (">z<", ">p<", ">L<", ">w1<"):
         assert name in page.replace("<B>", ">").replace("</B>", "<")
 
@@ -206,3 +208,46 @@ def test_a_full_standard_output_is_one_line_and_exit_1(tmp_path):
     assert result.stderr.strip().splitlines() == [
         "python -m viz: error: could not write to standard output: No space left on device"
     ]
+
+
+# ----- --constants ------------------------------------------------------------------------------------
+
+PERCEPTRON = "h = tanh(w*x + b); E = (h - t)**2"
+
+
+def test_constants_get_no_gradient_and_are_drawn_as_data(tmp_path, capsys):
+    from viz.expression import build
+    from viz.graph import graph_structure
+
+    program = build(PERCEPTRON, "w=0.5,b=0,x=2,t=1", constants=["x", "t"])
+    assert list(program.leaves) == ["w", "b"] and list(program.constants) == ["x", "t"]
+    assert not any(tensor.requires_grad for tensor in program.constants.values())
+    program.output.backward()
+    assert program.constants["x"].grad is None and program.leaves["w"].grad is not None
+    structure = graph_structure(program.output)
+    kinds = {structure.display_name(tensor): structure.kinds[structure.value_id(tensor)] for tensor in structure.values}
+    assert kinds["x"] == kinds["t"] == "constant" and kinds["w"] == "parameter"
+    # as in Python: the same graph built by hand with requires_grad=False gives the same gradient
+    import numpy as np
+
+    import tinygrad_edu as tg
+
+    w, b = (tg.Tensor(np.array(v), requires_grad=True) for v in (0.5, 0.0))
+    x, t = (tg.Tensor(np.array(v)) for v in (2.0, 1.0))
+    ((w * x + b).tanh() - t).pow(2).backward()
+    assert program.leaves["w"].grad.item() == pytest.approx(w.grad.item())
+
+
+@pytest.mark.parametrize(
+    "constants, words",
+    [
+        ("x,q", "--constants: expected inputs of the program (w, b, t, x), got 'q'"),
+        ("x,,t", "--constants: expected input names separated by commas"),
+        ("w,b,x,t", "--constants: every input is a constant"),
+    ],
+)
+def test_bad_constants_are_one_line_and_exit_2(tmp_path, capsys, constants, words):
+    code = main([PERCEPTRON, "--values", "w=0.5,b=0,x=2,t=1", "--constants", constants, "--out", str(tmp_path / "o")])
+    error = capsys.readouterr().err
+    assert code == 2 and words in error and error.count("\n") == 1
+    assert not (tmp_path / "o").exists()  # checked before anything is made

@@ -40,7 +40,7 @@ def test_repr_html_is_the_whole_page_in_an_iframe_that_fetches_nothing():
     page = html.unescape(source)
     assert page == player.html()
     assert page.startswith("<!DOCTYPE html>") and 'data-predict="true"' in page
-    assert page.count("<svg") == 2  # the picture, and the drawings the other frames swap in
+    assert page.count("<svg") == 4 + 2  # 4 frames and the questions of the 2 steps
     assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", page)  # nothing fetched
     assert "@import" not in page and "url(http" not in page
     assert 'addEventListener("keydown"' in page
@@ -90,3 +90,42 @@ def test_the_command_line_opens_the_player_in_predict_mode(tmp_path):
     assert 'data-predict="false"' in (viz.export_stepper(viz.backprop_frames(example()), tmp_path / "plain")).read_text(
         encoding="utf-8"
     )
+
+
+def test_the_title_and_the_program_are_the_users_statements():
+    x = tg.Tensor(np.array(2.0), requires_grad=True, name="x")
+    t = tg.Tensor(np.array(1.0), name="t")
+    h = (x * 3.0).tanh()
+    h.name = "h"
+    loss = (h - t) ** 2
+    loss.name = "E"
+    player = viz.player(loss)
+    assert player.title == "Backpropagation through E = (h − t)²"  # the formula, not only its name
+    assert player.program == ["h = tanh(x·3)", "E = (h − t)²"]
+
+
+@pytest.mark.needs_dot
+def test_running_the_same_cell_again_works_and_says_what_grad_holds():
+    a = tg.Tensor(np.array(2.0), requires_grad=True, name="a")
+    loss = (a * a).tanh()
+    loss.name = "L"
+    first = viz.backprop_frames(loss)
+    again = viz.backprop_frames(loss)  # the notebook cell run a second time
+    player = viz.player(loss)  # and a player from the same cell
+    assert [frame.caption for frame in again[:-1]] == [frame.caption for frame in first[:-1]]
+    gradient = 4 * (1 - np.tanh(4.0) ** 2)
+    assert f"∂L/∂a = {gradient:.4g}" in again[-1].caption  # this walk's own total, not the sum in .grad
+    np.testing.assert_allclose(a.grad.data, 3 * gradient)
+    assert "this walk added to a .grad left by an earlier one" in player.frames[-1].caption
+    assert "added to a .grad" not in first[-1].caption
+
+
+def test_a_graph_freed_by_backward_says_what_to_do():
+    a = tg.Tensor(np.array(2.0), requires_grad=True, name="a")
+    loss = a * a
+    loss.name = "L"
+    loss.backward()
+    with pytest.raises(tg.BackwardError) as error:
+        viz.backprop_frames(loss)
+    message = str(error.value)
+    assert "L.backward() frees it" in message and "compute L again" in message and "first backward" not in message

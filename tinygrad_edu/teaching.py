@@ -1,9 +1,16 @@
 """Teaching mode: warnings for the mistakes everyone makes once.
 
-Off by default (the checks cost time); turn it on for a block, a function, or a whole run:
+Off by default (the checks cost time); turn it on for a block, a function, from here on,
+or a whole run:
 
-    with tg.teaching_mode():
+    with tg.teaching_mode():          # inside the block only
         ...
+
+    @tg.teaching_mode()               # while the function runs
+    def train(): ...
+
+    tg.teaching_mode()                # a bare call (a notebook cell): on from here on;
+    tg.teaching_mode(False)           # and off again
 
     TINYGRAD_EDU_TEACHING=1 python my_script.py
 
@@ -21,8 +28,9 @@ import os
 import sys
 import warnings
 import zlib
+from collections.abc import Callable
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -32,19 +40,38 @@ if TYPE_CHECKING:
     from .function import Context
     from .tensor import Tensor
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
 _enabled = os.environ.get("TINYGRAD_EDU_TEACHING", "") not in ("", "0")
 
 
 class teaching_mode(contextlib.ContextDecorator):
-    """Turn teaching warnings on (or off, with ``teaching_mode(False)``) inside a block."""
+    """Turn teaching warnings on (or off, with ``teaching_mode(False)``).
+
+    Like ``torch.set_grad_enabled``: the call itself switches the mode, so a bare
+    ``tg.teaching_mode()`` leaves it on; used in a ``with`` block the mode before the call
+    comes back at the end of the block, and used as a decorator the mode is switched only
+    while the decorated function runs.
+    """
 
     def __init__(self, mode: bool = True):
-        self.mode = mode
+        global _enabled
+        self.mode = bool(mode)
+        self._before_call = _enabled
+        self._fresh = True  # made but not entered yet: the mode before the call is _before_call
         self._previous: list[bool] = []
+        _enabled = self.mode
+
+    def __call__(self, function: _F) -> _F:
+        global _enabled
+        if self._fresh:  # a decorator: switch only while the function runs
+            _enabled, self._fresh = self._before_call, False
+        return super().__call__(function)
 
     def __enter__(self) -> None:
         global _enabled
-        self._previous.append(_enabled)
+        self._previous.append(self._before_call if self._fresh else _enabled)
+        self._fresh = False
         _enabled = self.mode
 
     def __exit__(self, *exc_info: object) -> None:

@@ -44,8 +44,9 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu import BackwardStep, Context, Tensor, backward_steps
+from tinygrad_edu.errors import BackwardError
 
-from .captions import Line, all_local_values, gradient_symbol, step_lines, sum_line, values_inline
+from .captions import LOCAL, SENT, SHOWN, Line, all_local_values, gradient_symbol, step_lines, sum_line, values_inline
 from .escape import graphviz_tooltip
 from .graph import GraphStructure, graph_structure
 from .labels import (
@@ -76,6 +77,9 @@ class Frame:
     lines        the explanation line by line (``Line.text``, ``.answer``, ``.kind``: see the module)
     picture      what the frame draws; ``question`` is the same with this step's answers as "?"
     highlighted  node id of the op being differentiated ("op3"), None in the first and last frame
+    questions    what predict mode asks, in turn: one Line per level the lines hide (``Line.asks``)
+    focus        the value nodes a player too small for the whole graph shows first: the op's
+                 output and inputs (the outputs in the first frame)
     step         the engine's BackwardStep, None in the first and last frame
     """
 
@@ -86,8 +90,10 @@ class Frame:
     picture: Picture
     stage: Stage
     lines: list[Line] = field(default_factory=list)
+    questions: list[Line] = field(default_factory=list)
     question: Picture | None = None
     highlighted: str | None = None
+    focus: tuple[str, ...] = ()
     step: BackwardStep | None = None
     _svg: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -145,21 +151,35 @@ class Frame:
 
 def backprop_frames(
     loss: Tensor,
-    retain_graph: bool | None = None,
+    retain_graph: bool = True,
     show_values: bool = True,
     rankdir: str = "auto",
 ) -> list[Frame]:
     """Run ``loss``'s backward through ``tinygrad_edu.backward_steps`` and draw every step.
 
     This *is* the backward pass: afterwards each leaf's ``.grad`` holds its gradient, as
-    after ``loss.backward()`` (pass ``retain_graph=True`` to go back through the graph
-    again later). Returns (number of ops visited) + 2 frames: the forward pass, one per step,
+    after ``loss.backward(retain_graph=True)``. The graph is kept, so running the same
+    notebook cell again works (the leaves' ``.grad`` then add up, as after a second
+    ``backward``; the last frame says so); ``retain_graph=False`` frees it.
+    Returns (number of ops visited) + 2 frames: the forward pass, one per step,
     and the end. ``rankdir`` "auto" lays the graph out left to right or top to bottom,
     whichever fills a wide screen better.
     """
     structure = graph_structure(loss)
     local = all_local_values([(ctx, output) for _, ctx, output in structure.ops])  # before backward frees them
-    steps = [step for step in backward_steps(loss, retain_graph=retain_graph) if structure.is_drawn(step.ctx)]
+    try:
+        steps = [step for step in backward_steps(loss, retain_graph=retain_graph) if structure.is_drawn(step.ctx)]
+    except BackwardError as error:
+        if "freed" not in str(error):
+            raise
+        name = structure.display_name(loss)
+        call = f"{name}.backward" if name.isidentifier() else "backward"
+        name = name if name.isidentifier() else "the output"
+        raise BackwardError(
+            f"the graph of {name} was freed by an earlier backward() ({call}() frees it): "
+            f"compute {name} again (run the cell that builds it) and make the frames from the new "
+            f"one, or call {call}(retain_graph=True) where you need both"
+        ) from None
     walk = _Walk(structure, show_values, local)
     total = len(steps) + 2
     drafts: list[dict[str, Any]] = [walk.forward_frame(total)]
@@ -182,6 +202,7 @@ class _Walk:
         self.contributions: dict[str, list[np.ndarray]] = {}
         self.complete: dict[str, np.ndarray] = {}  # upstream gradients of outputs already visited
         self.done_ops: set[str] = set()
+        self.arrived: dict[str, int] = {}  # node -> how many gradients the current step sends it
         self.uses: dict[str, int] = {}  # value node -> how many inputs of drawn ops it fills
         for tail, _, position in structure.edges:
             if position is not None:
@@ -218,7 +239,9 @@ class _Walk:
         lines.append(
             Line(f"next: ∂{self.root_name}/∂(every node), one op at a time, from {self.root_name} back to the leaves")
         )
-        return self._draft("forward pass", f"Step 0 of {total - 1}", lines, self._picture())
+        draft = self._draft("forward pass", f"Step 0 of {total - 1}", lines, self._picture())
+        draft["focus"] = tuple(self.structure.value_id(root) for root in self.structure.roots)
+        return draft
 
     def step_frame(self, step: BackwardStep, number: int, total: int) -> dict[str, Any]:
         structure = self.structure
@@ -235,41 +258,67 @@ class _Walk:
                 receiving.append(node)
         names = [self.name(parent) for parent in step.inputs]
         lines = step_lines(step, names, self.name(step.output), self.root_name, self.local.get(id(step.ctx)))
-        for node in dict.fromkeys(receiving):
+        self.arrived = {node: receiving.count(node) for node in receiving}
+        for node in self.arrived:
             parts = self.contributions[node]
             if len(parts) >= 2:
                 tensor = structure.values[int(node[1:])]
                 uses = self.uses.get(node, len(parts))
                 used = "twice" if uses == 2 else f"{uses} times"
-                sum_text = sum_line(self.name(tensor), parts, self.root_name, complete=len(parts) >= uses)
-                words = f"{self.name(tensor)} is used {used}: {sum_text.text}"
-                lines.append(Line(words, sum_text.answer, kind="adds"))
+                complete = len(parts) >= uses
+                sum_text = sum_line(self.name(tensor), parts, self.root_name, complete, new=self.arrived[node])
+                lines.append(Line.of((f"{self.name(tensor)} is used {used}: ", SHOWN), *sum_text.pieces, kind="adds"))
+        questions = self._questions(lines, [self.name(structure.values[int(node[1:])]) for node in self.arrived])
         focus = {"op": current_op, "output": output_node, "receiving": receiving, "step": step}
         answer = self._picture(focus)
         question = self._picture(focus, hide=set(receiving))
         symbol = op_symbol(step.ctx)
         heading = f"backward through {symbol}"
         draft = self._draft(heading, f"Step {number} of {total - 1}", lines, answer, question)
-        draft.update(highlighted=current_op, step=step)
+        inputs = [structure.value_id(parent) for parent in step.inputs]
+        draft.update(
+            highlighted=current_op, step=step, focus=tuple(dict.fromkeys([output_node, *inputs])), questions=questions
+        )
         self.done_ops.add(current_op)
         return draft
+
+    def _questions(self, lines: list[Line], receivers: list[str]) -> list[Line]:
+        """What predict mode asks, one question per level the lines hide (see ``page``)."""
+        levels = set().union(*(line.levels for line in lines))
+        receivers_text = " and ".join(dict.fromkeys(receivers))
+        questions = []
+        if LOCAL in levels:
+            words = "is the local derivative" if len(set(receivers)) == 1 else "are the local derivatives"
+            questions.append(Line.of((f"first: what {words} for {receivers_text}?", SHOWN), asks=LOCAL))
+        if SENT in levels:
+            then = "so " if LOCAL in levels else ""
+            verb = "does" if len(set(receivers)) == 1 else "do"
+            questions.append(Line.of((f"{then}what {verb} {receivers_text} receive?", SHOWN), asks=SENT))
+        return questions
 
     def final_frame(self, steps: int, total: int) -> dict[str, Any]:
         leaves = [
             tensor
             for tensor in self.structure.values
-            if self.structure.kinds[self.structure.value_id(tensor)] == "parameter" and tensor.grad is not None
+            if self.structure.kinds[self.structure.value_id(tensor)] == "parameter"
+            and tensor.grad is not None
+            and self.structure.value_id(tensor) in self.contributions
         ]
         done = f"done after {steps} step{'' if steps == 1 else 's'}"
         if leaves:
+            totals = {id(leaf): self._total(self.structure.value_id(leaf)) for leaf in leaves}
             grads = ", ".join(
-                f"{gradient_symbol(self.name(leaf), self.root_name)} = {values_inline(leaf.grad.data)}"
+                f"{gradient_symbol(self.name(leaf), self.root_name)} = {values_inline(totals[id(leaf)])}"
                 for leaf in leaves
             )
-            lines = [
-                Line(f"{done}: every leaf holds its gradient: {grads}"),
-                Line("the same numbers loss.backward() leaves in .grad"),
-            ]
+            lines = [Line(f"{done}: every leaf holds its gradient: {grads}")]
+            held_grads = {id(leaf): np.asarray(leaf.grad.data if leaf.grad is not None else 0.0) for leaf in leaves}
+            earlier = [leaf for leaf in leaves if not np.allclose(held_grads[id(leaf)], totals[id(leaf)])]
+            if earlier:  # the cell ran before: backward adds to .grad
+                held = ", ".join(f"{self.name(leaf)}.grad = {values_inline(held_grads[id(leaf)])}" for leaf in earlier)
+                lines.append(Line(f"but {held}: this walk added to a .grad left by an earlier one (zero it first)"))
+            else:
+                lines.append(Line("the same numbers loss.backward() leaves in .grad"))
         else:
             lines = [Line(f"{done}: no leaf requires grad, so no .grad was filled")]
         return self._draft(
@@ -291,7 +340,7 @@ class _Walk:
         """One frame's picture: a box per value, the op that made it drawn on top of it.
 
         Edges run from each input straight to the op's output box; the edges of the op being
-        differentiated turn red (what it sends back travels along them).
+        differentiated turn red and point back to the inputs (what it sends travels along them).
         """
         receiving = set(focus["receiving"]) if focus else set()
         picture = Picture()
@@ -338,7 +387,8 @@ class _Walk:
             tail, head, input_position = self.edges[slot]
             red = bool(focus and head == focus["op"] and focus["step"].grad_inputs[input_position] is not None)
             if (slot, red) not in self.drawings:
-                attributes = {"color": GRADIENT_COLOUR, "penwidth": "4"} if red else {}
+                # the flow: back to the input
+                attributes = {"color": GRADIENT_COLOUR, "penwidth": "4", "dir": "back"} if red else {}
                 self.drawings[(slot, red)] = (tail, self.outputs[head], attributes)
             picture.edges[slot] = self.drawings[(slot, red)]
         if not hide:
@@ -347,9 +397,16 @@ class _Walk:
             self.last_op = focus["op"] if focus else None
         return picture
 
+    def _total(self, node_id: str) -> np.ndarray:
+        """∂L/∂node as far as the walk has come: the sum of what arrived."""
+        return np.sum(np.stack([np.asarray(part, dtype=np.float64) for part in self.contributions[node_id]]), 0)
+
     def _gradient_rows(self, node_id: str, hidden: bool) -> list[str]:
         """The gradient rows of a value node as far as the walk has come."""
         parts = self.contributions.get(node_id)
+        if parts and hidden and self.arrived.get(node_id, 0) >= 2:  # e·e: both slots send to e, both hidden
+            new = self.arrived[node_id]
+            parts = parts[:-new] + [np.sum(np.stack([np.asarray(part, np.float64) for part in parts[-new:]]), 0)]
         if parts:
             total = np.sum(np.stack([np.asarray(part, dtype=np.float64) for part in parts]), 0)
             return gradient_html(total, parts, hidden=hidden)

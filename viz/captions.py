@@ -41,26 +41,58 @@ from .names import apply_text, format_number, index_text, wrap
 #   "note"      anything else (what the step is, what happens next)
 
 
+SHOWN, LOCAL, SENT = 0, 1, 2  # what predict mode reveals in turn: a Line's pieces carry one each
+
+
 @dataclass(frozen=True)
 class Line:
-    """One line of a step's explanation.
+    """One line of a step's explanation, as pieces that predict mode reveals in turn.
 
     text     the line, up to its answer
     answer   the number predict mode hides at first ("" for none)
     kind     "upstream", "local", "sends", "adds", "tangent" or "note" (see above)
+    pieces   (text, level) in order. SHOWN is always on screen; LOCAL (the local derivative,
+             formula and value, wherever it appears) is "?" while predict mode asks for it;
+             SENT (what an input receives, and every sum it enters) is "?" until the answer.
+             ``Line(text, answer)`` is (text, SHOWN), (answer, SENT); ``Line.of`` takes pieces.
+    asks     0 for a line of the explanation; LOCAL or SENT for a question, on screen only
+             while predict mode asks it
     """
 
     text: str
     answer: str = ""
     kind: str = "note"
+    pieces: tuple[tuple[str, int], ...] = ()
+    asks: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.pieces:
+            pieces = ((self.text, SHOWN), (self.answer, SENT)) if self.answer else ((self.text, SHOWN),)
+            object.__setattr__(self, "pieces", pieces)
+
+    @staticmethod
+    def of(*pieces: tuple[str, int], kind: str = "note", asks: int = 0) -> Line:
+        """The line made of ``pieces``; its ``answer`` is the last piece if that one is SENT."""
+        last_sent = bool(pieces) and pieces[-1][1] == SENT
+        text = "".join(piece for piece, _ in (pieces[:-1] if last_sent else pieces))
+        return Line(text, pieces[-1][0] if last_sent else "", kind, tuple(pieces), asks)
 
     @property
     def full(self) -> str:
-        return self.text + self.answer
+        return "".join(piece for piece, _ in self.pieces)
+
+    def shown(self, revealed: int) -> str:
+        """The line while predict mode has revealed up to level ``revealed``: the rest is "?"."""
+        return "".join(piece if level <= revealed else "?" for piece, level in self.pieces)
 
     @property
     def question(self) -> str:
-        return self.text + ("?" if self.answer else "")
+        return self.shown(SHOWN)
+
+    @property
+    def levels(self) -> set[int]:
+        """The levels this line hides (LOCAL, SENT), none for a line that hides nothing."""
+        return {level for _, level in self.pieces if level != SHOWN}
 
 
 # ----- numbers -------------------------------------------------------------------------------------
@@ -191,12 +223,14 @@ def local_line(
             terms.append(substitute(formula_of_slot, letters))
     formula = " + ".join(terms)
     expression = apply_text(ctx, names)
-    text = f"local derivative: ∂{wrap(output_name)}/∂{wrap(names[slots[0]])} = {formula}"
+    pieces = [(f"local derivative: ∂{wrap(output_name)}/∂{wrap(names[slots[0]])} = ", SHOWN)]
     if value is not None and formula != values_inline(value):
-        text += f" = {values_inline(value)}"
+        pieces.append((f"{formula} = {values_inline(value)}", LOCAL))
+    else:
+        pieces.append((formula, LOCAL))
     if expression != output_name:
-        text += f", where {output_name} = {expression}"
-    return formula, Line(text, kind="local")
+        pieces.append((f", where {output_name} = {expression}", SHOWN))
+    return formula, Line.of(*pieces, kind="local")
 
 
 def step_lines(
@@ -236,12 +270,12 @@ def step_lines(
                     value = value + local_of_slot
             formula, line = local_line(ctx, slots, names, output_name, value)
             lines.append(line)
-            text = f"{receiver} receives {upstream_symbol} · {signed(wrap(formula))}"
+            pieces = [(f"{receiver} receives {upstream_symbol} · ", SHOWN), (signed(wrap(formula)), LOCAL)]
             if np.shape(sent) == np.shape(upstream):
-                text += f" = {signed(values_inline(upstream))} · {signed(values_inline(value))}"
+                pieces += [(f" = {signed(values_inline(upstream))} · ", SHOWN), (signed(values_inline(value)), LOCAL)]
             else:
-                text += " added over the copies broadcasting made"
-            lines.append(Line(text + " = ", values_inline(sent), kind="sends"))
+                pieces.append((" added over the copies broadcasting made", SHOWN))
+            lines.append(Line.of(*pieces, (" = ", SHOWN), (values_inline(sent), SENT), kind="sends"))
             continue
         formulas = gradient_formulas(function)
         sent_formula = formulas[position] if formulas is not None else None
@@ -312,11 +346,15 @@ def _matmul_line(step: Any, position: int, receiver: str, rule: str, sent: np.nd
     return Line(f"{receiver} receives {rule},  shapes {shapes}: ", values_inline(sent), kind="sends")
 
 
-def sum_line(name: str, parts: list[np.ndarray], root_name: str, complete: bool) -> Line:
+def sum_line(name: str, parts: list[np.ndarray], root_name: str, complete: bool, new: int = 1) -> Line:
     """A value used several times: what it received, added up. Only the sum of every part is
-    its gradient ∂L/∂v; before the last part arrives it is a sum so far."""
+    its gradient ∂L/∂v; before the last part arrives it is a sum so far. The ``new`` last parts
+    (sent by this step) and the sum are SENT: predict mode hides them."""
     total = np.sum(np.stack([np.asarray(part, dtype=np.float64) for part in parts]), 0)
-    numbers = " + ".join(signed(values_inline(part)) for part in parts)
-    if complete:
-        return Line(f"{gradient_symbol(name, root_name)} = {numbers} = ", values_inline(total), kind="adds")
-    return Line(f"{name} has received so far {numbers} = ", values_inline(total), kind="adds")
+    start = f"{gradient_symbol(name, root_name)} = " if complete else f"{name} has received so far "
+    pieces = [(start, SHOWN)]
+    for number, part in enumerate(parts):
+        if number:
+            pieces.append((" + ", SHOWN))
+        pieces.append((signed(values_inline(part)), SENT if number >= len(parts) - new else SHOWN))
+    return Line.of(*pieces, (" = ", SHOWN), (values_inline(total), SENT), kind="adds")

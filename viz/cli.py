@@ -4,6 +4,8 @@
         -> out/frame-000.svg ... and out/index.html (open it; step with the arrow keys)
     python -m viz "z = w*x + b; p = sigmoid(z); L = -log(p)" --values w=0.5,x=2,b=-1 --out out
     python -m viz "z = W@x + b; L = -log_softmax(z)[1]" --values "W=[[1,2],[3,4],[5,6]],x=[1,-1],b=[0,0,0]"
+    python -m viz "h = tanh(w*x + b); E = (h - t)**2" --values w=0.5,b=0,x=2,t=1 --constants x,t
+        -> x (the data) and t (the label) are constants: no gradient, drawn grey as data
     python -m viz "-a*b" --values a=2,b=3          a leading minus needs no '--' (see below)
     python -m viz "a*b + c" --values a=2,b=-3,c=10 --graph-only --out out      -> out/graph.svg, .png
     python -m viz "sin(x) * x" --values x=1 --second-order --out out           -> the graph of ∂f/∂x
@@ -12,7 +14,9 @@
     python -m viz "a*b + c" --values a=2,b=-3,c=10 --forward --wrt a --out out  -> forward mode, as the page
     python -m viz --mnist --out out                                            -> the MNIST MLP, by layer
 
-The language of EXPR is in viz/expression.py. An argument that starts with a single '-' and is
+Every input gets a gradient unless --constants names it (a comma-separated list of input names:
+the data and the labels), as requires_grad=False does in Python. The language of EXPR is in
+viz/expression.py. An argument that starts with a single '-' and is
 neither -h nor a plain number ("-a*b", "-(x+1)") is taken as EXPR: argparse alone would read it as
 an unknown option.
 
@@ -106,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
         "sum mean softmax log_softmax dot",
     )
     parser.add_argument("--values", default=None, help="a value for every input name, e.g. a=2,b=-3,x=[1,2,3]")
+    parser.add_argument(
+        "--constants",
+        metavar="NAMES",
+        default=None,
+        help="inputs that are data, not parameters, e.g. x,t: no gradient, drawn as constants (requires_grad=False)",
+    )
     parser.add_argument("--out", default="viz-out", help="folder to write into (default: viz-out)")
     parser.add_argument(
         "--predict", action="store_true", help="open the player in predict mode: each step asks before it tells"
@@ -166,13 +176,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_mode_flags(args)
         program = None
         if not args.mnist:
-            program = build(args.expression, args.values, require_scalar=not args.graph_only)
+            constants = parse_constants(args.constants)
+            program = build(args.expression, args.values, require_scalar=not args.graph_only, constants=constants)
+            if not program.leaves and program.constants:
+                raise UsageError(
+                    f"--constants: every input is a constant ({', '.join(program.constants)}), so nothing has a "
+                    "gradient; leave the parameters out of the list"
+                )
             if not program.leaves:
                 raise ExpressionError(
                     "the expression has no names, so there is nothing to differentiate", args.expression, 0
                 )
             if args.second_order:
                 second_order_roots(program)  # refused before anything is written
+            if args.forward and args.wrt in program.constants:
+                parameters = ", ".join(program.leaves)
+                raise UsageError(f"--wrt: {args.wrt} is a constant (--constants); expected one of {parameters}")
             if args.forward and args.wrt not in program.leaves:
                 raise UsageError(
                     f"--wrt: expected one of the expression's names ({', '.join(program.leaves)}), "
@@ -215,6 +234,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def parse_constants(text: str | None) -> list[str]:
+    """--constants: "x,t" -> ["x", "t"]; each must be a name (whether it is an input is checked later)."""
+    if text is None:
+        return []
+    names = [name.strip() for name in text.split(",")]
+    for name in names:
+        if not name.isidentifier():
+            raise UsageError(f"--constants: expected input names separated by commas, e.g. x,t, got {shorten(text)!r}")
+    return names
+
+
 def check_mode_flags(args: argparse.Namespace) -> None:
     """Refuse flags the chosen mode would ignore, and sizes that cannot fit in memory."""
     if args.mnist:
@@ -222,6 +252,8 @@ def check_mode_flags(args: argparse.Namespace) -> None:
             raise UsageError(f"--mnist draws the MNIST MLP and takes no EXPR, got {shorten(args.expression)!r}")
         if args.values is not None:
             raise UsageError("--values: only used with an EXPR, not with --mnist")
+        if args.constants is not None:
+            raise UsageError("--constants: only used with an EXPR, not with --mnist")
         args.seed = 0 if args.seed is None else args.seed
         args.batch_size = 4 if args.batch_size is None else args.batch_size
         check_batch_fits(args.batch_size)
@@ -362,7 +394,8 @@ def run_program(
         write_worksheet(program, out_dir)
     else:
         frames = backprop_frames(program.output)
-        export_stepper(frames, out_dir, title=f"Backpropagation through {title}", predict=predict)
+        heading = f"Backpropagation through {program.statements[-1]}"
+        export_stepper(frames, out_dir, title=heading, predict=predict, program=program.statements)
 
 
 def second_order_roots(program: Program) -> list[tg.Tensor]:

@@ -8,7 +8,9 @@ A program is statements separated by newlines or ``;``. ``name = expression`` na
 (the name appears on it in the pictures); the last statement is the output, and a last
 statement without a name is called ``f``. A name that is never assigned is an input: its value
 comes from ``values`` (``--values a=2,x=[1,2,3]``). A statement that assigns a plain number or
-list (``x = [1, 2, 3]``) makes an input too. Inputs become float64 leaves with requires_grad.
+list (``x = [1, 2, 3]``) makes an input too. Inputs become float64 leaves with requires_grad,
+except the ones named in ``constants`` (``--constants x,t``): data and labels, which get no
+gradient and are drawn as data, as ``requires_grad=False`` does in Python.
 
 What an expression may contain; anything else is an error that points at its column:
 
@@ -38,6 +40,7 @@ through. ``--values`` is read the same way, by ``parse_values("a=2,b=-3,x=[1,2,3
     program.output       # L's Tensor (float64)
     program.leaves       # {'w': ..., 'x': ..., 'b': ...}: the inputs, requires_grad=True
     program.named        # {'p': ..., 'L': ...}: every statement's Tensor
+    build("L = (w*x - t)**2", "w=0.5,x=2,t=1", constants=["x", "t"]).constants   # {'x': ..., 't': ...}
     program.output.backward(); program.leaves["w"].grad
 """
 
@@ -45,7 +48,7 @@ from __future__ import annotations
 
 import ast
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,6 +90,7 @@ class Program:
     statements   each statement as text, "name = expression" (a bare last one as "f = ...")
     output       the last statement's Tensor; its name is ``output_name``
     leaves       name -> input leaf (float64, requires_grad=True), in order of first use
+    constants    name -> input named in ``constants`` (float64, requires_grad=False), in order
     named        name -> the Tensor of every statement, in order
     """
 
@@ -96,6 +100,7 @@ class Program:
     output_name: str
     leaves: dict[str, Tensor] = field(default_factory=dict)
     named: dict[str, Tensor] = field(default_factory=dict)
+    constants: dict[str, Tensor] = field(default_factory=dict)
 
 
 # ----- --values ---------------------------------------------------------------------------------
@@ -182,25 +187,34 @@ def as_array(name: str, value: Any) -> np.ndarray:
 
 
 def build(
-    source: str, values: Mapping[str, float | list] | str | None = None, *, require_scalar: bool = False
+    source: str,
+    values: Mapping[str, float | list] | str | None = None,
+    *,
+    require_scalar: bool = False,
+    constants: Sequence[str] = (),
 ) -> Program:
     """Read ``source`` (see the module's docstring) and compute it with Tensors.
 
     ``values`` gives each input a number, vector or matrix: a mapping, or the text of
     ``--values`` ("a=2,x=[1,2,3]"). With ``require_scalar`` the output must be one number (so
-    that backpropagation can start from it). Raises ExpressionError for a mistake in the
+    that backpropagation can start from it). The inputs named in ``constants`` get
+    requires_grad=False (``--constants``). Raises ExpressionError for a mistake in the
     program (with its column) and ValueError for a mistake in the values (naming the key).
     """
     if isinstance(values, str):
         values = parse_values(values)
     arrays = {name: as_array(name, value) for name, value in (values or {}).items()}
     tree = parse(source)
-    builder = _Builder(source, arrays)
+    builder = _Builder(source, arrays, set(constants))
     program = builder.run(tree)
-    unused = [name for name in arrays if name not in program.leaves]
+    inputs = [*program.leaves, *program.constants]
+    listed = ", ".join(inputs) or "none"
+    unused = [name for name in arrays if name not in inputs]
     if unused:
-        inputs = ", ".join(program.leaves) or "none"
-        raise ValueError(f"--values: {shorten(unused[0])!r} is not an input of the program (its inputs: {inputs})")
+        raise ValueError(f"--values: {shorten(unused[0])!r} is not an input of the program (its inputs: {listed})")
+    strangers = [name for name in constants if name not in inputs]
+    if strangers:
+        raise ValueError(f"--constants: expected inputs of the program ({listed}), got {shorten(strangers[0])!r}")
     if require_scalar and program.output.numel() != 1:
         line, column = location(source, tree.body[-1])
         raise ExpressionError(
@@ -216,10 +230,12 @@ def build(
 class _Builder:
     """Computes the checked tree statement by statement, naming what the program names."""
 
-    def __init__(self, source: str, values: dict[str, np.ndarray]) -> None:
+    def __init__(self, source: str, values: dict[str, np.ndarray], constants: Collection[str] = ()) -> None:
         self.source = source
         self.values = values
+        self.constant_names = constants
         self.leaves: dict[str, Tensor] = {}
+        self.constants: dict[str, Tensor] = {}
         self.named: dict[str, Tensor] = {}
         self.assigned: dict[str, str] = {}  # name -> the text of the statement that assigns it
 
@@ -239,14 +255,14 @@ class _Builder:
                 raise self.error("only the last statement may be a bare expression; name this one: z = ...", statement)
             if isinstance(statement, ast.Expr):
                 output = self.expression(statement.value)
-                taken = {*self.leaves, *self.named, *self.assigned}
+                taken = {*self.leaves, *self.constants, *self.named, *self.assigned}
                 name = OUTPUT_NAME if OUTPUT_NAME not in taken else "output"
                 self.name_result(name, output, statement.value)
             else:
                 name = statement.targets[0].id
                 output = self.assignment(name, statement)
             statements.append(f"{name} = {source_text(self.source, statement.value)}")
-        return Program(self.source, statements, output, name, self.leaves, self.named)
+        return Program(self.source, statements, output, name, self.leaves, self.named, self.constants)
 
     def assignment(self, name: str, statement: ast.Assign) -> Tensor:
         if name in FUNCTIONS:
@@ -254,15 +270,13 @@ class _Builder:
         if is_literal(statement.value):
             if name in self.values:
                 raise self.error(f"{name} is given both here and in --values; keep one", statement)
-            leaf = Tensor(literal_array(statement.value, self.source), requires_grad=True, name=name)
-            self.leaves[name] = leaf
-            return leaf
+            return self.new_input(name, literal_array(statement.value, self.source))
         result = self.expression(statement.value)
         self.name_result(name, result, statement.value)
         return result
 
     def name_result(self, name: str, result: Tensor, value: ast.expr) -> None:
-        if any(result is tensor for tensor in (*self.leaves.values(), *self.named.values())):
+        if any(result is tensor for tensor in (*self.leaves.values(), *self.constants.values(), *self.named.values())):
             raise self.error(
                 f"{name} = {source_text(self.source, value)} only gives a second name; write an operation", value
             )
@@ -334,11 +348,18 @@ class _Builder:
             return self.named[name]
         if name in self.leaves:
             return self.leaves[name]
+        if name in self.constants:
+            return self.constants[name]
         if name in self.assigned:
             raise self.error(f"{name} is used before the statement '{self.assigned[name]}' gives it a value", node)
         if name not in self.values:
             given = ", ".join(sorted(self.values)) or "none"
             raise self.error(f"no value for {name!r}; give one with --values {name}=1.5 (values given: {given})", node)
-        leaf = Tensor(self.values[name], requires_grad=True, name=name)
-        self.leaves[name] = leaf
+        return self.new_input(name, self.values[name])
+
+    def new_input(self, name: str, array: np.ndarray) -> Tensor:
+        """An input: a leaf that requires grad, or a constant (named in ``constants``)."""
+        constant = name in self.constant_names
+        leaf = Tensor(array, requires_grad=not constant, name=name)
+        (self.constants if constant else self.leaves)[name] = leaf
         return leaf

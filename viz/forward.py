@@ -154,6 +154,8 @@ class _ForwardWalk(_Walk):
         heading = f"forward through {op_symbol(ctx)}, which makes {self.name(result)}"
         draft = self._draft(heading, f"Step {number} of {total - 1}", lines, answer, question)
         draft["highlighted"] = op_node
+        inputs = [self.structure.value_id(parent) for parent in ctx.parents if id(parent) in self.structure.value_ids]
+        draft["focus"] = tuple(dict.fromkeys([output_node, *inputs]))  # where a big graph's player scrolls to
         return draft
 
     def _lines(self, ctx: Any, result: Tensor) -> list[Line]:

@@ -22,6 +22,7 @@ an iframe element is not displayed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from tinygrad_edu import Tensor
@@ -29,6 +30,7 @@ from tinygrad_edu import Tensor
 from .backprop import Frame, backprop_frames
 from .escape import html_text
 from .graph import graph_structure
+from .names import Expression, _compose
 from .page import player_page
 from .stepper import write_text_atomically
 
@@ -36,17 +38,20 @@ from .stepper import write_text_atomically
 class Player:
     """The frames of one backward pass, ready to show inline (``_repr_html_``) or to save."""
 
-    def __init__(self, frames: list[Frame], title: str, predict: bool = False, height: int = 640) -> None:
+    def __init__(
+        self, frames: list[Frame], title: str, predict: bool = False, height: int = 640, program: Sequence[str] = ()
+    ) -> None:
         self.frames = frames
         self.title = title
         self.predict = predict
         self.height = height
+        self.program = list(program)
         self._page: str | None = None
 
     def html(self) -> str:
         """The whole player as one self-contained HTML document."""
         if self._page is None:
-            self._page = player_page(self.frames, self.title, self.predict)
+            self._page = player_page(self.frames, self.title, self.predict, self.program)
         return self._page
 
     def save(self, path: str | Path) -> Path:
@@ -79,16 +84,42 @@ def _untrusted_note(title: str) -> str:
     )
 
 
+def program_statements(output: Tensor) -> list[str]:
+    """The statements that computed ``output``, read back from its graph: one per named result.
+
+    A tensor the user named is written "name = its op applied to its inputs' names"; the
+    output is always one (if unnamed, the statement is its whole expression). Unnamed
+    intermediates stay inside the statement that uses them.
+    """
+    structure = graph_structure(output)
+    texts: dict[int, Expression] = {}
+    statements = []
+    for tensor in structure.values:
+        name = structure.display_name(tensor)
+        if tensor.grad_fn is None:
+            texts[id(tensor)] = Expression(name)
+            continue
+        parents = [texts.get(id(parent), Expression("?")) for parent in tensor.grad_fn.parents]
+        expression = _compose(tensor.grad_fn, parents)
+        if tensor.name or tensor is output:
+            statements.append(f"{tensor.name} = {expression.text}" if tensor.name else expression.text)
+            texts[id(tensor)] = Expression(name)
+        else:
+            texts[id(tensor)] = expression
+    return statements
+
+
 def player(output: Tensor, predict: bool = False, title: str | None = None, height: int = 640) -> Player:
     """Run ``output``'s backward pass step by step and return a player to show inline.
 
     predict  start in predict mode: each step shows its question first, the answer on the
              next key press (P toggles it in the player)
-    title    the heading (default: "Backpropagation through <output's name>")
+    title    the heading (default: "Backpropagation through" and the output's statement)
     height   the player's height in the notebook, in pixels
 
     Like ``viz.backprop_frames`` this *is* the backward pass: leaves get their ``.grad``.
     """
+    program = program_statements(output)
     if title is None:
-        title = f"Backpropagation through {graph_structure(output).display_name(output)}"
-    return Player(backprop_frames(output), title, predict, height)
+        title = f"Backpropagation through {program[-1]}"
+    return Player(backprop_frames(output), title, predict, height, program)

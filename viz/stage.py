@@ -6,10 +6,12 @@ Each frame is a ``Picture``: the same nodes and edges, with its own labels and c
 
 1. every node gets the size of its largest label over all pictures (one ``dot -Tjson`` run on
    all labels side by side), so that a label that grows later (a gradient arriving) fits;
-2. ``dot`` lays out the graph of those fixed-size boxes, left to right and top to bottom, and
-   the direction that fills a 1400x900 screen better wins (a graph of more than
-   ``AUTO_DIRECTION_NODES`` nodes is laid out left to right: dot can take minutes on one
-   laid out top to bottom);
+2. ``dot`` lays out the graph of those fixed-size boxes, left to right or top to bottom: the
+   direction in which the *first* picture (every value, no derivative yet) fills a 1400x900
+   screen better. The first picture is the same in the backward and the forward walk of a
+   program, so both players lay the same formula out the same way (a graph of more than
+   ``AUTO_DIRECTION_NODES`` nodes is laid out left to right: dot can take minutes on one laid
+   out top to bottom);
 3. each picture is drawn with every node pinned at its position and every edge on its path.
 
 Drawing every picture whole would cost (pictures) × (nodes): a walk of 200 ops has ~400 pictures
@@ -184,7 +186,10 @@ class Stage:
                 )
             for number, (position, attributes) in enumerate(edges, start=len(nodes)):
                 tail, head, _ = first.edges[position]
-                graph.edge(f"{tail}~0", f"{head}~0", **attributes, id=f"v{number}", pos=layout["edges"][position])
+                path = layout["edges"][position]
+                if attributes.get("dir") == "back":
+                    path = arrow_at_tail(path)
+                graph.edge(f"{tail}~0", f"{head}~0", **attributes, id=f"v{number}", pos=path)
             with explain_missing_dot():
                 svg = graphviz.Source(graph.source, engine="neato").pipe(format="svg", encoding="utf-8", neato_no_op=2)
             # The titles name the node a drawing shows ("t3"), not the drawing ("t3~1").
@@ -201,33 +206,42 @@ class Stage:
     def layout(self) -> dict:
         """{'sizes': id -> (w, h) inches, 'positions': id -> 'x,y', 'edges': [pos], 'rankdir': ...}."""
         if self._layout is None:
-            sizes = self._node_sizes()
-            directions: tuple[str, ...] = (self.rankdir,)
-            if self.rankdir == "auto":  # dot can take minutes on a large graph laid out top to bottom
-                directions = ("LR", "TB") if len(self.pictures[0].nodes) <= AUTO_DIRECTION_NODES else ("LR",)
-            candidates = [self._place(sizes, direction) for direction in directions]
-            self._layout = max(candidates, key=lambda layout: layout["scale"])
+            sizes, first_sizes = self._node_sizes()
+            direction = self.rankdir
+            if direction == "auto" and len(self.pictures[0].nodes) > AUTO_DIRECTION_NODES:
+                direction = "LR"  # dot can take minutes on a large graph laid out top to bottom
+            if direction == "auto":
+                candidates = [self._place(first_sizes, direction) for direction in ("LR", "TB")]
+                direction = max(candidates, key=lambda layout: layout["scale"])["rankdir"]
+            self._layout = self._place(sizes, direction)
         return self._layout
 
-    def _node_sizes(self) -> dict[str, tuple[float, float]]:
-        """The largest width and height each node needs over all pictures."""
+    def _node_sizes(self) -> tuple[dict[str, tuple[float, float]], dict[str, tuple[float, float]]]:
+        """The largest width and height each node needs over all pictures, and in the first."""
         variants: dict[tuple[str, str, tuple], None] = {}
+        first: set[tuple[str, str, tuple]] = set()
         for node_id, label, attributes in self.drawings()[0]:
             size_attributes = tuple(sorted((k, v) for k, v in attributes.items() if k in SIZE_ATTRIBUTES))
             variants[(node_id, label, size_attributes)] = None
+        for node_id, (label, attributes) in self.pictures[0].nodes.items():
+            size_attributes = tuple(sorted((k, v) for k, v in attributes.items() if k in SIZE_ATTRIBUTES))
+            first.add((node_id, label, size_attributes))
         # Every node at (0, 0), kept there (neato -n2): Graphviz only measures the labels.
         graph = Digraph(graph_attr=GRAPH_ATTRIBUTES, node_attr={**self.node_attr, "pos": "0,0"})
         owners = []
-        for number, (node_id, label, size_attributes) in enumerate(variants):
+        for number, variant in enumerate(variants):
+            node_id, label, size_attributes = variant
             graph.node(f"s{number}", label, **dict(size_attributes))
-            owners.append(node_id)
+            owners.append((node_id, variant in first))
         sizes: dict[str, tuple[float, float]] = {}
+        first_sizes: dict[str, tuple[float, float]] = {}
         for item in _json(graph.source, "neato", neato_no_op=2).get("objects", []):
-            owner = owners[int(item["name"][1:])]
+            owner, in_first = owners[int(item["name"][1:])]
             width, height = float(item["width"]), float(item["height"])
-            old = sizes.get(owner, (0.0, 0.0))
-            sizes[owner] = (max(old[0], width), max(old[1], height))
-        return sizes
+            for table in (sizes, first_sizes) if in_first else (sizes,):
+                old = table.get(owner, (0.0, 0.0))
+                table[owner] = (max(old[0], width), max(old[1], height))
+        return sizes, first_sizes
 
     def _place(self, sizes: dict[str, tuple[float, float]], rankdir: str) -> dict:
         picture = self.pictures[0]
@@ -249,7 +263,14 @@ class Stage:
         x0, y0, x1, y1 = (float(number) for number in laid_out["bb"].split(","))
         width_px, height_px = (x1 - x0) * 4 / 3, (y1 - y0) * 4 / 3  # points -> CSS pixels
         scale = min(SCREEN[0] / width_px, SCREEN[1] / height_px)
-        return {"sizes": sizes, "positions": positions, "edges": edges, "bb": laid_out["bb"], "scale": scale}
+        return {
+            "sizes": sizes,
+            "positions": positions,
+            "edges": edges,
+            "bb": laid_out["bb"],
+            "scale": scale,
+            "rankdir": rankdir,
+        }
 
     def pinned_source(self, picture: Picture) -> str:
         """DOT text of ``picture`` with every node and edge at its place on the stage."""
@@ -272,6 +293,8 @@ class Stage:
                 fixedsize="true",
             )
         for (tail, head, attributes), path in zip(picture.edges, layout["edges"]):
+            if attributes.get("dir") == "back":
+                path = arrow_at_tail(path)
             graph.edge(tail, head, **attributes, pos=path)
         return graph.source
 
@@ -287,6 +310,31 @@ class Stage:
     def render_bytes(self, picture: Picture, file_format: str) -> bytes:
         with explain_missing_dot():
             return graphviz.Source(self.pinned_source(picture), engine="neato").pipe(format=file_format, neato_no_op=2)
+
+
+ARROW_LENGTH = 10.0  # points: Graphviz's arrowhead at arrowsize 1
+
+
+def arrow_at_tail(path: str) -> str:
+    """An edge path laid out with its arrow at the head, redrawn with the arrow at the tail.
+
+    A path is "e,x,y p0 p1 ... pn": a B-spline from the tail's border p0 to pn, and the arrow
+    from pn to its tip (x, y) at the head's border. The same curve with ``dir=back`` needs
+    "s,x,y q0 ... qn": the arrow from q0 back to its tip (x, y) at the tail's border. So the
+    spline now starts one arrow length inside the curve and runs on to the head's border.
+    """
+    items = path.split()
+    end = next((item[2:] for item in items if item.startswith("e,")), None)
+    points = [[float(number) for number in item.split(",")] for item in items if item[:2] not in ("e,", "s,")]
+    if end is None or len(points) < 2:
+        return path
+    (x0, y0), (x1, y1) = points[0], points[1]
+    length = max(((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5, 1e-9)
+    step = min(ARROW_LENGTH, 0.9 * length) / length
+    tip = f"{x0:.3f},{y0:.3f}"
+    points[0] = [x0 + (x1 - x0) * step, y0 + (y1 - y0) * step]
+    points[-1] = [float(number) for number in end.split(",")]
+    return f"s,{tip} " + " ".join(f"{x:.3f},{y:.3f}" for x, y in points)
 
 
 def _json(source: str, engine: str, neato_no_op: int | None = None) -> dict:

@@ -48,6 +48,7 @@ def export_stepper(
     out_dir: str | Path,
     title: str = "Backpropagation, step by step",
     predict: bool = False,
+    program: Sequence[str] = (),
 ) -> Path:
     """Write ``frame-000.svg`` ... and ``index.html`` into ``out_dir``; return the page's path.
 
@@ -55,13 +56,14 @@ def export_stepper(
     always holds them all); frame files an earlier, longer walk left in ``out_dir`` are removed.
 
     predict  open the page in predict mode (each step asks before it tells; P toggles it)
+    program  the statements the graph was built from, shown above the picture
     Needs Graphviz's ``dot`` to draw the SVGs (GraphvizNotFoundError says how to install it).
     """
     if len(frames) == 0:
         raise ValueError("export_stepper: no frames to export; make them with viz.backprop_frames(loss)")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    page = player_page(frames, title, predict)  # draws every frame first: nothing is written on failure
+    page = player_page(frames, title, predict, program)  # draws every frame first: nothing is written on failure
     files = len(frames) if len(frames) <= MAX_FRAME_FILES else 0
     for index, frame in enumerate(frames[:files]):
         write_text_atomically(out_dir / frame_filename(index), frame.svg())

@@ -32,7 +32,7 @@ def test_cli_writes_the_stepper(tmp_path):
     frames = sorted(tmp_path.glob("frame-*.svg"))
     assert [path.name for path in frames] == [f"frame-{i:03d}.svg" for i in range(6)]  # forward, 4 ops, end
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert page.count("<svg") == 6 + 4  # every frame, and the predict-mode question of each step
+    assert page.count("<svg") == 2  # the picture, and the drawings the other steps swap in
     assert "index.html" in result.stdout
 
 

@@ -124,15 +124,15 @@ def test_the_inline_player_is_sandboxed():
 
 SCRIPT_NAME = '<>URL="javascript:top.p=1"a=<>'
 SCRIPT_TITLE = '<<TABLE HREF="javascript:top.p=2"><TR><TD>click</TD></TR></TABLE>>'
-CENTRES = """() => Array.from(document.querySelectorAll("g.node, g.edge, a, button, h1"))
+CENTRES = """() => Array.from(document.querySelectorAll("g.node, a, button"))
     .map(element => element.getBoundingClientRect())
     .filter(box => box.width > 0 && box.height > 0)
     .map(box => [box.x + box.width / 2, box.y + box.height / 2])"""
 
 
 def click_everything(page) -> int:
-    """Click (with the mouse) the middle of every node, edge, link and button of the page and its
-    iframes that is shown; return how many."""
+    """Click (with the mouse) the middle of every node, link and button of the page and its iframes
+    that is shown; return how many."""
     clicked = 0
     for frame in page.frames:
         offset = {"x": 0, "y": 0} if frame is page.main_frame else frame.frame_element().bounding_box()

@@ -42,7 +42,7 @@ from .tensor import Tensor
 # PyTorch's spelling of the surface: factories, dtypes, tg.cat, tg.manual_seed, tg.max(x, 1) ...
 # (creation.py, combine.py, pytorch_names.py, random.py, functions.py, cuda.py).
 from .arguments import device
-from .combine import cat
+from .combine import cat, hstack, vstack
 from .creation import (
     arange,
     as_tensor,
@@ -192,6 +192,8 @@ __all__ = [
     "as_tensor",
     "bool",
     "cat",
+    "hstack",
+    "vstack",
     "clamp",
     "cos",
     "cuda",

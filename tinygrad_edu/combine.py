@@ -35,6 +35,18 @@ def cat(tensors: Sequence[Tensor], dim: int | None = None, *, axis: int | None =
     return concatenate(tensors, axis=axis, dim=dim)
 
 
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Join along dim 1 (dim 0 for 1-D tensors), as torch.hstack and np.hstack."""
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    return concatenate(tensors, axis=0 if tensors and tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Join along dim 0, a 1-D tensor counting as one row, as torch.vstack and np.vstack."""
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    return concatenate([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], axis=0)
+
+
 def stack(tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """Join same-shaped tensors along a new axis (np.stack, torch.stack): each gets an axis of
     size 1, then they are concatenated along it."""

@@ -35,7 +35,9 @@ def _into(out: Tensor | None, result: Tensor) -> Tensor:
     if out is None:
         return result
     if tuple(out.shape) != tuple(result.shape):
-        raise ValueError(f"out= has shape {tuple(out.shape)}, the result {tuple(result.shape)}: give a tensor of the result's shape")
+        raise ValueError(
+            f"out= has shape {tuple(out.shape)}, the result {tuple(result.shape)}: give a tensor of the result's shape"
+        )
     return out.copy_(result)
 
 

@@ -172,7 +172,7 @@ def load(
     is not a complete .npz of plain arrays, or is too big.
     """
     if map_location not in (None, "cpu"):
-        raise ValueError(f"map_location={map_location!r}: only the CPU exists here; give map_location='cpu' or leave it out")
+        raise ValueError(f"map_location={map_location!r}: only the CPU exists here; give 'cpu' or leave it out")
     path = Path(path)
     if not path.is_file():
         if path.exists():

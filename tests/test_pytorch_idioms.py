@@ -129,6 +129,11 @@ IDIOMS: list[tuple[str, Any]] = [
     ("M.mean(dim=1)", f32([3.0, 4.0])),
     ("tg.mean(M)", f32(3.5)),
     ("tg.softmax(tg.tensor([0.0, 0.0]), dim=0)", f32([0.5, 0.5])),
+    (  # no dim: PyTorch's legacy choice, dim=0 for 3-D input (with its deprecation warning)
+        "import warnings\nwith warnings.catch_warnings():\n    warnings.simplefilter('ignore')\n"
+        "    y = tg.nn.Softmax()(tg.tensor([[[0.0, 1.0]], [[0.0, 1.0]]]))\ny",
+        f32([[[0.5, 0.5]], [[0.5, 0.5]]]),
+    ),
     # ----- in place: every name for the tensor sees the change --------------------------------
     ("w = tg.ones(2, requires_grad=True)\na = w * 2\nb = a\na += 1\nb.detach()", f32([3.0, 3.0])),
     ("w = tg.ones(2, requires_grad=True)\na = w * 2\na += 1\na.sum().backward()\nw.grad", f32([2.0, 2.0])),
@@ -184,6 +189,16 @@ IDIOMS: list[tuple[str, Any]] = [
     ("M @ tg.ones(3)", f32([9.0, 12.0])),
     ("tg.cat([M, M], dim=0).shape", [4, 3]),
     ("tg.stack([M, M]).shape", [2, 2, 3]),
+    ("tg.hstack([M, M]).shape", [2, 6]),
+    ("tg.vstack([tg.ones(3), M]).shape", [3, 3]),
+    ("y = tg.zeros(2, 2)\ntg.matmul(M, M.t(), out=y)\ny", f32([[35.0, 32.0], [32.0, 56.0]])),
+    ("y = tg.empty(2, 3)\nz = tg.mul(M, 2, out=y)\nz is y", True),
+    ("y = tg.empty(2, 3)\ntg.add(M, 1, out=y)\ny", f32([[2.0, 6.0, 4.0], [5.0, 3.0, 7.0]])),
+    ("I.new_ones(2)", i64([1, 1])),
+    ("M.new_zeros(2, 1)", f32([[0.0], [0.0]])),
+    ("M.new_ones(2, dtype=tg.double)", T([1.0, 1.0], "float64")),
+    ("M.new_full((2,), 3)", f32([3.0, 3.0])),
+    ("M.new_tensor([1, 2])", f32([1.0, 2.0])),
     # ----- shapes and Python values ---------------------------------------------------------------
     ("M.view(3, 2)", f32([[1.0, 5.0], [3.0, 4.0], [2.0, 6.0]])),
     ("M.view(-1).shape", [6]),

@@ -857,3 +857,23 @@ def test_the_mlp_script_is_a_pytorch_script(torch, tmp_path):
     script.write_text(source, encoding="utf-8")
     output = run_example(script)
     assert "235,146 parameters" in output and "accuracy" in output
+
+
+def test_out_keyword_writes_into_the_given_tensor_and_refuses_another_shape():
+    a = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    out = tg.zeros(2, 2)
+    alias = out
+    assert tg.matmul(a, a, out=out) is out
+    np.testing.assert_allclose(alias.numpy(), a.numpy() @ a.numpy())
+    with pytest.raises(ValueError, match=r"out= has shape \(3,\), the result \(2, 2\)"):
+        tg.add(a, 1, out=tg.zeros(3))
+
+
+def test_load_accepts_pytorchs_keywords_for_the_cpu_only(tmp_path):
+    model = nn.Linear(2, 1)
+    tg.save(model.state_dict(), tmp_path / "w.pth")
+    fresh = nn.Linear(2, 1)
+    fresh.load_state_dict(tg.load(tmp_path / "w.pth", weights_only=True, map_location="cpu"))
+    np.testing.assert_array_equal(fresh.weight.numpy(), model.weight.numpy())
+    with pytest.raises(ValueError, match="map_location='cuda:0': only the CPU exists here"):
+        tg.load(tmp_path / "w.pth", map_location="cuda:0")

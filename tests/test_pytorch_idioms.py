@@ -58,6 +58,8 @@ IDIOMS: list[tuple[str, Any]] = [
     ("tg.zeros(2, dtype=tg.float64)", T([0.0, 0.0], "float64")),
     ("tg.Tensor(2, 3)", T(None, "float32", (2, 3))),  # sizes, as PyTorch (not a scalar)
     ("tg.Tensor(5, 3).shape", [5, 3]),
+    ("tg.Tensor(5)", T(None, "float32", (5,))),  # one int is a size too: five values, not the number 5
+    ("tg.Tensor([5])", f32([5.0])),
     ("tg.Tensor([1, 2])", f32([1.0, 2.0])),
     ("tg.arange(3)", i64([0, 1, 2])),
     ("tg.arange(0, 1, 0.25)", f32([0.0, 0.25, 0.5, 0.75])),

@@ -877,3 +877,13 @@ def test_load_accepts_pytorchs_keywords_for_the_cpu_only(tmp_path):
     np.testing.assert_array_equal(fresh.weight.numpy(), model.weight.numpy())
     with pytest.raises(ValueError, match="map_location='cuda:0': only the CPU exists here"):
         tg.load(tmp_path / "w.pth", map_location="cuda:0")
+
+
+def test_tensor_of_one_int_is_a_size_as_in_pytorch_but_numbers_elsewhere_stay_numbers():
+    assert Tensor(5).shape == (5,) and Tensor(5).dtype == np.float32
+    assert Tensor(5.0).shape == () and Tensor(5.0).item() == 5.0
+    assert tg.tensor(5).shape == () and tg.tensor(5).item() == 5
+    # where a function wraps a Python int itself, the int is the number
+    np.testing.assert_array_equal(tg.add(2, tg.ones(3)).numpy(), [3.0, 3.0, 3.0])
+    np.testing.assert_array_equal(tg.stack([1, 2]).numpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(F.mse_loss(tg.tensor(1.0), 3).numpy(), 4.0)

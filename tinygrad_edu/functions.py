@@ -27,6 +27,8 @@ from .tensor import Tensor
 
 
 def _tensor(input: Any) -> Tensor:
+    if type(input) is int:  # a number (Tensor(5) would be five zeros, PyTorch's sizes)
+        return Tensor(float(input))
     return input if isinstance(input, Tensor) else Tensor(input)
 
 

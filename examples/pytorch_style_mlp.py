@@ -4,10 +4,11 @@
     python examples/pytorch_style_mlp.py --epochs 1 --limit 2000
 
 Put ``torch`` where it says ``tg`` and it is a PyTorch script (the data come from the
-project's ``mnist.data`` instead of torchvision, put in a ``TensorDataset``). Every name below means what it means in PyTorch: ``x.view(x.size(0), -1)``,
-``output.argmax(dim=1, keepdim=True)``, ``nn.CrossEntropyLoss()``, ``nn.ModuleList``,
-``model.apply(init_weights)``, ``tg.manual_seed``, ``tg.cuda.is_available()``, ``.to(device)``,
-``.item()``, ``DataLoader(dataset, batch_size=64, shuffle=True)``.
+project's ``mnist.data`` instead of torchvision, put in a ``TensorDataset``). Every name below
+means what it means in PyTorch: ``x.view(x.size(0), -1)``, ``output.argmax(dim=1, keepdim=True)``,
+``nn.CrossEntropyLoss()``, ``nn.ModuleList``, ``model.apply(init_weights)``, ``tg.manual_seed``,
+``tg.cuda.is_available()``, ``.to(device)``, ``.item()``,
+``DataLoader(dataset, batch_size=64, shuffle=True)``.
 """
 
 import argparse

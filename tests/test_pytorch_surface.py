@@ -887,3 +887,17 @@ def test_tensor_of_one_int_is_a_size_as_in_pytorch_but_numbers_elsewhere_stay_nu
     np.testing.assert_array_equal(tg.add(2, tg.ones(3)).numpy(), [3.0, 3.0, 3.0])
     np.testing.assert_array_equal(tg.stack([1, 2]).numpy(), [1.0, 2.0])
     np.testing.assert_array_equal(F.mse_loss(tg.tensor(1.0), 3).numpy(), 4.0)
+
+
+def test_version_is_the_one_in_pyproject():
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert tg.__version__ == project["version"]
+
+
+def test_a_float_or_many_element_tensor_is_no_index():
+    with pytest.raises(TypeError, match="only integer tensors of a single element"):
+        ("a", "b")[tg.tensor(1.0)]
+    with pytest.raises(TypeError, match="only integer tensors of a single element"):
+        ("a", "b")[tg.tensor([0, 1])]

@@ -142,6 +142,8 @@ from .random import Generator, default_generator, manual_seed
 from . import cuda, nn, optim, utils
 from .cuda import accelerator, get_default_device, set_default_device
 
+__version__ = "0.1.0"  # the version in pyproject.toml (tests/test_pytorch_surface.py checks they agree)
+
 __all__ = [
     "AnomalyError",
     "BackwardError",

@@ -24,7 +24,7 @@ x = torch.linspace(-math.pi, math.pi, 200, device=device, dtype=dtype)
 y = torch.sin(x)
 a, b, c, d = randn(), randn(), randn(), randn()
 learning_rate = 1e-5
-for t in range(300):
+for t in range(200):
     y_pred = a + b * x + c * x ** 2 + d * x ** 3
     loss = (y_pred - y).pow(2).sum().item()
     if t % 100 == 99:
@@ -43,7 +43,7 @@ print(f'Result: y = {a.item()} + {b.item()} x + {c.item()} x^2 + {d.item()} x^3'
 # ----- Autograd
 torch.set_default_device("cpu")
 a, b, c, d = (randn().requires_grad_() for _ in range(4))
-for t in range(300):
+for t in range(200):
     y_pred = a + b * x + c * x ** 2 + d * x ** 3
     loss = (y_pred - y).pow(2).sum()
     if t % 100 == 99:
@@ -79,7 +79,7 @@ b = torch.full((), -1.0, device=device, dtype=dtype, requires_grad=True)
 c = torch.full((), 0.0, device=device, dtype=dtype, requires_grad=True)
 d = torch.full((), 0.3, device=device, dtype=dtype, requires_grad=True)
 learning_rate = 5e-5
-for t in range(300):
+for t in range(200):
     P3 = LegendrePolynomial3.apply
     y_pred = a + b * P3(c + d * x)
     loss = (y_pred - y).pow(2).sum()
@@ -110,7 +110,7 @@ with torch.no_grad():
         param.copy_(torch.from_numpy(rng.uniform(-0.5, 0.5, size=tuple(param.shape)).astype(np.float32)))
 loss_fn = torch.nn.MSELoss(reduction='sum')
 learning_rate = 1e-5
-for t in range(300):
+for t in range(200):
     y_pred = model(xx)
     loss = loss_fn(y_pred, y)
     if t % 100 == 99:
@@ -125,7 +125,7 @@ print(f'Result: y = {linear_layer.bias.item()} + {linear_layer.weight[:, 0].item
 
 # ----- optim: RMSprop
 optimizer = torch.optim.RMSprop(model.parameters(), lr=1e-3)
-for t in range(300):
+for t in range(200):
     y_pred = model(xx)
     loss = loss_fn(y_pred, y)
     if t % 100 == 99:
@@ -155,7 +155,7 @@ class Polynomial3(torch.nn.Module):
 model = Polynomial3()
 criterion = torch.nn.MSELoss(reduction='sum')
 optimizer = torch.optim.SGD(model.parameters(), lr=1e-5)
-for t in range(300):
+for t in range(200):
     y_pred = model(x)
     loss = criterion(y_pred, y)
     if t % 100 == 99:
@@ -190,7 +190,7 @@ random.seed(0)
 model = DynamicNet()
 criterion = torch.nn.MSELoss(reduction='sum')
 optimizer = torch.optim.SGD(model.parameters(), lr=1e-7, momentum=0.9)
-for t in range(300):
+for t in range(200):
     y_pred = model(x)
     loss = criterion(y_pred, y)
     if t % 100 == 99:

@@ -78,5 +78,11 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
         raise DTypeError(
             f"where: the condition must be boolean, got {condition_array.dtype}; compare first, e.g. x > 0"
         )
-    like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else _as_tensor(a)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        # two Python numbers: PyTorch's dtype, int64 for ints, float32 if either is a float
+        from .creation import tensor
+
+        like = tensor([a, b])
+    else:
+        like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else _as_tensor(a)
     return Where.apply(Tensor(condition_array), like._operand(a, "where"), like._operand(b, "where"))

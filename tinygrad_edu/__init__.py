@@ -42,7 +42,7 @@ from .tensor import Tensor
 # PyTorch's spelling of the surface: factories, dtypes, tg.cat, tg.manual_seed, tg.max(x, 1) ...
 # (creation.py, combine.py, pytorch_names.py, random.py, functions.py, cuda.py).
 from .arguments import device
-from .combine import cat
+from .combine import cat, hstack, vstack
 from .creation import (
     arange,
     as_tensor,
@@ -142,6 +142,8 @@ from .random import Generator, default_generator, manual_seed
 from . import cuda, nn, optim, utils
 from .cuda import accelerator, get_default_device, set_default_device
 
+__version__ = "0.1.0"  # the version in pyproject.toml (tests/test_pytorch_surface.py checks they agree)
+
 __all__ = [
     "AnomalyError",
     "BackwardError",
@@ -192,6 +194,8 @@ __all__ = [
     "as_tensor",
     "bool",
     "cat",
+    "hstack",
+    "vstack",
     "clamp",
     "cos",
     "cuda",

@@ -226,7 +226,10 @@ class Function:
         parents = inputs
         for x in inputs:
             if not isinstance(x, Tensor):
-                parents = tuple([x if isinstance(x, Tensor) else Tensor(x) for x in inputs])
+                # a Python int is a number here (Tensor(5) would be PyTorch's five zeros)
+                parents = tuple(
+                    [x if isinstance(x, Tensor) else Tensor(float(x) if type(x) is int else x) for x in inputs]
+                )
                 break
         needs_input_grad = tuple(map(_requires_grad, parents)) if autograd._grad_enabled else ()
         recorded = True in needs_input_grad

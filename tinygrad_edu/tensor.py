@@ -71,8 +71,9 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
 
 
 def _sizes_or_flag(data: Any, sizes: tuple[Any, ...], requires_grad: bool) -> tuple[Any, bool]:
-    """Read ``Tensor(2, 3)`` as PyTorch does (a 2 × 3 tensor; zeros here, where PyTorch leaves
-    the memory uninitialised), and the older ``Tensor(data, True)`` as requires_grad."""
+    """Read ``Tensor(2, 3)`` and ``Tensor(5)`` as PyTorch does (a 2 × 3 tensor, five values; zeros
+    here, where PyTorch leaves the memory uninitialised), and the older ``Tensor(data, True)`` as
+    requires_grad. The number 5 is ``tg.tensor(5)`` or ``Tensor(5.0)``."""
     if len(sizes) == 1 and isinstance(sizes[0], bool):
         return data, sizes[0]
     shape = (data, *sizes)
@@ -148,7 +149,7 @@ class Tensor(PyTorchNames):
     ):
         if device is not None:
             check_device(device)  # "cpu" does nothing; any other device is refused in one line
-        if sizes:  # Tensor(2, 3): PyTorch's sizes (zeros here); Tensor(data, True): requires_grad
+        if sizes or type(data) is int:  # Tensor(5), Tensor(2, 3): PyTorch's sizes (zeros here)
             data, requires_grad = _sizes_or_flag(data, sizes, requires_grad)
         self._data: np.ndarray = _to_array(data, dtype)
         self._version: int = 0

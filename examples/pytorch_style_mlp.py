@@ -4,11 +4,11 @@
     python examples/pytorch_style_mlp.py --epochs 1 --limit 2000
 
 Put ``torch`` where it says ``tg`` and it is a PyTorch script (the data come from the
-project's ``mnist.data`` instead of torchvision, and the loader is a few lines instead of
-DataLoader). Every name below means what it means in PyTorch: ``x.view(x.size(0), -1)``,
-``output.argmax(dim=1, keepdim=True)``, ``nn.CrossEntropyLoss()``, ``nn.ModuleList``,
-``model.apply(init_weights)``, ``tg.manual_seed``, ``tg.cuda.is_available()``, ``.to(device)``,
-``.item()``.
+project's ``mnist.data`` instead of torchvision, put in a ``TensorDataset``). Every name below
+means what it means in PyTorch: ``x.view(x.size(0), -1)``, ``output.argmax(dim=1, keepdim=True)``,
+``nn.CrossEntropyLoss()``, ``nn.ModuleList``, ``model.apply(init_weights)``, ``tg.manual_seed``,
+``tg.cuda.is_available()``, ``.to(device)``, ``.item()``,
+``DataLoader(dataset, batch_size=64, shuffle=True)``.
 """
 
 import argparse
@@ -17,6 +17,7 @@ import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
 from mnist import data
 from tinygrad_edu import nn, optim
+from tinygrad_edu.utils.data import DataLoader, TensorDataset
 
 
 class MLP(nn.Module):
@@ -38,12 +39,9 @@ def init_weights(module):
         nn.init.zeros_(module.bias)
 
 
-def loader(images, labels, batch_size, shuffle=False):
-    """(images, labels) batches as tensors: float32 in [0, 1] and int64, like DataLoader's."""
-    order = tg.randperm(len(images)) if shuffle else tg.arange(len(images))
-    for start in range(0, len(images), batch_size):
-        index = order[start : start + batch_size].numpy()
-        yield tg.tensor(images[index]).float() / 255, tg.tensor(labels[index]).long()
+def dataset(images, labels):
+    """(image, label) pairs as torchvision's MNIST gives them: float32 in [0, 1] and int64."""
+    return TensorDataset(tg.tensor(images).float() / 255, tg.tensor(labels).long())
 
 
 def train(model, device, batches, optimizer, criterion, epoch):
@@ -98,10 +96,11 @@ def main(argv=None):
     optimizer = optim.Adam(model.parameters(), lr=args.lr)
     criterion = nn.CrossEntropyLoss()
     accuracy = 0.0
+    train_loader = DataLoader(dataset(train_images, train_labels), batch_size=args.batch_size, shuffle=True)
+    test_loader = DataLoader(dataset(test_images, test_labels), batch_size=1000)
     for epoch in range(1, args.epochs + 1):
-        batches = loader(train_images, train_labels, args.batch_size, shuffle=True)
-        train(model, device, batches, optimizer, criterion, epoch)
-        accuracy = test(model, device, loader(test_images, test_labels, 1000))
+        train(model, device, train_loader, optimizer, criterion, epoch)
+        accuracy = test(model, device, test_loader)
     return accuracy
 
 

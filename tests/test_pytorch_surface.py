@@ -857,3 +857,47 @@ def test_the_mlp_script_is_a_pytorch_script(torch, tmp_path):
     script.write_text(source, encoding="utf-8")
     output = run_example(script)
     assert "235,146 parameters" in output and "accuracy" in output
+
+
+def test_out_keyword_writes_into_the_given_tensor_and_refuses_another_shape():
+    a = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    out = tg.zeros(2, 2)
+    alias = out
+    assert tg.matmul(a, a, out=out) is out
+    np.testing.assert_allclose(alias.numpy(), a.numpy() @ a.numpy())
+    with pytest.raises(ValueError, match=r"out= has shape \(3,\), the result \(2, 2\)"):
+        tg.add(a, 1, out=tg.zeros(3))
+
+
+def test_load_accepts_pytorchs_keywords_for_the_cpu_only(tmp_path):
+    model = nn.Linear(2, 1)
+    tg.save(model.state_dict(), tmp_path / "w.pth")
+    fresh = nn.Linear(2, 1)
+    fresh.load_state_dict(tg.load(tmp_path / "w.pth", weights_only=True, map_location="cpu"))
+    np.testing.assert_array_equal(fresh.weight.numpy(), model.weight.numpy())
+    with pytest.raises(ValueError, match="map_location='cuda:0': only the CPU exists here"):
+        tg.load(tmp_path / "w.pth", map_location="cuda:0")
+
+
+def test_tensor_of_one_int_is_a_size_as_in_pytorch_but_numbers_elsewhere_stay_numbers():
+    assert Tensor(5).shape == (5,) and Tensor(5).dtype == np.float32
+    assert Tensor(5.0).shape == () and Tensor(5.0).item() == 5.0
+    assert tg.tensor(5).shape == () and tg.tensor(5).item() == 5
+    # where a function wraps a Python int itself, the int is the number
+    np.testing.assert_array_equal(tg.add(2, tg.ones(3)).numpy(), [3.0, 3.0, 3.0])
+    np.testing.assert_array_equal(tg.stack([1, 2]).numpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(F.mse_loss(tg.tensor(1.0), 3).numpy(), 4.0)
+
+
+def test_version_is_the_one_in_pyproject():
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert tg.__version__ == project["version"]
+
+
+def test_a_float_or_many_element_tensor_is_no_index():
+    with pytest.raises(TypeError, match="only integer tensors of a single element"):
+        ("a", "b")[tg.tensor(1.0)]
+    with pytest.raises(TypeError, match="only integer tensors of a single element"):
+        ("a", "b")[tg.tensor([0, 1])]

@@ -143,12 +143,32 @@ CASES = [
     ("expression-long-number", ["a*" + "1" * LONG, "--values", "a=1"], ["column"], None),
     ("expression-empty", ["", "--values", "a=1"], ["column"], None),
     ("expression-missing", ["--values", "a=1"], ["EXPR"], None),
+    ("expression-comment-only", ["# hi", "--values", "a=1"], ["column", "comments"], None),
     ("expression-import", ["__import__('os').system('true')", "--values", "a=1"], ["column"], None),
     ("expression-attribute", ["a.data", "--values", "a=1"], ["column"], None),
     ("expression-huge-power", ["a ** 9 ** 9 ** 9", "--values", "a=2"], ["column"], None),
     ("expression-log-of-zero", ["log(a)", "--values", "a=0"], ["column"], None),
     ("expression-shapes", ["W @ x", "--values", "W=[[1,2],[3,4]],x=[1,2,3]"], ["column"], None),
     ("expression-vector-output", ["2*x", "--values", "x=[1,2,3]"], ["column"], None),
+    (
+        "second-order-too-large",
+        [
+            "sum(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(softmax(x))))))))))))))))))))))))))))))*w)",
+            "--values",
+            "x=[1,2,3],w=[1,-1,2]",
+            "--second-order",
+            "--out",
+            "{tmp}/o",
+        ],
+        ["--second-order", "152 ops"],
+        None,
+    ),
+    (
+        "expression-result-too-large",
+        ["sum(u @ v)", "--values", "u=[[1]," + "[1]," * 998 + "[1]],v=[[" + "1," * 999 + "1]]"],
+        ["column", "1000000"],
+        None,
+    ),
 ]
 
 

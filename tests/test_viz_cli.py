@@ -32,7 +32,7 @@ def test_cli_writes_the_stepper(tmp_path):
     frames = sorted(tmp_path.glob("frame-*.svg"))
     assert [path.name for path in frames] == [f"frame-{i:03d}.svg" for i in range(6)]  # forward, 4 ops, end
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert page.count("<svg") == 6 + 4  # every frame, and the predict-mode question of each step
+    assert page.count("<svg") == 2  # the picture, and the drawings the other steps swap in
     assert "index.html" in result.stdout
 
 
@@ -178,6 +178,36 @@ def test_graph_only_draws_a_vector_output_that_the_stepper_refuses(tmp_path):
     assert "<svg" in (tmp_path / "graph" / "graph.svg").read_text(encoding="utf-8")
     result = run_viz("y = W@x", "--values", values, "--out", str(tmp_path / "stepper"))
     assert result.returncode == 2 and "the output y has shape (2,)" in result.stderr
+
+
+@pytest.mark.needs_dot
+def test_a_new_page_removes_the_frames_of_the_previous_one_and_nothing_else(tmp_path):
+    assert run_viz("tanh(a*b + c) * a", "--values", "a=2,b=-3,c=10", "--out", str(tmp_path)).returncode == 0
+    assert len(list(tmp_path.glob("frame-*.svg"))) == 6
+    (tmp_path / "frame-notes.svg").write_text("mine", encoding="utf-8")  # not a name the viz writes
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    result = run_viz("a*b", "--values", "a=2,b=3", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    frames = sorted(path.name for path in tmp_path.glob("frame-*.svg"))
+    assert frames == ["frame-000.svg", "frame-001.svg", "frame-002.svg", "frame-notes.svg"]
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_standard_output_is_one_line_and_exit_1(tmp_path):
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "viz", "a*b", "--values", "a=1,b=2", "--graph-only", "--out", str(tmp_path)],
+            cwd=REPO,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "python -m viz: error: could not write to standard output: No space left on device"
+    ]
 
 
 # ----- --constants ------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ def test_repr_html_is_the_whole_page_in_an_iframe_that_fetches_nothing():
     page = html.unescape(source)
     assert page == player.html()
     assert page.startswith("<!DOCTYPE html>") and 'data-predict="true"' in page
-    assert page.count("<svg") == 4 + 2  # 4 frames and the questions of the 2 steps
+    assert page.count("<svg") == 2  # the picture, and the drawings the other frames swap in
     assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", page)  # nothing fetched
     assert "@import" not in page and "url(http" not in page
     assert 'addEventListener("keydown"' in page

@@ -38,7 +38,10 @@ def test_export_writes_numbered_svgs_and_one_self_contained_page(stepper):
     assert sorted(path.name for path in out_dir.glob("*.svg")) == [f"frame-{i:03d}.svg" for i in range(6)]
     assert not list(out_dir.glob(".*.tmp*"))  # written through temporary files, all renamed
     page = stepper.read_text(encoding="utf-8")
-    assert page.count("<svg") == 6 + 4  # every frame inline, and the question of each of the 4 steps
+    # One picture and, hidden, every other drawing of a node or edge: each is in the page once.
+    assert page.count("<svg") == 2
+    sheet = tanh_frames()[0].stage.sheet()
+    assert page.count('class="node"') + page.count('class="edge"') == len(sheet.drawings)
     assert "<?xml" not in page and "<!DOCTYPE svg" not in page
     # Nothing is fetched: no external scripts, styles, images or fonts (SVG namespaces are only names).
     assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", page)

@@ -34,7 +34,7 @@ from .torch_api.combine import concatenate, stack, where
 # PyTorch's spelling of the surface: factories, dtypes, tg.cat, tg.manual_seed, tg.max(x, 1) ...
 # (creation.py, combine.py, pytorch_names.py, random.py, functions.py, cuda.py).
 from .torch_api.arguments import device
-from .torch_api.combine import cat
+from .torch_api.combine import cat, hstack, vstack
 from .torch_api.creation import (
     arange,
     as_tensor,
@@ -136,6 +136,8 @@ from .core import autograd  # tg.autograd.Function, as torch.autograd.Function
 from .torch_api import cuda
 from .torch_api.cuda import accelerator, get_default_device, set_default_device
 
+__version__ = "0.1.0"  # the version in pyproject.toml (tests/test_pytorch_surface.py checks they agree)
+
 __all__ = [
     "AnomalyError",
     "BackwardError",
@@ -189,6 +191,8 @@ __all__ = [
     "as_tensor",
     "bool",
     "cat",
+    "hstack",
+    "vstack",
     "clamp",
     "cos",
     "cuda",

@@ -43,10 +43,11 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_edu import BackwardStep, Tensor, backward_steps
+from tinygrad_edu import BackwardStep, Context, Tensor, backward_steps
 from tinygrad_edu.errors import BackwardError
 
 from .captions import LOCAL, SENT, SHOWN, Line, all_local_values, gradient_symbol, step_lines, sum_line, values_inline
+from .escape import graphviz_tooltip
 from .graph import GraphStructure, graph_structure
 from .labels import (
     DONE_COLOUR,
@@ -206,6 +207,26 @@ class _Walk:
         for tail, _, position in structure.edges:
             if position is not None:
                 self.uses[tail] = self.uses.get(tail, 0) + 1
+        self.drawings: dict[tuple, Any] = {}  # each node's and edge's drawings, shared by the pictures
+        # Every value node: (tensor, node id, kind, the op drawn on top of it and its Context, or None).
+        made_by: dict[str, tuple[str | None, Context | None]] = {
+            structure.value_id(output): (op_node, ctx) for op_node, ctx, output in structure.ops
+        }
+        self.nodes: list[tuple[Tensor, str, str, str | None, Context | None]] = []
+        for tensor in structure.values:
+            node_id = structure.value_id(tensor)
+            op_node, ctx = made_by.get(node_id, (None, None))
+            self.nodes.append((tensor, node_id, structure.kinds[node_id], op_node, ctx))
+        self.outputs = {op_node: structure.value_id(output) for op_node, _, output in structure.ops}
+        # The edges drawn (input -> the op's output box; op -> output is inside the box), and by op.
+        self.edges = [(tail, head, position) for tail, head, position in structure.edges if position is not None]
+        self.op_edges: dict[str, list[int]] = {}
+        for slot, (_, head, _) in enumerate(self.edges):
+            self.op_edges.setdefault(head, []).append(slot)
+        # The last picture without hidden answers, and the nodes and op it focused on.
+        self.last: Picture | None = None
+        self.last_focus: set[str] = set()
+        self.last_op: str | None = None
 
     def name(self, tensor: Tensor) -> str:
         return self.structure.display_name(tensor)
@@ -322,40 +343,59 @@ class _Walk:
         Edges run from each input straight to the op's output box; the edges of the op being
         differentiated turn red and point back to the inputs (what it sends travels along them).
         """
-        structure = self.structure
-        made_by = {structure.value_id(output): (op_node, ctx) for op_node, ctx, output in structure.ops}
+        receiving = set(focus["receiving"]) if focus else set()
         picture = Picture()
-        for tensor in structure.values:
-            node_id = structure.value_id(tensor)
-            kind = structure.kinds[node_id]
-            style = value_style(kind)
-            style["tooltip"] = self.name(tensor)  # what a pointer resting on the box shows
+        # A step changes a few nodes: those it focuses on, and those the step before focused on.
+        # The other nodes keep the drawing they had in the picture before.
+        if focus is None or self.last is None:
+            redraw = self.nodes
+        else:
+            changed = self.last_focus | {focus["output"], *receiving}
+            redraw = [node for node in self.nodes if node[1] in changed]
+            picture.nodes = dict(self.last.nodes)
+        for tensor, node_id, kind, op_node, ctx in redraw:
+            border = None
             if focus and node_id == focus["output"]:
-                style.update(color=GRADIENT_COLOUR, penwidth="4")
-            elif focus and node_id in focus["receiving"]:
-                style.update(color=GRADIENT_COLOUR, penwidth="3")
-            elif final and kind == "parameter" and tensor.grad is not None:
-                style.update(color=GRADIENT_COLOUR, penwidth="3")
-            op, op_colour = None, OP_COLOUR
-            if node_id in made_by:
-                op_node, ctx = made_by[node_id]
-                op = op_symbol(ctx)
-                if focus and op_node == focus["op"]:
-                    op_colour = HIGHLIGHT_COLOUR
-                elif op_node in self.done_ops or final:
-                    op_colour = DONE_COLOUR
-            rows = self._gradient_rows(node_id, hidden=node_id in hide)
-            data = tensor.data if self.show_values else np.zeros(())
-            label = stage_label(self.name(tensor), data, rows, op, op_colour)
-            picture.nodes[node_id] = (label, style)
-        outputs = {op_node: structure.value_id(output) for op_node, _, output in structure.ops}
-        for tail, head, position in structure.edges:
-            if position is None:
-                continue  # op -> output: the op is drawn inside its output's box
-            attributes: dict[str, str] = {}
-            if focus and head == focus["op"] and focus["step"].grad_inputs[position] is not None:
-                attributes = {"color": GRADIENT_COLOUR, "penwidth": "4", "dir": "back"}  # the flow: to the input
-            picture.edges.append((tail, outputs[head], attributes))
+                border = "4"
+            elif node_id in receiving or (final and kind == "parameter" and tensor.grad is not None):
+                border = "3"
+            op_colour = OP_COLOUR
+            if focus and op_node == focus["op"]:
+                op_colour = HIGHLIGHT_COLOUR
+            elif op_node is not None and (op_node in self.done_ops or final):
+                op_colour = DONE_COLOUR
+            hidden = node_id in hide
+            arrived = len(self.contributions.get(node_id, ()))
+            key = (node_id, border, op_colour, hidden, arrived, node_id in self.complete)
+            if key not in self.drawings:  # made once, then shared by every picture that shows it
+                style = value_style(kind)
+                style["tooltip"] = graphviz_tooltip(self.name(tensor))  # what a pointer resting on the box shows
+                if border is not None:
+                    style.update(color=GRADIENT_COLOUR, penwidth=border)
+                rows = self._gradient_rows(node_id, hidden=hidden)
+                data = tensor.data if self.show_values else np.zeros(())
+                op = op_symbol(ctx) if ctx is not None else None
+                self.drawings[key] = (stage_label(self.name(tensor), data, rows, op, op_colour), style)
+            picture.nodes[node_id] = self.drawings[key]
+        # The edges: the inputs of the op being differentiated turn red, and back when it is done.
+        if focus is None or self.last is None:
+            slots = list(range(len(self.edges)))
+            picture.edges = [()] * len(self.edges)  # type: ignore[list-item]
+        else:
+            slots = self.op_edges.get(self.last_op or "", []) + self.op_edges[focus["op"]]
+            picture.edges = list(self.last.edges)
+        for slot in slots:
+            tail, head, input_position = self.edges[slot]
+            red = bool(focus and head == focus["op"] and focus["step"].grad_inputs[input_position] is not None)
+            if (slot, red) not in self.drawings:
+                # the flow: back to the input
+                attributes = {"color": GRADIENT_COLOUR, "penwidth": "4", "dir": "back"} if red else {}
+                self.drawings[(slot, red)] = (tail, self.outputs[head], attributes)
+            picture.edges[slot] = self.drawings[(slot, red)]
+        if not hide:
+            self.last = picture
+            self.last_focus = {focus["output"], *receiving} if focus else set()
+            self.last_op = focus["op"] if focus else None
         return picture
 
     def _total(self, node_id: str) -> np.ndarray:

@@ -20,12 +20,16 @@ viz/expression.py. An argument that starts with a single '-' and is
 neither -h nor a plain number ("-a*b", "-(x+1)") is taken as EXPR: argparse alone would read it as
 an unknown option.
 
+A new page (index.html) replaces the walk of an earlier run into the same --out: the frame files
+(frame-NNN.svg) that run left and this one did not write are removed; no other file is touched.
+
 Every flag is checked before any work starts, and the output folder is created and tried before
 anything is drawn. Files are written into a hidden folder inside --out and moved into place one
 by one (fsync, then os.replace), so a full disk or a Ctrl-C never leaves a half-written page.
 
-Exit codes: 0 done; 2 a mistake in the command, or an output folder that cannot be written (one
-line says which flag, what was expected and what was got); 3 Graphviz missing.
+Exit codes: 0 done; 1 the files were written but standard output could not be (a full disk: one
+line says so); 2 a mistake in the command, or an output folder that cannot be written (one line
+says which flag, what was expected and what was got); 3 Graphviz missing.
 """
 
 from __future__ import annotations
@@ -48,9 +52,9 @@ from tinygrad_edu.system import available_memory
 from .backprop import backprop_frames
 from .expression import ExpressionError, Program, build, shorten
 from .forward import write_forward_page
-from .graph import draw_graph
+from .graph import draw_graph, graph_structure
 from .modules import trace_modules
-from .render import GraphvizNotFoundError, dot_source_to_file
+from .render import GraphvizNotFoundError, dot_source_to_file, dot_source_to_files
 from .stepper import export_stepper
 
 EXIT_USAGE = 2
@@ -59,6 +63,7 @@ PROG = "python -m viz"
 MNIST_BYTES_PER_SAMPLE = 20_000  # measured peak ~17 KB per sample (image, activations, gradients)
 UNKNOWN_MEMORY = 8 * 2**30  # what --batch-size is checked against where the system does not say
 LARGEST_SEED = 2**64 - 1  # as torch.manual_seed
+MAX_SECOND_ORDER_OPS = 60  # --second-order draws a gradient's graph of at most this many ops (a lesson's: 10-30)
 
 
 class UsageError(ValueError):
@@ -182,6 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise ExpressionError(
                     "the expression has no names, so there is nothing to differentiate", args.expression, 0
                 )
+            if args.second_order:
+                second_order_roots(program)  # refused before anything is written
             if args.forward and args.wrt in program.constants:
                 parameters = ", ".join(program.leaves)
                 raise UsageError(f"--wrt: {args.wrt} is a constant (--constants); expected one of {parameters}")
@@ -205,6 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     forward_wrt=args.wrt if args.forward else None,
                 )
             written = [out_dir / path.name for path in sorted(staging.iterdir())]
+        remove_stale_frames(out_dir, written)
     except ExpressionError as error:
         print(error.pretty(), file=sys.stderr)
         return EXIT_USAGE
@@ -325,6 +333,19 @@ def staged_writes(out_dir: Path) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+_FRAME_FILE = re.compile(r"frame-\d{3,}\.svg")
+
+
+def remove_stale_frames(out_dir: Path, written: Sequence[Path]) -> None:
+    """A new index.html replaces the whole walk: remove the frame files (frame-NNN.svg) an earlier
+    run left in ``out_dir`` that this one did not write. No other file is touched."""
+    if out_dir / "index.html" not in written:
+        return
+    for path in out_dir.iterdir():
+        if _FRAME_FILE.fullmatch(path.name) and path not in written and path.is_file():
+            path.unlink()
+
+
 def fsync(path: Path) -> None:
     """Flush a file's (or a folder's) data to the disk."""
     descriptor = os.open(path, os.O_RDONLY)
@@ -364,8 +385,7 @@ def run_program(
         write_forward_page(program, forward_wrt, out_dir, predict)
     elif graph_only:
         graph = draw_graph(program.output, show_grads=False, title=title)
-        dot_source_to_file(graph.source, out_dir / "graph.svg")
-        dot_source_to_file(graph.source, out_dir / "graph.png")
+        dot_source_to_files(graph.source, [out_dir / "graph.svg", out_dir / "graph.png"])
     elif second_order:
         draw_second_order(program, out_dir, title)
     elif worksheet:
@@ -378,22 +398,35 @@ def run_program(
         export_stepper(frames, out_dir, title=heading, predict=predict, program=program.statements)
 
 
-def draw_second_order(program: Program, out_dir: Path, title: str) -> None:
-    """The graph that backward(create_graph=True) records: the ops that compute the gradient."""
+def second_order_roots(program: Program) -> list[tg.Tensor]:
+    """The gradients of the output with respect to each input, as graphs (create_graph=True);
+    UsageError when there is nothing to draw or too much (more than MAX_SECOND_ORDER_OPS ops)."""
     leaves = list(program.leaves.values())
     gradients = tg.grad(program.output, leaves, create_graph=True)
     for leaf, gradient in zip(leaves, gradients):
         assert gradient is not None, "tg.grad raises for an unused input"
         gradient.name = f"∂{program.output_name}/∂{leaf.name}"
     roots = [gradient for gradient in gradients if gradient is not None and gradient.requires_grad]
+    title = "; ".join(program.statements)
     if not roots:
         raise ValueError(
             f"EXPR: the gradient of {shorten(title, 60)!r} is constant (it does not depend on the inputs), "
             "so it has no graph to draw"
         )
+    ops = len(graph_structure(roots).ops)
+    if ops > MAX_SECOND_ORDER_OPS:
+        raise UsageError(
+            f"--second-order: the graph that computes the gradient has {ops} ops; at most {MAX_SECOND_ORDER_OPS} "
+            "are drawn (a picture of more is not readable, and Graphviz takes minutes on it): draw a shorter program"
+        )
+    return roots
+
+
+def draw_second_order(program: Program, out_dir: Path, title: str) -> None:
+    """The graph that backward(create_graph=True) records: the ops that compute the gradient."""
+    roots = second_order_roots(program)
     graph = draw_graph(roots, show_grads=False, title=f"backprop is itself a graph: the ops that compute ∇ of {title}")
-    dot_source_to_file(graph.source, out_dir / "second-order.svg")
-    dot_source_to_file(graph.source, out_dir / "second-order.png")
+    dot_source_to_files(graph.source, [out_dir / "second-order.svg", out_dir / "second-order.png"])
 
 
 def draw_mnist(out_dir: Path, batch_size: int, seed: int, collapse: bool = True) -> list[Path]:

@@ -31,7 +31,6 @@ The tangents are the engine's own: the frames read them from the walk ``tg.jvp``
 
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,7 @@ from tinygrad_edu.core.forward_mode import jvp_steps
 
 from .backprop import NODE_ATTRIBUTES, Frame, _Walk
 from .captions import Line, local_formulas, local_line, local_values, signed, slots_of, values_inline
+from .escape import graphviz_html
 from .expression import Program
 from .graph import graph_structure
 from .labels import DONE_COLOUR, HIGHLIGHT_COLOUR, OP_COLOUR, op_symbol, stage_label, value_style, values_html
@@ -216,11 +216,11 @@ class _ForwardWalk(_Walk):
         for tensor in structure.values:
             node_id = structure.value_id(tensor)
             kind = structure.kinds[node_id]
-            style = value_style(kind)
+            border = None
             if focus and node_id == focus[1]:
-                style.update(color=TANGENT_COLOUR, penwidth="4")
+                border = "4"
             elif node_id == structure.value_id(self.wrt):
-                style.update(color=TANGENT_COLOUR, penwidth="3")
+                border = "3"
             op, op_colour = None, OP_COLOUR
             if node_id in made_by:
                 op_node, ctx = made_by[node_id]
@@ -229,10 +229,15 @@ class _ForwardWalk(_Walk):
                     op_colour = HIGHLIGHT_COLOUR
                 elif op_node in self.done_ops:
                     op_colour = DONE_COLOUR
-            rows: list[str] = []
-            if kind != "constant" and (node_id in self.reached or kind == "parameter"):
-                rows = self._tangent_rows(tensor, hidden=node_id == hide)
-            picture.nodes[node_id] = (stage_label(self.name(tensor), tensor.data, rows, op, op_colour), style)
+            with_tangent = kind != "constant" and (node_id in self.reached or kind == "parameter")
+            key = (node_id, border, op_colour, with_tangent, node_id == hide)
+            if key not in self.drawings:  # made once, then shared by every picture that shows it
+                style = value_style(kind)
+                if border is not None:
+                    style.update(color=TANGENT_COLOUR, penwidth=border)
+                rows = self._tangent_rows(tensor, hidden=node_id == hide) if with_tangent else []
+                self.drawings[key] = (stage_label(self.name(tensor), tensor.data, rows, op, op_colour), style)
+            picture.nodes[node_id] = self.drawings[key]
         outputs = {op_node: structure.value_id(output) for op_node, _, output in structure.ops}
         for tail, head, position in structure.edges:
             if position is None:
@@ -243,12 +248,12 @@ class _ForwardWalk(_Walk):
 
     def _tangent_rows(self, tensor: Tensor, hidden: bool) -> list[str]:
         blue = f'<FONT COLOR="{TANGENT_COLOUR}">'
-        label = html.escape(f"d/d{_operand(self.moving)}")
+        label = graphviz_html(f"d/d{_operand(self.moving)}")
         if hidden:
             return [f"{blue}{label} ?</FONT>"]
         tangent = self.tangent(tensor)
         if np.size(tangent) == 1:
-            return [f"{blue}{label} {html.escape(values_inline(tangent))}</FONT>"]
+            return [f"{blue}{label} {graphviz_html(values_inline(tangent))}</FONT>"]
         return [f"{blue}{label}</FONT>", values_html(tangent, TANGENT_COLOUR)]
 
 

@@ -17,7 +17,6 @@ engine order, so tests and the backprop frames can point at them.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +24,7 @@ from typing import Any
 from tinygrad_edu import Context, Tensor
 from tinygrad_edu.core.autograd import topological_order
 
+from .escape import graphviz_html, graphviz_string
 from .labels import (
     CONSTANT_COLOUR,
     DONE_COLOUR,
@@ -150,7 +150,7 @@ def new_digraph(rankdir: str, title: str | None = None) -> Digraph:
         edge_attr={"fontname": "Helvetica", "fontsize": str(FONT_SIZE), "color": "#555555"},
     )
     if title:
-        graph.attr(label=shorten(title, MAX_TITLE_CHARS), labelloc="t", fontsize=str(FONT_SIZE + 2))
+        graph.attr(label=graphviz_string(shorten(title, MAX_TITLE_CHARS)), labelloc="t", fontsize=str(FONT_SIZE + 2))
     return graph
 
 
@@ -169,7 +169,7 @@ def add_legend(graph: Digraph, with_modules: bool = False, with_backprop: bool =
         samples.append((DONE_COLOUR, "op already differentiated"))
         samples.append((GRADIENT_COLOUR, "gradient flowing back"))
     rows = "".join(
-        f'<TR><TD BGCOLOR="{colour}" WIDTH="14" BORDER="1"> </TD><TD ALIGN="LEFT">{html.escape(text)}</TD></TR>'
+        f'<TR><TD BGCOLOR="{colour}" WIDTH="14" BORDER="1"> </TD><TD ALIGN="LEFT">{graphviz_html(text)}</TD></TR>'
         for colour, text in samples
     )
     label = (
@@ -234,7 +234,9 @@ def draw_graph(
             return graph
         if id(call) not in clusters:
             cluster = Digraph(name=f"cluster_{call_boxes[id(call)]}")
-            cluster.attr(label=call.title, style="rounded,filled", fillcolor="#f3faf3", color="#7fb77f")
+            cluster.attr(
+                label=graphviz_string(call.title), style="rounded,filled", fillcolor="#f3faf3", color="#7fb77f"
+            )
             clusters[id(call)] = cluster
         return clusters[id(call)]
 
@@ -261,8 +263,8 @@ def draw_graph(
         for call in modules.calls:
             if id(call) not in drawn_calls:
                 continue
-            rows = [f"<B>{html.escape(call.title)}</B>"]
-            rows += [f"<FONT>{html.escape(line)}</FONT>" for line in call.parameter_summary()]
+            rows = [f"<B>{graphviz_html(call.title)}</B>"]
+            rows += [f"<FONT>{graphviz_html(line)}</FONT>" for line in call.parameter_summary()]
             hidden_ops = sum(1 for node_id, owner in hidden_by.items() if owner is call and node_id.startswith("op"))
             rows.append(f"<FONT>{hidden_ops} ops inside</FONT>")
             cells = "".join(f"<TR><TD>{row}</TD></TR>" for row in rows)

@@ -8,7 +8,6 @@ significant digits (Graphviz fails on labels of 16,384+ characters).
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -17,6 +16,7 @@ import numpy as np
 from tinygrad_edu import Context, Tensor
 
 from .captions import shape_text, signed, values_inline
+from .escape import graphviz_html
 from .names import FUNCTION_NAMES, break_lines, format_number, index_text
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ SMALL_TENSOR_ELEMENTS = 12  # up to this many elements the numbers are shown, el
 FONT_SIZE = 14  # points; the player scales the picture to the screen
 OP_FONT_SIZE = 18
 MAX_TITLE_CHARS = 200  # Graphviz fails on labels of 16,384+ characters
+MAX_SUM_ROWS = 5  # a gradient adding up more contributions shows the first two, "… (k more)", the last two
 
 
 # ----- numbers as text ---------------------------------------------------------------------------
@@ -64,7 +65,7 @@ def format_values(array: np.ndarray, max_elements: int = SMALL_TENSOR_ELEMENTS) 
 
 def html_text(text: str) -> str:
     """Escape text for a Graphviz HTML label, keeping its line breaks (left-aligned)."""
-    return '<BR ALIGN="LEFT"/>'.join(html.escape(line) for line in text.split("\n"))
+    return '<BR ALIGN="LEFT"/>'.join(graphviz_html(line) for line in text.split("\n"))
 
 
 # ----- labels ------------------------------------------------------------------------------------
@@ -111,15 +112,17 @@ def gradient_html(array: np.ndarray, parts: Sequence[np.ndarray] = (), hidden: b
         known = [signed(values_inline(part)) for part in parts[: -1 if hidden else None]]
         if hidden:
             known.append("?")
-        rows = [f"{red}grad {html.escape(known[0])}</FONT>"]
-        rows += [f"{red}+ {html.escape(part)}</FONT>" for part in known[1:]]
+        if len(known) > MAX_SUM_ROWS:  # a tensor used many times: its first and last contributions
+            known = [*known[:2], f"… ({len(known) - 4} more)", *known[-2:]]
+        rows = [f"{red}grad {graphviz_html(known[0])}</FONT>"]
+        rows += [f"{red}+ {graphviz_html(part)}</FONT>" for part in known[1:]]
         if not hidden:
-            rows.append(f"{red}= {html.escape(values_inline(array))}</FONT>")
+            rows.append(f"{red}= {graphviz_html(values_inline(array))}</FONT>")
         return rows
     if hidden:
         return [f"{red}grad ?</FONT>"]
     if array.size == 1:
-        return [f"{red}grad {html.escape(values_inline(array))}</FONT>"]
+        return [f"{red}grad {graphviz_html(values_inline(array))}</FONT>"]
     note = f" (sum of {len(parts)})" if len(parts) >= 2 else ""
     return [f"{red}grad{note}</FONT>", values_html(array, GRADIENT_COLOUR)]
 
@@ -135,7 +138,7 @@ def stage_label(
     data = np.asarray(data)
     rows = []
     if op is not None:
-        rows.append(f'<TD BGCOLOR="{op_colour}" BORDER="1" SIDES="B"><B>{html.escape(op)}</B></TD>')
+        rows.append(f'<TD BGCOLOR="{op_colour}" BORDER="1" SIDES="B"><B>{graphviz_html(op)}</B></TD>')
     bold = break_lines(name)
     if data.size == 1 and data.ndim <= 1:
         value = format_number(data.reshape(-1)[0])
@@ -147,12 +150,13 @@ def stage_label(
                 lines.append(f"= {value}")
         for number, line in enumerate(lines):
             if number < len(bold):
-                rest = html.escape(line[len(bold[number]) :]).replace(" ", "&#160;")  # a space after </B> would be lost
-                rows.append(f"<TD><B>{html.escape(bold[number])}</B>{rest}</TD>")
+                # a space after </B> would be lost
+                rest = graphviz_html(line[len(bold[number]) :]).replace(" ", "&#160;")
+                rows.append(f"<TD><B>{graphviz_html(bold[number])}</B>{rest}</TD>")
             else:
-                rows.append(f"<TD>{html.escape(line)}</TD>")
+                rows.append(f"<TD>{graphviz_html(line)}</TD>")
     else:
-        rows.extend(f"<TD><B>{html.escape(line)}</B></TD>" for line in bold)
+        rows.extend(f"<TD><B>{graphviz_html(line)}</B></TD>" for line in bold)
         rows.append(f'<TD><FONT COLOR="#555555">{shape_text(data)}</FONT></TD>')
         rows.append(f"<TD>{values_html(data)}</TD>")
     rows.extend(f"<TD>{row}</TD>" for row in gradient_rows)
@@ -172,16 +176,16 @@ def value_label(
     A scalar reads "a·b = −6"; a small matrix shows its shape and a grid of its numbers. The
     dtype is shown only when it is not a float (a float's dtype tells a student nothing).
     """
-    name = html.escape(structure.display_name(tensor))
+    name = graphviz_html(structure.display_name(tensor))
     data = np.asarray(tensor.data)
     dtype = "" if np.issubdtype(data.dtype, np.floating) else f" {data.dtype}"
     rows = []
     if data.size == 1 and data.ndim <= 1:
         number = format_number(data.reshape(-1)[0])
-        value = f" = {html.escape(number)}" if show_values and number != name else ""
-        rows.append(f"<B>{name}</B>{value}{html.escape(dtype)}")
+        value = f" = {graphviz_html(number)}" if show_values and number != name else ""
+        rows.append(f"<B>{name}</B>{value}{graphviz_html(dtype)}")
     else:
-        rows.append(f'<B>{name}</B> <FONT COLOR="#555555">{shape_text(data)}{html.escape(dtype)}</FONT>')
+        rows.append(f'<B>{name}</B> <FONT COLOR="#555555">{shape_text(data)}{graphviz_html(dtype)}</FONT>')
         if show_values:
             rows.append(values_html(data))
     if grad_text is not None:
@@ -204,10 +208,10 @@ def op_symbol(ctx: Context) -> str:
 
 def op_label(ctx: Context, extra_rows: Sequence[str] = ()) -> str:
     """HTML label of an op node: its symbol, its settings, extra rows."""
-    rows = [f'<FONT POINT-SIZE="{OP_FONT_SIZE}"><B>{html.escape(op_symbol(ctx))}</B></FONT>']
+    rows = [f'<FONT POINT-SIZE="{OP_FONT_SIZE}"><B>{graphviz_html(op_symbol(ctx))}</B></FONT>']
     settings = op_settings(ctx)
     if settings:
-        rows.append(html.escape(settings))
+        rows.append(graphviz_html(settings))
     rows.extend(extra_rows)
     cells = "".join(f"<TR><TD>{row}</TD></TR>" for row in rows)
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{cells}</TABLE>>'

@@ -123,6 +123,8 @@ def parse(source: str) -> ast.Module:
     except (ValueError, RecursionError, MemoryError) as error:
         reason = shorten(str(error), 120) or "it is nested too deeply"
         raise ExpressionError(f"cannot read this: {reason}", source, 0) from None
+    if not tree.body:
+        raise ExpressionError("the program has only comments; write something like a*b + c", source, 0)
     _Checker(source).check_module(tree)
     return tree
 

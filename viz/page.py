@@ -20,16 +20,23 @@ share ids, keys or styles). It fetches nothing: pictures, styles and script are 
   is hidden is decided by the structure of each ``Line`` (its pieces' levels), never by
   reading its text.
 - L shows or hides the legend of the colours.
+
+The page holds each drawing of a node or an edge once (the stage's ``Sheet``): one picture,
+the drawings it does not show yet in a hidden ``<svg>``, and as JSON, for every step, the
+drawings that change (answer: from the step before; question: from the answer) and the nodes
+it focuses on. Showing a frame swaps those drawings in place, so the page grows with the steps,
+not with steps × nodes. The picture's element is called after what it shows ("answer-3").
 """
 
 from __future__ import annotations
 
-import html
+import json
 import re
 from collections.abc import Sequence
 
 from .backprop import Frame
 from .captions import SHOWN
+from .escape import html_text
 from .labels import CONSTANT_COLOUR, DONE_COLOUR, GRADIENT_COLOUR, HIGHLIGHT_COLOUR, OUTPUT_COLOUR, PARAMETER_COLOUR
 
 _LEGEND = (
@@ -88,7 +95,7 @@ _SCRIPT = """
 (function () {
   "use strict";
   var MIN_TEXT = 16;  // px: the smallest text of the picture, before the browser's zoom
-  var pictures = document.querySelectorAll(".picture");
+  var picture = document.querySelector(".picture");
   var texts = document.querySelectorAll(".lines");
   var count = texts.length;
   var current = 0;
@@ -100,10 +107,49 @@ _SCRIPT = """
   var overview = document.getElementById("overview");
   var view = document.getElementById("view");
 
+  // Every drawing of a node or edge by its number; the picture shows one per slot (node or edge).
+  var drawings = {};
+  var all = document.querySelectorAll("svg g[id]");
+  for (var d = 0; d < all.length; d++) {
+    if (/^v[0-9]+$/.test(all[d].id)) { drawings[all[d].id.slice(1)] = all[d]; }
+  }
+  var drawn = [];
+  var children = picture.querySelector("svg g.graph").children;
+  for (var c = 0; c < children.length; c++) {
+    if (/^v[0-9]+$/.test(children[c].id)) { drawn.push(children[c].id.slice(1)); }
+  }
+  // What each picture shows, from the changes step by step; the nodes each frame focuses on.
+  var sheet = JSON.parse(document.getElementById("changes").textContent);
+  var answerDrawings = [];
+  var questionDrawings = [];
+  var state = drawn.slice();
+  function changed(base, pairs) {
+    var result = base.slice();
+    for (var p = 0; p < pairs.length; p++) { result[pairs[p][0]] = String(pairs[p][1]); }
+    return result;
+  }
+  for (var k = 0; k < sheet.changes.length; k++) {
+    state = changed(state, sheet.changes[k][0]);
+    answerDrawings.push(state);
+    questionDrawings.push(sheet.changes[k][1] === null ? null : changed(state, sheet.changes[k][1]));
+  }
+  function showPicture(wanted) {  // "answer-3" or "question-3"
+    var index = Number(wanted.split("-")[1]);
+    var want = wanted.indexOf("question-") === 0 ? questionDrawings[index] : answerDrawings[index];
+    for (var slot = 0; slot < drawn.length; slot++) {
+      if (drawn[slot] !== want[slot]) {
+        drawings[drawn[slot]].replaceWith(drawings[want[slot]]);
+        drawn[slot] = want[slot];
+      }
+    }
+    picture.id = wanted;
+    picture.setAttribute("data-focus", sheet.focus[index]);
+  }
+
   // The levels a frame asks in turn: 1 the local derivatives, 2 what the inputs receive.
   function questions(index) {
     var asks = texts[index].getAttribute("data-asks");
-    if (!asks || document.getElementById("question-" + index) === null) { return []; }
+    if (!asks || questionDrawings[index] === null) { return []; }
     return asks.split(" ").map(Number);
   }
   function asking() { return predict && phase < questions(current).length; }
@@ -126,7 +172,7 @@ _SCRIPT = """
     phase = answered ? questions(current).length : 0;
     var level = askedLevel();
     var wanted = (level > 0 ? "question-" : "answer-") + current;
-    for (var i = 0; i < pictures.length; i++) { pictures[i].hidden = pictures[i].id !== wanted; }
+    showPicture(wanted);
     for (var j = 0; j < texts.length; j++) { texts[j].hidden = j !== current; }
     setAsking(level);
     document.getElementById("counter").textContent = "step " + current + " of " + (count - 1);
@@ -145,7 +191,7 @@ _SCRIPT = """
   function refresh() {  // the same frame, one question further
     var level = askedLevel();
     var wanted = (level > 0 ? "question-" : "answer-") + current;
-    for (var i = 0; i < pictures.length; i++) { pictures[i].hidden = pictures[i].id !== wanted; }
+    showPicture(wanted);
     setAsking(level);
   }
   function previous() { show(current - 1, true); }
@@ -182,7 +228,7 @@ _SCRIPT = """
       }
     }
     var smallest = Infinity;
-    var sizes = document.querySelectorAll(".picture svg text");
+    var sizes = document.querySelectorAll(".picture svg text, #drawings text");
     for (var k = 0; k < sizes.length; k++) {
       if (sizes[k].textContent.trim() !== "") {
         smallest = Math.min(smallest, parseFloat(sizes[k].getAttribute("font-size")));
@@ -332,25 +378,56 @@ def inline_svg(svg: str) -> str:
 def _piece_html(text: str, level: int) -> str:
     """One piece of a line: a hidden level is written twice, as itself and as its "?"."""
     if level == SHOWN:
-        return html.escape(text)
-    return f'<span class="hide-{level}">{html.escape(text)}</span><span class="blank blank-{level}">?</span>'
+        return html_text(text)
+    return f'<span class="hide-{level}">{html_text(text)}</span><span class="blank blank-{level}">?</span>'
 
 
 def _lines_html(frame: Frame) -> str:
     rows = []
     for line in [*frame.lines, *frame.questions]:
         if line.asks:  # a question, on screen only while predict mode asks it
-            words = html.escape(line.full)
+            words = html_text(line.full)
             rows.append(f'<div class="question question-{line.asks}">{words} Predict each ?, then press &#x2192;</div>')
         else:
             rows.append("<div>" + "".join(_piece_html(text, level) for text, level in line.pieces) + "</div>")
     levels = sorted(set().union(*(line.levels for line in frame.lines))) if frame.question is not None else []
-    heading = html.escape(frame.heading, quote=True)
-    caption = html.escape(frame.caption, quote=True)
+    heading = html_text(frame.heading)
+    caption = html_text(frame.caption)
     asks = " ".join(str(level) for level in levels)
     return (
         f'<div class="lines" id="lines-{frame.index}" data-heading="{heading}" data-caption="{caption}" '
         f'data-asks="{asks}" hidden>' + "".join(rows) + "</div>"
+    )
+
+
+def _pictures_html(frames: Sequence[Frame]) -> str:
+    """The first picture, every other drawing (hidden), and what changes at each step (JSON)."""
+    stage = frames[0].stage
+    if any(frame.stage is not stage for frame in frames):
+        raise ValueError("player_page: the frames must come from one walk (one stage)")
+    sheet = stage.sheet()
+    first = stage.shown(frames[0].picture)
+    changes = []
+    before = first
+    for frame in frames:
+        answer = stage.shown(frame.picture)
+        question = stage.shown(frame.question) if frame.question is not None else None
+        changes.append(
+            [
+                [[slot, number] for slot, number in enumerate(answer) if number != before[slot]],
+                None if question is None else [[slot, n] for slot, n in enumerate(question) if n != answer[slot]],
+            ]
+        )
+        before = answer
+    drawn = set(first)
+    others = "".join(drawing for number, drawing in enumerate(sheet.drawings) if number not in drawn)
+    focus = [" ".join(frame.focus) for frame in frames]
+    data = json.dumps({"changes": changes, "focus": focus}, separators=(",", ":")).replace("</", "<\\/")
+    return (
+        f'<div class="picture" id="answer-0" data-focus="{html_text(focus[0])}">{inline_svg(sheet.svg(first))}</div>\n'
+        f'<svg id="drawings" hidden="" xmlns="http://www.w3.org/2000/svg" '
+        f'xmlns:xlink="http://www.w3.org/1999/xlink">{others}</svg>\n'
+        f'<script type="application/json" id="changes">{data}</script>'
     )
 
 
@@ -359,22 +436,12 @@ def player_page(frames: Sequence[Frame], title: str, predict: bool = False, prog
 
     program  the statements the graph was built from, each shown in full above the picture
     """
-    pictures = []
-    for frame in frames:
-        focus = " ".join(frame.focus)
-        answer = inline_svg(frame.svg())
-        pictures.append(f'<div class="picture" id="answer-{frame.index}" data-focus="{focus}" hidden>{answer}</div>')
-        if frame.question is not None:
-            question = inline_svg(frame.svg(question=True))
-            pictures.append(
-                f'<div class="picture" id="question-{frame.index}" data-focus="{focus}" hidden>{question}</div>'
-            )
     legend = "".join(
-        f'<div><span style="background: {colour}"></span>{html.escape(text)}</div>' for colour, text in _LEGEND
+        f'<div><span style="background: {colour}"></span>{html_text(text)}</div>' for colour, text in _LEGEND
     )
-    statements = "".join(f"<code>{html.escape(statement)}</code>" for statement in program)
+    statements = "".join(f"<code>{html_text(statement)}</code>" for statement in program)
     program_button = 'aria-pressed="true"' if program else 'aria-pressed="false" hidden'
-    title = html.escape(title)
+    title = html_text(title)
     last = len(frames) - 1
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -401,7 +468,7 @@ def player_page(frames: Sequence[Frame], title: str, predict: bool = False, prog
 <div id="program"{"" if program else " hidden"}>{statements}</div>
 <main id="frame">
 <div id="stage">
-{"".join(pictures)}
+{_pictures_html(frames)}
 </div>
 <div id="overview" title="the whole graph: click to go there" hidden><div id="view"></div></div>
 <div id="legend" hidden>{legend}</div>

@@ -6,8 +6,11 @@
 The returned ``Player`` shows itself through ``_repr_html_`` as an ``<iframe srcdoc=…>``
 holding the whole page of ``viz.page``: its own buttons, keys and styles, nothing fetched.
 Being a separate document, each player keeps its ids, keys and address to itself, so a
-notebook can hold several. This works in JupyterLab, the classic Notebook, VS Code and in
-nbconvert's HTML export. Click into the player once, then step with the arrow keys.
+notebook can hold several. The iframe is sandboxed (``sandbox="allow-scripts"``): the player's
+script runs, but in a document of its own origin, with no access to the notebook around it, so
+nothing a page holds (a tensor's name, say) can reach the notebook. This works in JupyterLab,
+the classic Notebook, VS Code and in nbconvert's HTML export. Click into the player once, then
+step with the arrow keys.
 
 A notebook opened with outputs saved elsewhere (a shared lesson, a file from git) is not
 trusted: JupyterLab and Notebook 7 then pass its HTML through a sanitizer that removes the
@@ -19,13 +22,13 @@ an iframe element is not displayed.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from pathlib import Path
 
 from tinygrad_edu import Tensor
 
 from .backprop import Frame, backprop_frames
+from .escape import html_text
 from .graph import graph_structure
 from .names import Expression, _compose
 from .page import player_page
@@ -59,12 +62,12 @@ class Player:
         return path
 
     def _repr_html_(self) -> str:
-        source = html.escape(self.html(), quote=True)
-        title = html.escape(self.title, quote=True)
+        source = html_text(self.html())
+        title = html_text(self.title)
         return (
             f'<iframe class="tinygrad-edu-player" title="{title}" srcdoc="{source}" '
             f'style="width: 100%; height: {int(self.height)}px; border: 1px solid #ddd; border-radius: 4px;" '
-            f'allow="fullscreen">{_untrusted_note(title)}</iframe>'
+            f'sandbox="allow-scripts" allow="fullscreen">{_untrusted_note(title)}</iframe>'
         )
 
     def __repr__(self) -> str:

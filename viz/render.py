@@ -8,7 +8,8 @@ rendering raises GraphvizNotFoundError, which says how to install Graphviz.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,3 +76,21 @@ def dot_source_to_file(source: str, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
+
+
+def dot_source_to_files(source: str, paths: Sequence[str | Path]) -> list[Path]:
+    """Render DOT text to several files (``graph.svg``, ``graph.png``) with one layout: one run of
+    ``dot`` with an output per file (-Tsvg -o graph.svg -Tpng -o graph.png)."""
+    files = [Path(path) for path in paths]
+    arguments = ["dot"]
+    for path in files:
+        file_format = path.suffix.lstrip(".").lower()
+        if file_format not in ("svg", "png", "pdf", "jpg", "jpeg"):
+            raise ValueError(f"cannot tell the picture format from {path.name!r}: end the name with .svg, .png or .pdf")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        arguments += [f"-T{file_format}", f"-o{path}"]
+    try:
+        subprocess.run(arguments, input=source.encode("utf-8"), capture_output=True, check=True)
+    except FileNotFoundError:
+        raise GraphvizNotFoundError() from None
+    return files

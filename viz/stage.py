@@ -9,8 +9,17 @@ Each frame is a ``Picture``: the same nodes and edges, with its own labels and c
 2. ``dot`` lays out the graph of those fixed-size boxes, left to right or top to bottom: the
    direction in which the *first* picture (every value, no derivative yet) fills a 1400x900
    screen better. The first picture is the same in the backward and the forward walk of a
-   program, so both players lay the same formula out the same way;
+   program, so both players lay the same formula out the same way (a graph of more than
+   ``AUTO_DIRECTION_NODES`` nodes is laid out left to right: dot can take minutes on one laid
+   out top to bottom);
 3. each picture is drawn with every node pinned at its position and every edge on its path.
+
+Drawing every picture whole would cost (pictures) × (nodes): a walk of 200 ops has ~400 pictures
+of ~400 nodes. But from one picture to the next only a few nodes change (the op being
+differentiated, the gradients it sends), so the stage draws each *drawing* of a node or an edge
+once: the ``Sheet`` holds every distinct drawing, made by one run of Graphviz, and a picture is
+the list of the drawings it shows, one per node and edge. Work and output grow with the number of
+drawings, which is (nodes + edges + steps) for a walk, not with their product.
 
 Labels longer than Graphviz can handle never get here: names are shortened before (see
 ``viz.names``).
@@ -19,6 +28,7 @@ Labels longer than Graphviz can handle never get here: names are shortened befor
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 import graphviz
@@ -33,6 +43,7 @@ GRAPH_ATTRIBUTES = {
     "pad": "0.05",
     "bgcolor": "transparent",
 }
+AUTO_DIRECTION_NODES = 60  # "auto" tries both directions up to this many nodes, then left to right only
 SIZE_ATTRIBUTES = ("shape", "fontsize", "fontname", "margin", "penwidth", "peripheries")
 
 
@@ -62,6 +73,30 @@ class Picture:
         return graph
 
 
+@dataclass
+class Sheet:
+    """Every drawing of a node or an edge on a stage, as SVG: ``header + drawings + footer`` is a picture.
+
+    header    the SVG document up to its first node (the same for every picture)
+    drawings  drawing number -> one SVG group ``<g id="v7" class="node">…</g>``
+    footer    what closes the document
+    """
+
+    header: str
+    drawings: list[str]
+    footer: str
+
+    def svg(self, numbers: list[int]) -> str:
+        """The SVG of a picture that shows the drawings ``numbers`` (in this order)."""
+        return self.header + "".join(self.drawings[number] for number in numbers) + self.footer
+
+
+_DRAWING_START = re.compile(r'<g id="v(\d+)" class="(?:node|edge)">')
+_TRAILING_COMMENT = re.compile(r"<!--[^>]*-->\s*$")
+_TITLE = re.compile(r"<title>[^<]*</title>")
+_VARIANT = re.compile(r"~\d+")
+
+
 class Stage:
     """One layout shared by several pictures of the same graph (computed on first use)."""
 
@@ -72,12 +107,109 @@ class Stage:
         self.node_attr = node_attr
         self.rankdir = rankdir
         self._layout: dict | None = None
+        self._drawings: tuple[list, list, dict[int, list[int]]] | None = None
+        self._sheet: Sheet | None = None
+
+    def drawings(self) -> tuple[list, list, dict[int, list[int]]]:
+        """Every distinct drawing over all pictures, numbered: (node drawings, edge drawings, and for
+        each picture (by id) the number of the drawing it shows for each node, then each edge).
+
+        A node drawing is (node id, label, attributes), an edge drawing (edge position, attributes).
+        Pictures that share a node's (label, attributes) object (as the walks' pictures do) cost one
+        look-up for it; others are compared by content.
+        """
+        if self._drawings is None:
+            first = self.pictures[0]
+            by_content: dict[tuple, int] = {}
+            by_identity: dict[int, int] = {}
+            nodes: list[tuple[str, str, dict[str, str]]] = []
+            edge_keys: list[tuple] = []
+            shown: dict[int, list[int]] = {}
+            for picture in self.pictures:
+                if list(picture.nodes) != list(first.nodes) or len(picture.edges) != len(first.edges):
+                    raise ValueError("the pictures of a stage must have the same nodes and edges")
+                numbers = []
+                for node_id, drawing in picture.nodes.items():
+                    number = by_identity.get(id(drawing))
+                    if number is None:
+                        label, attributes = drawing
+                        key = (node_id, label, tuple(attributes.items()))
+                        if key not in by_content:
+                            by_content[key] = len(nodes)
+                            nodes.append((node_id, label, dict(attributes)))
+                        number = by_identity[id(drawing)] = by_content[key]
+                    numbers.append(number)
+                shown[id(picture)] = numbers
+            for picture in self.pictures:
+                for position, edge in enumerate(picture.edges):
+                    number = by_identity.get(id(edge))
+                    if number is None:
+                        edge_key = (position, tuple(edge[2].items()))
+                        if edge_key not in by_content:
+                            by_content[edge_key] = len(nodes) + len(edge_keys)
+                            edge_keys.append(edge_key)
+                        number = by_identity[id(edge)] = by_content[edge_key]
+                    shown[id(picture)].append(number)
+            edges = [(position, dict(attributes)) for position, attributes in edge_keys]
+            self._drawings = (nodes, edges, shown)
+        return self._drawings
+
+    def shown(self, picture: Picture) -> list[int]:
+        """The numbers of the drawings ``picture`` shows: one per node, then one per edge."""
+        return self.drawings()[2][id(picture)]
+
+    def sheet(self) -> Sheet:
+        """Every drawing, made by one run of Graphviz (``neato -n2`` on the stage's layout)."""
+        if self._sheet is None:
+            layout = self.layout()
+            nodes, edges, _ = self.drawings()
+            first = self.pictures[0]
+            graph = Digraph(
+                name="computation_graph",
+                graph_attr={**GRAPH_ATTRIBUTES, "bb": layout["bb"], "splines": "true"},
+                node_attr=self.node_attr,
+                edge_attr={"color": "#555555"},
+            )
+            versions: dict[str, int] = {}
+            for number, (node_id, label, attributes) in enumerate(nodes):
+                version = versions[node_id] = versions.get(node_id, -1) + 1
+                width, height = layout["sizes"][node_id]
+                graph.node(
+                    f"{node_id}~{version}",
+                    label,
+                    **attributes,
+                    id=f"v{number}",
+                    pos=f"{layout['positions'][node_id]}!",
+                    width=f"{width:.4f}",
+                    height=f"{height:.4f}",
+                    fixedsize="true",
+                )
+            for number, (position, attributes) in enumerate(edges, start=len(nodes)):
+                tail, head, _ = first.edges[position]
+                path = layout["edges"][position]
+                if attributes.get("dir") == "back":
+                    path = arrow_at_tail(path)
+                graph.edge(f"{tail}~0", f"{head}~0", **attributes, id=f"v{number}", pos=path)
+            with explain_missing_dot():
+                svg = graphviz.Source(graph.source, engine="neato").pipe(format="svg", encoding="utf-8", neato_no_op=2)
+            # The titles name the node a drawing shows ("t3"), not the drawing ("t3~1").
+            svg = _TITLE.sub(lambda title: _VARIANT.sub("", title.group()), svg)
+            found = list(_DRAWING_START.finditer(svg))
+            end = svg.rindex("</g>\n</svg>")
+            drawings = [""] * (len(nodes) + len(edges))
+            for match, stop in zip(found, [later.start() for later in found[1:]] + [end]):
+                drawings[int(match.group(1))] = _TRAILING_COMMENT.sub("", svg[match.start() : stop])
+            assert len(found) == len(drawings), "Graphviz draws every node and edge once"
+            self._sheet = Sheet(_TRAILING_COMMENT.sub("", svg[: found[0].start()]), drawings, svg[end:])
+        return self._sheet
 
     def layout(self) -> dict:
         """{'sizes': id -> (w, h) inches, 'positions': id -> 'x,y', 'edges': [pos], 'rankdir': ...}."""
         if self._layout is None:
             sizes, first_sizes = self._node_sizes()
             direction = self.rankdir
+            if direction == "auto" and len(self.pictures[0].nodes) > AUTO_DIRECTION_NODES:
+                direction = "LR"  # dot can take minutes on a large graph laid out top to bottom
             if direction == "auto":
                 candidates = [self._place(first_sizes, direction) for direction in ("LR", "TB")]
                 direction = max(candidates, key=lambda layout: layout["scale"])["rankdir"]
@@ -87,14 +219,15 @@ class Stage:
     def _node_sizes(self) -> tuple[dict[str, tuple[float, float]], dict[str, tuple[float, float]]]:
         """The largest width and height each node needs over all pictures, and in the first."""
         variants: dict[tuple[str, str, tuple], None] = {}
-        first = set()
-        for number, picture in enumerate(self.pictures):
-            for node_id, (label, attributes) in picture.nodes.items():
-                size_attributes = tuple(sorted((k, v) for k, v in attributes.items() if k in SIZE_ATTRIBUTES))
-                variants[(node_id, label, size_attributes)] = None
-                if number == 0:
-                    first.add((node_id, label, size_attributes))
-        graph = Digraph(graph_attr=GRAPH_ATTRIBUTES, node_attr=self.node_attr)
+        first: set[tuple[str, str, tuple]] = set()
+        for node_id, label, attributes in self.drawings()[0]:
+            size_attributes = tuple(sorted((k, v) for k, v in attributes.items() if k in SIZE_ATTRIBUTES))
+            variants[(node_id, label, size_attributes)] = None
+        for node_id, (label, attributes) in self.pictures[0].nodes.items():
+            size_attributes = tuple(sorted((k, v) for k, v in attributes.items() if k in SIZE_ATTRIBUTES))
+            first.add((node_id, label, size_attributes))
+        # Every node at (0, 0), kept there (neato -n2): Graphviz only measures the labels.
+        graph = Digraph(graph_attr=GRAPH_ATTRIBUTES, node_attr={**self.node_attr, "pos": "0,0"})
         owners = []
         for number, variant in enumerate(variants):
             node_id, label, size_attributes = variant
@@ -102,7 +235,7 @@ class Stage:
             owners.append((node_id, variant in first))
         sizes: dict[str, tuple[float, float]] = {}
         first_sizes: dict[str, tuple[float, float]] = {}
-        for item in _json(graph.source, "dot").get("objects", []):
+        for item in _json(graph.source, "neato", neato_no_op=2).get("objects", []):
             owner, in_first = owners[int(item["name"][1:])]
             width, height = float(item["width"]), float(item["height"])
             for table in (sizes, first_sizes) if in_first else (sizes,):
@@ -166,7 +299,9 @@ class Stage:
         return graph.source
 
     def svg(self, picture: Picture) -> str:
-        """``picture`` drawn on the stage, as SVG text."""
+        """``picture`` drawn on the stage, as SVG text (from the sheet when it is one of the stage's)."""
+        if id(picture) in self.drawings()[2]:
+            return self.sheet().svg(self.shown(picture))
         with explain_missing_dot():
             return graphviz.Source(self.pinned_source(picture), engine="neato").pipe(
                 format="svg", encoding="utf-8", neato_no_op=2
@@ -202,6 +337,8 @@ def arrow_at_tail(path: str) -> str:
     return f"s,{tip} " + " ".join(f"{x:.3f},{y:.3f}" for x, y in points)
 
 
-def _json(source: str, engine: str) -> dict:
+def _json(source: str, engine: str, neato_no_op: int | None = None) -> dict:
+    """Graphviz's layout as JSON (json0: without the drawing instructions, which are not needed)."""
     with explain_missing_dot():
-        return json.loads(graphviz.Source(source, engine=engine).pipe(format="json", encoding="utf-8"))
+        text = graphviz.Source(source, engine=engine).pipe(format="json0", encoding="utf-8", neato_no_op=neato_no_op)
+    return json.loads(text)

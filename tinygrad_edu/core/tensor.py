@@ -273,7 +273,9 @@ class Function:
         parents = inputs
         for x in inputs:  # numbers and arrays become Tensors (when all are Tensors: no new tuple)
             if not isinstance(x, Tensor):
-                parents = tuple([x if isinstance(x, Tensor) else Tensor(x) for x in inputs])
+                parents = tuple(
+                    [x if isinstance(x, Tensor) else Tensor(float(x) if type(x) is int else x) for x in inputs]
+                )
                 break
         arrays = _distinct_arrays(parents)
         needs_input_grad = tuple(map(_requires_grad, parents)) if grad_mode._grad_enabled else ()
@@ -294,6 +296,12 @@ class Function:
             return Tensor._make(out, False, None)  # the Context was made only for the tools
         collector.count_node()  # fast/collector.py: keeps Python's cyclic collector off a big graph
         return Tensor._make(out, True, ctx)
+
+
+def _as_tensor(x: Any) -> Tensor:
+    """An op's input given as a number or an array, as a constant Tensor (an int is a number
+    here, not a size: Tensor(5) would be PyTorch's five zeros)."""
+    return Tensor(float(x) if type(x) is int else x)
 
 
 def _output_as_array(ctx: Context, out: Any) -> np.ndarray:
@@ -362,8 +370,9 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
 
 
 def _sizes_or_flag(data: Any, sizes: tuple[Any, ...], requires_grad: bool) -> tuple[Any, bool]:
-    """Read ``Tensor(2, 3)`` as PyTorch does (a 2 × 3 tensor; zeros here, where PyTorch leaves
-    the memory uninitialised), and the older ``Tensor(data, True)`` as requires_grad."""
+    """Read ``Tensor(2, 3)`` and ``Tensor(5)`` as PyTorch does (a 2 × 3 tensor, five values; zeros
+    here, where PyTorch leaves the memory uninitialised), and the older ``Tensor(data, True)`` as
+    requires_grad. The number 5 is ``tg.tensor(5)`` or ``Tensor(5.0)``."""
     if len(sizes) == 1 and isinstance(sizes[0], bool):
         return data, sizes[0]
     shape = (data, *sizes)
@@ -439,7 +448,7 @@ class Tensor(PyTorchNames):
     ):
         if device is not None:
             check_device(device)  # "cpu" does nothing; any other device is refused in one line
-        if sizes:  # Tensor(2, 3): PyTorch's sizes (zeros here); Tensor(data, True): requires_grad
+        if sizes or type(data) is int:  # Tensor(5), Tensor(2, 3): PyTorch's sizes (zeros here)
             data, requires_grad = _sizes_or_flag(data, sizes, requires_grad)
         self._data: np.ndarray = _to_array(data, dtype)
         self._version: int = 0

@@ -152,15 +152,27 @@ def _from_array(array: np.ndarray) -> Any:
 
 
 def load(
-    path: PathLike, unflatten: bool = False, max_arrays: int = MAX_ARRAYS, max_bytes: int = MAX_BYTES
+    path: PathLike,
+    unflatten: bool = False,
+    max_arrays: int = MAX_ARRAYS,
+    max_bytes: int = MAX_BYTES,
+    *,
+    weights_only: bool = True,
+    map_location: Any = None,
 ) -> dict[str, Any]:
     """Load a checkpoint written by ``save``: a flat dict with dotted keys (nested if unflatten=True).
+
+    weights_only, map_location  PyTorch's keywords, accepted so ``torch.load(path, weights_only=True)``
+                           runs: a checkpoint here only ever holds arrays (nothing is unpickled),
+                           and map_location may only be the CPU ("cpu" or None).
 
     max_arrays, max_bytes  bounds on the number of arrays and on their total size in bytes; a file
                            beyond them is refused before its data is read.
     Raises FileNotFoundError for a missing file and CheckpointError (naming the path) for one that
     is not a complete .npz of plain arrays, or is too big.
     """
+    if map_location not in (None, "cpu"):
+        raise ValueError(f"map_location={map_location!r}: only the CPU exists here; give 'cpu' or leave it out")
     path = Path(path)
     if not path.is_file():
         if path.exists():

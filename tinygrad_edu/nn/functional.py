@@ -52,6 +52,8 @@ def _reduce(losses: Tensor, reduction: str) -> Tensor:
 
 
 def _as_tensor(value: Any) -> Tensor:
+    if type(value) is int:  # a number (Tensor(5) would be five zeros, PyTorch's sizes)
+        return Tensor(float(value))
     return value if isinstance(value, Tensor) else Tensor(value)
 
 

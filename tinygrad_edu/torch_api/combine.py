@@ -22,6 +22,13 @@ from ..ops.movement import Concatenate
 from .arguments import axis_or_dim
 
 
+def _as_tensor(value: Any) -> Tensor:
+    """A list, array or number as a Tensor (a Python int is the number, not PyTorch's sizes)."""
+    if type(value) is int:
+        return Tensor(float(value))
+    return value if isinstance(value, Tensor) else Tensor(value)
+
+
 def concatenate(tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """Join tensors along an existing axis (np.concatenate; ``dim=`` as torch.cat)."""
     axis = axis_or_dim("concatenate", axis, dim)
@@ -35,6 +42,18 @@ def cat(tensors: Sequence[Tensor], dim: int | None = None, *, axis: int | None =
     return concatenate(tensors, axis=axis, dim=dim)
 
 
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Join along dim 1 (dim 0 for 1-D tensors), as torch.hstack and np.hstack."""
+    tensors = [_as_tensor(t) for t in tensors]
+    return concatenate(tensors, axis=0 if tensors and tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Join along dim 0, a 1-D tensor counting as one row, as torch.vstack and np.vstack."""
+    tensors = [_as_tensor(t) for t in tensors]
+    return concatenate([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], axis=0)
+
+
 def stack(tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """Join same-shaped tensors along a new axis (np.stack, torch.stack): each gets an axis of
     size 1, then they are concatenated along it."""
@@ -42,7 +61,7 @@ def stack(tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None
     axis = 0 if axis is None else axis
     if len(tensors) == 0:
         raise ValueError("stack: needs at least one tensor")
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    tensors = [_as_tensor(t) for t in tensors]
     shapes = {t.shape for t in tensors}
     if len(shapes) > 1:
         raise ShapeError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
@@ -59,5 +78,11 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
         raise DTypeError(
             f"where: the condition must be boolean, got {condition_array.dtype}; compare first, e.g. x > 0"
         )
-    like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else Tensor(a)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        # two Python numbers: PyTorch's dtype, int64 for ints, float32 if either is a float
+        from .creation import tensor
+
+        like = tensor([a, b])
+    else:
+        like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else _as_tensor(a)
     return Where.apply(Tensor(condition_array), like._operand(a, "where"), like._operand(b, "where"))

@@ -27,7 +27,20 @@ from .pytorch_names import ValuesIndices
 
 
 def _tensor(input: Any) -> Tensor:
+    if type(input) is int:  # a number (Tensor(5) would be five zeros, PyTorch's sizes)
+        return Tensor(float(input))
     return input if isinstance(input, Tensor) else Tensor(input)
+
+
+def _into(out: Tensor | None, result: Tensor) -> Tensor:
+    """PyTorch's ``out=``: the result written into ``out`` (same shape), which is returned."""
+    if out is None:
+        return result
+    if tuple(out.shape) != tuple(result.shape):
+        raise ValueError(
+            f"out= has shape {tuple(out.shape)}, the result {tuple(result.shape)}: give a tensor of the result's shape"
+        )
+    return out.copy_(result)
 
 
 def max(input: Any, dim: int | Tensor | None = None, keepdim: bool = False) -> Tensor | ValuesIndices:
@@ -110,20 +123,20 @@ def neg(input: Any) -> Tensor:
     return -_tensor(input)
 
 
-def add(input: Any, other: Any, alpha: float = 1) -> Tensor:
-    return _tensor(input).add(other, alpha=alpha)
+def add(input: Any, other: Any, alpha: float = 1, out: Tensor | None = None) -> Tensor:
+    return _into(out, _tensor(input).add(other, alpha=alpha))
 
 
-def sub(input: Any, other: Any, alpha: float = 1) -> Tensor:
-    return _tensor(input).sub(other, alpha=alpha)
+def sub(input: Any, other: Any, alpha: float = 1, out: Tensor | None = None) -> Tensor:
+    return _into(out, _tensor(input).sub(other, alpha=alpha))
 
 
-def mul(input: Any, other: Any) -> Tensor:
-    return _tensor(input) * other
+def mul(input: Any, other: Any, out: Tensor | None = None) -> Tensor:
+    return _into(out, _tensor(input) * other)
 
 
-def div(input: Any, other: Any) -> Tensor:
-    return _tensor(input) / other
+def div(input: Any, other: Any, out: Tensor | None = None) -> Tensor:
+    return _into(out, _tensor(input) / other)
 
 
 def relu(input: Any) -> Tensor:
@@ -149,12 +162,12 @@ def log_softmax(input: Any, dim: int = -1) -> Tensor:
     return _tensor(input).log_softmax(dim=dim)
 
 
-def matmul(input: Any, other: Any) -> Tensor:
-    return _tensor(input).matmul(other)
+def matmul(input: Any, other: Any, out: Tensor | None = None) -> Tensor:
+    return _into(out, _tensor(input).matmul(other))
 
 
-def mm(input: Any, mat2: Any) -> Tensor:
-    return _tensor(input).mm(_tensor(mat2))
+def mm(input: Any, mat2: Any, out: Tensor | None = None) -> Tensor:
+    return _into(out, _tensor(input).mm(_tensor(mat2)))
 
 
 def dot(input: Any, other: Any) -> Tensor:

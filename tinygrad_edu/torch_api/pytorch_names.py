@@ -487,6 +487,93 @@ class PyTorchNames:
         )
         return self
 
+    # x.eq(y), x.gt(0) ...: PyTorch's names for the comparisons (boolean tensors, as ==, > ...)
+
+    def eq(self: Tensor, other: Any) -> Tensor:
+        return self == other
+
+    def ne(self: Tensor, other: Any) -> Tensor:
+        return self != other
+
+    def lt(self: Tensor, other: Any) -> Tensor:
+        return self < other
+
+    def le(self: Tensor, other: Any) -> Tensor:
+        return self <= other
+
+    def gt(self: Tensor, other: Any) -> Tensor:
+        return self > other
+
+    def ge(self: Tensor, other: Any) -> Tensor:
+        return self >= other
+
+    def repeat(self: Tensor, *sizes: Any) -> Tensor:
+        """Tile: x.repeat(2, 1) stacks two copies along dim 0 (np.tile; copies joined with cat, so
+        the gradient of each copy adds up). Extra sizes add leading dims, as in PyTorch."""
+        from .combine import cat
+
+        repeats = _shape_argument(sizes)
+        if len(repeats) < self.ndim:
+            raise ValueError(f"repeat: give at least one count per dim ({self.ndim}), got {repeats}")
+        x = self.reshape((1,) * (len(repeats) - self.ndim) + tuple(self.shape))
+        for dim, count in enumerate(repeats):
+            if count < 1:
+                raise ValueError(f"repeat: counts must be at least 1, got {repeats}")
+            if count > 1:
+                x = cat([x] * count, dim=dim)
+        return x
+
+    def __index__(self: Tensor) -> builtins.int:
+        """An integer tensor of one element used as an index: ``classes[label]``, ``range(n)``."""
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
+            raise TypeError(
+                f"only integer tensors of a single element can be converted to an index, got "
+                f"{self._data.dtype} of shape {tuple(self._data.shape)}"
+            )
+        return int(self._data.item())
+
+    # x.new_ones(5, 3): a new tensor of x's dtype (unless dtype= is given), as PyTorch's new_* methods.
+
+    def new_zeros(
+        self: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False
+    ) -> Tensor:
+        from .creation import zeros
+
+        return zeros(*size, dtype=self.dtype if dtype is None else dtype, device=device, requires_grad=requires_grad)
+
+    def new_ones(
+        self: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False
+    ) -> Tensor:
+        from .creation import ones
+
+        return ones(*size, dtype=self.dtype if dtype is None else dtype, device=device, requires_grad=requires_grad)
+
+    def new_empty(
+        self: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False
+    ) -> Tensor:
+        return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def new_full(
+        self: Tensor,
+        size: Any,
+        fill_value: Any,
+        dtype: Any = None,
+        device: Any = None,
+        requires_grad: builtins.bool = False,
+    ) -> Tensor:
+        from .creation import full
+
+        return full(
+            size, fill_value, dtype=self.dtype if dtype is None else dtype, device=device, requires_grad=requires_grad
+        )
+
+    def new_tensor(
+        self: Tensor, data: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False
+    ) -> Tensor:
+        from .creation import tensor
+
+        return tensor(data, dtype=self.dtype if dtype is None else dtype, device=device, requires_grad=requires_grad)
+
 
 _TYPE_NAMES = {  # NumPy's dtype name -> PyTorch's tensor type name (x.type())
     "float32": "FloatTensor",

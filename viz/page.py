@@ -63,7 +63,7 @@ _STYLE = """
   #counter { font-weight: bold; font-size: 20px; min-width: 8.5em; }
   #program { flex: none; background: #fff; border-bottom: 1px solid #ddd; padding: 4px 16px;
              font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 20px;
-             line-height: 1.3; max-height: 30vh; overflow: auto; }
+             line-height: 1.3; max-height: 18vh; overflow: auto; }
   #program code { white-space: pre-wrap; margin-right: 1.5em; display: inline-block; }
   #frame { flex: 1 1 auto; min-height: 0; position: relative; display: flex; }
   #stage { flex: 1 1 auto; min-width: 0; overflow: auto; display: flex; }
@@ -75,7 +75,7 @@ _STYLE = """
   #view { position: absolute; border: 2px solid #d62728; background: rgba(214, 39, 40, 0.08);
           pointer-events: none; }
   #panel { flex: none; background: #fff8e6; border-top: 1px solid #eee; padding: 6px 16px;
-           font-size: 24px; line-height: 1.3; overflow: hidden; }
+           font-size: 24px; line-height: 1.3; max-height: 36vh; overflow: auto; }
   .lines div { margin: 1px 0; }
   .blank, .question { display: none; }
   .blank { color: #d62728; font-weight: bold; }
@@ -197,7 +197,9 @@ _SCRIPT = """
   function previous() { show(current - 1, true); }
 
   // The explanation keeps the height of the longest one (in every state of predict mode),
-  // so that the picture above it never changes its size from frame to frame.
+  // so that the picture above it never changes its size from frame to frame. The program and
+  // the explanation each take at most a share of the window (18% and 36%; longer ones scroll),
+  // so that a long program still leaves the picture most of the screen.
   function fitPanel() {
     panel.style.height = "auto";
     var tallest = 0;

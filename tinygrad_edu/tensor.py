@@ -39,6 +39,7 @@ import numpy as np
 
 from . import autograd, teaching, threads
 from .arguments import Axis, Flag, _shape_argument, axis_or_dim, check_device, keepdims_or_keepdim
+from .data_array import TensorData, plain_array
 from .errors import DTypeError, ShapeError
 from .pytorch_names import PyTorchNames, ValuesIndices
 from .random import generator_or_default
@@ -232,14 +233,16 @@ class Tensor(PyTorchNames):
     # ----- what a tensor is ----------------------------------------------------------------
 
     @property
-    def data(self) -> np.ndarray:
-        return self._data
+    def data(self) -> TensorData:
+        """The values: the tensor's own NumPy array (no copy), with PyTorch's in-place methods
+        (x.data.zero_(), x.data.sub_(...)): see data_array.py."""
+        return self._data.view(TensorData)
 
     @data.setter
     def data(self, array: np.ndarray) -> None:
         """Replace the values. Counts as a change: a backward() through an op that saved this
         tensor before the change raises BackwardError instead of using the new values."""
-        self._data = array
+        self._data = plain_array(array, self._data)  # x.data -= y: x keeps its own array object
         self._version += 1
 
     @property

@@ -100,19 +100,19 @@ class TensorData(np.ndarray):
     # ``a -= tensor``: NumPy refuses a Tensor operand (Tensor sets __array_ufunc__ = None), so
     # take its array first. ``a - tensor`` (not in place) stays Tensor's: it gives a Tensor.
 
-    def __iadd__(self, other: Any) -> TensorData:
+    def __iadd__(self, other: Any) -> TensorData:  # type: ignore[override, misc]
         return super().__iadd__(_plain(other))
 
-    def __isub__(self, other: Any) -> TensorData:
+    def __isub__(self, other: Any) -> TensorData:  # type: ignore[override, misc]
         return super().__isub__(_plain(other))
 
-    def __imul__(self, other: Any) -> TensorData:
+    def __imul__(self, other: Any) -> TensorData:  # type: ignore[override, misc]
         return super().__imul__(_plain(other))
 
-    def __itruediv__(self, other: Any) -> TensorData:
+    def __itruediv__(self, other: Any) -> TensorData:  # type: ignore[override, misc]
         return super().__itruediv__(_plain(other))
 
-    def __ipow__(self, other: Any) -> TensorData:
+    def __ipow__(self, other: Any) -> TensorData:  # type: ignore[override, misc]
         return super().__ipow__(_plain(other))
 
     # ----- PyTorch's in-place methods: write into the array, return it ----------------------

@@ -63,7 +63,7 @@ class Adam(Optimizer):
             if self.decoupled_weight_decay:
                 param.data *= 1 - lr * weight_decay  # AdamW: θ = θ − ηλθ, apart from the gradient
             else:
-                grad = grad + weight_decay * param.data  # Adam: g = g + λθ (a new array: never write into g)
+                grad = grad + weight_decay * param._data  # Adam: g = g + λθ (a new array: never write into g)
 
         exp_avg *= beta1  # m = β₁m + (1 − β₁)g
         exp_avg += np.multiply(grad, 1 - beta1, out=scratch)

@@ -82,7 +82,7 @@ class Optimizer:
             for param in group["params"]:
                 grad = param.grad
                 if grad is not None:
-                    self.update(param, grad.data, self.state.setdefault(id(param), {}), group)
+                    self.update(param, grad._data, self.state.setdefault(id(param), {}), group)
         return loss
 
     def update(self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:

@@ -58,7 +58,7 @@ class SGD(Optimizer):
         weight_decay = group["weight_decay"]
         if weight_decay != 0:
             scratch = self.scratch(param, grad)
-            grad = np.add(grad, np.multiply(param.data, weight_decay, out=scratch), out=scratch)  # g + λθ
+            grad = np.add(grad, np.multiply(param._data, weight_decay, out=scratch), out=scratch)  # g + λθ
         if momentum != 0:
             buffer = state.get("momentum_buffer")
             if buffer is None:

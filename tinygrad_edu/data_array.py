@@ -66,7 +66,8 @@ class ElementCount(int):
 class TensorData(np.ndarray):
     """The NumPy array of a Tensor, with the few PyTorch in-place methods old tutorials call on .data."""
 
-    # ----- stay NumPy: print as an array, compute plain arrays ------------------------------
+    # ----- stay NumPy: print as an array, compute plain arrays (views and selections such as
+    # a.T, a[0], a[mask] stay TensorData, so ``p.data[0].fill_(1)`` writes into p) ------------
 
     def __repr__(self) -> str:
         return repr(self.view(np.ndarray))
@@ -96,6 +97,15 @@ class TensorData(np.ndarray):
 
     def astype(self, *args: Any, **kwargs: Any) -> np.ndarray:  # type: ignore[override]
         return self.view(np.ndarray).astype(*args, **kwargs)
+
+    def dot(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        return self.view(np.ndarray).dot(*args, **kwargs)
+
+    def flatten(self, *args: Any, **kwargs: Any) -> np.ndarray:  # type: ignore[override]
+        return self.view(np.ndarray).flatten(*args, **kwargs)
+
+    def repeat(self, *args: Any, **kwargs: Any) -> np.ndarray:  # type: ignore[override]
+        return self.view(np.ndarray).repeat(*args, **kwargs)
 
     # ``a -= tensor``: NumPy refuses a Tensor operand (Tensor sets __array_ufunc__ = None), so
     # take its array first. ``a - tensor`` (not in place) stays Tensor's: it gives a Tensor.

@@ -60,4 +60,4 @@ class Adagrad(Optimizer):
         decayed_lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])  # η / (1 + (t − 1)δ)
         total = state["sum"]
         total += grad * grad  # s = s + g²
-        param.data -= decayed_lr * grad / (np.sqrt(total) + group["eps"])  # θ = θ − η̃ g / (√s + ε)
+        param._data -= decayed_lr * grad / (np.sqrt(total) + group["eps"])  # θ = θ − η̃ g / (√s + ε)

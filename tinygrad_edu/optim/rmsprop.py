@@ -78,6 +78,6 @@ class RMSprop(Optimizer):
             buffer = state["momentum_buffer"]
             buffer *= momentum  # b = μb + g/d
             buffer += grad / denominator
-            param.data -= group["lr"] * buffer  # θ = θ − ηb
+            param._data -= group["lr"] * buffer  # θ = θ − ηb
         else:
-            param.data -= group["lr"] * grad / denominator  # θ = θ − η g/d
+            param._data -= group["lr"] * grad / denominator  # θ = θ − η g/d

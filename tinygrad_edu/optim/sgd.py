@@ -75,4 +75,4 @@ class SGD(Optimizer):
                 grad = buffer
         # NOTE: η·g goes into a temporary, not into the scratch space: measured in a training loop it
         # is as fast (NumPy's allocator hands back the same block every step), and it needs no lookup.
-        param.data -= lr * grad  # θ = θ − ηg
+        param._data -= lr * grad  # θ = θ − ηg

@@ -185,10 +185,10 @@ def check_forward_anomaly(ctx: Context, arrays: Sequence[np.ndarray], out: np.nd
 
 
 def _check_backward_anomaly(ctx: Context, grad_output: Tensor, grads: Sequence[Tensor | None]) -> None:
-    if not _all_finite(grad_output.data):
+    if not _all_finite(grad_output._data):
         return  # not made here: the op that made it was reported, or it came from the caller
     for index, grad in enumerate(grads):
-        if grad is not None and not _all_finite(grad.data):
+        if grad is not None and not _all_finite(grad._data):
             raise AnomalyError(
                 f"{ctx.name}.backward produced NaN/inf in the gradient of input {index} "
                 f"from a finite grad_output; the op was created at {ctx.created_at}."
@@ -277,7 +277,7 @@ def _initial_gradients(roots: Sequence[Tensor], grad_outputs: Sequence[object | 
             if not isinstance(gradient, Tensor):
                 gradient = Tensor(np.array(gradient, dtype=root.dtype))
             elif not gradient.requires_grad:
-                gradient = Tensor(np.array(gradient.data, dtype=root.dtype))
+                gradient = Tensor(np.array(gradient._data, dtype=root.dtype))
             if gradient.shape != root.shape:
                 raise BackwardError(
                     f"the gradient has shape {gradient.shape} but the output has shape {root.shape}; they must match"

@@ -125,7 +125,7 @@ class TestGradMode:
     def test_detach_cuts_the_graph_and_shares_memory(self):
         x = leaf([1.0, 2.0])
         d = x.detach()
-        assert not d.requires_grad and d.grad_fn is None and d.data is x.data
+        assert not d.requires_grad and d.grad_fn is None and d._data is x._data
         y = (x * d).sum()  # d is a constant here: dy/dx = d
         y.backward()
         np.testing.assert_allclose(x.grad.data, [1.0, 2.0])

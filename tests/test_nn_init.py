@@ -74,7 +74,7 @@ def test_xavier():
 
 def test_simple_fills_keep_the_array_and_dtype():
     w = empty(200, 300, dtype=np.float64)
-    array = w.data
+    array = w._data
     init.normal_(w, mean=3.0, std=0.5, generator=np.random.default_rng(3))
     np.testing.assert_allclose(w.data.mean(), 3.0, atol=0.01)
     check_normal(w.data - 3.0, 0.5)
@@ -85,7 +85,7 @@ def test_simple_fills_keep_the_array_and_dtype():
     assert np.all(w.data == 0)
     init.ones_(w)
     assert np.all(w.data == 1)
-    assert w.data is array and w.dtype == np.float64
+    assert w._data is array and w.dtype == np.float64
 
 
 def test_same_generator_seed_same_values_and_float32_kept():

@@ -301,7 +301,7 @@ def test_load_state_dict_mismatch_errors():
 
 def test_step_is_in_place_records_no_graph_and_never_writes_into_grads():
     params = make_params(np.float32)
-    arrays = [p.data for p in params]
+    arrays = [p._data for p in params]
     optimizer = tg.optim.SGD(params, lr=0.1, momentum=0.9, weight_decay=0.1)
     adam = tg.optim.Adam(params, lr=0.1, weight_decay=0.1)
     for opt in (optimizer, adam, optimizer):
@@ -309,7 +309,7 @@ def test_step_is_in_place_records_no_graph_and_never_writes_into_grads():
         grads = [p.grad.data.copy() for p in params]
         opt.step()
         for p, array, grad in zip(params, arrays, grads):
-            assert p.data is array and p.dtype == np.float32
+            assert p._data is array and p.dtype == np.float32
             assert p.is_leaf and p.grad_fn is None
             np.testing.assert_array_equal(p.grad.data, grad)
         opt.zero_grad()

@@ -147,6 +147,16 @@ IDIOMS: list[tuple[str, Any]] = [
     ("w = tg.ones(2, requires_grad=True)\nh = w * 3\nh[0] = 0\nh.sum().backward()\nw.grad", f32([0.0, 3.0])),
     ("w = tg.ones(2, requires_grad=True)\nwith tg.no_grad():\n    w -= 0.5 * tg.ones(2)\nw.detach()", f32([0.5, 0.5])),
     ("x = tg.ones(2, requires_grad=True)\n(x * 3).sum().backward()\nx.grad.zero_()\nx.grad", f32([0.0, 0.0])),
+    # ----- .data: the array, with the in-place methods old tutorials call on it ------------------
+    (
+        "w = M.clone().requires_grad_()\n(w * w).sum().backward()\nw.data.sub_(w.grad.data * 0.1)\nw.detach()",
+        f32([[0.8, 4.0, 2.4], [3.2, 1.6, 4.8]]),
+    ),
+    ("w = M.clone().requires_grad_()\n(w * 3).sum().backward()\nw.grad.data.zero_()\nw.grad", f32([[0.0] * 3] * 2)),
+    ("w = M.clone()\nw.data -= 0.5 * w\nw", f32([[0.5, 2.5, 1.5], [2.0, 1.0, 3.0]])),
+    ("w = M.clone()\nw.data.add_(tg.ones(3), alpha=2).mul_(2)\nw", f32([[6.0, 14.0, 10.0], [12.0, 8.0, 16.0]])),
+    ("round(M.data.norm().item(), 4)", 9.5394),
+    ("M.data.size()", [2, 3]),
     # ----- grad mode ----------------------------------------------------------------------------
     (
         "tg.set_grad_enabled(False)\ny = tg.ones(2, requires_grad=True) * 2\ntg.set_grad_enabled(True)\n"

@@ -151,8 +151,8 @@ class TestBasics:
     def test_item_numpy_and_float(self):
         x = Tensor(np.array([[2.5]]))
         assert x.item() == 2.5 and float(x) == 2.5
-        assert x.numpy() is x.data
-        assert np.asarray(x) is x.data
+        assert x.numpy() is x._data and np.shares_memory(x.numpy(), x.data)
+        assert np.asarray(x) is x._data
 
     def test_argmax(self):
         x = Tensor(np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 1.0]]))

@@ -70,8 +70,8 @@ def forward_frames(output: Tensor, wrt: Tensor, rankdir: str = "auto") -> list[F
     if wrt.grad_fn is not None:
         raise ValueError("forward_frames: wrt must be a leaf (an input), not the result of an op")
     seed = Tensor(np.ones(wrt.shape, dtype=wrt.dtype))
-    tangent_of = {id(wrt): seed.data}  # the engine's forward-mode walk: every node's tangent
-    tangent_of.update({id(step.output): step.output_tangent.data for step in jvp_steps(order, [wrt], [seed])})
+    tangent_of = {id(wrt): seed.numpy()}  # the engine's forward-mode walk: every node's tangent
+    tangent_of.update({id(step.output): step.output_tangent.numpy() for step in jvp_steps(order, [wrt], [seed])})
     walk = _ForwardWalk(output, wrt, tangent_of)
     total = len(walk.structure.ops) + 1
     drafts = [walk.seed_frame(total)]

@@ -73,13 +73,13 @@ def gradients_by_tensor(output: Tensor) -> dict[int, np.ndarray]:
     an op's output gets the complete upstream gradient of its step, a leaf the sum of what the
     ops that use it send back. As after ``backward()``, the leaves' ``.grad`` grow by it too.
     """
-    gradients = {id(output): np.ones_like(output.data)}  # ∂L/∂L = 1, also when L is a leaf
+    gradients = {id(output): np.ones_like(output.numpy())}  # ∂L/∂L = 1, also when L is a leaf
     for step in tg.backward_steps(output, retain_graph=True):
-        gradients[id(step.output)] = step.grad_output.data
+        gradients[id(step.output)] = step.grad_output.numpy()
         for parent, grad in zip(step.inputs, step.grad_inputs):
             if grad is not None and parent.grad_fn is None:
                 key = id(parent)
-                gradients[key] = gradients[key] + grad.data if key in gradients else grad.data
+                gradients[key] = gradients[key] + grad.numpy() if key in gradients else grad.numpy()
     return gradients
 
 

@@ -125,7 +125,7 @@ def _initial_gradients(roots: Sequence[Tensor], grad_outputs: Sequence[object | 
             if not isinstance(gradient, Tensor):
                 gradient = Tensor(np.array(gradient, dtype=root.dtype))
             elif not gradient.requires_grad:
-                gradient = Tensor(np.array(gradient.data, dtype=root.dtype))
+                gradient = Tensor(np.array(gradient._data, dtype=root.dtype))
             if gradient.shape != root.shape:
                 raise BackwardError(
                     f"the gradient has shape {gradient.shape} but the output has shape {root.shape}; they must match"

@@ -83,7 +83,7 @@ def jacobian(
                 direction = [Tensor(np.zeros(p.shape, dtype=p.dtype)) for p in primals]
                 direction[k].data.reshape(-1)[column] = 1
                 (output_tangent,) = _push_tangents(order, primals, direction, outputs)
-                matrices[k][:, column] = output_tangent.data.reshape(-1)
+                matrices[k][:, column] = output_tangent._data.reshape(-1)
     elif output.requires_grad:
         for row in range(output.data.size):
             seed = np.zeros(output.shape, dtype=output.dtype)
@@ -91,7 +91,7 @@ def jacobian(
             rows = grad(output, primals, grad_outputs=Tensor(seed), retain_graph=True, allow_unused=True)
             for k, gradient in enumerate(rows):
                 if gradient is not None:
-                    matrices[k][row, :] = gradient.data.reshape(-1)
+                    matrices[k][row, :] = gradient._data.reshape(-1)
     jacobians = tuple(Tensor(matrix.reshape(output.shape + primal.shape)) for matrix, primal in zip(matrices, primals))
     return jacobians[0] if isinstance(x, Tensor) else jacobians
 
@@ -140,7 +140,7 @@ def _check_tangents(primals: list[Tensor], tangents: tuple[Tensor, ...]) -> list
                 f"jvp: tangent {index} has shape {tangent.shape} but input {index} has shape {primal.shape}; "
                 "a tangent is a direction to move the input in, so it has the input's shape"
             )
-        checked.append(Tensor(np.asarray(tangent.data, dtype=primal.dtype)))
+        checked.append(Tensor(np.asarray(tangent._data, dtype=primal.dtype)))
     return checked
 
 
@@ -212,7 +212,7 @@ def _shaped_like(tangent: object, output: Tensor, op: str) -> Tensor:
         raise TypeError(
             f"{op}.jvp returned None; return the output's tangent (zeros if it does not depend on the inputs)"
         )
-    data = tangent.data if isinstance(tangent, Tensor) else np.asarray(tangent)
+    data = tangent._data if isinstance(tangent, Tensor) else np.asarray(tangent)
     if data.shape != output.shape:
         try:
             data = np.broadcast_to(data, output.shape)

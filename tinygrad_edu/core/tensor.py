@@ -80,6 +80,7 @@ from typing import TYPE_CHECKING, Any, Union, overload
 import numpy as np
 
 from .. import threads
+from ..data_array import TensorData, plain_array
 from ..errors import BackwardError, DTypeError, ShapeError
 from ..fast import collector
 from ..fast.lean import forward_only
@@ -273,9 +274,7 @@ class Function:
         parents = inputs
         for x in inputs:  # numbers and arrays become Tensors (when all are Tensors: no new tuple)
             if not isinstance(x, Tensor):
-                parents = tuple(
-                    [x if isinstance(x, Tensor) else Tensor(float(x) if type(x) is int else x) for x in inputs]
-                )
+                parents = tuple([x if isinstance(x, Tensor) else _as_tensor(x) for x in inputs])
                 break
         arrays = _distinct_arrays(parents)
         needs_input_grad = tuple(map(_requires_grad, parents)) if grad_mode._grad_enabled else ()
@@ -351,7 +350,7 @@ DEFAULT_FLOAT = np.float32
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
     """Apply the dtype rules: Python numbers and lists -> float32, NumPy keeps its dtype."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if isinstance(data, (np.ndarray, np.generic)):
         return np.asarray(data, dtype=dtype)
     if not isinstance(data, (int, float, bool, list, tuple)):
@@ -410,7 +409,7 @@ def _normalize_index(index: Any) -> tuple[Any, ...]:
     normalized = []
     for part in parts:
         if isinstance(part, Tensor):
-            part = part.data
+            part = part._data
         elif isinstance(part, list):
             part = np.asarray(part)
         if isinstance(part, np.ndarray) and part.dtype.kind not in "biu":
@@ -531,14 +530,16 @@ class Tensor(PyTorchNames):
     # ----- what a tensor is ----------------------------------------------------------------
 
     @property
-    def data(self) -> np.ndarray:
-        return self._data
+    def data(self) -> TensorData:
+        """The values: the tensor's own NumPy array (no copy), with PyTorch's in-place methods
+        (x.data.zero_(), x.data.sub_(...)): see data_array.py."""
+        return self._data.view(TensorData)
 
     @data.setter
     def data(self, array: np.ndarray) -> None:
         """Replace the values. Counts as a change: a backward() through an op that saved this
         tensor before the change raises BackwardError instead of using the new values."""
-        self._data = array
+        self._data = plain_array(array, self._data)  # x.data -= y: x keeps its own array object
         self._version += 1
 
     @property
@@ -560,15 +561,15 @@ class Tensor(PyTorchNames):
 
     def numpy(self) -> np.ndarray:
         """The values as a NumPy array (the same memory, not a copy)."""
-        return self.data
+        return self._data
 
     def item(self) -> float | int | bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ShapeError(
                 f"item() needs a tensor with exactly one element, got shape {self.shape}; "
                 "reduce it first, e.g. t.sum().item()"
             )
-        return self.data.item()
+        return self._data.item()
 
     @property
     def grad(self) -> Tensor | None:
@@ -583,14 +584,14 @@ class Tensor(PyTorchNames):
 
     def detach(self) -> Tensor:
         """The same values (shared memory), cut off from the graph: no grad flows through it."""
-        return Tensor._make(self.data, requires_grad=False, grad_fn=None)
+        return Tensor._make(self._data, requires_grad=False, grad_fn=None)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor too during backward()."""
         self.retains_grad = True
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self._data if dtype is None else self._data.astype(dtype)
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -611,7 +612,7 @@ class Tensor(PyTorchNames):
         return int(self.item())
 
     def __repr__(self) -> str:
-        values = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        values = np.array2string(self._data, separator=", ", prefix="Tensor(")
         extras = []
         if self.dtype != DEFAULT_FLOAT:
             extras.append(f"dtype={self.dtype}")
@@ -743,7 +744,7 @@ class Tensor(PyTorchNames):
     # ----- comparisons: boolean results, no gradient ----------------------------------------
 
     def _compare(self, other: Any, symbol: str, compare: np.ufunc) -> Tensor:
-        return Tensor(compare(self.data, self._operand(other, symbol).data))
+        return Tensor(compare(self._data, self._operand(other, symbol)._data))
 
     def __lt__(self, other: Any) -> Tensor:
         return self._compare(other, "<", np.less)
@@ -835,7 +836,7 @@ class Tensor(PyTorchNames):
             return self
         if np.dtype(dtype).kind == "f" and self.dtype.kind == "f":
             return Cast.apply(self, dtype=np.dtype(dtype))
-        return Tensor(self.data.astype(dtype))
+        return Tensor(self._data.astype(dtype))
 
     # ----- reductions ----------------------------------------------------------------------
     # axis=/keepdims= (NumPy) or dim=/keepdim= (PyTorch): the same reduction, except max/min.
@@ -904,18 +905,18 @@ class Tensor(PyTorchNames):
     ) -> Tensor:
         """Index of the largest element, int64 (no gradient: the result is an integer)."""
         keepdims = keepdims_or_keepdim("argmax", keepdims, keepdim)
-        return Tensor(np.argmax(self.data, axis=axis_or_dim("argmax", axis, dim), keepdims=keepdims).astype(np.int64))
+        return Tensor(np.argmax(self._data, axis=axis_or_dim("argmax", axis, dim), keepdims=keepdims).astype(np.int64))
 
     def argmin(
         self, axis: int | None = None, keepdims: bool | None = None, *, dim: int | None = None, keepdim: Flag = None
     ) -> Tensor:
         """Index of the smallest element, int64 (no gradient)."""
         keepdims = keepdims_or_keepdim("argmin", keepdims, keepdim)
-        return Tensor(np.argmin(self.data, axis=axis_or_dim("argmin", axis, dim), keepdims=keepdims).astype(np.int64))
+        return Tensor(np.argmin(self._data, axis=axis_or_dim("argmin", axis, dim), keepdims=keepdims).astype(np.int64))
 
     def _values_and_indices(self, arg_function: Any, dim: int, keepdim: bool) -> ValuesIndices:
         """PyTorch's max/min(dim): pick x at its arg-max/min, so the gradient reaches that element only."""
-        indices = arg_function(self.data, axis=dim, keepdims=True).astype(np.int64)
+        indices = arg_function(self._data, axis=dim, keepdims=True).astype(np.int64)
         index = list(np.indices(indices.shape, sparse=True))
         index[dim % self.ndim] = indices
         values = self[tuple(index)]

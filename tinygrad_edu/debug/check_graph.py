@@ -292,7 +292,7 @@ def _check_one_op(
     def weighted_output(values: list[np.ndarray]) -> float:
         with no_grad(), np.errstate(all="ignore"):
             out = ctx.function.apply(*[Tensor(value) for value in values], **settings)
-        return float(np.sum(out.data * upstream))
+        return float(np.sum(out._data * upstream))
 
     wanted = [leaves[i] for i in checked]
     analytic = grad(output, wanted, grad_outputs=Tensor(upstream), allow_unused=True)
@@ -300,7 +300,7 @@ def _check_one_op(
     first_kink: OpCheck | None = None
     center = weighted_output(arrays)
     for input_index, gradient in zip(checked, analytic):
-        analytic_values = np.zeros(arrays[input_index].shape) if gradient is None else np.asarray(gradient.data)
+        analytic_values = np.zeros(arrays[input_index].shape) if gradient is None else np.asarray(gradient._data)
         if analytic_values.shape != arrays[input_index].shape:
             return OpCheck(
                 number,

@@ -340,7 +340,7 @@ def _jvp_against_differences(
     plus = fn(*[Tensor(x.data + eps * v) for x, v in zip(inputs, directions)]).data
     minus = fn(*[Tensor(x.data - eps * v) for x, v in zip(inputs, directions)]).data
     numerical = np.asarray((plus - minus) / (2 * eps), dtype=np.float64)
-    analytic = np.asarray(tangent.data, dtype=np.float64)
+    analytic = np.asarray(tangent._data, dtype=np.float64)
     if analytic.shape != numerical.shape:
         return f"the tangent has shape {analytic.shape}, the output {numerical.shape}"
     excess = np.abs(analytic - numerical) - (atol + rtol * np.abs(numerical))

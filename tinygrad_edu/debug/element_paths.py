@@ -296,7 +296,7 @@ class _ElementWalk:
         output = self.tensors[self.target[0]]
         grads = grad(output, self.order, grad_outputs=Tensor(seed), retain_graph=True, allow_unused=True)
         return {
-            id(tensor): np.zeros(tensor.shape) if gradient is None else np.asarray(gradient.data, dtype=np.float64)
+            id(tensor): np.zeros(tensor.shape) if gradient is None else np.asarray(gradient._data, dtype=np.float64)
             for tensor, gradient in zip(self.order, grads)
         }
 

@@ -32,7 +32,7 @@ def _label(tensor: Tensor, index: int) -> str:
 
 
 def _weighted_sum(outputs: tuple[Tensor, ...], upstream: Sequence[np.ndarray]) -> float:
-    return float(sum(np.sum(out.data * v) for out, v in zip(outputs, upstream)))
+    return float(sum(np.sum(out._data * v) for out, v in zip(outputs, upstream)))
 
 
 def _analytic(outputs: tuple[Tensor, ...], upstream: list[np.ndarray], wrt: list[Tensor]) -> list[np.ndarray]:
@@ -147,14 +147,14 @@ def gradgradcheck(
         pairs = [(out, v) for out, v in zip(outs, vs) if out.requires_grad]
         wrt = [xs[i] for i in wrt_positions]
         if not pairs:
-            return tuple(Tensor(np.zeros_like(x.data)) for x in wrt)
+            return tuple(Tensor(np.zeros_like(x._data)) for x in wrt)
         grads = grad([o for o, _ in pairs], wrt, [v for _, v in pairs], create_graph=True, allow_unused=True)
-        return tuple(Tensor(np.zeros_like(x.data)) if g is None else g for x, g in zip(wrt, grads))
+        return tuple(Tensor(np.zeros_like(x._data)) if g is None else g for x, g in zip(wrt, grads))
 
     try:
         return gradcheck(first_derivative, inputs + upstream, eps=eps, atol=atol, rtol=rtol, seed=seed)
     except GradcheckError as error:
-        hint = second_order_hint(fn, [Tensor(x.data, requires_grad=x.requires_grad) for x in inputs], seed)
+        hint = second_order_hint(fn, [Tensor(x._data, requires_grad=x.requires_grad) for x in inputs], seed)
         if not hint:
             raise
         raise GradcheckError(f"{error}{hint}") from None

@@ -59,7 +59,7 @@ def _as_tensor(value: Any) -> Tensor:
 
 def _class_targets(function: str, targets: Any, count: int, classes: int) -> np.ndarray:
     """Check integer class targets for (count, classes) scores; return them as an int array."""
-    array = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
+    array = targets._data if isinstance(targets, Tensor) else np.asarray(targets)
     if array.dtype.kind not in "iu":
         raise DTypeError(
             f"{function}: targets must be integer class indices, got dtype {array.dtype}; "
@@ -197,9 +197,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str 
     input = _as_tensor(input)
     target = input._operand(target, "binary_cross_entropy_with_logits")
     _check_same_shape("binary_cross_entropy_with_logits", input, target)
-    infinite = np.isinf(input.data)
+    infinite = np.isinf(input._data)
     if infinite.any():
-        limit = _infinite_logit_limit(input.data, target.data)
+        limit = _infinite_logit_limit(input._data, target._data)
         input = where(infinite, 0.0, input)  # the formula then sees no ∞; the limit is put back below
     losses = input.maximum(0.0) - input * target + (1 + (-input.abs()).exp()).log()
     if infinite.any():
@@ -287,10 +287,10 @@ def batch_norm(
         variance = (centered * centered).mean(axis=axes, keepdims=True)
         if training and running_mean is not None and running_var is not None:
             m = momentum
-            batch_mean = mean.data.reshape(channels)
-            unbiased = variance.data.reshape(channels) * (count / (count - 1))
-            running_mean.data = ((1 - m) * running_mean.data + m * batch_mean).astype(running_mean.dtype)
-            running_var.data = ((1 - m) * running_var.data + m * unbiased).astype(running_var.dtype)
+            batch_mean = mean._data.reshape(channels)
+            unbiased = variance._data.reshape(channels) * (count / (count - 1))
+            running_mean.data = ((1 - m) * running_mean._data + m * batch_mean).astype(running_mean.dtype)
+            running_var.data = ((1 - m) * running_var._data + m * unbiased).astype(running_var.dtype)
     else:
         assert running_mean is not None and running_var is not None, "checked above"
         centered = input - running_mean.reshape(shape)
@@ -349,7 +349,7 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     """Integer class indices of any shape (…) -> int64 rows of shape (…, num_classes), with a 1 at
     each index and 0 elsewhere (as torch's F.one_hot). num_classes=-1: one more than the largest index.
     Use ``.float()`` on the result to compare it with probabilities."""
-    indices = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    indices = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
     if indices.dtype.kind not in "iu":
         raise DTypeError(f"one_hot: needs integer class indices, got dtype {indices.dtype}; use labels.long()")
     if num_classes == -1:

@@ -225,11 +225,11 @@ class Module:
                 dtype = arg
         if dtype is not None:
             for parameter in self.parameters():
-                parameter.data = parameter.data.astype(dtype)
+                parameter.data = parameter._data.astype(dtype)
                 parameter.grad = None
             for buffer in self.buffers():
                 if buffer.dtype.kind == "f":  # as PyTorch: counters such as num_batches_tracked stay integers
-                    buffer.data = buffer.data.astype(dtype)
+                    buffer.data = buffer._data.astype(dtype)
         return self
 
     def float(self) -> Module:
@@ -291,7 +291,7 @@ class Module:
             if name in values:
                 value = values[name]
                 try:
-                    array = np.asarray(value.data if isinstance(value, Tensor) else value)
+                    array = np.asarray(value._data if isinstance(value, Tensor) else value)
                 except (TypeError, ValueError) as error:
                     problems.append(f"{name!r} is not an array of numbers ({error})")
                     continue
@@ -353,7 +353,7 @@ def zero_grad_of(parameter: Tensor, set_to_none: bool) -> None:
     if set_to_none or parameter.grad is None:
         parameter.grad = None
     else:
-        parameter.grad = Tensor(np.zeros_like(parameter.grad.data))
+        parameter.grad = Tensor(np.zeros_like(parameter.grad._data))
 
 
 def _indent(text: str, spaces: int) -> str:

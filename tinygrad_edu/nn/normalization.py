@@ -76,9 +76,9 @@ class _BatchNorm(Module):
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batches seen."""
         if self.running_mean is not None and self.running_var is not None and self.num_batches_tracked is not None:
-            self.running_mean.data = np.zeros_like(self.running_mean.data)
-            self.running_var.data = np.ones_like(self.running_var.data)
-            self.num_batches_tracked.data = np.zeros_like(self.num_batches_tracked.data)
+            self.running_mean.data = np.zeros_like(self.running_mean._data)
+            self.running_var.data = np.ones_like(self.running_var._data)
+            self.num_batches_tracked.data = np.zeros_like(self.num_batches_tracked._data)
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim not in self.expected_ndims or x.shape[1] != self.num_features:
@@ -90,7 +90,7 @@ class _BatchNorm(Module):
         if self.training and self.num_batches_tracked is not None:
             self.num_batches_tracked.data = self.num_batches_tracked.data + 1
             if self.momentum is None:  # the cumulative average of all batches so far
-                momentum = 1.0 / float(self.num_batches_tracked.data)
+                momentum = 1.0 / float(self.num_batches_tracked._data)
         use_batch_statistics = self.training or not self.track_running_stats
         return F.batch_norm(
             x,

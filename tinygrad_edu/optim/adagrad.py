@@ -56,8 +56,8 @@ class Adagrad(Optimizer):
             state["sum"] = np.full_like(grad, group["initial_accumulator_value"], dtype=param.dtype)
         state["step"] += 1
         if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param.data  # g + λθ (a new array: never write into g)
+            grad = grad + group["weight_decay"] * param._data  # g + λθ (a new array: never write into g)
         decayed_lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])  # η / (1 + (t − 1)δ)
         total = state["sum"]
         total += grad * grad  # s = s + g²
-        param.data -= decayed_lr * grad / (np.sqrt(total) + group["eps"])  # θ = θ − η̃ g / (√s + ε)
+        param._data -= decayed_lr * grad / (np.sqrt(total) + group["eps"])  # θ = θ − η̃ g / (√s + ε)

@@ -61,9 +61,9 @@ class Adam(Optimizer):
 
         if weight_decay != 0:
             if self.decoupled_weight_decay:
-                param.data *= 1 - lr * weight_decay  # AdamW: θ = θ − ηλθ, apart from the gradient
+                param._data *= 1 - lr * weight_decay  # AdamW: θ = θ − ηλθ, apart from the gradient
             else:
-                grad = grad + weight_decay * param.data  # Adam: g = g + λθ (a new array: never write into g)
+                grad = grad + weight_decay * param._data  # Adam: g = g + λθ (a new array: never write into g)
 
         exp_avg *= beta1  # m = β₁m + (1 − β₁)g
         exp_avg += np.multiply(grad, 1 - beta1, out=scratch)
@@ -78,7 +78,7 @@ class Adam(Optimizer):
         denominator += group["eps"]
         update = np.divide(exp_avg, denominator, out=scratch)
         update *= step_size
-        param.data -= update  # θ = θ − η/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε)
+        param._data -= update  # θ = θ − η/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε)
 
 
 class AdamW(Adam):

@@ -11,9 +11,10 @@
 as in PyTorch, so a learning-rate scheduler changes ``group["lr"]`` between steps.
 ``state`` holds the per-parameter buffers (momentum, Adam's moments, step counts).
 
-A step is arithmetic on arrays, not a graph: it writes into ``parameter.data`` and into its
-own state buffers with in-place NumPy operations (``out=``), and never into a gradient
-(gradients may be shared between tensors).
+A step is arithmetic on arrays, not a graph: it writes into the parameter's array
+(``param._data``, the plain array that ``param.data`` shows) and into its own state buffers
+with in-place NumPy operations (``out=``), and never into a gradient (gradients may be shared
+between tensors). Each step counts as a change of the parameter, as assigning ``.data`` does.
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ class Optimizer:
             for param in group["params"]:
                 grad = param.grad
                 if grad is not None:
-                    self.update(param, grad.data, self.state.setdefault(id(param), {}), group)
+                    self.update(param, grad._data, self.state.setdefault(id(param), {}), group)
+                    param._version += 1  # update() wrote into param._data: a change, as `param.data = ...`
         return loss
 
     def update(self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:

@@ -61,7 +61,7 @@ class RMSprop(Optimizer):
                 state["grad_avg"] = np.zeros_like(grad, dtype=param.dtype)
         state["step"] += 1
         if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param.data  # g + λθ (a new array: never write into g)
+            grad = grad + group["weight_decay"] * param._data  # g + λθ (a new array: never write into g)
 
         square_avg = state["square_avg"]
         square_avg *= alpha  # v = αv + (1 − α)g²
@@ -78,6 +78,6 @@ class RMSprop(Optimizer):
             buffer = state["momentum_buffer"]
             buffer *= momentum  # b = μb + g/d
             buffer += grad / denominator
-            param.data -= group["lr"] * buffer  # θ = θ − ηb
+            param._data -= group["lr"] * buffer  # θ = θ − ηb
         else:
-            param.data -= group["lr"] * grad / denominator  # θ = θ − η g/d
+            param._data -= group["lr"] * grad / denominator  # θ = θ − η g/d

@@ -58,7 +58,7 @@ class SGD(Optimizer):
         weight_decay = group["weight_decay"]
         if weight_decay != 0:
             scratch = self.scratch(param, grad)
-            grad = np.add(grad, np.multiply(param.data, weight_decay, out=scratch), out=scratch)  # g + λθ
+            grad = np.add(grad, np.multiply(param._data, weight_decay, out=scratch), out=scratch)  # g + λθ
         if momentum != 0:
             buffer = state.get("momentum_buffer")
             if buffer is None:
@@ -75,4 +75,4 @@ class SGD(Optimizer):
                 grad = buffer
         # NOTE: η·g goes into a temporary, not into the scratch space: measured in a training loop it
         # is as fast (NumPy's allocator hands back the same block every step), and it needs no lookup.
-        param.data -= lr * grad  # θ = θ − ηg
+        param._data -= lr * grad  # θ = θ − ηg

@@ -73,7 +73,7 @@ def stack(tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """Elementwise choice: a where condition is true, else b (np.where). Differentiable in a, b."""
-    condition_array = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    condition_array = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if condition_array.dtype != np.bool_:
         raise DTypeError(
             f"where: the condition must be boolean, got {condition_array.dtype}; compare first, e.g. x > 0"

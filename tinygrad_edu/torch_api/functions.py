@@ -203,7 +203,7 @@ def allclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08, e
 
 
 def isclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
-    return Tensor(np.isclose(_tensor(input).data, _tensor(other).data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return Tensor(np.isclose(_tensor(input)._data, _tensor(other)._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def equal(input: Any, other: Any) -> bool:

@@ -48,15 +48,15 @@ class PyTorchNames:
     def size(self: Tensor) -> SizeMethod:
         """PyTorch's method: ``x.size()`` is the shape, ``x.size(0)`` one axis's length.
         NOTE: not NumPy's number of elements; that is ``x.numel()``."""
-        return SizeMethod(self.data.shape)
+        return SizeMethod(self._data.shape)
 
     def numel(self: Tensor) -> int:
         """The number of elements (NumPy's ``a.size``)."""
-        return self.data.size
+        return self._data.size
 
     def dim(self: Tensor) -> int:
         """The number of axes (``x.ndim``)."""
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def device(self: Tensor) -> device:
@@ -179,7 +179,7 @@ class PyTorchNames:
 
     def tolist(self: Tensor) -> Any:
         """The values as (nested) Python lists of numbers; a 0-D tensor gives one number."""
-        return self.data.tolist()
+        return self._data.tolist()
 
     def requires_grad_(self: Tensor, requires_grad: builtins.bool = True) -> Tensor:
         """Switch gradient tracking on (or off) for this leaf, in place; returns self."""
@@ -299,13 +299,13 @@ class PyTorchNames:
         """True where every element is non-zero (of all, or along ``dim``)."""
         from ..core.tensor import Tensor  # see the module docstring: imported when first used
 
-        return Tensor(np.all(self.data, axis=dim, keepdims=keepdim))
+        return Tensor(np.all(self._data, axis=dim, keepdims=keepdim))
 
     def any(self: Tensor, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> Tensor:
         """True where some element is non-zero (of all, or along ``dim``)."""
         from ..core.tensor import Tensor  # see the module docstring: imported when first used
 
-        return Tensor(np.any(self.data, axis=dim, keepdims=keepdim))
+        return Tensor(np.any(self._data, axis=dim, keepdims=keepdim))
 
     def allclose(
         self: Tensor,
@@ -315,11 +315,11 @@ class PyTorchNames:
         equal_nan: builtins.bool = False,
     ) -> builtins.bool:
         """|self − other| ≤ atol + rtol·|other| everywhere: a Python bool (as torch.allclose)."""
-        return builtins.bool(np.allclose(self.data, _values(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+        return builtins.bool(np.allclose(self._data, _values(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
     def equal(self: Tensor, other: Any) -> builtins.bool:
         """Same shape and the same values: a Python bool (as torch.equal)."""
-        return builtins.bool(np.array_equal(self.data, _values(other)))
+        return builtins.bool(np.array_equal(self._data, _values(other)))
 
     def masked_fill(self: Tensor, mask: Any, value: Any) -> Tensor:
         """``value`` where ``mask`` is True, self elsewhere (differentiable with respect to self)."""
@@ -332,7 +332,7 @@ class PyTorchNames:
         return self
 
     def clamp_(self: Tensor, min: builtins.float | None = None, max: builtins.float | None = None) -> Tensor:
-        return self._in_place("clamp_", None, np.clip(self.data, min, max))
+        return self._in_place("clamp_", None, np.clip(self._data, min, max))
 
     def normal_(self: Tensor, mean: builtins.float = 0.0, std: builtins.float = 1.0, generator: Any = None) -> Tensor:
         """Fill with samples of N(mean, std²), from ``generator`` or the default one."""
@@ -408,16 +408,16 @@ class PyTorchNames:
         return self
 
     def add_(self: Tensor, other: Any, alpha: builtins.float = 1) -> Tensor:
-        return self._in_place("add_", other, self.data + alpha * _values(other))
+        return self._in_place("add_", other, self._data + alpha * _values(other))
 
     def sub_(self: Tensor, other: Any, alpha: builtins.float = 1) -> Tensor:
-        return self._in_place("sub_", other, self.data - alpha * _values(other))
+        return self._in_place("sub_", other, self._data - alpha * _values(other))
 
     def mul_(self: Tensor, other: Any) -> Tensor:
-        return self._in_place("mul_", other, self.data * _values(other))
+        return self._in_place("mul_", other, self._data * _values(other))
 
     def div_(self: Tensor, other: Any) -> Tensor:
-        return self._in_place("div_", other, self.data / _values(other))
+        return self._in_place("div_", other, self._data / _values(other))
 
     def zero_(self: Tensor) -> Tensor:
         return self._in_place("zero_", None, 0)
@@ -692,4 +692,4 @@ def _values(other: Any) -> Any:
     """The array inside a Tensor, or the value itself (for the in-place methods)."""
     from ..core.tensor import Tensor  # see the module docstring: imported when first used
 
-    return other.data if isinstance(other, Tensor) else other
+    return other._data if isinstance(other, Tensor) else other

@@ -3,7 +3,7 @@
     python benchmarks/lessons.py                     # every lesson
     python benchmarks/lessons.py lesson_8 lesson_9   # the lessons whose names start so
 
-The lessons are meant to run in well under a minute each on an idle 2-core machine. The test suite
+The lessons are meant to run in at most 30 seconds each on a 2-core machine. The test suite
 only checks that they run; their times are measured here, where a busy machine cannot fail anything.
 """
 
@@ -45,7 +45,7 @@ def main(prefixes: list[str]) -> None:
     slowest = max(times, key=times.get)
     print(
         f"{'total':<40} {sum(times.values()):6.1f} s   "
-        f"(slowest: {slowest}, {times[slowest]:.1f} s; each should take well under 60 s)"
+        f"(slowest: {slowest}, {times[slowest]:.1f} s; each should take at most 30 s on 2 cores)"
     )
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu import Function, Tensor
-from tinygrad_edu.testing import check_op
+from tinygrad_edu.debug.check_op import check_op
 
 
 class Softplus(Function):

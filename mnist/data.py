@@ -38,7 +38,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 MAX_FILE_BYTES = 2**30  # 1 GiB uncompressed (MNIST's largest file is 47 MB)
 
 # IDX type byte -> NumPy dtype (big-endian where it matters).
-IDX_DTYPES = {
+IDX_DTYPES: dict[int, np.dtype] = {
     0x08: np.dtype(np.uint8),
     0x09: np.dtype(np.int8),
     0x0B: np.dtype(">i2"),
@@ -263,6 +263,7 @@ def batches(
         return
     order = generator.permutation(count) if generator is not None else None
     for start in range(0, count, batch_size):
+        selection: slice | np.ndarray
         if order is None:
             selection = slice(start, start + batch_size)
         else:

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tinygrad_edu.atomic import atomic_path
+from tinygrad_edu.io.atomic import atomic_path
 
 try:
     import fcntl

@@ -119,7 +119,8 @@ def largest_product(arch: tuple[int, ...], batch_rows: int) -> int:
     A convolution is one product: (rows · output pixels) × (in channels · k · k) × out channels."""
     if not is_conv_arch(arch):
         return batch_rows * max(n_in * n_out for n_in, n_out in zip(arch[:-1], arch[1:]))
-    products, shape = [], IMAGE_SHAPE
+    products: list[int] = []
+    shape: tuple[int, ...] = IMAGE_SHAPE
     for word, next_shape in [*zip(arch[:-1], conv_shapes(arch)), ("fc", (arch[-1],))]:
         conv = CONV_LAYER.fullmatch(str(word))
         if conv:
@@ -134,7 +135,8 @@ def parameter_count(arch: tuple[int, ...]) -> int:
     """Weights and biases of the layers of ``arch`` (Linear, and Conv2d for a convolutional one)."""
     if not is_conv_arch(arch):
         return sum(n_in * n_out + n_out for n_in, n_out in zip(arch[:-1], arch[1:]))
-    count, shape = 0, IMAGE_SHAPE
+    count = 0
+    shape: tuple[int, ...] = IMAGE_SHAPE
     for word, next_shape in zip(arch[:-1], conv_shapes(arch)):
         conv = CONV_LAYER.fullmatch(str(word))
         if conv:  # out · in · k · k weights and out biases
@@ -209,7 +211,7 @@ def conv_shapes(arch: Sequence[Any], text: str | None = None, name: str = "--arc
     ConfigError for a word that is not a layer or an image too small for a kernel."""
     shown = text if text is not None else format_arch(tuple(arch))
     shape: tuple[int, ...] = IMAGE_SHAPE
-    shapes = []
+    shapes: list[tuple[int, ...]] = []
     for word in arch[:-1]:
         conv = CONV_LAYER.fullmatch(str(word))
         pool = POOL_LAYER.fullmatch(str(word))
@@ -250,14 +252,15 @@ def build_conv_model(spec: ModelSpec, generator: np.random.Generator) -> nn.Sequ
     after each convolution and hidden fully connected layer, dropout after the latter."""
     layers: list[nn.Module] = [ToImages()]
     shape: tuple[int, ...] = IMAGE_SHAPE
-    for word, next_shape in zip(spec.arch[:-1], conv_shapes(spec.arch)):
-        if word.startswith("conv"):
-            _, kernel, padding = CONV_LAYER.fullmatch(word).groups()
+    for word, next_shape in zip(map(str, spec.arch[:-1]), conv_shapes(spec.arch)):
+        conv_layer, pool_layer = CONV_LAYER.fullmatch(word), POOL_LAYER.fullmatch(word)
+        if conv_layer:
+            _, kernel, padding = conv_layer.groups()
             conv = nn.Conv2d(shape[0], next_shape[0], int(kernel), padding=int(padding or 0), generator=generator)
             layers += [conv]
             layers += [ACTIVATIONS[spec.activation]()]
-        elif word.startswith("pool"):
-            layers += [nn.MaxPool2d(int(POOL_LAYER.fullmatch(word)[1]))]
+        elif pool_layer:
+            layers += [nn.MaxPool2d(int(pool_layer[1]))]
         else:
             if len(shape) == 3:
                 layers += [nn.Flatten()]

@@ -261,7 +261,7 @@ class TrainingRun:
 
     def release_data(self) -> None:
         """Drop the float32 images (~220 MB for MNIST) once training is over."""
-        self.splits = None
+        del self.splits  # the run keeps no reference to them
 
     def metrics(self, interrupted: bool = False, epochs: int | None = None) -> dict[str, Any]:
         """The metrics of the first ``epochs`` epochs (default: all completed), as metrics.json holds them."""

@@ -44,7 +44,7 @@ def student_copy(notebook: Path) -> str:
 
 def write_handouts(out: Path) -> list[Path]:
     """Write OUT/student and OUT/teacher; returns the files written."""
-    from tinygrad_edu.atomic import atomic_file
+    from tinygrad_edu.io.atomic import atomic_file
 
     written = []
     for kind in ("student", "teacher"):

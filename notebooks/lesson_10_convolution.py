@@ -34,9 +34,9 @@ import viz
 from mnist import data
 from mnist.model import ModelSpec, build_model, count_parameters, parse_arch
 from tinygrad_edu import Tensor, optim
+from tinygrad_edu.debug.check_op import check_op
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.ops.conv import Conv2d
-from tinygrad_edu.testing import check_op
 from viz.plots import plot_conv_filters, plot_feature_maps
 
 try:  # Jupyter starts the kernel in notebooks/

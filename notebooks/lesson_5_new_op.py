@@ -28,8 +28,8 @@ import numpy as np
 import tinygrad_edu as tg
 import viz
 from tinygrad_edu import Function, Tensor
+from tinygrad_edu.debug.check_op import check_op
 from tinygrad_edu.nn import functional as F
-from tinygrad_edu.testing import check_op
 
 try:  # Jupyter starts the kernel in notebooks/
     from lesson_tools import Pictures

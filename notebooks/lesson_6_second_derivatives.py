@@ -27,7 +27,7 @@ import numpy as np
 import tinygrad_edu as tg
 import viz
 from tinygrad_edu import Tensor
-from tinygrad_edu.autograd import topological_order
+from tinygrad_edu.core.autograd import topological_order
 
 try:  # Jupyter starts the kernel in notebooks/
     from lesson_tools import Pictures

@@ -10,8 +10,8 @@ Run it after changing a reference file; tests/test_engine_track.py checks the tw
 
 from pathlib import Path
 
-from tinygrad_edu.atomic import atomic_file
 from tinygrad_edu.exercises.engine_track.workspace import FILES, TEMPLATES, strip_answers
+from tinygrad_edu.io.atomic import atomic_file
 
 REFERENCE = Path(__file__).parent / "engine_track"
 

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from tinygrad_edu.atomic import atomic_file, atomic_path
+from tinygrad_edu.io.atomic import atomic_file, atomic_path
 
 
 def test_the_file_appears_only_when_the_block_succeeds(tmp_path):

@@ -152,13 +152,12 @@ def test_without_a_graph_the_error_says_what_to_do():
         tg.check_graph(lambda x: x * 2, Tensor(np.ones(2)))
 
 
-def test_from_a_tensor_an_op_whose_settings_are_not_stored_is_skipped_with_advice():
+def test_from_a_tensor_every_op_is_rerun_with_the_settings_its_context_keeps():
     x = Tensor(np.array([-2.0, 0.3, 2.0]), requires_grad=True)
     report = tg.check_graph((x.clip(-1, 1) * 2).sum())
     clip = report.rows[0]
-    assert clip.name == "Clip" and clip.status == "skipped"
-    assert "check_graph(fn, *inputs)" in clip.message
-    assert "(1 skipped)" in str(report)
-    assert all(row.status == "ok" for row in report.rows[1:])
-    recorded = tg.check_graph(lambda x: (x.clip(-1, 1) * 2).sum(), x)  # settings recorded while fn runs
+    assert clip.name == "Clip" and clip.ctx.settings == {"low": -1, "high": 1}
+    assert [row.status for row in report.rows] == ["ok", "ok", "ok"]
+    recorded = tg.check_graph(lambda x: (x.clip(-1, 1) * 2).sum(), x)  # the same, with source lines
     assert [row.status for row in recorded.rows] == ["ok", "ok", "ok"]
+    assert "x.clip(-1, 1)" in recorded.rows[0].source

@@ -9,8 +9,8 @@ import pytest
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
 from tinygrad_edu import Tensor
+from tinygrad_edu.debug.check_op import check_op
 from tinygrad_edu.errors import ShapeError
-from tinygrad_edu.testing import check_op
 
 
 def _distinct(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:

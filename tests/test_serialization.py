@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu import Tensor, nn, serialization
-from tinygrad_edu.serialization import CheckpointError, flatten, unflatten
+from tinygrad_edu import Tensor, nn
+from tinygrad_edu.io import serialization
+from tinygrad_edu.io.serialization import CheckpointError, flatten, unflatten
 
 
 def make_mlp(seed):

@@ -117,7 +117,7 @@ def test_environment_variable_turns_it_on():
 
 
 def test_a_bare_call_switches_the_mode_and_a_block_or_decorator_restores_it():
-    from tinygrad_edu import teaching
+    from tinygrad_edu.debug import teaching
 
     before = teaching._enabled
     try:

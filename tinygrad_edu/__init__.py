@@ -6,21 +6,18 @@ x = tg.Tensor([1.0, 2.0], requires_grad=True)
 x.grad            # Tensor([2., 4.])
 """
 
-# autograd comes first: it loads the engine in the one order that works (tensor.py, then
-# function.py and the ops, which need each other at run time; see the ends of those files).
-from .autograd import (
-    BackwardStep,
-    backward,
-    backward_steps,
-    detect_anomaly,
-    enable_grad,
-    grad,
-    is_grad_enabled,
-    no_grad,
-    set_grad_enabled,
-)
-from .check_graph import check_graph
-from .combine import concatenate, stack, where
+import importlib as _importlib
+import sys as _sys
+
+from .core.autograd import BackwardStep, backward, backward_steps, grad
+from .core.forward_mode import JvpStep, jacobian, jvp, jvp_steps
+from .core.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .core.tensor import Context, Function, Tensor
+from .debug.anomaly import detect_anomaly
+from .debug.check_graph import check_graph
+from .debug.explain import explain
+from .debug.gradcheck import gradcheck, gradgradcheck
+from .debug.teaching import teaching_mode
 from .errors import (
     AnomalyError,
     BackwardError,
@@ -30,20 +27,15 @@ from .errors import (
     ShapeError,
     TeachingWarning,
 )
-from .explain import explain
-from .forward import jacobian, jvp
-from .function import Context, Function
-from .gradcheck import gradcheck, gradgradcheck
-from .serialization import load, save
-from .teaching import teaching_mode
-from .tensor import Tensor
+from .io.serialization import load, save
+from .torch_api.combine import concatenate, stack, where
 
 # isort: split
 # PyTorch's spelling of the surface: factories, dtypes, tg.cat, tg.manual_seed, tg.max(x, 1) ...
 # (creation.py, combine.py, pytorch_names.py, random.py, functions.py, cuda.py).
-from .arguments import device
-from .combine import cat, hstack, vstack
-from .creation import (
+from .torch_api.arguments import device
+from .torch_api.combine import cat, hstack, vstack
+from .torch_api.creation import (
     arange,
     as_tensor,
     double,
@@ -78,10 +70,10 @@ from .creation import (
     zeros,
     zeros_like,
 )
-from .creation import bool_ as bool
-from .creation import float32 as float  # tg.float, as torch.float (NumPy's dtype, float32)
-from .creation import int32 as int  # tg.int, as torch.int
-from .functions import (
+from .torch_api.creation import bool_ as bool
+from .torch_api.creation import float32 as float  # tg.float, as torch.float (NumPy's dtype, float32)
+from .torch_api.creation import int32 as int  # tg.int, as torch.int
+from .torch_api.functions import (
     abs,
     add,
     all,
@@ -134,13 +126,15 @@ from .functions import (
     unsqueeze,
     var,
 )
-from .pytorch_names import ValuesIndices
-from .random import Generator, default_generator, manual_seed
+from .torch_api.pytorch_names import ValuesIndices
+from .torch_api.random import Generator, default_generator, manual_seed
 
 # isort: split
 # nn and optim build on the engine above, so they are imported after it.
-from . import cuda, nn, optim, utils
-from .cuda import accelerator, get_default_device, set_default_device
+from . import nn, optim, utils
+from .core import autograd  # tg.autograd.Function, as torch.autograd.Function
+from .torch_api import cuda
+from .torch_api.cuda import accelerator, get_default_device, set_default_device
 
 __version__ = "0.1.0"  # the version in pyproject.toml (tests/test_pytorch_surface.py checks they agree)
 
@@ -148,6 +142,7 @@ __all__ = [
     "AnomalyError",
     "BackwardError",
     "BackwardStep",
+    "autograd",
     "Context",
     "DTypeError",
     "Function",
@@ -169,7 +164,9 @@ __all__ = [
     "is_grad_enabled",
     "gradgradcheck",
     "jacobian",
+    "JvpStep",
     "jvp",
+    "jvp_steps",
     "load",
     "nn",
     "no_grad",
@@ -280,3 +277,30 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+# The modules' names before the package was split into core/, ops/, debug/, torch_api/ and io/:
+# each old name is the moved module itself, so ``import tinygrad_edu.autograd`` keeps working.
+_OLD_NAMES = {
+    "autograd": "core.autograd",
+    "function": "core.tensor",
+    "tensor": "core.tensor",
+    "broadcast": "core.broadcast",
+    "forward": "core.forward_mode",
+    "check_graph": "debug.check_graph",
+    "explain": "debug.explain",
+    "gradcheck": "debug.gradcheck",
+    "testing": "debug.check_op",
+    "element_paths": "debug.element_paths",
+    "teaching": "debug.teaching",
+    "pytorch_names": "torch_api.pytorch_names",
+    "creation": "torch_api.creation",
+    "functions": "torch_api.functions",
+    "combine": "torch_api.combine",
+    "arguments": "torch_api.arguments",
+    "random": "torch_api.random",
+    "serialization": "io.serialization",
+    "atomic": "io.atomic",
+    "ops.nn": "ops.fused",
+}
+for _old, _new in _OLD_NAMES.items():
+    _sys.modules[f"{__name__}.{_old}"] = _importlib.import_module(f"{__name__}.{_new}")

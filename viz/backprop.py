@@ -310,6 +310,7 @@ class _Walk:
             grads = ", ".join(
                 f"{gradient_symbol(self.name(leaf), self.root_name)} = {values_inline(totals[id(leaf)])}"
                 for leaf in leaves
+                if leaf.grad is not None
             )
             lines = [Line(f"{done}: every leaf holds its gradient: {grads}")]
             held_grads = {id(leaf): np.asarray(leaf.grad.data if leaf.grad is not None else 0.0) for leaf in leaves}
@@ -335,7 +336,7 @@ class _Walk:
     # ----- one picture -----
 
     def _picture(
-        self, focus: dict[str, Any] | None = None, hide: set[str] = frozenset(), final: bool = False
+        self, focus: dict[str, Any] | None = None, hide: set[str] | frozenset[str] = frozenset(), final: bool = False
     ) -> Picture:
         """One frame's picture: a box per value, the op that made it drawn on top of it.
 

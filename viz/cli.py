@@ -404,6 +404,7 @@ def second_order_roots(program: Program) -> list[tg.Tensor]:
     leaves = list(program.leaves.values())
     gradients = tg.grad(program.output, leaves, create_graph=True)
     for leaf, gradient in zip(leaves, gradients):
+        assert gradient is not None, "tg.grad raises for an unused input"
         gradient.name = f"∂{program.output_name}/∂{leaf.name}"
     roots = [gradient for gradient in gradients if gradient is not None and gradient.requires_grad]
     title = "; ".join(program.statements)

@@ -244,7 +244,7 @@ class _Builder:
 
     def run(self, tree: ast.Module) -> Program:
         for statement in tree.body:
-            if isinstance(statement, ast.Assign):
+            if isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name):
                 name = statement.targets[0].id
                 if name in self.assigned:
                     raise self.error(f"{name} is assigned twice; give the second one another name", statement)
@@ -259,6 +259,9 @@ class _Builder:
                 name = OUTPUT_NAME if OUTPUT_NAME not in taken else "output"
                 self.name_result(name, output, statement.value)
             else:
+                assert isinstance(statement, ast.Assign) and isinstance(
+                    statement.targets[0], ast.Name
+                )  # checked before
                 name = statement.targets[0].id
                 output = self.assignment(name, statement)
             statements.append(f"{name} = {source_text(self.source, statement.value)}")
@@ -299,6 +302,7 @@ class _Builder:
                     result = BINARY_OPERATORS[type(node.op)](left, right)
             elif isinstance(node, ast.Call):
                 arguments = [self.expression(argument) for argument in node.args]
+                assert isinstance(node.func, ast.Name)  # checked before: only named functions are allowed
                 with np.errstate(all="ignore"):
                     if node.func.id in BINARY_FUNCTIONS:
                         result = BINARY_FUNCTIONS[node.func.id](*arguments)

@@ -26,7 +26,7 @@ op itself) and "tangent" (the tangent the op makes, whose number is the line's `
 vector or matrix input moves along all ones, x + t·[1, …], and the tangents are d/dt.
 
 The tangents are the engine's own: the frames read them from the walk ``tg.jvp`` makes
-(``tinygrad_edu.forward``), and compute none themselves.
+(``tinygrad_edu.core.forward_mode``), and compute none themselves.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu import Tensor
-from tinygrad_edu.autograd import topological_order
-from tinygrad_edu.forward import _push_tangents
+from tinygrad_edu.core.autograd import topological_order
+from tinygrad_edu.core.forward_mode import jvp_steps
 
 from .backprop import NODE_ATTRIBUTES, Frame, _Walk
 from .captions import Line, local_formulas, local_line, local_values, signed, slots_of, values_inline
@@ -70,8 +70,9 @@ def forward_frames(output: Tensor, wrt: Tensor, rankdir: str = "auto") -> list[F
     if wrt.grad_fn is not None:
         raise ValueError("forward_frames: wrt must be a leaf (an input), not the result of an op")
     seed = Tensor(np.ones(wrt.shape, dtype=wrt.dtype))
-    tangents = _push_tangents(order, [wrt], [seed], order)  # the engine's walk: every node's tangent
-    walk = _ForwardWalk(output, wrt, {id(tensor): tangent.data for tensor, tangent in zip(order, tangents)})
+    tangent_of = {id(wrt): seed.numpy()}  # the engine's forward-mode walk: every node's tangent
+    tangent_of.update({id(step.output): step.output_tangent.numpy() for step in jvp_steps(order, [wrt], [seed])})
+    walk = _ForwardWalk(output, wrt, tangent_of)
     total = len(walk.structure.ops) + 1
     drafts = [walk.seed_frame(total)]
     for number, (op_node, ctx, result) in enumerate(walk.structure.ops, start=1):
@@ -141,15 +142,15 @@ class _ForwardWalk(_Walk):
             Line("next: each op in the order it ran turns its inputs' tangents into its output's tangent"),
         ]
         heading = f"forward mode: seed {tangent_symbol(self.wrt_name, self.moving)} = {self._seed()}"
-        picture = self._picture()
+        picture = self._tangent_picture()
         return self._draft(heading, f"Step 0 of {total - 1}", lines, picture)
 
     def op_frame(self, op_node: str, ctx: Any, result: Tensor, number: int, total: int) -> dict[str, Any]:
         output_node = self.structure.value_id(result)
         lines = self._lines(ctx, result)
         self.reached.add(output_node)
-        answer = self._picture(focus=(op_node, output_node, ctx))
-        question = self._picture(focus=(op_node, output_node, ctx), hide=output_node)
+        answer = self._tangent_picture(focus=(op_node, output_node, ctx))
+        question = self._tangent_picture(focus=(op_node, output_node, ctx), hide=output_node)
         self.done_ops.add(op_node)
         heading = f"forward through {op_symbol(ctx)}, which makes {self.name(result)}"
         draft = self._draft(heading, f"Step {number} of {total - 1}", lines, answer, question)
@@ -187,7 +188,7 @@ class _ForwardWalk(_Walk):
                 continue
             slots = [slot for slot in slots_of(ctx, position) if local[slot] is not None]
             done.update(slots)
-            value = sum((local[slot] for slot in slots), np.zeros(()))
+            value = sum((np.asarray(local[slot]) for slot in slots), np.zeros(()))
             formula, line = local_line(ctx, slots, names, self.name(result), value)
             lines.append(line)
             symbols.append(f"{wrap(formula)} · {tangent_symbol(name, wrt)}")
@@ -207,7 +208,7 @@ class _ForwardWalk(_Walk):
     def _seed(self) -> str:
         return values_inline(np.ones(self.wrt.shape))
 
-    def _picture(self, focus: tuple[str, str, Any] | None = None, hide: str | None = None) -> Picture:
+    def _tangent_picture(self, focus: tuple[str, str, Any] | None = None, hide: str | None = None) -> Picture:
         """One frame: a box per value with the op that made it on top; known tangents in blue."""
         structure = self.structure
         made_by = {structure.value_id(output): (op_node, ctx) for op_node, ctx, output in structure.ops}

@@ -7,7 +7,7 @@
 Two kinds of node: *values* (boxes: the user's name or the sub-expression's text, the value
 of a scalar or a grid of a small array's numbers, the gradient once computed) and *ops*
 (ellipses: the op's symbol and settings). The labels are written by ``viz.labels``. Edges run
-input -> op -> output, in the order of ``tinygrad_edu.autograd.topological_order``, the same
+input -> op -> output, in the order of ``tinygrad_edu.core.autograd.topological_order``, the same
 order the backward walk uses (reversed). Colours: blue for leaves that require grad
 (parameters, inputs you differentiate by), grey for constants, gold for the output.
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tinygrad_edu import Context, Tensor
-from tinygrad_edu.autograd import topological_order
+from tinygrad_edu.core.autograd import topological_order
 
 from .escape import graphviz_html, graphviz_string
 from .labels import (
@@ -212,17 +212,18 @@ def draw_graph(
     hidden_by: dict[str, ModuleCall] = {}
     call_boxes: dict[int, str] = {}
     if owners:
+        assert modules is not None  # owners come from it
         for call in modules.calls:
             call_boxes.setdefault(id(call), f"module{len(call_boxes)}")
         interface = {id(output) for call in modules.calls for output in call.outputs} | output_ids
         for value in structure.values:
-            call = owners.get(id(value))
-            if call is not None and id(value) not in interface:
-                hidden_by[structure.value_id(value)] = call
+            owner = owners.get(id(value))
+            if owner is not None and id(value) not in interface:
+                hidden_by[structure.value_id(value)] = owner
         for op_node, _, output in structure.ops:
-            call = owners.get(id(output))
-            if call is not None:
-                hidden_by[op_node] = call
+            owner = owners.get(id(output))
+            if owner is not None:
+                hidden_by[op_node] = owner
 
     clusters: dict[int, Any] = {}
 
@@ -257,6 +258,7 @@ def draw_graph(
         container(op_node).node(op_node, op_label(ctx), **op_style)
 
     if collapse_modules and hidden_by:
+        assert modules is not None  # hidden_by comes from it
         drawn_calls = {id(call): call for call in hidden_by.values()}
         for call in modules.calls:
             if id(call) not in drawn_calls:

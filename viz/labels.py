@@ -9,16 +9,15 @@ significant digits (Graphviz fails on labels of 16,384+ characters).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tinygrad_edu import Context, Tensor
 
-from . import names
 from .captions import shape_text, signed, values_inline
 from .escape import graphviz_html
-from .names import FUNCTION_NAMES, break_lines, index_text
+from .names import FUNCTION_NAMES, break_lines, format_number, index_text
 
 if TYPE_CHECKING:
     from .graph import GraphStructure
@@ -45,13 +44,6 @@ MAX_SUM_ROWS = 5  # a gradient adding up more contributions shows the first two,
 # ----- numbers as text ---------------------------------------------------------------------------
 
 
-def format_number(value: Any) -> str:
-    """One number, short: 4 significant digits, a true minus sign, never "−0"."""
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    return names.format_number(value)
-
-
 def format_values(array: np.ndarray, max_elements: int = SMALL_TENSOR_ELEMENTS) -> str:
     """The numbers of a small array, or 'mean … std … norm …' for a big one (may span lines)."""
     array = np.asarray(array)
@@ -71,15 +63,6 @@ def format_values(array: np.ndarray, max_elements: int = SMALL_TENSOR_ELEMENTS) 
     )
 
 
-def format_inline(array: np.ndarray, max_elements: int = SMALL_TENSOR_ELEMENTS) -> str:
-    """Like format_values, on one line (for captions and edge labels)."""
-    array = np.asarray(array)
-    if array.size > max_elements:
-        norm = np.linalg.norm(array.astype(np.float64))
-        return f"a {array.shape} array (norm {norm:.4g})"
-    return " ".join(format_values(array, max_elements).split())
-
-
 def html_text(text: str) -> str:
     """Escape text for a Graphviz HTML label, keeping its line breaks (left-aligned)."""
     return '<BR ALIGN="LEFT"/>'.join(graphviz_html(line) for line in text.split("\n"))
@@ -87,15 +70,11 @@ def html_text(text: str) -> str:
 
 # ----- labels ------------------------------------------------------------------------------------
 
-_CONTEXT_INTERNALS = {"function", "parents", "needs_input_grad", "created_at"}
-
 
 def op_settings(ctx: Context) -> str:
-    """The op's settings stored on its Context ('axes=(0,) keepdims=False'), short."""
+    """The op's settings, the keyword arguments it was called with ('axis=1 keepdims=True'), short."""
     parts = []
-    for name, value in vars(ctx).items():
-        if name.startswith("_") or name in _CONTEXT_INTERNALS:
-            continue
+    for name, value in ctx.settings.items():
         if isinstance(value, np.ndarray):
             continue
         text = repr(value)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -142,7 +142,7 @@ def operator_location(source: str, node: ast.BinOp) -> tuple[int, int]:
         return location(source, node.left)
     line = node.right.lineno
     text = source.split("\n")[line - 1]
-    column = _characters(source, line, node.left.end_col_offset)
+    column = _characters(source, line, node.left.end_col_offset or 0)
     while column < len(text) and text[column] in " \t()":
         column += 1
     return line, column
@@ -275,10 +275,11 @@ def literal_array(node: ast.expr, source: str) -> np.ndarray:
         while isinstance(element, ast.UnaryOp) and isinstance(element.op, (ast.USub, ast.UAdd)):
             sign = -sign if isinstance(element.op, ast.USub) else sign
             element = element.operand
-        if not isinstance(element, ast.Constant) or type(element.value) not in (int, float):
+        value_type = type(element.value) if isinstance(element, ast.Constant) else None
+        if not isinstance(element, ast.Constant) or value_type not in (int, float):
             raise error("expected a number here: a list holds numbers only, e.g. [1, -2, 0.5]", element)
         try:
-            value = sign * float(element.value)
+            value = sign * float(cast(float, element.value))
         except OverflowError:
             value = float("inf")
         if not np.isfinite(value):

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from tinygrad_edu import Tensor
+from tinygrad_edu.debug import explain
 
 MAX_EXPRESSION_CHARS = 24  # an unnamed sub-expression is shortened past this
 MAX_NAME_CHARS = 40  # a user's own name is cut past this (so that no label can grow without bound)
@@ -65,12 +67,9 @@ class Expression:
     op: str = ""
 
 
-def format_number(value: float) -> str:
-    """One number, 4 significant digits, with a true minus sign and never "−0"."""
-    text = f"{float(value):.4g}"
-    if text in ("0", "-0"):  # a tiny negative number rounds to "-0": say 0
-        return "0"
-    return text.replace("-", "−")
+def format_number(value: Any) -> str:
+    """One number as the pictures show it: 4 significant digits, a true minus sign, never "−0"."""
+    return explain.format_number(value, digits=4, minus="−")
 
 
 def shorten(text: str, limit: int = MAX_NAME_CHARS) -> str:

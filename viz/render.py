@@ -65,12 +65,6 @@ class Digraph(graphviz.Digraph):
             return {"text/plain": f"{INSTALL_HINT}\n\n{self.source}"}
 
 
-def dot_source_to_svg(source: str) -> str:
-    """Run ``dot`` on DOT text and return the SVG as a string."""
-    with explain_missing_dot():
-        return graphviz.Source(source).pipe(format="svg", encoding="utf-8")
-
-
 def dot_source_to_file(source: str, path: str | Path) -> Path:
     """Render DOT text to ``path``; the format comes from the suffix (.svg, .png, .pdf)."""
     path = Path(path)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from tinygrad_edu.atomic import atomic_file
+from tinygrad_edu.io.atomic import atomic_file
 
 from .backprop import Frame
 from .page import inline_svg, player_page
@@ -34,7 +34,7 @@ def frame_filename(index: int) -> str:
 
 
 def write_text_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` whole, or not at all (see ``tinygrad_edu.atomic``).
+    """Write ``text`` to ``path`` whole, or not at all (see ``tinygrad_edu.io.atomic``).
 
     The temporary file ends like ``path`` (".index.k2j4.tmp.html"), so whatever watches the writing
     of a kind of file sees this one too.

@@ -19,6 +19,7 @@ from __future__ import annotations
 import shlex
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import graphviz
 import numpy as np
@@ -30,7 +31,7 @@ from matplotlib.path import Path as CurvePath
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor
-from tinygrad_edu.atomic import atomic_file
+from tinygrad_edu.io.atomic import atomic_file
 
 from .expression import Program
 from .graph import GraphStructure, graph_structure
@@ -72,13 +73,13 @@ def gradients_by_tensor(output: Tensor) -> dict[int, np.ndarray]:
     an op's output gets the complete upstream gradient of its step, a leaf the sum of what the
     ops that use it send back. As after ``backward()``, the leaves' ``.grad`` grow by it too.
     """
-    gradients = {id(output): np.ones_like(output.data)}  # ∂L/∂L = 1, also when L is a leaf
+    gradients = {id(output): np.ones_like(output.numpy())}  # ∂L/∂L = 1, also when L is a leaf
     for step in tg.backward_steps(output, retain_graph=True):
-        gradients[id(step.output)] = step.grad_output.data
+        gradients[id(step.output)] = step.grad_output.numpy()
         for parent, grad in zip(step.inputs, step.grad_inputs):
             if grad is not None and parent.grad_fn is None:
                 key = id(parent)
-                gradients[key] = gradients[key] + grad.data if key in gradients else grad.data
+                gradients[key] = gradients[key] + grad.numpy() if key in gradients else grad.numpy()
     return gradients
 
 
@@ -160,12 +161,13 @@ def worksheet_figures(program: Program) -> tuple[Figure, Figure]:
     structure = graph_structure(program.output)
     nodes = _describe(program, structure)
     header = _header_height(program)
-    best = None
+    best: tuple[float, Any, Any, float, float] | None = None
     for rankdir in ("LR", "TB"):
         positions, splines, width, height = _layout(nodes, structure, rankdir)
         scale = min(GRAPH_AREA[0] / width, (GRAPH_AREA[1] - header) / height, MAX_SCALE)
         if best is None or scale > best[0]:
             best = (scale, positions, splines, width, height)
+    assert best is not None
     return _page(program, nodes, *best, answers=False), _page(program, nodes, *best, answers=True)
 
 
@@ -221,7 +223,7 @@ def _draw_node(axes, node: _Node, centre: tuple[float, float], scale: float, ans
     font = FONT_SIZE * scale
     line = LINE_HEIGHT * FONT_SIZE / 72 * scale
     pad = PAD * scale
-    outline = {"fc": FILL[node.kind], "ec": "#333333", "lw": 2 if node.kind == "output" else 1}
+    outline: dict[str, Any] = {"fc": FILL[node.kind], "ec": "#333333", "lw": 2 if node.kind == "output" else 1}
     axes.add_patch(FancyBboxPatch((x, y), width, height, boxstyle=f"round,pad=0,rounding_size={pad}", **outline))
     cursor = y + height - pad - line / 2 + line
     for text in node.title:

@@ -9,7 +9,7 @@
 The ops track (catalog.py): the backward and jvp of Mul, Div, Exp, Tanh, Sigmoid, MatMul,
 Sum(axis, keepdims) and a softmax cross-entropy. The workspace files are made from the classes of
 solutions.py (forward as written, backward and jvp replaced by stubs; workspace.py); ``check``
-grades each op with ``tinygrad_edu.testing.check_op`` and, when it fails, names the input, the
+grades each op with ``tinygrad_edu.debug.check_op.check_op`` and, when it fails, names the input, the
 element and the values where the gradient is wrong, and the mistake it most likely is
 (grading.py). The reference it compares with is the library's own op (solutions.py).
 

@@ -18,8 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function
-from ..tensor import Tensor
+from ..core.tensor import Function, Tensor
 
 Gradients = Callable[[list[np.ndarray], np.ndarray, np.ndarray], tuple[np.ndarray | None, ...]]
 Tangent = Callable[[list[np.ndarray], np.ndarray, list[np.ndarray]], np.ndarray]

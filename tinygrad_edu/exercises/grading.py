@@ -30,10 +30,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..autograd import grad
-from ..forward import jvp
-from ..tensor import Tensor
-from ..testing import DOMAINS, Check, check_op
+from ..core.autograd import grad
+from ..core.forward_mode import jvp
+from ..core.tensor import Tensor
+from ..debug.check_op import DOMAINS, Check, check_op
 from . import solutions
 from .catalog import Case, Exercise
 

@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import grad
-from ..tensor import Tensor
+from ..core.autograd import grad
+from ..core.tensor import Tensor
 from . import catalog, grading, sandbox, solutions, workspace
 from .catalog import Case, Exercise
 

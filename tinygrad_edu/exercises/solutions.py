@@ -207,7 +207,7 @@ def grad(function, x, grad_output):
 
     Recorded even inside a plain backward (which records nothing), so that it can be differentiated again.
     """
-    from tinygrad_edu import autograd
+    from tinygrad_edu.core import autograd
 
     with autograd.enable_grad():
         return autograd.grad(function(x), x, grad_outputs=grad_output, create_graph=True)

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ..atomic import atomic_file, current_umask
+from ..io.atomic import atomic_file, current_umask
 from .catalog import EXERCISES, Exercise
 
 SOLUTIONS = Path(__file__).with_name("solutions.py")
@@ -107,7 +107,7 @@ python -m tinygrad_edu.exercises check {folder} mul div   # some of them
 
 For each op `check` says "correct", "not written yet", or which input's gradient is wrong at
 which element, with the values there, and the mistake it most likely is. It compares against
-central differences (`tinygrad_edu.testing.check_op`) and against reference solutions.
+central differences (`tinygrad_edu.debug.check_op.check_op`) and against reference solutions.
 
 Each op is checked in a separate process, with at most 30 seconds and 1 GiB of memory
 (`--seconds 60`, `--memory-mb 2048` to change them): an endless loop or a huge array in your
@@ -163,7 +163,7 @@ def write_workspace(folder: Path, files: list[tuple[str, str]]) -> list[Path]:
 
 
 def write_atomically(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` whole, or not at all (see ``tinygrad_edu.atomic``); return ``path``."""
+    """Write ``text`` to ``path`` whole, or not at all (see ``tinygrad_edu.io.atomic``); return ``path``."""
     with atomic_file(path) as file:
         file.write(text)
     return path

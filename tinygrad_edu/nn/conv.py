@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from ..core.tensor import Tensor
 from ..ops.conv import pair
-from ..random import generator_or_default
-from ..tensor import Tensor
+from ..torch_api.random import generator_or_default
 from . import functional as F
 from . import init
 from .module import Module, Parameter

@@ -22,18 +22,18 @@ from typing import Any
 
 import numpy as np
 
-from ..arguments import axis_or_dim
-from ..combine import stack, where
+from ..core.tensor import Tensor
 from ..errors import DTypeError, ShapeError
-from ..functions import relu as relu  # F.relu is tg.relu (the "as" marks a re-export)
-from ..functions import sigmoid as sigmoid
-from ..functions import tanh as tanh
 from ..ops.conv import conv2d as conv2d  # one definition, beside the ops
-from ..ops.nn import Affine, BinaryCrossEntropy, CrossEntropy
+from ..ops.fused import Affine, BinaryCrossEntropy, CrossEntropy
 from ..ops.pool import avg_pool2d as avg_pool2d
 from ..ops.pool import max_pool2d as max_pool2d
-from ..random import generator_or_default
-from ..tensor import Tensor
+from ..torch_api.arguments import axis_or_dim
+from ..torch_api.combine import stack, where
+from ..torch_api.functions import relu as relu  # F.relu is tg.relu (the "as" marks a re-export)
+from ..torch_api.functions import sigmoid as sigmoid
+from ..torch_api.functions import tanh as tanh
+from ..torch_api.random import generator_or_default
 
 REDUCTIONS = ("mean", "sum", "none")
 

@@ -17,9 +17,9 @@ import math
 
 import numpy as np
 
+from ..core.tensor import Tensor
 from ..errors import ShapeError
-from ..random import generator_or_default
-from ..tensor import Tensor
+from ..torch_api.random import generator_or_default
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from ..arguments import axis_or_dim
-from ..random import generator_or_default
-from ..tensor import Tensor
+from ..core.tensor import Tensor
+from ..torch_api.arguments import axis_or_dim
+from ..torch_api.random import generator_or_default
 from . import functional as F
 from . import init
 from .module import Module, Parameter

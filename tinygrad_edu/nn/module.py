@@ -30,9 +30,9 @@ from typing import Any
 
 import numpy as np
 
-from ..arguments import check_device
-from ..serialization import flatten
-from ..tensor import Tensor
+from ..core.tensor import Tensor
+from ..io.serialization import flatten
+from ..torch_api.arguments import check_device
 
 
 class Parameter(Tensor):

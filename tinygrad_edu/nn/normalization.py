@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from ..arguments import check_device
+from ..core.tensor import Tensor
 from ..errors import ShapeError
-from ..tensor import Tensor
+from ..torch_api.arguments import check_device
 from . import functional as F
 from .module import Module, Parameter
 

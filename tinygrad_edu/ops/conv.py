@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ..core.tensor import Context, Function
 from ..errors import ShapeError
-from ..function import Context, Function
 
 if TYPE_CHECKING:
-    from ..tensor import Tensor
+    from ..core.tensor import Tensor
 
 Pair = tuple[int, int]
 
@@ -150,7 +150,7 @@ class Conv2d(Function):
               ∂L/∂b[o] = Σ_{n,i,j} ∂L/∂y[n,o,i,j]
     jvp:      ẏ = conv(ẋ, w) + conv(x, ẇ) + ḃ      (conv is linear in x and in w)
     NOTE: forward is im2col and one matmul (see the module docstring). The im2col columns are kept
-    (ctx.columns, plain numbers of x) for ∂L/∂w, which needs the very same matrix.
+    (saved for backward beside x and w: plain numbers of x) for ∂L/∂w, which needs the very same matrix.
     """
 
     @staticmethod
@@ -167,10 +167,12 @@ class Conv2d(Function):
         check_conv2d_shapes(
             x.shape, weight.shape, None if bias is None else bias.shape, stride, padding, dilation, groups
         )
-        ctx.settings = (stride, padding, dilation, groups)
-        ctx.save_for_backward(x, weight)
+        ctx.geometry = (stride, padding, dilation, groups)
         columns = _columns(x, weight.shape[2:], stride, padding, dilation, groups)
-        ctx.columns = columns if ctx.needs_input_grad[1] else None
+        if ctx.needs_input_grad[1]:  # saved, so that release() frees it with the rest
+            ctx.save_for_backward(x, weight, columns)
+        else:
+            ctx.save_for_backward(x, weight)
         y = conv2d_array(x, weight, stride, padding, dilation, groups, columns)
         if bias is not None:
             y += bias.reshape(1, -1, 1, 1)
@@ -178,14 +180,14 @@ class Conv2d(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, ...]:
-        x, weight = ctx.saved_tensors
+        x, weight, *columns = ctx.saved_tensors
         grad_x = None
         grad_weight = None
         if ctx.needs_input_grad[0]:
-            grad_x = Conv2dInputGrad.apply(grad_output, weight, input_size=x.shape[2:], settings=ctx.settings)
+            grad_x = Conv2dInputGrad.apply(grad_output, weight, input_size=x.shape[2:], geometry=ctx.geometry)
         if ctx.needs_input_grad[1]:
             grad_weight = Conv2dWeightGrad.apply(
-                x, grad_output, kernel=weight.shape[2:], settings=ctx.settings, columns=ctx.columns
+                x, grad_output, kernel=weight.shape[2:], geometry=ctx.geometry, columns=columns[0].data
             )
         if len(ctx.parents) == 2:
             return grad_x, grad_weight
@@ -194,8 +196,8 @@ class Conv2d(Function):
 
     @staticmethod
     def jvp(ctx: Context, x_dot: Tensor | None, weight_dot: Tensor | None, bias_dot: Tensor | None = None) -> Tensor:
-        x, weight = ctx.saved_tensors
-        stride, padding, dilation, groups = ctx.settings
+        x, weight, *_ = ctx.saved_tensors
+        stride, padding, dilation, groups = ctx.geometry
         settings = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
         y_dot: Any = 0.0  # a Tensor once a tangent is added
         if x_dot is not None:
@@ -218,22 +220,22 @@ class Conv2dInputGrad(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, grad_output: np.ndarray, weight: np.ndarray, input_size: Pair = (0, 0), settings=()):
+    def forward(ctx: Context, grad_output: np.ndarray, weight: np.ndarray, input_size: Pair = (0, 0), geometry=()):
         ctx.input_size = tuple(input_size)
-        ctx.settings = settings
+        ctx.geometry = geometry
         ctx.save_for_backward(grad_output, weight)
-        return conv2d_input_grad_array(grad_output, weight, ctx.input_size, *settings)
+        return conv2d_input_grad_array(grad_output, weight, ctx.input_size, *geometry)
 
     @staticmethod
     def backward(ctx: Context, grad_z: Tensor) -> tuple[Tensor | None, Tensor | None]:
         grad_output, weight = ctx.saved_tensors
-        stride, padding, dilation, groups = ctx.settings
+        stride, padding, dilation, groups = ctx.geometry
         grad_g = None
         grad_weight = None
         if ctx.needs_input_grad[0]:
             grad_g = Conv2d.apply(grad_z, weight, stride=stride, padding=padding, dilation=dilation, groups=groups)
         if ctx.needs_input_grad[1]:
-            grad_weight = Conv2dWeightGrad.apply(grad_z, grad_output, kernel=weight.shape[2:], settings=ctx.settings)
+            grad_weight = Conv2dWeightGrad.apply(grad_z, grad_output, kernel=weight.shape[2:], geometry=ctx.geometry)
         return grad_g, grad_weight
 
     @staticmethod
@@ -242,11 +244,11 @@ class Conv2dInputGrad(Function):
         z_dot: Any = 0.0  # a Tensor once a tangent is added
         if grad_output_dot is not None:
             z_dot = z_dot + Conv2dInputGrad.apply(
-                grad_output_dot, weight, input_size=ctx.input_size, settings=ctx.settings
+                grad_output_dot, weight, input_size=ctx.input_size, geometry=ctx.geometry
             )
         if weight_dot is not None:
             z_dot = z_dot + Conv2dInputGrad.apply(
-                grad_output, weight_dot, input_size=ctx.input_size, settings=ctx.settings
+                grad_output, weight_dot, input_size=ctx.input_size, geometry=ctx.geometry
             )
         return z_dot
 
@@ -262,21 +264,21 @@ class Conv2dWeightGrad(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: np.ndarray, grad_output: np.ndarray, kernel: Pair = (1, 1), settings=(), columns=None):
+    def forward(ctx: Context, x: np.ndarray, grad_output: np.ndarray, kernel: Pair = (1, 1), geometry=(), columns=None):
         ctx.kernel = tuple(kernel)
-        ctx.settings = settings
+        ctx.geometry = geometry
         ctx.save_for_backward(x, grad_output)
-        stride, padding, dilation, groups = settings
+        stride, padding, dilation, groups = geometry
         return conv2d_weight_grad_array(x, grad_output, ctx.kernel, stride, padding, dilation, groups, columns=columns)
 
     @staticmethod
     def backward(ctx: Context, grad_z: Tensor) -> tuple[Tensor | None, Tensor | None]:
         x, grad_output = ctx.saved_tensors
-        stride, padding, dilation, groups = ctx.settings
+        stride, padding, dilation, groups = ctx.geometry
         grad_x = None
         grad_g = None
         if ctx.needs_input_grad[0]:
-            grad_x = Conv2dInputGrad.apply(grad_output, grad_z, input_size=x.shape[2:], settings=ctx.settings)
+            grad_x = Conv2dInputGrad.apply(grad_output, grad_z, input_size=x.shape[2:], geometry=ctx.geometry)
         if ctx.needs_input_grad[1]:
             grad_g = Conv2d.apply(x, grad_z, stride=stride, padding=padding, dilation=dilation, groups=groups)
         return grad_x, grad_g
@@ -286,9 +288,9 @@ class Conv2dWeightGrad(Function):
         x, grad_output = ctx.saved_tensors
         z_dot: Any = 0.0  # a Tensor once a tangent is added
         if x_dot is not None:
-            z_dot = z_dot + Conv2dWeightGrad.apply(x_dot, grad_output, kernel=ctx.kernel, settings=ctx.settings)
+            z_dot = z_dot + Conv2dWeightGrad.apply(x_dot, grad_output, kernel=ctx.kernel, geometry=ctx.geometry)
         if grad_output_dot is not None:
-            z_dot = z_dot + Conv2dWeightGrad.apply(x, grad_output_dot, kernel=ctx.kernel, settings=ctx.settings)
+            z_dot = z_dot + Conv2dWeightGrad.apply(x, grad_output_dot, kernel=ctx.kernel, geometry=ctx.geometry)
         return z_dot
 
 

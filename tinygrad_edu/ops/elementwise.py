@@ -3,9 +3,8 @@
 Binary ops broadcast like NumPy. Their backward returns gradients shaped like the
 output; the engine sums them back to each input's shape (``broadcast.unbroadcast``).
 Backward formulas are written with Tensor operations, so under ``create_graph=True``
-they are recorded and can be differentiated again. The hottest ones (Sub, Mul, Div, ReLU,
-Sigmoid) take their operands through ``_values``: the same formula then runs on the
-NumPy arrays in a plain ``backward()``, where nothing is recorded anyway.
+they are recorded and can be differentiated again. (The hottest ones have first-order twins
+on arrays for a plain ``backward()``: fast/array_backward.py.)
 """
 
 from __future__ import annotations
@@ -15,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import autograd
-from ..broadcast import broadcast_shapes
-from ..function import Context, Function, Gradient
+from ..core.broadcast import broadcast_shapes
+from ..core.tensor import Context, Function
+from ..fast import array_backward as on_arrays
 
 if TYPE_CHECKING:
-    from ..tensor import Tensor
+    from ..core.tensor import Tensor
 
 
 def _check_broadcast(op: str, a: np.ndarray, b: np.ndarray) -> None:
@@ -28,17 +27,6 @@ def _check_broadcast(op: str, a: np.ndarray, b: np.ndarray) -> None:
     together. The binary ops call it only when the shapes differ: equal shapes need no check."""
     if a.ndim and b.ndim:  # a scalar broadcasts with anything: no check
         broadcast_shapes(a.shape, b.shape, op=op)
-
-
-def _values(grad_output: Tensor, ctx: Context) -> tuple[Any, ...]:
-    """What a backward formula computes with: ∂L/∂y and the saved tensors, as Tensors while the
-    graph is recorded (``create_graph=True``: the gradient must be differentiable again), as
-    NumPy arrays in a plain ``backward()``. ``g * b`` or ``-g / b`` read the same either way, so
-    each formula is written once; on arrays it costs only the NumPy call (no op to record, no
-    Tensor to make)."""
-    if autograd._grad_enabled:
-        return (grad_output, *ctx.saved_tensors)
-    return (grad_output._data, *ctx.saved_arrays)
 
 
 # ----- binary arithmetic ------------------------------------------------------------------
@@ -92,10 +80,11 @@ class Sub(Function):
             _check_broadcast("sub", a, b)
         return a - b
 
+    array_backward = on_arrays.sub  # a plain backward() runs this twin on arrays instead
+
     @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> tuple[Gradient, Gradient]:
-        (g,) = _values(grad_output, ctx)
-        return g, -g if ctx.needs_input_grad[1] else None
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor, Tensor | None]:
+        return grad_output, -grad_output if ctx.needs_input_grad[1] else None
 
     @staticmethod
     def jvp(ctx: Context, a_dot: Tensor | None, b_dot: Tensor | None) -> Tensor:
@@ -125,11 +114,13 @@ class Mul(Function):
         ctx.save_for_backward(a, b)
         return a * b
 
+    array_backward = on_arrays.mul  # a plain backward() runs this twin on arrays instead
+
     @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> tuple[Gradient, Gradient]:
-        g, a, b = _values(grad_output, ctx)
-        grad_a = g * b if ctx.needs_input_grad[0] else None
-        grad_b = g * a if ctx.needs_input_grad[1] else None
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        a, b = ctx.saved_tensors
+        grad_a = grad_output * b if ctx.needs_input_grad[0] else None
+        grad_b = grad_output * a if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
     @staticmethod
@@ -161,11 +152,13 @@ class Div(Function):
         ctx.save_for_backward(a, b)
         return a / b
 
+    array_backward = on_arrays.div  # a plain backward() runs this twin on arrays instead
+
     @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> tuple[Gradient, Gradient]:
-        g, a, b = _values(grad_output, ctx)
-        grad_a = g / b if ctx.needs_input_grad[0] else None
-        grad_b = -g * a / (b * b) if ctx.needs_input_grad[1] else None
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        a, b = ctx.saved_tensors
+        grad_a = grad_output / b if ctx.needs_input_grad[0] else None
+        grad_b = -grad_output * a / (b * b) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
     @staticmethod
@@ -533,10 +526,12 @@ class ReLU(Function):
         ctx.save_for_backward(positive)
         return x * positive
 
+    array_backward = on_arrays.relu  # a plain backward() runs this twin on arrays instead
+
     @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> Gradient:
-        g, positive = _values(grad_output, ctx)
-        return g * positive
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (positive,) = ctx.saved_tensors
+        return grad_output * positive
 
     @staticmethod
     def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
@@ -614,10 +609,12 @@ class Sigmoid(Function):
         ctx.save_for_backward(y)
         return y
 
+    array_backward = on_arrays.sigmoid  # a plain backward() runs this twin on arrays instead
+
     @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> Gradient:
-        g, y = _values(grad_output, ctx)
-        return g * y * (1 - y)
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (y,) = ctx.saved_tensors
+        return grad_output * y * (1 - y)
 
     @staticmethod
     def jvp(ctx: Context, x_dot: Tensor) -> Tensor:

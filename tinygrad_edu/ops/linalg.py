@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..broadcast import broadcast_shapes
+from ..core.broadcast import broadcast_shapes
+from ..core.tensor import Context, Function
 from ..errors import ShapeError
-from ..function import Context, Function
 
 if TYPE_CHECKING:
-    from ..tensor import Tensor
+    from ..core.tensor import Tensor
 
 
 class MatMul(Function):

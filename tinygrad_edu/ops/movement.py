@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..core.tensor import Context, Function
 from ..errors import ShapeError
-from ..function import Context, Function
 
 if TYPE_CHECKING:
-    from ..tensor import Tensor
+    from ..core.tensor import Tensor
 
 
 class Reshape(Function):

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..core.tensor import Context, Function
 from ..errors import ShapeError
-from ..function import Context, Function
 from .conv import Conv2dInputGrad, Pair, _pad, _windows, output_size, pair
 
 if TYPE_CHECKING:
-    from ..tensor import Tensor
+    from ..core.tensor import Tensor
 
 
 def _check_pool(op: str, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair) -> None:
@@ -76,16 +76,16 @@ class MaxPool2d(Function):
             np.maximum(winner, (candidate > y) * index_type.type(offset), out=winner)
             np.maximum(y, candidate, out=y)
         ctx.winner = winner
-        ctx.settings = (kernel, stride, padding, x.shape)
+        ctx.geometry = (kernel, stride, padding, x.shape)
         return y
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
-        return MaxPoolScatter.apply(grad_output, winner=ctx.winner, settings=ctx.settings)
+        return MaxPoolScatter.apply(grad_output, winner=ctx.winner, geometry=ctx.geometry)
 
     @staticmethod
     def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
-        return MaxPoolGather.apply(x_dot, winner=ctx.winner, settings=ctx.settings)
+        return MaxPoolGather.apply(x_dot, winner=ctx.winner, geometry=ctx.geometry)
 
 
 def _winner_offsets(winner: np.ndarray, kernel: Pair, stride: Pair, out_size: tuple[int, int]):
@@ -106,9 +106,9 @@ class MaxPoolScatter(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, grad_output: np.ndarray, winner: Any = None, settings=()):
-        ctx.winner, ctx.settings = winner, settings
-        kernel, stride, padding, input_shape = settings
+    def forward(ctx: Context, grad_output: np.ndarray, winner: Any = None, geometry=()):
+        ctx.winner, ctx.geometry = winner, geometry
+        kernel, stride, padding, input_shape = geometry
         count, channels, height, width = input_shape
         shape = (count, channels, height + 2 * padding[0], width + 2 * padding[1])
         out_height, out_width = grad_output.shape[2:]
@@ -126,11 +126,11 @@ class MaxPoolScatter(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_z: Tensor) -> Tensor:
-        return MaxPoolGather.apply(grad_z, winner=ctx.winner, settings=ctx.settings)
+        return MaxPoolGather.apply(grad_z, winner=ctx.winner, geometry=ctx.geometry)
 
     @staticmethod
     def jvp(ctx: Context, grad_output_dot: Tensor) -> Tensor:
-        return MaxPoolScatter.apply(grad_output_dot, winner=ctx.winner, settings=ctx.settings)
+        return MaxPoolScatter.apply(grad_output_dot, winner=ctx.winner, geometry=ctx.geometry)
 
 
 class MaxPoolGather(Function):
@@ -141,9 +141,9 @@ class MaxPoolGather(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: np.ndarray, winner: Any = None, settings=()):
-        ctx.winner, ctx.settings = winner, settings
-        kernel, stride, padding, _ = settings
+    def forward(ctx: Context, x: np.ndarray, winner: Any = None, geometry=()):
+        ctx.winner, ctx.geometry = winner, geometry
+        kernel, stride, padding, _ = geometry
         padded = _pad(x, padding[0], padding[0], padding[1], padding[1])
         z = np.zeros(x.shape[:2] + winner.shape[2:], dtype=x.dtype)
         for won, rows, cols in _winner_offsets(winner, kernel, stride, winner.shape[2:]):
@@ -152,11 +152,11 @@ class MaxPoolGather(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_z: Tensor) -> Tensor:
-        return MaxPoolScatter.apply(grad_z, winner=ctx.winner, settings=ctx.settings)
+        return MaxPoolScatter.apply(grad_z, winner=ctx.winner, geometry=ctx.geometry)
 
     @staticmethod
     def jvp(ctx: Context, x_dot: Tensor) -> Tensor:
-        return MaxPoolGather.apply(x_dot, winner=ctx.winner, settings=ctx.settings)
+        return MaxPoolGather.apply(x_dot, winner=ctx.winner, geometry=ctx.geometry)
 
 
 class AvgPool2d(Function):
@@ -181,8 +181,8 @@ class AvgPool2d(Function):
         count, channels, height, width = ctx.parents[0].shape
         kernel = np.full((1, 1, *ctx.kernel), 1.0 / (ctx.kernel[0] * ctx.kernel[1]), dtype=grad_output.dtype)
         one_channel = grad_output.reshape(count * channels, 1, *grad_output.shape[2:])
-        settings = (ctx.stride, ctx.padding, (1, 1), 1)
-        grad_x = Conv2dInputGrad.apply(one_channel, kernel, input_size=(height, width), settings=settings)
+        geometry = (ctx.stride, ctx.padding, (1, 1), 1)
+        grad_x = Conv2dInputGrad.apply(one_channel, kernel, input_size=(height, width), geometry=geometry)
         return grad_x.reshape(count, channels, height, width)
 
     @staticmethod

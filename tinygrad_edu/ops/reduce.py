@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..autograd import is_grad_enabled
-from ..function import Context, Function, Gradient
+from ..core.tensor import Context, Function
+from ..fast import array_backward as on_arrays
 
 if TYPE_CHECKING:
-    from ..tensor import Tensor
+    from ..core.tensor import Tensor
 
 
 def normalize_axis(axis: int | tuple[int, ...] | None, ndim: int) -> tuple[int, ...]:
@@ -53,17 +53,12 @@ class Sum(Function):
         ctx.axes = normalize_axis(axis, x.ndim)
         return x.sum(axis=ctx.axes, keepdims=keepdims)
 
+    array_backward = on_arrays.sum  # a plain backward() runs this twin on arrays instead
+
     @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> Gradient:
-        plain = not is_grad_enabled()  # a plain backward(): spread the array itself, no op to record
-        if plain and grad_output._data.ndim == 0:  # a full sum's single number is spread fastest by fill
-            spread = np.empty(ctx.input_shape, grad_output._data.dtype)
-            spread.fill(grad_output._data)
-            return spread
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
         if grad_output.ndim != len(ctx.input_shape) and ctx.axes != tuple(range(len(ctx.axes))):
             grad_output = grad_output.reshape(kept_shape(ctx.input_shape, ctx.axes))
-        if plain:
-            return np.broadcast_to(grad_output._data, ctx.input_shape)
         return grad_output.broadcast_to(ctx.input_shape)
 
     @staticmethod

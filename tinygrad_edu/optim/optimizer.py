@@ -24,10 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import enable_grad
+from ..core.grad_mode import enable_grad
+from ..core.tensor import Tensor
+from ..io.serialization import unflatten
 from ..nn.module import zero_grad_of
-from ..serialization import unflatten
-from ..tensor import Tensor
 
 
 class Optimizer:

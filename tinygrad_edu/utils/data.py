@@ -30,9 +30,9 @@ from typing import Any
 
 import numpy as np
 
-from ..combine import stack
-from ..random import generator_or_default
-from ..tensor import Tensor
+from ..core.tensor import Tensor
+from ..torch_api.combine import stack
+from ..torch_api.random import generator_or_default
 
 
 class Dataset:

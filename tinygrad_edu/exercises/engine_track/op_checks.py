@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from ...broadcast import unbroadcast
+from ...core.broadcast import unbroadcast
+from ...core.tensor import Tensor as LibraryTensor
 from ...errors import BackwardError
-from ...tensor import Tensor as LibraryTensor
 
 # A wrong answer, from the inputs x, the output y and the upstream gradient g: one gradient per input.
 Wrong = Callable[[list[np.ndarray], np.ndarray, np.ndarray], tuple[np.ndarray | None, ...]]

@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from ...autograd import grad
-from ...tensor import Tensor as LibraryTensor
+from ...core.autograd import grad
+from ...core.tensor import Tensor as LibraryTensor
 from . import op_checks
 
 LADDER_RUNGS = 16

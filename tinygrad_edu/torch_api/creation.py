@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
+from ..core.tensor import DEFAULT_FLOAT, Tensor
 from .arguments import _shape_argument, check_device
 from .random import generator_or_default
-from .tensor import DEFAULT_FLOAT, Tensor
 
 # PyTorch's dtype names, for ``dtype=tg.float64`` and ``x.to(tg.int64)``: NumPy's dtypes.
 # tg.float (float32), tg.int (int32) and tg.bool are added in __init__.py (here they would hide

@@ -24,11 +24,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .autograd import grad, no_grad
+from ..core.autograd import grad, no_grad
+from ..core.forward_mode import op_jvp
+from ..core.tensor import Context, Tensor
 from .explain import _backward_one, format_number, heading, plain_float, product_text, sum_text, verdict
-from .forward import op_jvp
-from .function import Context
-from .tensor import Tensor
 
 MAX_ELEMENTS = 200_000  # element nodes visited before explain gives up (pick a smaller batch)
 

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import threads
-from ..autograd import is_grad_enabled
+from ..core.tensor import Context, Function
 from ..errors import ShapeError
-from ..function import Context, Function, Gradient
+from ..fast import array_backward as on_arrays
 
 if TYPE_CHECKING:
-    from ..tensor import Tensor
+    from ..core.tensor import Tensor
 
 
 def shifted_by_max(x: np.ndarray, axis: int) -> np.ndarray:
@@ -114,20 +114,10 @@ class Affine(Function):
         y += bias
         return y
 
+    array_backward = on_arrays.affine  # a plain backward() runs this twin on arrays instead
+
     @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> tuple[Gradient, Gradient, Gradient]:
-        if not is_grad_enabled():  # a plain backward(): the same products on the arrays, no graph to record
-            input_rows, weight_array = ctx.saved_arrays
-            g = grad_output._data
-            grad_rows = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
-            if input_rows.ndim != 2:
-                input_rows = input_rows.reshape(-1, input_rows.shape[-1])
-            needs_x, needs_weight, needs_bias = ctx.needs_input_grad
-            return (
-                g @ weight_array if needs_x else None,
-                (input_rows.T @ grad_rows).T if needs_weight else None,
-                grad_rows.sum(axis=0) if needs_bias else None,
-            )
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
         x, weight = ctx.saved_tensors
         rows = grad_output if grad_output.ndim == 2 else grad_output.reshape(-1, grad_output.shape[-1])
         grad_x = grad_output @ weight if ctx.needs_input_grad[0] else None
@@ -163,9 +153,8 @@ class CrossEntropy(Function):
     backward: ∂L/∂xᵢ꜀ = (pᵢ꜀ − qᵢ꜀) · ∂L/∂ℓᵢ,  where ∂L/∂ℓᵢ = ∂L/∂L / N, ∂L/∂L, or (∂L/∂ℓ)ᵢ
     jvp:      ℓ̇ᵢ = Σ꜀ (pᵢ꜀ − qᵢ꜀) · ẋᵢ꜀,  then the same reduction: L̇ = mean, sum, or the vector ℓ̇
     The targets get no gradient.
-    NOTE: a plain backward computes on the probabilities p saved in forward. Under create_graph=True
-    (grad recording on during backward) p is recomputed as softmax(x), a Tensor operation, so
-    the gradient can be differentiated again.
+    NOTE: backward recomputes p as softmax(x), a Tensor operation, so the gradient can be
+    differentiated again; a plain backward uses the p saved by forward (fast/array_backward.py).
     NOTE: forward works on a class-major copy of the logits, shape (C, N): a row maximum or row
     sum over a few classes is then an elementwise max or sum of C rows, which NumPy does several
     times faster than reducing N short rows one by one (9 µs instead of 17 µs for a batch of 128
@@ -209,18 +198,12 @@ class CrossEntropy(Function):
             return losses.sum()
         return losses
 
+    array_backward = on_arrays.cross_entropy  # a plain backward() runs this twin on arrays instead
+
     @staticmethod
-    def backward(ctx: Context, grad_output: Tensor) -> tuple[Gradient, None]:
+    def backward(ctx: Context, grad_output: Tensor) -> tuple[Tensor | None, None]:
         if not ctx.needs_input_grad[0]:
             return None, None
-        if not is_grad_enabled():  # a plain backward(): p − q made in one copy of p, no graph to record
-            _, probability_array = ctx.saved_arrays
-            count, classes = probability_array.shape
-            grad = probability_array - ctx.label_smoothing / classes
-            grad[np.arange(count), ctx.targets] -= 1 - ctx.label_smoothing
-            scale = grad_output.data.reshape(count, 1) if ctx.reduction == "none" else grad_output.data
-            grad *= scale / count if ctx.reduction == "mean" else scale
-            return grad, None
         logits, _ = ctx.saved_tensors
         count, classes = logits.shape
         probabilities = logits.softmax(axis=1)  # recomputed as a Tensor operation: differentiable again

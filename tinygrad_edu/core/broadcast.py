@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .errors import BackwardError, ShapeError
+from ..errors import BackwardError, ShapeError
 
 if TYPE_CHECKING:
     from .tensor import Tensor

@@ -31,12 +31,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 import numpy as np
 
-from . import autograd
+from ..core import grad_mode
+from ..errors import BackwardError, DTypeError, ShapeError
 from .arguments import Axis, _shape_argument, axis_or_dim, check_device, device, keepdims_or_keepdim
-from .errors import BackwardError, DTypeError, ShapeError
 
 if TYPE_CHECKING:
-    from .tensor import Tensor
+    from ..core.tensor import Tensor
 
 
 class PyTorchNames:
@@ -94,7 +94,7 @@ class PyTorchNames:
     def squeeze(self: Tensor, dim: Axis = None, *, axis: Axis = None) -> Tensor:
         """Remove axes of size 1: all of them, or those among ``dim`` (PyTorch: a dim whose size is
         not 1 is left as it is). ``axis=`` is NumPy's: such an axis is an error."""
-        from .ops.reduce import normalize_axis  # see the module docstring: imported when first used
+        from ..ops.reduce import normalize_axis  # see the module docstring: imported when first used
 
         if axis is not None:
             axis_or_dim("squeeze", axis, dim)
@@ -108,7 +108,7 @@ class PyTorchNames:
 
     def permute(self: Tensor, *dims: int | Sequence[int]) -> Tensor:
         """Reorder all the axes: ``x.permute(0, 2, 1)`` (NumPy's transpose with axes)."""
-        from .ops.movement import Transpose  # see the module docstring: imported when first used
+        from ..ops.movement import Transpose  # see the module docstring: imported when first used
 
         return Transpose.apply(self, axes=_shape_argument(dims))
 
@@ -191,7 +191,7 @@ class PyTorchNames:
         if requires_grad and self.dtype.kind != "f":
             raise DTypeError(f"requires_grad_(): needs floating-point data, got {self.dtype}; call x.float() first")
         if requires_grad and self.dtype == np.float16:
-            from .tensor import _warn_float16  # see the module docstring: imported when first used
+            from ..core.tensor import _warn_float16  # see the module docstring: imported when first used
 
             _warn_float16()
         self.requires_grad = requires_grad
@@ -252,7 +252,7 @@ class PyTorchNames:
         """Variance Σ(x − mean)² / (n − correction) of all elements or along ``dim``. PyTorch's
         default is correction=1 (unbiased=True), also for a positional dim; NumPy's keywords
         (axis=, keepdims=, ddof=) keep np.var's default, ddof=0."""
-        from .ops.reduce import normalize_axis  # see the module docstring: imported when first used
+        from ..ops.reduce import normalize_axis  # see the module docstring: imported when first used
 
         numpy_spelling = axis is not None or keepdims is not None or ddof is not None
         dim = axis_or_dim("var", axis, dim)
@@ -297,13 +297,13 @@ class PyTorchNames:
 
     def all(self: Tensor, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> Tensor:
         """True where every element is non-zero (of all, or along ``dim``)."""
-        from .tensor import Tensor  # see the module docstring: imported when first used
+        from ..core.tensor import Tensor  # see the module docstring: imported when first used
 
         return Tensor(np.all(self._data, axis=dim, keepdims=keepdim))
 
     def any(self: Tensor, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> Tensor:
         """True where some element is non-zero (of all, or along ``dim``)."""
-        from .tensor import Tensor  # see the module docstring: imported when first used
+        from ..core.tensor import Tensor  # see the module docstring: imported when first used
 
         return Tensor(np.any(self._data, axis=dim, keepdims=keepdim))
 
@@ -353,10 +353,10 @@ class PyTorchNames:
         (made by an op that needs grad) x takes the place of the result, as ``x += y`` does:
         x = x · keep + written, differentiable with respect to the old x. A leaf that requires
         grad is refused, as in PyTorch."""
-        from .tensor import Tensor, _normalize_index  # see the module docstring: imported when first used
+        from ..core.tensor import Tensor, _normalize_index  # see the module docstring: imported when first used
 
         index = _normalize_index(index)
-        if not (autograd._grad_enabled and (self.requires_grad or isinstance(value, Tensor) and value.requires_grad)):
+        if not (grad_mode._grad_enabled and (self.requires_grad or isinstance(value, Tensor) and value.requires_grad)):
             if not self._data.flags.writeable:  # a read-only view (e.g. a broadcast gradient): own a copy
                 self._data = self._data.copy()
             self._data[index] = _values(value)
@@ -387,9 +387,9 @@ class PyTorchNames:
     # tensor before the change raises BackwardError instead of computing a wrong gradient.
 
     def _in_place(self: Tensor, name: str, other: Any, values: Any) -> Tensor:
-        from .tensor import Tensor  # see the module docstring: imported when first used
+        from ..core.tensor import Tensor  # see the module docstring: imported when first used
 
-        if autograd._grad_enabled and (self.requires_grad or isinstance(other, Tensor) and other.requires_grad):
+        if grad_mode._grad_enabled and (self.requires_grad or isinstance(other, Tensor) and other.requires_grad):
             raise BackwardError(
                 f"{name}() would change a tensor in a graph that records gradients, and the graph records "
                 "no in-place changes: build a new tensor (x = x + y rather than x.add_(y)), or update a "
@@ -455,9 +455,9 @@ class PyTorchNames:
         return self._take_place_of(lambda old: old / other)
 
     def _may_change_in_place(self: Tensor, other: Any) -> builtins.bool:
-        from .tensor import Tensor  # see the module docstring: imported when first used
+        from ..core.tensor import Tensor  # see the module docstring: imported when first used
 
-        records = autograd._grad_enabled and (self.requires_grad or isinstance(other, Tensor) and other.requires_grad)
+        records = grad_mode._grad_enabled and (self.requires_grad or isinstance(other, Tensor) and other.requires_grad)
         return not records or self.is_leaf and self.requires_grad  # the leaf case raises in _in_place
 
     def _take_place_of(self: Tensor, operation: Any) -> Tensor:
@@ -467,7 +467,8 @@ class PyTorchNames:
         so the graph stays a graph (no tensor is its own ancestor). An op that used ``self``
         earlier sees its version change: backward through it raises (autograd.py), as PyTorch
         does when a value needed for the gradient was modified in place."""
-        from .tensor import Tensor  # see the module docstring: imported when first used
+        from ..core import autograd  # see the module docstring: imported when first used
+        from ..core.tensor import Tensor
 
         old = Tensor._make(self._data, self.requires_grad, self.grad_fn)
         old._version = self._version
@@ -689,6 +690,6 @@ class SizeMethod:
 
 def _values(other: Any) -> Any:
     """The array inside a Tensor, or the value itself (for the in-place methods)."""
-    from .tensor import Tensor  # see the module docstring: imported when first used
+    from ..core.tensor import Tensor  # see the module docstring: imported when first used
 
     return other._data if isinstance(other, Tensor) else other

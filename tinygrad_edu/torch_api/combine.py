@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from ..core.tensor import Tensor
+from ..errors import DTypeError, ShapeError
+from ..ops.elementwise import Where
+from ..ops.movement import Concatenate
 from .arguments import axis_or_dim
-from .errors import DTypeError, ShapeError
-from .ops.elementwise import Where
-from .ops.movement import Concatenate
-from .tensor import Tensor
 
 
 def _as_tensor(value: Any) -> Tensor:

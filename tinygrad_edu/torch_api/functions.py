@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from . import threads
+from .. import threads
+from ..core.tensor import Tensor
 from .arguments import Axis
 from .pytorch_names import ValuesIndices
-from .tensor import Tensor
 
 
 def _tensor(input: Any) -> Tensor:

@@ -57,11 +57,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .autograd import grad, no_grad, topological_order
-from .broadcast import unbroadcast
-from .errors import BackwardError
-from .function import Context
-from .tensor import Tensor
+from ..core.autograd import call_backward, grad, topological_order
+from ..core.broadcast import unbroadcast
+from ..core.tensor import Context, Tensor
+from ..errors import BackwardError
 
 if TYPE_CHECKING:
     from .element_paths import ElementExplanation
@@ -386,14 +385,7 @@ def _backward_one(ctx: Context, output: Tensor, upstream: np.ndarray, position: 
     The op's own backward, called alone (no graph recorded), summed back over broadcast axes.
     """
     parent = ctx.parents[position]
-    with no_grad():
-        ctx.output = output
-        try:
-            raw = ctx.function.backward(ctx, Tensor(np.asarray(upstream, dtype=output.dtype)))
-        finally:
-            ctx.output = None
-    grads = raw if type(raw) is tuple else (raw,)
-    gradient = grads[position]
+    gradient = call_backward(ctx, output, Tensor(np.asarray(upstream, dtype=output.dtype)))[position]
     if gradient is None:
         return np.zeros(parent.shape, dtype=np.float64)
     if not isinstance(gradient, Tensor):
@@ -512,9 +504,12 @@ def verdict(y: str, x: str, gradient_text: str, matches: bool) -> list[str]:
     return [f"  tg.grad says:    ∂{y}/∂{x} = {gradient_text}", agreement]
 
 
-def format_number(value: Any) -> str:
-    """A number with up to 6 significant digits, without trailing zeros."""
-    return f"{float(value) + 0.0:.6g}"
+def format_number(value: Any, digits: int = 6, minus: str = "-") -> str:
+    """One number, short: up to ``digits`` significant digits, no trailing zeros, never "-0";
+    ``minus`` is the sign written (the pictures of viz use the true minus sign "−")."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    return f"{float(value) + 0.0:.{digits}g}".replace("-", minus)
 
 
 def product_text(factors: Sequence[float]) -> str:

@@ -1,6 +1,6 @@
 """check_op: put a new op through every contract a built-in op meets, and say which it breaks.
 
-    from tinygrad_edu.testing import check_op
+    from tinygrad_edu.debug.check_op import check_op
     report = check_op(lambda x: Softplus.apply(x), (3, 4))
     print(report)            # one line per check: passed / FAILED / skipped, with the reason
     assert report.ok
@@ -42,11 +42,11 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import grad
-from .errors import GradcheckError
-from .forward import jvp
+from ..core.autograd import grad
+from ..core.forward_mode import jvp
+from ..core.tensor import Tensor
+from ..errors import GradcheckError
 from .gradcheck import gradcheck, gradgradcheck
-from .tensor import Tensor
 
 PASSED = "passed"
 FAILED = "FAILED"

@@ -27,22 +27,57 @@ import contextlib
 import os
 import sys
 import warnings
+import weakref
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from .errors import TeachingWarning
+from ..core import hooks
+from ..errors import TeachingWarning
+from .anomaly import PACKAGE_DIR, user_source_line
 
 if TYPE_CHECKING:
-    from .function import Context
-    from .tensor import Tensor
+    from ..core.tensor import Context, Tensor
+
+
+class _Teaching(hooks.Tool):
+    """The warnings, at the engine's hooks (core/hooks.py). The checksums of each op's arrays
+    are kept here, by the tool, not on the op's Context."""
+
+    def __init__(self) -> None:
+        self.fingerprints: weakref.WeakKeyDictionary[Context, tuple[int, ...]] = weakref.WeakKeyDictionary()
+
+    def after_forward(self, ctx: Context, arrays: Any, out: Any) -> None:
+        remember_saved(ctx, self.fingerprints)
+
+    def before_backward(self, ctx: Context) -> None:
+        check_saved_unchanged(ctx, self.fingerprints)
+
+    def grad_accumulates(self, tensor: Tensor) -> None:
+        warn_grad_accumulates(tensor)
+
+    def missing_grad_read(self, tensor: Tensor) -> None:
+        warn_non_leaf_grad(tensor)
+
+
+_TEACHING = _Teaching()
+
+
+def _switch(mode: bool) -> None:
+    """Put the tool on the engine's hooks, or take it off."""
+    if mode and _TEACHING not in hooks.active:
+        hooks.active.append(_TEACHING)
+    elif not mode and _TEACHING in hooks.active:
+        hooks.active.remove(_TEACHING)
+
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 _enabled = os.environ.get("TINYGRAD_EDU_TEACHING", "") not in ("", "0")
+_switch(_enabled)
 
 
 class teaching_mode(contextlib.ContextDecorator):
@@ -61,11 +96,13 @@ class teaching_mode(contextlib.ContextDecorator):
         self._fresh = True  # made but not entered yet: the mode before the call is _before_call
         self._previous: list[bool] = []
         _enabled = self.mode
+        _switch(_enabled)
 
     def __call__(self, function: _F) -> _F:
         global _enabled
         if self._fresh:  # a decorator: switch only while the function runs
             _enabled, self._fresh = self._before_call, False
+            _switch(_enabled)
         return super().__call__(function)
 
     def __enter__(self) -> None:
@@ -73,19 +110,19 @@ class teaching_mode(contextlib.ContextDecorator):
         self._previous.append(self._before_call if self._fresh else _enabled)
         self._fresh = False
         _enabled = self.mode
+        _switch(_enabled)
 
     def __exit__(self, *exc_info: object) -> None:
         global _enabled
         _enabled = self._previous.pop()
+        _switch(_enabled)
 
 
 def _warn(message: str) -> None:
     """Warn, attributing the warning to the user's line (the first frame outside this package)."""
-    from .autograd import _PACKAGE_DIR
-
     level = 2  # stacklevel 2 is our caller
     frame: FrameType | None = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame is not None and frame.f_code.co_filename.startswith(PACKAGE_DIR):
         level, frame = level + 1, frame.f_back
     warnings.warn(message, TeachingWarning, stacklevel=level)
 
@@ -119,17 +156,15 @@ def fingerprint(arrays: tuple[np.ndarray, ...]) -> tuple[int, ...]:
     return tuple(zlib.crc32(np.ascontiguousarray(array).view(np.uint8).data) for array in arrays)
 
 
-def remember_saved(ctx: Context) -> None:
+def remember_saved(ctx: Context, fingerprints: MutableMapping[Context, tuple[int, ...]]) -> None:
     """At forward: note where the op was made and what its inputs and saved arrays held."""
-    from .autograd import user_source_line
-
     ctx.created_at = ctx.created_at or user_source_line()
-    ctx.teaching_fingerprint = fingerprint(tuple(ctx._input_arrays) + tuple(ctx._saved or ()))
+    fingerprints[ctx] = fingerprint(tuple(ctx._input_arrays) + tuple(ctx._saved or ()))
 
 
-def check_saved_unchanged(ctx: Context) -> None:
+def check_saved_unchanged(ctx: Context, fingerprints: MutableMapping[Context, tuple[int, ...]]) -> None:
     """At backward: warn if an input or saved array of this op was modified in place."""
-    before = getattr(ctx, "teaching_fingerprint", None)
+    before = fingerprints.get(ctx)
     if before is None or ctx._saved is None:
         return
     if fingerprint(tuple(ctx._input_arrays) + tuple(ctx._saved)) != before:

@@ -26,17 +26,15 @@ tangent: a constant, integer targets, a tensor ``fn`` closed over).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
+from ..errors import ShapeError
 from .autograd import enable_grad, grad, no_grad, topological_order
-from .errors import ShapeError
-from .tensor import Tensor
-
-if TYPE_CHECKING:
-    from .function import Context
+from .tensor import Context, Function, Tensor
 
 Tensors = Tensor | Sequence[Tensor]
 
@@ -146,20 +144,52 @@ def _check_tangents(primals: list[Tensor], tangents: tuple[Tensor, ...]) -> list
     return checked
 
 
+@dataclass
+class JvpStep:
+    """One op visited by the forward-mode walk (the mirror of ``autograd.BackwardStep``).
+
+    function        the op's Function subclass (e.g. ``Mul``)
+    ctx             its Context: the graph node, with settings and saved values
+    inputs          the op's input Tensors, in call order
+    output          the Tensor the op made in forward
+    input_tangents  each input's tangent (None for an input without one)
+    output_tangent  what the op's jvp made of them, shaped like the output
+    """
+
+    function: type[Function]
+    ctx: Context
+    inputs: tuple[Tensor, ...]
+    output: Tensor
+    input_tangents: tuple[Tensor | None, ...]
+    output_tangent: Tensor
+
+
+def jvp_steps(order: Sequence[Tensor], primals: Sequence[Tensor], tangents: Sequence[Tensor]) -> Iterator[JvpStep]:
+    """Push ``tangents`` (one per tensor of ``primals``) through a recorded graph, one op at a time,
+    yielding a JvpStep per op that a tangent reaches: the forward-mode walk, beside
+    ``backward_steps``. ``order`` is the graph's tensors, parents first
+    (``topological_order(outputs)``); ops are visited in that order, with no graph recorded."""
+    tangent_of: dict[int, Tensor] = {id(primal): tangent for primal, tangent in zip(primals, tangents)}
+    for tensor in order:
+        ctx = tensor.grad_fn
+        if ctx is None:
+            continue  # a leaf: its tangent is given (or it has none)
+        input_tangents = tuple(tangent_of.get(id(parent)) for parent in ctx.parents)
+        if all(tangent is None for tangent in input_tangents):
+            continue  # nothing flows into this op
+        with no_grad():
+            output_tangent = op_jvp(ctx, tensor, input_tangents)
+        tangent_of[id(tensor)] = output_tangent
+        yield JvpStep(ctx.function, ctx, ctx.parents, tensor, input_tangents, output_tangent)
+
+
 def _push_tangents(
     order: list[Tensor], primals: list[Tensor], tangents: list[Tensor], outputs: list[Tensor]
 ) -> tuple[Tensor, ...]:
-    """Visit the ops parents first; each turns its inputs' tangents into its output's tangent."""
-    tangent_of: dict[int, Tensor] = {id(primal): tangent for primal, tangent in zip(primals, tangents)}
-    with no_grad():
-        for tensor in order:
-            ctx = tensor.grad_fn
-            if ctx is None:
-                continue  # a leaf: its tangent is given (or it has none)
-            input_tangents = [tangent_of.get(id(parent)) for parent in ctx.parents]
-            if all(tangent is None for tangent in input_tangents):
-                continue  # nothing flows into this op
-            tangent_of[id(tensor)] = op_jvp(ctx, tensor, input_tangents)
+    """The outputs' tangents, after the whole walk (0 for an output no tangent reaches)."""
+    tangent_of = {id(primal): tangent for primal, tangent in zip(primals, tangents)}
+    for step in jvp_steps(order, primals, tangents):
+        tangent_of[id(step.output)] = step.output_tangent
     zeros = [Tensor(np.zeros(output.shape, dtype=np.result_type(output.dtype, np.float32))) for output in outputs]
     return tuple(tangent_of.get(id(output), zero) for output, zero in zip(outputs, zeros))
 

@@ -23,14 +23,10 @@ Two ways to call it; the first is the one to prefer:
     report = tg.check_graph(loss)          # checks the graph behind an existing tensor
 
 Re-running an op needs its settings (``axis=``, ``keepdims=``, ``low=`` ...), the keyword
-arguments it was applied with. With a function, check_graph records them while ``fn`` runs
-(``Function.apply`` is wrapped for that call only, inside a context manager, and restored
-afterwards), together with the line of *your* code that made each op. With a tensor, the
-settings are read back from what ``forward`` stored on ``ctx`` where the names agree (and a
-few common conventions: ``axis`` stored as ``axes``, ``shape`` read off the output), and
-an op is checked only if re-running it reproduces its recorded output; otherwise its row
-says "skipped" and why. Source lines come from ``ctx.created_at`` (build the graph under
-``tg.detect_anomaly()`` to have them).
+arguments it was applied with: every Context keeps them (``ctx.settings``). With a function,
+check_graph also records the line of *your* code that made each op while ``fn`` runs (a tool
+on the engine's hooks, core/hooks.py). With a tensor, source lines come from
+``ctx.created_at`` (build the graph under ``tg.detect_anomaly()`` to have them).
 
 The recorded inputs are read from the tensors themselves (the saved values are not needed),
 so the check works before or after backward(); but call it before an optimizer step changes
@@ -43,17 +39,17 @@ The result is a GraphCheck report: ``ok``, ``rows`` (one per op, in forward orde
 from __future__ import annotations
 
 import contextlib
-import inspect
-import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .autograd import enable_grad, grad, no_grad, topological_order, user_source_line
-from .function import Context, Function
-from .tensor import Tensor
+from ..core import hooks
+from ..core.autograd import enable_grad, grad, no_grad, topological_order
+from ..core.tensor import Context, Tensor
+from .anomaly import user_source_line
+from .gradcheck import nudged
 
 OK = "ok"
 KINK = "kink"
@@ -202,8 +198,8 @@ def check_graph(
 ) -> GraphCheck:
     """Check the backward of every op in a graph, each op alone, in float64.
 
-    target        a function (called as ``target(*inputs)``; preferred: settings and source
-                  lines are recorded while it runs) or a Tensor whose graph is checked
+    target        a function (called as ``target(*inputs)``; preferred: the source lines are
+                  recorded while it runs) or a Tensor whose graph is checked
     eps, atol, rtol  as in gradcheck: an element fails when
                   |analytic − numerical| > atol + rtol·|numerical|
     seed          for the random upstream gradients
@@ -216,9 +212,8 @@ def check_graph(
         if inputs:
             raise TypeError("check_graph(tensor) takes no inputs; to run a function give check_graph(fn, *inputs)")
         outputs = [target]
-        recorded: dict[int, tuple[dict[str, Any], str]] = {}
     elif callable(target):
-        with recording_settings() as recorded:
+        with recording_source_lines():
             result = target(*inputs)
         outputs = [result] if isinstance(result, Tensor) else [t for t in result if isinstance(t, Tensor)]
         if not outputs:
@@ -234,104 +229,37 @@ def check_graph(
     rng = np.random.default_rng(seed)
     rows = []
     made = [tensor for tensor in topological_order(roots) if tensor.grad_fn is not None]
-    settings: dict[str, Any] | None
-    source: str | None
     for number, output in enumerate(made, start=1):
         ctx = output.grad_fn
         assert ctx is not None, "made holds only tensors an op made"
-        if id(ctx) in recorded:
-            settings, source = recorded[id(ctx)]
-            note = ""
-        else:
-            source = ctx.created_at
-            settings, note = _infer_settings(ctx, output)
-        if settings is None:
-            rows.append(OpCheck(number, ctx.name, SKIPPED, ctx=ctx, source=source, message=note))
-            continue
         try:
-            row = _check_one_op(number, ctx, settings, rng, eps, atol, rtol, max_elements)
+            row = _check_one_op(number, ctx, ctx.settings, rng, eps, atol, rtol, max_elements)
         except Exception as error:  # report it on the op's row and go on with the others
             row = OpCheck(number, ctx.name, ERROR, ctx=ctx, message=f"{type(error).__name__}: {error}")
-        row.source = source
+        row.source = ctx.created_at
         rows.append(row)
     return GraphCheck(rows, eps, atol, rtol)
 
 
-# ----- recording settings while a function runs -----------------------------------------------
+# ----- the user's line of each op, recorded while a function runs ---------------------------------
+
+
+class _SourceLines(hooks.Tool):
+    """After each forward: remember the line of the user's code that made the op (``ctx.created_at``)."""
+
+    def after_forward(self, ctx: Context, arrays: Any, out: Any) -> None:
+        ctx.created_at = ctx.created_at or user_source_line()
 
 
 @contextlib.contextmanager
-def recording_settings() -> Iterator[dict[int, tuple[dict[str, Any], str]]]:
-    """Inside the block, remember each op's settings and the user's line, keyed by id(ctx).
-
-    ``Function.apply`` is replaced by a wrapper for the duration of the block only; the
-    original is put back on exit, even after an exception.
-    """
-    recorded: dict[int, tuple[dict[str, Any], str]] = {}
-    keep_alive: list[Context] = []  # ids stay unique while the contexts live
-    original = Function.__dict__["apply"]
-
-    def recording_apply(cls: type[Function], *inputs: Any, **settings: Any) -> Tensor:
-        output = original.__func__(cls, *inputs, **settings)
-        if output.grad_fn is not None:
-            keep_alive.append(output.grad_fn)
-            recorded[id(output.grad_fn)] = (dict(settings), user_source_line())
-        return output
-
-    Function.apply = classmethod(recording_apply)  # type: ignore[method-assign,assignment]
+def recording_source_lines() -> Iterator[None]:
+    """Inside the block, every op made records the user's line that made it."""
+    tool = _SourceLines()
+    hooks.active.append(tool)
     try:
-        yield recorded
+        yield
     finally:
-        Function.apply = original  # type: ignore[method-assign]
-
-
-def _infer_settings(ctx: Context, output: Tensor) -> tuple[dict[str, Any] | None, str]:
-    """Settings that make the op reproduce its recorded output, or (None, why not)."""
-    parameters = list(inspect.signature(ctx.function.forward).parameters.values())[1:]  # after ctx
-    names = []
-    positional_arrays = len(ctx.parents)
-    for parameter in parameters:
-        if parameter.kind == parameter.VAR_POSITIONAL:
-            positional_arrays = 0
-            continue
-        if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD) and positional_arrays:
-            positional_arrays -= 1
-            continue
-        if parameter.kind != parameter.VAR_KEYWORD:
-            names.append(parameter)
-    stored = getattr(ctx, "__dict__", {})
-    choices = []
-    for parameter in names:
-        options = []
-        if parameter.name in stored:
-            options.append(stored[parameter.name])
-        if parameter.name == "axis" and "axes" in stored:
-            options.append(stored["axes"])
-        if parameter.name == "shape":
-            options.append(output.shape)
-        if parameter.name == "keepdims":
-            options.extend([False, True])
-        if parameter.default is not parameter.empty:
-            options.append(parameter.default)
-        if not options:
-            return None, f"setting {parameter.name!r} unknown; use check_graph(fn, *inputs) to record it"
-        choices.append(options)
-    for values in itertools.product(*choices):
-        settings = {parameter.name: value for parameter, value in zip(names, values)}
-        if _reproduces(ctx, output, settings):
-            return settings, ""
-    return None, "settings not recoverable from ctx; use check_graph(fn, *inputs) to record them"
-
-
-def _reproduces(ctx: Context, output: Tensor, settings: dict[str, Any]) -> bool:
-    try:
-        with no_grad(), np.errstate(all="ignore"):
-            again = ctx.function.apply(*[Tensor(parent._data) for parent in ctx.parents], **settings)
-    except Exception:
-        return False
-    if again.shape != output.shape:
-        return False
-    return bool(np.allclose(again._data, output._data, equal_nan=True))
+        hooks.active.remove(tool)
 
 
 # ----- checking one op -------------------------------------------------------------------------
@@ -345,7 +273,7 @@ def _as_float64(parent: Tensor) -> np.ndarray:
 def _check_one_op(
     number: int,
     ctx: Context,
-    settings: dict[str, Any],
+    settings: Mapping[str, Any],
     rng: np.random.Generator,
     eps: float,
     atol: float,
@@ -435,12 +363,7 @@ def _one_sided(
     eps: float,
 ) -> tuple[float, float, float]:
     """(left, right, central) numerical derivatives of v·op at one input element."""
-    original = arrays[input_index][element]
-    arrays[input_index][element] = original + eps
-    plus = weighted_output(arrays)
-    arrays[input_index][element] = original - eps
-    minus = weighted_output(arrays)
-    arrays[input_index][element] = original
+    plus, minus = nudged(lambda: weighted_output(arrays), arrays[input_index], element, eps)
     return (center - minus) / eps, (plus - center) / eps, (plus - minus) / (2 * eps)
 
 

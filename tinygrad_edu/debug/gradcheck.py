@@ -16,9 +16,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .autograd import enable_grad, grad, topological_order
-from .errors import GradcheckError, GradcheckWarning
-from .tensor import Tensor
+from ..core.autograd import call_backward, grad, topological_order
+from ..core.tensor import Tensor
+from ..errors import GradcheckError, GradcheckWarning
 
 Outputs = Tensor | Sequence[Tensor]
 
@@ -50,14 +50,21 @@ def _numerical(
     """Central differences of Σ vₖ·outputₖ with respect to every element of x."""
     numerical = np.zeros(x.shape, dtype=np.float64)
     for index in np.ndindex(x.shape):  # writes go into x.data itself, whatever its memory order
-        original = x.data[index]
-        x.data[index] = original + eps
-        plus = _weighted_sum(_as_tuple(fn(*inputs)), upstream)
-        x.data[index] = original - eps
-        minus = _weighted_sum(_as_tuple(fn(*inputs)), upstream)
-        x.data[index] = original
+        plus, minus = nudged(lambda: _weighted_sum(_as_tuple(fn(*inputs)), upstream), x.data, index, eps)
         numerical[index] = (plus - minus) / (2 * eps)
     return numerical
+
+
+def nudged(value: Callable[[], float], array: np.ndarray, element: tuple[int, ...], eps: float) -> tuple[float, float]:
+    """``value()`` with ``array[element]`` moved by +eps and by −eps: the two ends of a central
+    difference (value(x + ε) − value(x − ε)) / 2ε. The array is written in place and restored."""
+    original = array[element]
+    array[element] = original + eps
+    plus = value()
+    array[element] = original - eps
+    minus = value()
+    array[element] = original
+    return plus, minus
 
 
 def gradcheck(
@@ -166,15 +173,11 @@ def second_order_hint(fn: Callable[..., Outputs], inputs: Sequence[Tensor], seed
         if ctx is None or ctx.function.__module__.startswith("tinygrad_edu.ops"):
             continue  # the built-in ops are proven elsewhere
         upstream = Tensor(rng.standard_normal(tensor.shape).astype(tensor.dtype), requires_grad=True)
-        ctx.output = tensor
         try:
-            with enable_grad():
-                raw = ctx.function.backward(ctx, upstream)
+            raw = call_backward(ctx, tensor, upstream, create_graph=True)
         except Exception:
             continue
-        finally:
-            ctx.output = None
-        for position, gradient in enumerate(raw if isinstance(raw, tuple) else (raw,)):
+        for position, gradient in enumerate(raw):
             if gradient is None or not ctx.parents[position].requires_grad:
                 continue
             if not isinstance(gradient, Tensor):

@@ -38,9 +38,9 @@ from typing import Any
 
 import numpy as np
 
+from ..core.tensor import Tensor
+from ..system import available_memory
 from .atomic import atomic_file
-from .system import available_memory
-from .tensor import Tensor
 
 PathLike = str | os.PathLike
 
@@ -131,7 +131,7 @@ def save(state: Mapping[Any, Any], path: PathLike) -> None:
     The file is written exactly at ``path`` (no suffix is added); its folder must exist. While it
     is written it is ``.<name>.<random>.tmp`` beside ``path``, removed again if the save fails.
     Only a regular file is replaced: a symbolic link, a device or a folder at ``path`` is refused
-    (FileExistsError naming the path, see ``tinygrad_edu.atomic``). Keys with NUL, lone
+    (FileExistsError naming the path, see ``tinygrad_edu.io.atomic``). Keys with NUL, lone
     surrogates or more than MAX_KEY_BYTES bytes are refused (ValueError), as load could not give
     them back.
     """

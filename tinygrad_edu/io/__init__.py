@@ -1,0 +1,1 @@
+"""Files: save and load checkpoints (serialization.py), written atomically (atomic.py)."""
